@@ -1,0 +1,98 @@
+"""What the Hub answered, reduced to plain data so that verdicts can be computed without I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class HubAnswer:
+    """One Hub call's outcome after retries: an HTTP answer, or a failure with no answer."""
+
+    status: int | None  # None: no HTTP answer (timeout, dropped connection...) after retries
+    error_code: str | None = None  # X-Error-Code
+    message: str | None = None  # X-Error-Message, else the body's error text
+    body: Any = field(default=None, repr=False)  # parsed JSON on success
+    failure: str | None = None  # why there is no answer
+    location: str | None = None  # redirect target, when the answer is a 3xx not followed
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 400
+
+    def describe(self) -> str:
+        """The Hub's own words, for `error` verdicts."""
+        if self.status is None:
+            return self.failure or "no answer from the Hub"
+        parts = [f"HTTP {self.status}"]
+        if self.error_code:
+            parts.append(f"[{self.error_code}]")
+        if self.message:
+            parts.append(self.message)
+        return " ".join(parts)
+
+
+GateMode = str  # "auto" | "manual"; other strings are reported as the Hub sent them
+
+
+@dataclass(frozen=True)
+class RepoFacts:
+    """The parts of a repo's metadata the verdict and the reports use."""
+
+    id: str
+    gated: bool
+    gate_mode: GateMode | None
+    private: bool
+    disabled: bool
+    card_data: dict[str, Any] = field(default_factory=dict, repr=False)
+    safetensors: dict[str, Any] | None = field(default=None, repr=False)
+    config: dict[str, Any] | None = field(default=None, repr=False)
+    siblings: tuple[str, ...] = field(default=(), repr=False)
+    sha: str | None = None
+
+
+def facts_from_metadata(requested_id: str, body: Any) -> RepoFacts:
+    """Pure: the JSON of /api/{models,datasets}/{id} to RepoFacts."""
+    data = body if isinstance(body, dict) else {}
+    raw_gated = data.get("gated", False)
+    if raw_gated is False or raw_gated is None or raw_gated == "false":
+        gated, mode = False, None
+    elif raw_gated is True:
+        gated, mode = True, None  # gated, but the Hub did not say how
+    else:
+        gated, mode = True, str(raw_gated)
+    siblings = tuple(
+        str(item["rfilename"])
+        for item in data.get("siblings") or []
+        if isinstance(item, dict) and "rfilename" in item
+    )
+    card = data.get("cardData")
+    return RepoFacts(
+        id=str(data.get("id") or data.get("modelId") or requested_id),
+        gated=gated,
+        gate_mode=mode,
+        private=bool(data.get("private", False)),
+        disabled=bool(data.get("disabled", False)),
+        card_data=card if isinstance(card, dict) else {},
+        safetensors=data.get("safetensors") if isinstance(data.get("safetensors"), dict) else None,
+        config=data.get("config") if isinstance(data.get("config"), dict) else None,
+        siblings=siblings,
+        sha=data.get("sha"),
+    )
+
+
+# Files that stay readable on gated repos, so they prove nothing about access.
+_UNGATED_FILES = {"README.md", ".gitattributes"}
+
+
+def probe_file(facts: RepoFacts) -> str | None:
+    """A real file whose download is gated, for a HEAD probe; None when the listing offers none."""
+    candidates = [name for name in facts.siblings if name not in _UNGATED_FILES]
+    for preferred in ("config.json", "model_index.json", "params.json"):
+        if preferred in candidates:
+            return preferred
+    small = [
+        name for name in candidates if not name.endswith((".safetensors", ".bin", ".gguf", ".pt", ".pth"))
+    ]
+    return (small or candidates or [None])[0]

@@ -1,0 +1,145 @@
+"""Check many repos concurrently: input refs in, a Report out. The CLI and the Python API both use it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from hubgate.hub import HubService, RetryPolicy
+from hubgate.ratelimit import RatePacer
+from hubgate.refs import InvalidRef, RepoRef, RepoType
+from hubgate.report import Report
+from hubgate.token import (
+    ResolvedToken,
+    TokenInfo,
+    anonymous_info,
+    resolve_token,
+    scrub,
+    token_info_from_whoami,
+)
+from hubgate.verdict import (
+    Context,
+    NeedsProbe,
+    Verdict,
+    error_verdict,
+    from_metadata,
+    from_probe,
+    invalid_verdict,
+)
+
+DEFAULT_JOBS = 8
+
+
+def default_endpoint() -> str:
+    """HF_ENDPOINT as it is now (huggingface_hub reads it once, at import)."""
+    from huggingface_hub import constants
+
+    return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+
+
+def identify_token(service: HubService, token: ResolvedToken) -> TokenInfo:
+    """One whoami-v2 per run tells the account, the role and the gated-read permission."""
+    if not token.present:
+        return anonymous_info(token.source)
+    answer = service.whoami()
+    return token_info_from_whoami(token.source, answer.status, answer.body, answer.failure)
+
+
+def check_one(service: HubService, ctx: Context, ref: RepoRef) -> Verdict:
+    """At most two requests: metadata (api bucket), then, for gated or private repos with a token,
+    one access probe (a HEAD on a file: resolvers bucket; auth-check for datasets)."""
+    meta = service.metadata(ref)
+    first = from_metadata(ref, meta, ctx)
+    if isinstance(first, Verdict):
+        return first
+    assert isinstance(first, NeedsProbe)
+    return from_probe(ref, first.facts, service.probe(ref.repo_type, first.facts), ctx)
+
+
+def run_checks(
+    refs: Sequence[RepoRef | InvalidRef],
+    *,
+    token: ResolvedToken,
+    endpoint: str | None = None,
+    jobs: int = DEFAULT_JOBS,
+    policy: RetryPolicy | None = None,
+    pacer: RatePacer | None = None,
+    on_result: Callable[[Verdict], None] | None = None,
+) -> Report:
+    """Check every ref; one failing check never stops the others. Results keep input order."""
+    endpoint = (endpoint or default_endpoint()).rstrip("/")
+    service = HubService(endpoint, token.value, policy=policy, pacer=pacer)
+    info = identify_token(service, token)
+    ctx = Context(endpoint=endpoint, token=info)
+
+    def task(ref: RepoRef | InvalidRef) -> Verdict:
+        if isinstance(ref, InvalidRef):
+            verdict = invalid_verdict(ref)
+        else:
+            try:
+                verdict = check_one(service, ctx, ref)
+            except Exception as exc:  # one model's failure never stops the others
+                verdict = error_verdict(ref, ctx, f"{type(exc).__name__}: {exc}")
+        verdict = _scrubbed(verdict, token.value)
+        if on_result is not None:
+            on_result(verdict)
+        return verdict
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="hubgate") as pool:
+        verdicts = list(pool.map(task, refs))
+    return Report(
+        endpoint=endpoint,
+        checked_at=datetime.now(UTC),
+        token=info,
+        verdicts=verdicts,
+        requests=dict(service.stats.sent),
+        retries=service.stats.retries,
+    )
+
+
+def _scrubbed(verdict: Verdict, token: str | None) -> Verdict:
+    """No token value in any text a verdict carries, whatever the Hub or an exception said."""
+    return verdict.model_copy(
+        update={
+            "message": scrub(verdict.message, token),
+            "next_step": scrub(verdict.next_step, token) if verdict.next_step else None,
+            "input": scrub(verdict.input, token),
+        }
+    )
+
+
+# -- Python API -----------------------------------------------------------------------------------
+
+
+def check_models(
+    model_ids: Iterable[str],
+    *,
+    token: str | None = None,
+    anonymous: bool = False,
+    repo_type: RepoType = "model",
+    endpoint: str | None = None,
+    jobs: int = DEFAULT_JOBS,
+) -> list[Verdict]:
+    """Check several ids (any accepted form); one Verdict per distinct input, in input order."""
+    from hubgate.sources import Entry, parse_entries
+
+    endpoint = (endpoint or default_endpoint()).rstrip("/")
+    refs = parse_entries([Entry(i, None) for i in model_ids], default_type=repo_type, endpoint=endpoint)
+    resolved = resolve_token(token, anonymous=anonymous)
+    return run_checks(refs, token=resolved, endpoint=endpoint, jobs=jobs).verdicts
+
+
+def check_model_access(
+    model_id: str,
+    *,
+    token: str | None = None,
+    anonymous: bool = False,
+    repo_type: RepoType = "model",
+    endpoint: str | None = None,
+) -> Verdict:
+    """Check one id. `info.is_gated and not info.has_access` tells a blocked gated model."""
+    return check_models([model_id], token=token, anonymous=anonymous, repo_type=repo_type, endpoint=endpoint)[
+        0
+    ]

@@ -1,0 +1,46 @@
+"""The thin Typer layer: commands parse options, call the library, pick a renderer, set the exit code."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from hubgate import __version__
+
+app = typer.Typer(
+    name="hubgate",
+    help="Which Hugging Face models and datasets can your token use, what blocks the rest, and what to do next.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hubgate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", "-V", help="Show the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """hubgate: exact access verdicts for Hugging Face repos, and facts about the models."""
+
+
+def _register() -> None:
+    from hubgate.cli import check  # noqa: F401  (registers its command on `app`)
+
+
+def main() -> None:
+    if sys.argv[1:] in (["--version"], ["-V"]):
+        # The most common scripted call stays free of every heavy import.
+        sys.stdout.write(f"hubgate {__version__}\n")
+        return
+    _register()
+    app()

@@ -1,0 +1,150 @@
+"""`hubgate check`: access verdicts for many repos."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+
+import typer
+
+from hubgate.cli import app
+from hubgate.cli.common import AnonymousOption, TokenOption, fail_usage, stderr_is_interactive
+from hubgate.outcome import FAIL_ON_HELP
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    quiet = "quiet"
+
+
+class RepoTypeChoice(StrEnum):
+    model = "model"
+    dataset = "dataset"
+
+
+@app.command()
+def check(
+    ids: list[str] | None = typer.Argument(
+        None,
+        help="Repo ids (org/name, legacy names like gpt2), Hub URLs or hf:// URIs. "
+        "With neither ids nor -f, reads ./models_to_check.txt.",
+        show_default=False,
+    ),
+    files: list[str] | None = typer.Option(
+        None,
+        "--file",
+        "-f",
+        help="A list of ids, one per line (# comments allowed), or a models_config.yaml. '-' reads stdin. Repeatable.",
+        show_default=False,
+    ),
+    repo_type: RepoTypeChoice = typer.Option(RepoTypeChoice.model, "--repo-type", help="Type of bare ids."),
+    token: str | None = TokenOption,
+    anonymous: bool = AnonymousOption,
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Report format."),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Same as --format quiet: only repos that are not usable."
+    ),
+    jobs: int = typer.Option(
+        8, "--jobs", "-j", min=1, max=64, help="Checks run at once (one shared HTTP session)."
+    ),
+    timeout: float = typer.Option(
+        15.0, "--timeout", min=0.1, help="Seconds per request before it is retried."
+    ),
+    retries: int = typer.Option(
+        4, "--retries", min=0, max=20, help="Retries on 429, 5xx, timeouts, dropped connections."
+    ),
+    fail_on: str = typer.Option("action", "--fail-on", help=FAIL_ON_HELP),
+) -> None:
+    """Check which repos this token can download now, and the next step for every other one."""
+    from hubgate.checker import default_endpoint, run_checks
+    from hubgate.hub import RetryPolicy
+    from hubgate.outcome import FailOnError, exit_code, parse_fail_on
+    from hubgate.sources import InputError, parse_entries, read_entries
+    from hubgate.token import resolve_token
+
+    if as_json:
+        output_format = OutputFormat.json
+    if quiet:
+        output_format = OutputFormat.quiet
+    if token is not None and anonymous:
+        fail_usage("--token and --anonymous contradict each other; pass one")
+    try:
+        failing = parse_fail_on(fail_on)
+    except FailOnError as exc:
+        fail_usage(str(exc))
+
+    endpoint = default_endpoint()
+    try:
+        entries = read_entries(ids or [], files or [])
+    except InputError as exc:
+        fail_usage(str(exc))
+    refs = parse_entries(entries, default_type=repo_type.value, endpoint=endpoint)
+    if not refs:
+        fail_usage("the input lists no repos (only blank lines or comments)")
+
+    _quiet_library_logs()
+    resolved = resolve_token(token, anonymous=anonymous)
+    policy = RetryPolicy(retries=retries, timeout=timeout)
+    show_progress = stderr_is_interactive() and output_format != OutputFormat.quiet and len(refs) > 1
+    with _progress(len(refs), show_progress) as advance:
+        report = run_checks(
+            refs, token=resolved, endpoint=endpoint, jobs=jobs, policy=policy, on_result=lambda _: advance()
+        )
+
+    _emit(report, output_format)
+    raise typer.Exit(exit_code(report.verdicts, failing))
+
+
+def _emit(report, output_format: OutputFormat) -> None:  # type: ignore[no-untyped-def]
+    if output_format == OutputFormat.json:
+        from hubgate.render import json_format
+
+        sys.stdout.write(json_format.render(report))
+    elif output_format == OutputFormat.quiet:
+        from hubgate.render import quiet
+
+        sys.stdout.write(quiet.render(report))
+    else:
+        from rich.console import Console
+
+        from hubgate.render import table
+
+        table.render_to(Console(soft_wrap=True, highlight=False), report)
+
+
+def _quiet_library_logs() -> None:
+    """huggingface_hub logs retries and warnings on its own; hubgate reports them itself."""
+    from huggingface_hub.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+
+
+class _progress:
+    """A transient Rich progress bar on stderr for interactive runs; a no-op otherwise."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled = total, enabled
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not self.enabled:
+            return lambda: None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(
+            TextColumn("checking"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._bar.start()
+        task = self._bar.add_task("check", total=self.total)
+        return lambda: self._bar.advance(task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self._bar.stop()

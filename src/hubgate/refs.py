@@ -1,0 +1,121 @@
+"""Turn what a user typed (ids, Hub URLs, hf:// URIs) into repo references. Pure: no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+RepoType = Literal["model", "dataset"]
+REPO_TYPES: tuple[RepoType, ...] = ("model", "dataset")
+
+_TYPE_PREFIXES: dict[str, RepoType] = {"models": "model", "datasets": "dataset"}
+_UNSUPPORTED_TYPES = {"spaces": "space", "kernels": "kernel", "buckets": "bucket"}
+_HUB_HOSTS = {"huggingface.co", "www.huggingface.co", "hf.co"}
+_URL_RE = re.compile(r"^(?:https?|hf)://", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    """A repository to check, as the user named it and as the Hub will be asked for it."""
+
+    input: str
+    repo_type: RepoType
+    repo_id: str
+    origin: str | None = None  # "file:line" when it came from a file
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.repo_type, self.repo_id)
+
+
+@dataclass(frozen=True)
+class InvalidRef:
+    """An entry that is not a repository id; it still gets a verdict (`invalid`)."""
+
+    input: str
+    reason: str
+    origin: str | None = None
+
+
+def _validate_id(repo_id: str) -> str | None:
+    """The library's own repo-id rules; returns the reason when the id is not valid."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as exc:
+        return str(exc)
+    return None
+
+
+def _legacy_from_url(text: str, endpoint: str | None) -> tuple[RepoType, str] | None:
+    """`https://huggingface.co/gpt2` (single segment): parse_hf_uri refuses it, the Hub redirects it."""
+    parts = urlsplit(text)
+    hosts = set(_HUB_HOSTS)
+    if endpoint:
+        hosts.add((urlsplit(endpoint).hostname or "").lower())
+    if parts.scheme.lower() != "hf" and (parts.hostname or "").lower() not in hosts:
+        return None
+    segments = [
+        s for s in ((parts.netloc + parts.path) if parts.scheme == "hf" else parts.path).split("/") if s
+    ]
+    repo_type: RepoType = "model"
+    if segments and segments[0] in _TYPE_PREFIXES:
+        repo_type = _TYPE_PREFIXES[segments[0]]
+        segments = segments[1:]
+    if len(segments) >= 1 and (len(segments) == 1 or segments[1] in {"tree", "blob", "resolve", "raw"}):
+        name = segments[0].split("@", 1)[0]
+        if _validate_id(name) is None:
+            return repo_type, name
+    return None
+
+
+def parse_ref(
+    text: str,
+    *,
+    default_type: RepoType = "model",
+    origin: str | None = None,
+    endpoint: str | None = None,
+) -> RepoRef | InvalidRef:
+    """Parse one entry: `org/name`, legacy `name`, `datasets/org/name`, a Hub URL or an `hf://` URI."""
+    raw = text
+    text = text.strip()
+    if not text:
+        return InvalidRef(raw, "empty entry", origin)
+    if any(ch.isspace() for ch in text):
+        return InvalidRef(raw, "a repo id has no spaces (one id per line?)", origin)
+
+    if _URL_RE.match(text):
+        from huggingface_hub.errors import HfUriError
+        from huggingface_hub.utils import parse_hf_uri
+
+        try:
+            uri = parse_hf_uri(text, endpoint=endpoint)
+        except HfUriError as exc:
+            legacy = _legacy_from_url(text, endpoint)
+            if legacy is not None:
+                return RepoRef(raw, legacy[0], legacy[1], origin)
+            return InvalidRef(raw, _short(str(exc)), origin)
+        if uri.type not in REPO_TYPES:
+            return InvalidRef(raw, f"{uri.type} repos are not checked (models and datasets only)", origin)
+        return RepoRef(raw, uri.type, uri.id, origin)  # type: ignore[arg-type]
+
+    segments = text.split("/")
+    repo_type = default_type
+    if len(segments) == 3 and segments[0] in _TYPE_PREFIXES:
+        repo_type = _TYPE_PREFIXES[segments[0]]
+        text = "/".join(segments[1:])
+    elif len(segments) == 3 and segments[0] in _UNSUPPORTED_TYPES:
+        kind = _UNSUPPORTED_TYPES[segments[0]]
+        return InvalidRef(raw, f"{kind} repos are not checked (models and datasets only)", origin)
+    reason = _validate_id(text)
+    if reason is not None:
+        return InvalidRef(raw, _short(reason), origin)
+    return RepoRef(raw, repo_type, text, origin)
+
+
+def _short(message: str) -> str:
+    """Library messages span lines; a verdict message is one line."""
+    return " ".join(message.split())

@@ -1,0 +1,123 @@
+"""The grouped human report (the default), in the spirit of check_models.sh's output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from hubgate.report import Report
+from hubgate.token import TokenInfo
+from hubgate.verdict import Status, Verdict
+
+Annotate = Callable[[Verdict], str | None]
+
+_STATUS_STYLE = {
+    Status.OPEN: "green",
+    Status.GRANTED: "green",
+    Status.PENDING: "yellow",
+    Status.NOT_REQUESTED: "yellow",
+    Status.NEEDS_LOGIN: "yellow",
+    Status.TOKEN_SCOPE: "yellow",
+    Status.TOKEN_INVALID: "red",
+    Status.REJECTED: "red",
+    Status.NOT_FOUND: "red",
+    Status.DISABLED: "red",
+    Status.INVALID: "red",
+    Status.ERROR: "magenta",
+}
+
+
+def token_line(info: TokenInfo) -> str:
+    if not info.present:
+        return f"Token: none ({'--anonymous' if info.source == '--anonymous' else 'no token found'}): anonymous checks"
+    if info.valid is False:
+        return f"Token: from {info.source}: [red]rejected by the Hub[/] (invalid, expired or revoked)"
+    if info.valid is None:
+        return f"Token: from {info.source}: could not be identified ({escape(info.error or 'unknown')})"
+    name = f' "{escape(info.name)}"' if info.name else ""
+    role = {"fineGrained": "fine-grained"}.get(info.role or "", info.role or "unknown role")
+    gated = {True: "yes", False: "[yellow]no[/]", None: "unknown"}[info.can_read_gated]
+    return f"Token: {escape(info.user or '?')} · {role} token{name} · from {info.source} · reads gated repos: {gated}"
+
+
+def _name(verdict: Verdict) -> str:
+    shown = escape(verdict.model_id or verdict.input)
+    if verdict.redirected and verdict.model_id:
+        shown += f" [dim](asked as {escape(verdict.input.strip())})[/]"
+    if verdict.repo_type == "dataset":
+        shown += " [dim](dataset)[/]"
+    return shown
+
+
+def _mode(verdict: Verdict) -> str:
+    if verdict.is_gated:
+        return f" [dim]· {verdict.gated_mode or 'gated'}[/]"
+    if verdict.private:
+        return " [dim]· private[/]"
+    return ""
+
+
+def render_to(console: Console, report: Report, annotate: Annotate | None = None) -> None:
+    def facts(verdict: Verdict) -> str:
+        extra = annotate(verdict) if annotate else None
+        return f"  [dim]{escape(extra)}[/]" if extra else ""
+
+    console.print(token_line(report.token))
+    console.print(f"[dim]Hub: {escape(report.endpoint)}[/]")
+
+    groups: list[tuple[str, list[Verdict], bool]] = [
+        ("[green]✔ Open access[/]", [v for v in report.verdicts if v.status == Status.OPEN], False),
+        (
+            "[green]🔓 Gated: you have access[/]",
+            [v for v in report.verdicts if v.status == Status.GRANTED],
+            False,
+        ),
+        ("[yellow]🔒 Gated: action needed[/]", report.action_needed(), True),
+        ("[red]⚠ Problems[/]", report.problems(), True),
+    ]
+    for title, members, detailed in groups:
+        if not members:
+            continue
+        console.print()
+        console.print(f"{title} ({len(members)})")
+        for verdict in members:
+            if not detailed:
+                console.print(f"   • {_name(verdict)}{_mode(verdict)}{facts(verdict)}")
+                continue
+            style = _STATUS_STYLE[verdict.status]
+            console.print(
+                f"   ✗ {_name(verdict)}  [{style}]{verdict.status.value}[/]{_mode(verdict)}{facts(verdict)}"
+            )
+            console.print(f"      {escape(verdict.message)}", style="dim")
+            if verdict.next_step:
+                console.print(f"      → {escape(verdict.next_step)}")
+            if verdict.url and verdict.url not in (verdict.next_step or ""):
+                console.print(f"      → {escape(verdict.url)}")
+    console.print()
+    console.print(summary_line(report))
+
+
+def summary_line(report: Report) -> Text | str:
+    counts = report.summary()
+    total = len(report.verdicts)
+    usable = len(report.usable())
+    parts = [f"{total} checked", f"{usable} usable"]
+    if report.action_needed():
+        parts.append(f"{len(report.action_needed())} need action")
+    if report.problems():
+        parts.append(f"{len(report.problems())} problems")
+    detail = ", ".join(f"{n} {status}" for status, n in counts.items())
+    sent = sum(report.requests.values())
+    by_bucket = ", ".join(f"{n} {bucket}" for bucket, n in sorted(report.requests.items()))
+    requests = f"{sent} requests ({by_bucket})" if sent else "no requests"
+    return f"[bold]Summary:[/] {' · '.join(parts)}  [dim]({detail}; {requests})[/]"
+
+
+def render(report: Report, *, color: bool = False, annotate: Annotate | None = None, width: int = 100) -> str:
+    console = Console(record=True, color_system="standard" if color else None, width=width, soft_wrap=True)
+    with console.capture() as capture:
+        render_to(console, report, annotate)
+    return capture.get()

@@ -1,0 +1,75 @@
+"""A run's results and the versioned JSON contract built from them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hubgate.token import TokenInfo
+from hubgate.verdict import ACTION_NEEDED, PROBLEMS, USABLE, Status, Verdict
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Report:
+    endpoint: str
+    checked_at: datetime
+    token: TokenInfo
+    verdicts: list[Verdict]
+    requests: dict[str, int] = field(default_factory=dict)
+    retries: int = 0
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(v.status.value for v in self.verdicts)
+        return {status.value: counts[status.value] for status in Status if counts[status.value]}
+
+    def usable(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.status in USABLE]
+
+    def action_needed(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.status in ACTION_NEEDED]
+
+    def problems(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.status in PROBLEMS]
+
+
+def token_json(info: TokenInfo) -> dict[str, Any]:
+    return {
+        "source": info.source,
+        "user": info.user,
+        "name": info.name,
+        "role": info.role,
+        "can_read_gated": info.can_read_gated,
+        "valid": info.valid,
+    }
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "input": verdict.input,
+        "id": verdict.model_id,
+        "repo_type": verdict.repo_type,
+        "status": verdict.status.value,
+        # false, "auto", "manual"; true when gated in a mode the Hub did not name; null when unknown
+        "gated": (verdict.gated_mode or True) if verdict.is_gated else verdict.is_gated,
+        "private": verdict.private,
+        "url": verdict.url,
+        "message": verdict.message,
+        "next_step": verdict.next_step,
+    }
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """Schema version 1 (documented in README.md, "JSON output"). Add keys; never rename or remove."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "endpoint": report.endpoint,
+        "checked_at": report.checked_at.isoformat(timespec="seconds"),
+        "token": token_json(report.token),
+        "summary": report.summary(),
+        "models": [verdict_json(v) for v in report.verdicts],
+        "requests": {"by_bucket": dict(sorted(report.requests.items())), "retries": report.retries},
+    }

@@ -1,0 +1,160 @@
+"""Input sources: command-line ids, text files, stdin and models_config.yaml-style files."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hubgate.refs import InvalidRef, RepoRef, RepoType, parse_ref
+
+DEFAULT_LIST = "models_to_check.txt"
+
+
+class InputError(Exception):
+    """A source that cannot be read at all (missing file, not text). One line, exit 2."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One raw entry and where it came from."""
+
+    text: str
+    origin: str | None
+
+
+def _strip_comment(line: str) -> str:
+    # A '#' starts a comment only at the start or after white space, so URLs with fragments survive.
+    for index, char in enumerate(line):
+        if char == "#" and (index == 0 or line[index - 1].isspace()):
+            return line[:index]
+    return line
+
+
+def _read_text(path: str) -> tuple[str, str]:
+    """Return (display name, text) for a path or '-' (stdin)."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        file = Path(path)
+        try:
+            data = file.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file (pass ids as arguments, or -f FILE)") from None
+        except IsADirectoryError:
+            raise InputError(f"{path}: is a directory, expected a text file of ids") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        name = path
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    return name, text
+
+
+def entries_from_text(name: str, text: str) -> Iterator[Entry]:
+    """Plain lists: one id per line, blank lines and # comments allowed, CRLF and BOM fine."""
+    text = text.removeprefix("\ufeff")
+    if _looks_like_yaml_config(text):
+        yield from _entries_from_yaml(name, text)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        content = _strip_comment(line).strip()
+        if content:
+            yield Entry(content, f"{name}:{number}")
+
+
+def _looks_like_yaml_config(text: str) -> bool:
+    """models_config.yaml files are mappings with `name:` fields; plain lists never contain ': '."""
+    for line in text.splitlines():
+        stripped = _strip_comment(line).strip()
+        if stripped:
+            return stripped.endswith(":") or ": " in stripped
+    return False
+
+
+def _entries_from_yaml(name: str, text: str) -> Iterator[Entry]:
+    """Groups of entries, each with a `name:` field (the shape of models_config.yaml)."""
+    import yaml
+
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark is not None else name
+        raise InputError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    found = list(_walk_name_fields(root, name))
+    if not found:
+        raise InputError(
+            f"{name}: YAML without any `name:` entry; expected groups of entries with `name: org/model`"
+        )
+    yield from found
+
+
+def _walk_name_fields(node: object, file_name: str) -> Iterator[Entry]:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "name" and isinstance(value, yaml.ScalarNode):
+                yield Entry(str(value.value), f"{file_name}:{value.start_mark.line + 1}")
+            else:
+                yield from _walk_name_fields(value, file_name)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            if isinstance(item, yaml.ScalarNode):
+                yield Entry(str(item.value), f"{file_name}:{item.start_mark.line + 1}")
+            else:
+                yield from _walk_name_fields(item, file_name)
+
+
+def read_entries(
+    ids: Iterable[str], files: Iterable[str], *, default_file: str | None = DEFAULT_LIST
+) -> list[Entry]:
+    """All entries in order: arguments first, then each file. With neither, the default list."""
+    entries = [Entry(text, None) for text in ids]
+    files = list(files)
+    if not entries and not files and default_file is not None:
+        if not Path(default_file).exists():
+            raise InputError(
+                f"nothing to check: no ids given and no ./{default_file} here "
+                f"(pass ids, -f FILE, or -f - for stdin)"
+            )
+        files = [default_file]
+    if sum(1 for f in files if f == "-") > 1:
+        raise InputError("-f - (stdin) can be given only once")
+    for path in files:
+        name, text = _read_text(path)
+        entries.extend(entries_from_text(name, text))
+    return entries
+
+
+def parse_entries(
+    entries: Iterable[Entry],
+    *,
+    default_type: RepoType = "model",
+    endpoint: str | None = None,
+    aliases: dict[str, str] | None = None,
+) -> list[RepoRef | InvalidRef]:
+    """Parse entries; exact duplicates (same repo type and id) are kept once, first occurrence wins."""
+    seen: set[tuple[str, str]] = set()
+    refs: list[RepoRef | InvalidRef] = []
+    for entry in entries:
+        text = entry.text.strip()
+        if aliases and text in aliases:
+            ref: RepoRef | InvalidRef = RepoRef(entry.text, default_type, aliases[text], entry.origin)
+        else:
+            ref = parse_ref(entry.text, default_type=default_type, origin=entry.origin, endpoint=endpoint)
+        if isinstance(ref, RepoRef):
+            if ref.key in seen:
+                continue
+            seen.add(ref.key)
+        refs.append(ref)
+    return refs

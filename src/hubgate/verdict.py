@@ -1,0 +1,290 @@
+"""Pure verdict logic: Hub answers in, verdicts out (hub-contract.md sections 2 and 3). No I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hubgate.answers import HubAnswer, RepoFacts
+from hubgate.refs import InvalidRef, RepoRef, RepoType
+from hubgate.token import TokenInfo
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    GRANTED = "granted"
+    NEEDS_LOGIN = "needs-login"
+    NOT_REQUESTED = "not-requested"
+    PENDING = "pending"
+    REJECTED = "rejected"
+    TOKEN_SCOPE = "token-scope"
+    TOKEN_INVALID = "token-invalid"
+    NOT_FOUND = "not-found"
+    DISABLED = "disabled"
+    INVALID = "invalid"
+    ERROR = "error"
+
+
+USABLE = frozenset({Status.OPEN, Status.GRANTED})
+ACTION_NEEDED = frozenset(
+    {
+        Status.NEEDS_LOGIN,
+        Status.NOT_REQUESTED,
+        Status.PENDING,
+        Status.REJECTED,
+        Status.TOKEN_SCOPE,
+        Status.TOKEN_INVALID,
+    }
+)
+PROBLEMS = frozenset({Status.NOT_FOUND, Status.DISABLED, Status.INVALID, Status.ERROR})
+
+
+class Verdict(BaseModel):
+    """The access verdict for one input. `model_id` is the canonical id the Hub answered with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    input: str
+    model_id: str | None
+    repo_type: RepoType = "model"
+    status: Status
+    gated_mode: str | None = None  # "auto" | "manual" | None
+    is_gated: bool | None = None  # None when the Hub did not tell (missing, private, errors)
+    private: bool | None = None
+    url: str | None = None
+    message: str
+    next_step: str | None = None
+    origin: str | None = Field(default=None, description="file:line the input came from")
+
+    @property
+    def has_access(self) -> bool:
+        """True only when this token can download the files now."""
+        return self.status in USABLE
+
+    @property
+    def redirected(self) -> bool:
+        return self.model_id is not None and self.model_id != self.input.strip()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every verdict needs besides the Hub's answers."""
+
+    endpoint: str
+    token: TokenInfo
+
+    def page_url(self, repo_type: RepoType, repo_id: str) -> str:
+        prefix = "datasets/" if repo_type == "dataset" else ""
+        return f"{self.endpoint}/{prefix}{repo_id}"
+
+    @property
+    def token_settings_url(self) -> str:
+        return f"{self.endpoint}/settings/tokens"
+
+
+class NeedsProbe(BaseModel):
+    """Metadata did not decide: the files' gate must be asked (auth-check or a HEAD on a file)."""
+
+    facts: Any
+
+
+# Message texts are the second signal, after status and X-Error-Code (hub-contract.md section 2).
+_PENDING_RE = re.compile(r"awaiting a review|pending", re.IGNORECASE)
+_REJECTED_RE = re.compile(r"\brejected\b", re.IGNORECASE)
+_RESET_RE = re.compile(r"\breset\b", re.IGNORECASE)
+_NOT_REQUESTED_RE = re.compile(r"not in the authorized list|ask for access|request access", re.IGNORECASE)
+_TOKEN_SCOPE_RE = re.compile(r"public gated repositor|fine-grained token", re.IGNORECASE)
+_DISABLED_RE = re.compile(r"access to this resource is disabled", re.IGNORECASE)
+_INVALID_CREDENTIALS_RE = re.compile(r"invalid credentials|invalid user token", re.IGNORECASE)
+
+
+def invalid_verdict(ref: InvalidRef) -> Verdict:
+    where = f" ({ref.origin})" if ref.origin else ""
+    return Verdict(
+        input=ref.input,
+        model_id=None,
+        status=Status.INVALID,
+        message=f"not a repo id{where}: {ref.reason}",
+        next_step="Fix the entry: use org/name, a https://huggingface.co/... URL or hf://org/name.",
+        origin=ref.origin,
+    )
+
+
+def from_metadata(ref: RepoRef, meta: HubAnswer, ctx: Context) -> Verdict | NeedsProbe:
+    """First call: the repo's metadata. Decides every case it can, so no access probe is spent."""
+    from hubgate.answers import facts_from_metadata
+
+    if meta.status == 200:
+        facts = facts_from_metadata(ref.repo_id, meta.body)
+        if facts.disabled:
+            return _verdict(ref, ctx, Status.DISABLED, facts=facts)
+        if ctx.token.valid is False:
+            return _verdict(ref, ctx, Status.TOKEN_INVALID, facts=facts)
+        if not facts.gated and not facts.private:
+            return _verdict(ref, ctx, Status.OPEN, facts=facts)
+        if facts.gated and not ctx.token.present:
+            return _verdict(ref, ctx, Status.NEEDS_LOGIN, facts=facts)
+        return NeedsProbe(facts=facts)
+    return classify_error(ref, meta, ctx, facts=None)
+
+
+def from_probe(ref: RepoRef, facts: RepoFacts, probe: HubAnswer, ctx: Context) -> Verdict:
+    """Second call, for gated or private repos: may this token read the files?"""
+    if probe.ok:
+        return _verdict(ref, ctx, Status.GRANTED, facts=facts)
+    if probe.status == 404 and probe.error_code == "EntryNotFound":
+        # The repo's files are readable (only the probed file is missing): the gate let us through.
+        return _verdict(ref, ctx, Status.GRANTED, facts=facts)
+    return classify_error(ref, probe, ctx, facts=facts)
+
+
+def classify_error(ref: RepoRef, answer: HubAnswer, ctx: Context, facts: RepoFacts | None) -> Verdict:
+    """Every non-success answer, from metadata or from the probe. Unknown answers are `error`."""
+    status, code, text = answer.status, answer.error_code, answer.message or ""
+
+    def verdict(kind: Status, **extra: Any) -> Verdict:
+        return _verdict(ref, ctx, kind, facts=facts, answer=answer, **extra)
+
+    if status is None or status == 429 or status >= 500:
+        return verdict(Status.ERROR)
+    if status == 451 or (status == 403 and _DISABLED_RE.search(text)):
+        return verdict(Status.DISABLED)
+    if code == "GatedRepo":
+        if status == 401:
+            # A token was sent yet the Hub answered as to an anonymous caller: it did not accept the token.
+            return verdict(Status.TOKEN_INVALID if ctx.token.present else Status.NEEDS_LOGIN)
+        if status == 403:
+            if _PENDING_RE.search(text):
+                return verdict(Status.PENDING)
+            if _REJECTED_RE.search(text):
+                return verdict(Status.REJECTED)
+            if _RESET_RE.search(text):
+                return verdict(Status.NOT_REQUESTED, reset=True)
+            if _NOT_REQUESTED_RE.search(text):
+                return verdict(Status.NOT_REQUESTED)
+        return verdict(Status.ERROR)
+    if status == 401:
+        if ctx.token.present and (ctx.token.valid is False or _INVALID_CREDENTIALS_RE.search(text)):
+            return verdict(Status.TOKEN_INVALID)
+        if not ctx.token.present and code in (None, "RepoNotFound"):
+            return verdict(Status.NOT_FOUND)
+        return verdict(Status.ERROR)
+    if code == "RepoNotFound" and status in (401, 404):
+        return verdict(Status.NOT_FOUND)
+    if status == 403 and code is None:
+        if _TOKEN_SCOPE_RE.search(text):
+            return verdict(Status.TOKEN_SCOPE)
+        if facts is not None and facts.gated and ctx.token.fine_grained_without_gated:
+            # Status first: a bare 403 on a gated repo for a token that whoami says cannot read gated repos.
+            return verdict(Status.TOKEN_SCOPE)
+    return verdict(Status.ERROR)
+
+
+def _gate_phrase(facts: RepoFacts | None) -> str:
+    if facts is None or not facts.gated:
+        return ""
+    if facts.gate_mode == "auto":
+        return "gated (auto: access is immediate once you accept the terms)"
+    if facts.gate_mode == "manual":
+        return "gated (manual: the authors review each request, hours to days)"
+    return f"gated ({facts.gate_mode or 'mode not reported'})"
+
+
+def _verdict(
+    ref: RepoRef,
+    ctx: Context,
+    status: Status,
+    *,
+    facts: RepoFacts | None,
+    answer: HubAnswer | None = None,
+    reset: bool = False,
+) -> Verdict:
+    repo_id = facts.id if facts is not None else ref.repo_id
+    url = ctx.page_url(ref.repo_type, repo_id)
+    kind = ref.repo_type
+    gate = _gate_phrase(facts)
+    manual = facts is not None and facts.gate_mode == "manual"
+    hub_words = answer.describe() if answer is not None else ""
+    login = "run `hf auth login` or set HF_TOKEN"
+
+    message: str
+    next_step: str | None = None
+    match status:
+        case Status.OPEN:
+            message = f"public {kind}, not gated"
+        case Status.GRANTED:
+            message = f"{gate or 'private'}; this token can download the files"
+        case Status.NEEDS_LOGIN:
+            message = f"{gate or 'gated'}; no token was sent"
+            then = f"request access at {url}" if manual else f"accept the terms at {url}"
+            next_step = f"Log in ({login}), then {then}."
+        case Status.NOT_REQUESTED:
+            if reset:
+                message = f"{gate}; your earlier request was reset by the authors"
+                next_step = f"Submit a new access request at {url}."
+            elif manual:
+                message = f"{gate}; access not requested yet"
+                next_step = f"Request access at {url}; the authors review requests (hours to days)."
+            else:
+                message = f"{gate or 'gated'}; terms not accepted yet"
+                next_step = f"Accept the terms at {url}; access is immediate."
+        case Status.PENDING:
+            message = f"{gate or 'gated'}; your request is awaiting the authors' review"
+            next_step = "Wait for the authors' review; re-check later (`hubgate watch` from cron tells you when it lands)."
+        case Status.REJECTED:
+            message = f"{gate or 'gated'}; the authors rejected your request"
+            next_step = f"Contact the authors via {url} (community tab) or use another model."
+        case Status.TOKEN_SCOPE:
+            message = (
+                "this fine-grained token may not read gated repos "
+                "(whether your account was granted access cannot be seen until it may)"
+            )
+            next_step = (
+                'Enable "Read access to contents of all public gated repos you can access" for this token at '
+                f"{ctx.token_settings_url}, or use a read token."
+            )
+        case Status.TOKEN_INVALID:
+            message = f"the Hub rejected the token from {ctx.token.source} (invalid, expired or revoked)"
+            next_step = (
+                f"Create a new token at {ctx.token_settings_url} and {login}; "
+                f"or unset {ctx.token.source} / rerun with --anonymous for public repos."
+            )
+        case Status.NOT_FOUND:
+            message = f"no such {kind}, or it is private and " + (
+                "this token cannot see it" if ctx.token.present else "no token was sent"
+            )
+            next_step = (
+                f"Check the id (and --repo-type); if it is private, {login} with an account that can see it."
+            )
+            if kind == "model":
+                next_step += " A dataset? use --repo-type dataset or datasets/org/name."
+        case Status.DISABLED:
+            message = f"this {kind} has been disabled on the Hub"
+            next_step = "Pick another repo: disabled repos cannot be downloaded."
+        case Status.ERROR:
+            message = f"no verdict: {hub_words or 'unexpected answer'}"
+            next_step = "Re-run later; if it persists, check your network and HF_ENDPOINT."
+        case _:
+            raise ValueError(f"unexpected status {status}")
+    return Verdict(
+        input=ref.input,
+        model_id=repo_id,
+        repo_type=ref.repo_type,
+        status=status,
+        gated_mode=facts.gate_mode if facts is not None and facts.gated else None,
+        is_gated=facts.gated if facts is not None else None,
+        private=facts.private if facts is not None else None,
+        url=url,
+        message=message,
+        next_step=next_step,
+        origin=ref.origin,
+    )
+
+
+def error_verdict(ref: RepoRef, ctx: Context, reason: str) -> Verdict:
+    """A check that failed before the Hub could answer (an exception in our own code path)."""
+    return _verdict(ref, ctx, Status.ERROR, facts=None, answer=HubAnswer(status=None, failure=reason))
