@@ -10,7 +10,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.hubgate-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
     .venv/bin/python -m pip install --quiet -e '.[test]'
     touch "$stamp"
 fi

@@ -1,0 +1,694 @@
+"""The loopback Hub: a threaded HTTP/1.1 server on 127.0.0.1 (random port), reached through HF_ENDPOINT.
+
+It answers like the real Hub as recorded in hub-contract.md: repo metadata, auth-check, HEAD/GET on
+resolve, whoami-v2, the model listing with Link pagination, legacy-id redirects, and the owner-side
+access-request API. Switches inject latency, 429s with Retry-After, 5xx bursts, slow answers and
+dropped connections, and a per-bucket fixed-window rate limit with RateLimit headers, so that the
+client's reliability and speed are measured against real wire behaviour.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+# -- the world ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Repo:
+    id: str
+    repo_type: str = "model"
+    gated: bool | str = False  # False, "auto", "manual" (True: gated without a mode, an old API shape)
+    private: bool = False
+    disabled: bool = False
+    card_data: dict[str, Any] = field(default_factory=dict)
+    safetensors: dict[str, Any] | None = None
+    config: dict[str, Any] | None = None
+    files: dict[str, int] = field(
+        default_factory=lambda: {
+            "README.md": 120,
+            ".gitattributes": 50,
+            "config.json": 600,
+            "model.safetensors": 10**9,
+        }
+    )
+    legacy_ids: tuple[str, ...] = ()
+    sha: str = field(default_factory=lambda: uuid.uuid4().hex + uuid.uuid4().hex[:8])
+    hide_requesters: bool = False  # the repo hides requesters' names: only requestId identifies a request
+
+    @property
+    def namespace(self) -> str:
+        return self.id.split("/", 1)[0] if "/" in self.id else ""
+
+
+@dataclass
+class Token:
+    value: str
+    user: str
+    role: str = "read"  # "read", "write", "fineGrained"
+    can_read_gated: bool = True  # fineGrained only
+    can_write: bool = False  # fineGrained only: write on the user's and orgs' repos
+    valid: bool = True
+    name: str = "test-token"
+    orgs: tuple[str, ...] = ()
+
+    @property
+    def writes(self) -> bool:
+        return self.role == "write" or (self.role == "fineGrained" and self.can_write)
+
+
+@dataclass
+class User:
+    name: str
+    fullname: str = ""
+    email: str | None = None
+
+
+@dataclass
+class AccessRequest:
+    user: str
+    status: str  # pending, accepted, rejected, reset
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:24])
+    timestamp: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+    fields: dict[str, Any] | None = None
+    reviewed_at: str | None = None
+    rejection_reason: str | None = None
+
+
+@dataclass
+class Fault:
+    """Answer requests whose path matches `pattern` badly, `times` times (then normally)."""
+
+    pattern: str
+    kind: str  # "status", "drop", "slow"
+    times: int = 1
+    status: int = 503
+    retry_after: int | None = None
+    delay: float = 0.0
+    method: str | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        return (
+            self.times > 0 and (self.method in (None, method)) and re.search(self.pattern, path) is not None
+        )
+
+
+@dataclass
+class Logged:
+    method: str
+    path: str
+    query: str
+    bucket: str
+    authorized: bool
+    status: int | None  # None: dropped
+
+
+GATED_LOGIN = "Access to {kind} {id} is restricted. You must have access to it and be authenticated to access it. Please log in."
+GATED_NOT_LISTED = "Access to {kind} {id} is restricted and you are not in the authorized list. Visit {endpoint}/{page} to ask for access."
+GATED_PENDING = "Your request to access {kind} {id} is awaiting a review from the repo authors."
+GATED_REJECTED = "Your request to access this repo has been rejected by the repo's authors."
+GATED_RESET = (
+    "Your request to access {kind} {id} has been reset by the repo's authors. Please submit a new request."
+)
+TOKEN_SCOPE = "Please enable access to public gated repositories in your fine-grained token settings to view this repository."
+DISABLED = "Access to this resource is disabled."
+BAD_LOGIN = "Invalid username or password."
+INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
+NOT_FOUND = "Repository not found"
+
+
+class HubSim:
+    """The loopback Hub. Use as a context manager; `url` is its HF_ENDPOINT."""
+
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        invalid_token_mode: str = "reject",  # or "anonymous": serve invalid tokens as if none was sent
+        rejected_message: str = GATED_REJECTED,
+        reset_message: str = GATED_RESET,
+        disabled_status: int = 403,
+        page_size: int = 2,
+    ) -> None:
+        self.latency = latency
+        self.invalid_token_mode = invalid_token_mode
+        self.rejected_message = rejected_message
+        self.reset_message = reset_message
+        self.disabled_status = disabled_status
+        self.page_size = page_size
+        self.repos: dict[tuple[str, str], Repo] = {}
+        self.legacy: dict[tuple[str, str], str] = {}
+        self.tokens: dict[str, Token] = {}
+        self.users: dict[str, User] = {}
+        self.requests: dict[tuple[str, str], dict[str, AccessRequest]] = {}
+        self.faults: list[Fault] = []
+        self.quotas: dict[str, tuple[int, float]] = {}  # bucket -> (quota, window seconds)
+        self._window: dict[str, tuple[float, int]] = {}  # bucket -> (window start, used)
+        self.log: list[Logged] = []
+        self.lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- building the world --------------------------------------------------------------------------
+
+    def add_repo(self, repo: Repo) -> Repo:
+        with self.lock:
+            self.repos[(repo.repo_type, repo.id)] = repo
+            for legacy in repo.legacy_ids:
+                self.legacy[(repo.repo_type, legacy)] = repo.id
+        return repo
+
+    def add_token(self, token: Token) -> Token:
+        with self.lock:
+            self.tokens[token.value] = token
+            self.users.setdefault(
+                token.user, User(token.user, token.user.title(), f"{token.user}@example.com")
+            )
+        return token
+
+    def add_user(self, user: User) -> User:
+        with self.lock:
+            self.users[user.name] = user
+        return user
+
+    def set_access(
+        self, user: str, repo_id: str, status: str, *, repo_type: str = "model", **extra: Any
+    ) -> None:
+        """The user's request on a gated repo: pending, accepted, rejected or reset."""
+        with self.lock:
+            self.users.setdefault(user, User(user, user.title(), f"{user}@example.com"))
+            self.requests.setdefault((repo_type, repo_id), {})[user] = AccessRequest(user, status, **extra)
+
+    def inject(self, pattern: str, kind: str = "status", **options: Any) -> Fault:
+        fault = Fault(pattern, kind, **options)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def set_quota(self, bucket: str, quota: int, window: float = 300.0) -> None:
+        with self.lock:
+            self.quotas[bucket] = (quota, window)
+            self._window.pop(bucket, None)
+
+    # -- observing -----------------------------------------------------------------------------------
+
+    def count(self, bucket: str | None = None, *, path: str | None = None, status: int | None = None) -> int:
+        with self.lock:
+            return sum(
+                1
+                for entry in self.log
+                if (bucket is None or entry.bucket == bucket)
+                and (path is None or re.search(path, entry.path))
+                and (status is None or entry.status == status)
+            )
+
+    def statuses(self) -> Counter[int | None]:
+        with self.lock:
+            return Counter(entry.status for entry in self.log)
+
+    def reset_log(self) -> None:
+        with self.lock:
+            self.log.clear()
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "HubSim not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> HubSim:
+        handler = type("Handler", (_Handler,), {"hub": self})
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="hubsim", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> HubSim:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- decisions (called by the handler) -----------------------------------------------------------
+
+    def caller(self, authorization: str | None) -> tuple[Token | None, bool]:
+        """(token, rejected): rejected when a token was sent that the Hub does not accept."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return None, False
+        token = self.tokens.get(authorization.split(" ", 1)[1].strip())
+        if token is None or not token.valid:
+            return None, True
+        return token, False
+
+    def member(self, token: Token | None, repo: Repo) -> bool:
+        return token is not None and (repo.namespace == token.user or repo.namespace in token.orgs)
+
+    def ratelimit(self, bucket: str) -> tuple[bool, dict[str, str]]:
+        """(allowed, headers) for one more request in `bucket`'s fixed window."""
+        with self.lock:
+            quota, window = self.quotas.get(bucket, (1_000_000, 300.0))
+            now = time.monotonic()
+            start, used = self._window.get(bucket, (now, 0))
+            if now - start >= window:
+                start, used = now, 0
+            allowed = used < quota
+            if allowed:
+                used += 1
+            self._window[bucket] = (start, used)
+            reset = max(0, int(round(start + window - now)))
+            headers = {
+                "RateLimit": f'"{bucket}";r={max(0, quota - used)};t={reset}',
+                "RateLimit-Policy": f'"fixed window";"{bucket}";q={quota};w={int(window)}',
+            }
+            if not allowed:
+                headers["Retry-After"] = str(max(1, reset))
+            return allowed, headers
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(method, path):
+                    fault.times -= 1
+                    return fault
+        return None
+
+
+# -- the HTTP side --------------------------------------------------------------------------------------
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # dropped connections (a fault we inject) are expected here
+
+
+class _Answer(Exception):
+    def __init__(
+        self, status: int, message: str = "", code: str | None = None, headers: dict[str, str] | None = None
+    ):
+        super().__init__(message)
+        self.status, self.message, self.code, self.headers = status, message, code, headers or {}
+
+
+_API_SUFFIXES = {"auth-check", "user-access-request", "revision", "tree", "paths-info"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    hub: HubSim
+    protocol_version = "HTTP/1.1"
+    server_version = "hubsim/1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # silence the default stderr log
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    # -- plumbing --
+
+    def _dispatch(self, method: str) -> None:
+        hub = self.hub
+        parts = urlsplit(self.path)
+        path, query = parts.path, parse_qs(parts.query)
+        bucket = "resolvers" if "/resolve/" in path else "api"
+        token, rejected = hub.caller(self.headers.get("Authorization"))
+        entry = Logged(method, path, parts.query, bucket, self.headers.get("Authorization") is not None, None)
+        with hub.lock:
+            hub.log.append(entry)
+        body = self._read_body()
+        if hub.latency:
+            time.sleep(hub.latency)
+        fault = hub.take_fault(method, path)
+        if fault is not None and fault.kind == "drop":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay)
+        allowed, rate_headers = hub.ratelimit(bucket)
+        try:
+            if fault is not None and fault.kind == "status":
+                extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                if fault.status == 429:
+                    raise _Answer(429, "You have exceeded our rate limit.", None, extra)
+                raise _Answer(
+                    fault.status,
+                    "Internal Error - We're working hard to fix this as soon as possible!",
+                    None,
+                    extra,
+                )
+            if not allowed:
+                raise _Answer(429, "You have exceeded our rate limit. Please retry later.", None)
+            status, payload, headers = self._route(method, path, query, token, rejected, body)
+        except _Answer as answer:
+            entry.status = answer.status
+            self._send_error(method, path, answer, rate_headers)
+            return
+        entry.status = status
+        self._send(method, status, payload, {**rate_headers, **headers})
+
+    def _read_body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        if not length:
+            return None
+        raw = self.rfile.read(length)
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+
+    def _send(self, method: str, status: int, payload: Any, headers: dict[str, str]) -> None:
+        if isinstance(payload, bytes):
+            data, ctype = payload, "application/octet-stream"
+        elif isinstance(payload, str):
+            data, ctype = payload.encode(), "text/plain; charset=utf-8"
+        elif payload is None:
+            data, ctype = b"", "text/plain; charset=utf-8"
+        else:
+            data, ctype = json.dumps(payload).encode(), "application/json; charset=utf-8"
+        self.send_response(status)
+        self.send_header("Content-Type", headers.pop("Content-Type", ctype))
+        if "Content-Length" not in headers:
+            self.send_header("Content-Length", str(len(data)))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if method != "HEAD" and data:
+            self.wfile.write(data)
+
+    def _send_error(self, method: str, path: str, answer: _Answer, rate_headers: dict[str, str]) -> None:
+        headers = {**rate_headers, **answer.headers}
+        if answer.code:
+            headers["X-Error-Code"] = answer.code
+        if answer.message:
+            headers["X-Error-Message"] = answer.message
+        if answer.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="Authentication required", charset="UTF-8"'
+        if path.startswith("/api/"):
+            payload: Any = {"error": answer.message}
+        else:
+            payload = answer.message  # resolve answers in text/plain
+        self._send(method, answer.status, payload, headers)
+
+    # -- routes --
+
+    def _route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        token: Token | None,
+        rejected: bool,
+        body: Any,
+    ) -> tuple[int, Any, dict[str, str]]:
+        hub = self.hub
+        if path == "/api/whoami-v2":
+            return self._whoami(token, rejected)
+        if rejected and hub.invalid_token_mode == "reject":
+            raise _Answer(401, INVALID_CREDENTIALS)
+        segments = [s for s in path.split("/") if s]
+        if segments[:1] == ["api"] and len(segments) == 2 and segments[1] in ("models", "datasets"):
+            return self._listing(segments[1][:-1], query)
+        if segments[:1] == ["api"] and len(segments) >= 3 and segments[1] in ("models", "datasets"):
+            repo_type = segments[1][:-1]
+            rest = segments[2:]
+            if len(rest) >= 2 and rest[1] not in _API_SUFFIXES:
+                repo_id, tail = f"{rest[0]}/{rest[1]}", rest[2:]
+            else:
+                repo_id, tail = rest[0], rest[1:]
+            repo = self._find(repo_type, repo_id, path, token)
+            if not tail:
+                return self._metadata(repo, token, query)
+            if tail == ["auth-check"]:
+                self._file_gate(repo, token)
+                return 200, "OK", {}
+            if tail[0] == "user-access-request":
+                return self._owner(method, repo, token, tail[1:], query, body)
+            raise _Answer(404, f"Cannot {method} {path}")
+        if "resolve" in segments:
+            index = segments.index("resolve")
+            repo_type = "dataset" if segments[0] == "datasets" else "model"
+            head = segments[1:index] if repo_type == "dataset" else segments[:index]
+            if not 1 <= len(head) <= 2 or len(segments) < index + 3:
+                raise _Answer(404, "Not found")
+            repo = self._find(repo_type, "/".join(head), path, token)
+            filename = "/".join(segments[index + 2 :])
+            return self._resolve(repo, token, filename)
+        raise _Answer(404, f"Cannot {method} {path}")
+
+    def _find(self, repo_type: str, repo_id: str, path: str, token: Token | None) -> Repo:
+        hub = self.hub
+        with hub.lock:
+            canonical = hub.legacy.get((repo_type, repo_id))
+            repo = hub.repos.get((repo_type, canonical or repo_id))
+        if canonical is not None:
+            target = path.replace(f"/{repo_id}", f"/{canonical}", 1)
+            query = urlsplit(self.path).query
+            raise _Answer(307, "", None, {"Location": target + (f"?{query}" if query else "")})
+        if repo is None or (repo.private and not hub.member(token, repo)):
+            if token is None:
+                raise _Answer(401, BAD_LOGIN)
+            raise _Answer(404, NOT_FOUND, "RepoNotFound")
+        return repo
+
+    def _kind_and_page(self, repo: Repo) -> tuple[str, str]:
+        return repo.repo_type, ("datasets/" if repo.repo_type == "dataset" else "") + repo.id
+
+    def _file_gate(self, repo: Repo, token: Token | None) -> None:
+        """The gate on files (auth-check and resolve), hub-contract.md section 2."""
+        hub = self.hub
+        if repo.disabled:
+            raise _Answer(hub.disabled_status, DISABLED)
+        if not repo.gated or hub.member(token, repo):
+            return
+        kind, page = self._kind_and_page(repo)
+        words = {"kind": kind, "id": repo.id, "endpoint": hub.url, "page": page}
+        if token is None:
+            raise _Answer(401, GATED_LOGIN.format(**words), "GatedRepo")
+        if token.role == "fineGrained" and not token.can_read_gated:
+            raise _Answer(403, TOKEN_SCOPE)  # no X-Error-Code: huggingface_hub raises a plain HfHubHTTPError
+        with hub.lock:
+            request = hub.requests.get((repo.repo_type, repo.id), {}).get(token.user)
+        state = request.status if request else None
+        if state == "accepted":
+            return
+        if state == "pending":
+            raise _Answer(403, GATED_PENDING.format(**words), "GatedRepo")
+        if state == "rejected":
+            raise _Answer(403, hub.rejected_message.format(**words), "GatedRepo")
+        if state == "reset":
+            raise _Answer(403, hub.reset_message.format(**words), "GatedRepo")
+        raise _Answer(403, GATED_NOT_LISTED.format(**words), "GatedRepo")
+
+    def _whoami(self, token: Token | None, rejected: bool) -> tuple[int, Any, dict[str, str]]:
+        if token is None:
+            raise _Answer(401, INVALID_CREDENTIALS if rejected else "Invalid username or password.")
+        access: dict[str, Any] = {"displayName": token.name, "role": token.role}
+        if token.role == "fineGrained":
+            access["fineGrained"] = {
+                "canReadGatedRepos": token.can_read_gated,
+                "global": ["discussion.write", "post.write"],
+                "scoped": [],
+            }
+        return (
+            200,
+            {
+                "type": "user",
+                "name": token.user,
+                "fullname": token.user.title(),
+                "orgs": [{"name": org, "type": "org"} for org in token.orgs],
+                "auth": {"type": "access_token", "accessToken": access},
+            },
+            {},
+        )
+
+    def _metadata(
+        self, repo: Repo, token: Token | None, query: dict[str, list[str]]
+    ) -> tuple[int, Any, dict[str, str]]:
+        if repo.disabled:
+            raise _Answer(self.hub.disabled_status, DISABLED)
+        data: dict[str, Any] = {
+            "_id": repo.sha[:24],
+            "id": repo.id,
+            "author": repo.namespace or None,
+            "sha": repo.sha,
+            "private": repo.private,
+            "gated": repo.gated,
+            "disabled": False,
+            "cardData": repo.card_data,
+            "siblings": [{"rfilename": name} for name in repo.files],
+            "tags": [],
+            "lastModified": "2026-01-01T00:00:00.000Z",
+        }
+        if repo.repo_type == "model":
+            data["modelId"] = repo.id
+            if repo.safetensors is not None:
+                data["safetensors"] = repo.safetensors
+            if repo.config is not None:
+                data["config"] = repo.config
+        expand = query.get("expand[]") or query.get("expand")
+        if expand:
+            data = {key: value for key, value in data.items() if key in {"_id", "id", *expand}}
+        return 200, data, {}
+
+    def _resolve(self, repo: Repo, token: Token | None, filename: str) -> tuple[int, Any, dict[str, str]]:
+        if filename not in ("README.md", ".gitattributes") or repo.disabled or repo.private:
+            self._file_gate(repo, token)
+        if filename not in repo.files:
+            raise _Answer(404, "Entry not found", "EntryNotFound")
+        size = repo.files[filename]
+        headers = {
+            "ETag": f'"{uuid.uuid5(uuid.NAMESPACE_URL, repo.id + filename).hex}"',
+            "X-Repo-Commit": repo.sha,
+        }
+        if filename.endswith((".safetensors", ".bin")):
+            # LFS files are served from a CDN through a signed redirect (another host).
+            headers |= {
+                "Location": f"https://cdn-lfs.hubsim.invalid/{repo.id}/{quote(filename)}?sig=x",
+                "X-Linked-Size": str(size),
+                "X-Linked-Etag": headers["ETag"],
+            }
+            return 302, None, headers
+        headers["Content-Length"] = str(size) if self.command == "HEAD" else str(len(b"x" * min(size, 64)))
+        return 200, b"x" * min(size, 64), headers
+
+    def _listing(self, repo_type: str, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:
+        hub = self.hub
+        author = (query.get("author") or [None])[0]
+        search = ((query.get("search") or [""])[0]).lower()
+        limit = int((query.get("limit") or [hub.page_size])[0])
+        page_size = min(limit, hub.page_size)
+        cursor = int((query.get("cursor") or ["0"])[0])
+        with hub.lock:
+            items = sorted(
+                (
+                    repo
+                    for (kind, _), repo in hub.repos.items()
+                    if kind == repo_type
+                    and not repo.private
+                    and (author is None or repo.namespace == author)
+                    and search in repo.id.lower()
+                ),
+                key=lambda r: r.id,
+            )
+        page = items[cursor : cursor + page_size]
+        payload = [
+            {"_id": r.sha[:24], "id": r.id, "gated": r.gated, "private": r.private, "disabled": r.disabled}
+            for r in page
+        ]
+        headers: dict[str, str] = {}
+        if cursor + page_size < len(items) and len(page) < limit:
+            params = {key: values[0] for key, values in query.items() if key != "cursor"}
+            params["cursor"] = str(cursor + page_size)
+            headers["Link"] = f'<{hub.url}/api/{repo_type}s?{urlencode(params)}>; rel="next"'
+        return 200, payload, headers
+
+    # -- owner side (hub-contract.md section 6) --
+
+    def _owner(
+        self,
+        method: str,
+        repo: Repo,
+        token: Token | None,
+        tail: list[str],
+        query: dict[str, list[str]],
+        body: Any,
+    ) -> tuple[int, Any, dict[str, str]]:
+        hub = self.hub
+        if token is None:
+            raise _Answer(401, "You must be authenticated to manage access requests.")
+        if not (hub.member(token, repo) and token.writes):
+            raise _Answer(403, f"You don't have write permission on {repo.repo_type} {repo.id}.")
+        if not repo.gated:
+            raise _Answer(400, f"{repo.repo_type.title()} {repo.id} is not gated.")
+        key = (repo.repo_type, repo.id)
+        if method == "GET" and len(tail) == 1 and tail[0] in ("pending", "accepted", "rejected", "reset"):
+            with hub.lock:
+                found = [r for r in hub.requests.get(key, {}).values() if r.status == tail[0]]
+            found.sort(key=lambda r: r.timestamp)
+            cursor = int((query.get("cursor") or ["0"])[0])
+            page = found[cursor : cursor + hub.page_size]
+            headers: dict[str, str] = {}
+            if cursor + hub.page_size < len(found):
+                headers["Link"] = (
+                    f'<{hub.url}{urlsplit(self.path).path}?cursor={cursor + hub.page_size}>; rel="next"'
+                )
+            return 200, [self._request_json(repo, r) for r in page], headers
+        if method == "POST" and tail == ["handle"]:
+            if not isinstance(body, dict) or body.get("status") not in ("accepted", "rejected", "pending"):
+                raise _Answer(400, "Invalid body: expected {user | requestId, status}.")
+            reason = body.get("rejectionReason")
+            if reason is not None and len(reason) > 200:
+                raise _Answer(400, "Rejection reason must be at most 200 characters.")
+            with hub.lock:
+                requests = hub.requests.get(key, {})
+                if "requestId" in body:
+                    match = next((r for r in requests.values() if r.request_id == body["requestId"]), None)
+                    if match is None:
+                        raise _Answer(404, f"Access request {body['requestId']} not found.")
+                else:
+                    if body.get("user") not in hub.users:
+                        raise _Answer(404, f"User {body.get('user')} not found.")
+                    match = requests.get(body["user"])
+                    if match is None:
+                        raise _Answer(404, f"No access request from {body['user']} on this repo.")
+                match.status = body["status"]
+                match.reviewed_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+                match.rejection_reason = reason
+            return 200, {"status": "ok"}, {}
+        if method == "POST" and tail == ["grant"]:
+            user = body.get("user") if isinstance(body, dict) else None
+            with hub.lock:
+                if user not in hub.users:
+                    raise _Answer(404, f"User {user} not found.")
+                existing = hub.requests.get(key, {}).get(user)
+                if existing is not None and existing.status == "accepted":
+                    raise _Answer(400, f"User {user} already has access to the repo.")
+                hub.requests.setdefault(key, {})[user] = AccessRequest(user, "accepted")
+            return 200, {"status": "ok"}, {}
+        raise _Answer(404, f"Cannot {method} {self.path}")
+
+    def _request_json(self, repo: Repo, request: AccessRequest) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "requestId": request.request_id,
+            "status": request.status,
+            "timestamp": request.timestamp,
+        }
+        if not repo.hide_requesters:
+            user = self.hub.users.get(request.user, User(request.user))
+            data["user"] = {
+                "user": user.name,
+                "fullname": user.fullname,
+                **({"email": user.email} if user.email else {}),
+            }
+        if request.fields:
+            data["fields"] = request.fields
+        if request.reviewed_at:
+            data["reviewedAt"] = request.reviewed_at
+        return data

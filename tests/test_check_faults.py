@@ -1,0 +1,119 @@
+"""Reliability against an unreliable Hub: 5xx bursts, 429 + Retry-After, drops, slow answers, rate limits."""
+
+from __future__ import annotations
+
+from hubgate.checker import run_checks
+from hubgate.hub import RetryPolicy
+from hubgate.ratelimit import RatePacer
+from hubgate.refs import RepoRef
+from hubgate.token import ResolvedToken
+from tests.conftest import ALICE, BERT, GEMMA, LLAMA2, LLAMA32, PHI3
+from tests.hubsim import HubSim
+
+
+def run(
+    hub: HubSim,
+    ids: list[str],
+    *,
+    policy: RetryPolicy | None = None,
+    jobs: int = 8,
+    token: str | None = ALICE,
+):
+    refs = [RepoRef(i, "model", i) for i in ids]
+    policy = policy or RetryPolicy(retries=3, base_wait=0.01, timeout=5)
+    return run_checks(refs, token=ResolvedToken(token, "test"), endpoint=hub.url, policy=policy, jobs=jobs)
+
+
+def statuses(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {v.input: v.status.value for v in report.verdicts}
+
+
+def test_5xx_burst_is_retried(hub: HubSim) -> None:
+    hub.inject(r"^/api/models/", "status", status=503, times=4)
+    report = run(hub, [BERT, LLAMA2, GEMMA])
+    assert statuses(report) == {BERT: "open", LLAMA2: "granted", GEMMA: "not-requested"}
+    assert hub.count(status=503) == 4
+    assert report.retries == 4
+
+
+def test_429_with_retry_after_is_honoured(hub: HubSim) -> None:
+    hub.inject(f"^/api/models/{LLAMA2}$", "status", status=429, retry_after=1, times=1)
+    slept: list[float] = []
+    from hubgate import hub as hub_module
+
+    service = hub_module.HubService(
+        hub.url, ALICE, policy=RetryPolicy(retries=2, base_wait=0.01), sleep=slept.append
+    )
+    answer = service.metadata(RepoRef(LLAMA2, "model", LLAMA2))
+    assert answer.status == 200
+    assert slept == [1.0]  # exactly what Retry-After asked, not the exponential backoff
+
+
+def test_dropped_connections_are_retried(hub: HubSim) -> None:
+    hub.inject(r"^/api/models/", "drop", times=2)
+    hub.inject(r"/resolve/", "drop", times=1)
+    report = run(hub, [BERT, LLAMA2])
+    assert statuses(report) == {BERT: "open", LLAMA2: "granted"}
+    assert report.retries == 3
+
+
+def test_slow_answer_times_out_then_retry_succeeds(hub: HubSim) -> None:
+    hub.inject(f"^/api/models/{BERT}$", "slow", delay=1.5, times=1)
+    report = run(hub, [BERT], policy=RetryPolicy(retries=2, base_wait=0.01, timeout=0.3))
+    assert statuses(report) == {BERT: "open"}
+    assert report.retries == 1
+
+
+def test_hub_that_never_answers_in_time_gives_error_with_reason(hub: HubSim) -> None:
+    hub.inject(f"^/api/models/{BERT}$", "slow", delay=1.0, times=10)
+    report = run(hub, [BERT, PHI3], policy=RetryPolicy(retries=1, base_wait=0.01, timeout=0.2))
+    assert statuses(report) == {BERT: "error", PHI3: "open"}
+    message = report.verdicts[0].message
+    assert "ReadTimeout" in message and "after 2 attempts" in message
+
+
+def test_pacing_on_ratelimit_headers_avoids_429(hub: HubSim) -> None:
+    # 6 api requests per 2-second window; 1 whoami + 8 metadata + 1 probe must span two windows.
+    hub.set_quota("api", 6, window=2)
+    ids = [BERT, PHI3, LLAMA2, LLAMA32, GEMMA, "a/one", "b/two", "c/three"]
+    waits: list[tuple[str, float]] = []
+    pacer = RatePacer(on_wait=lambda bucket, seconds: waits.append((bucket, seconds)))
+    refs = [RepoRef(i, "model", i) for i in ids]
+    report = run_checks(
+        refs,
+        token=ResolvedToken(ALICE, "test"),
+        endpoint=hub.url,
+        policy=RetryPolicy(retries=3, base_wait=0.01),
+        pacer=pacer,
+    )
+    assert statuses(report)[LLAMA2] == "granted"
+    assert statuses(report)["a/one"] == "not-found"
+    assert hub.count(status=429) == 0
+    assert waits and all(bucket == "api" for bucket, _ in waits)
+
+
+def test_tiny_quota_with_many_workers_is_survived(hub: HubSim) -> None:
+    hub.set_quota("api", 3, window=1)
+    report = run(hub, [BERT, PHI3, LLAMA2, GEMMA], policy=RetryPolicy(retries=6, base_wait=0.01), jobs=4)
+    assert statuses(report) == {BERT: "open", PHI3: "open", LLAMA2: "granted", GEMMA: "not-requested"}
+
+
+def test_pacer_waits_for_the_window_reset() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = RatePacer(clock=lambda: now[0], sleep=sleep)
+    pacer.after_response(
+        {"RateLimit": '"api";r=2;t=30', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'}
+    )
+    pacer.before_request("api")
+    pacer.before_request("api")
+    assert slept == []
+    pacer.before_request("api")  # quota spent: waits for the reset, then goes
+    assert slept == [30.0]
+    pacer.before_request("resolvers")  # another bucket is not held
+    assert slept == [30.0]
