@@ -10,6 +10,7 @@ client's reliability and speed are measured against real wire behaviour.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
@@ -274,7 +275,7 @@ class HubSim:
             if allowed:
                 used += 1
             self._window[bucket] = (start, used)
-            reset = max(0, int(round(start + window - now)))
+            reset = max(0, math.ceil(start + window - now))
             headers = {
                 "RateLimit": f'"{bucket}";r={max(0, quota - used)};t={reset}',
                 "RateLimit-Policy": f'"fixed window";"{bucket}";q={quota};w={int(window)}',
