@@ -117,3 +117,22 @@ def test_pacer_waits_for_the_window_reset() -> None:
     assert slept == [30.0]
     pacer.before_request("resolvers")  # another bucket is not held
     assert slept == [30.0]
+
+
+def test_pacer_keeps_the_lowest_remaining_within_a_window_and_refills_from_the_policy() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = RatePacer(clock=lambda: now[0], sleep=sleep)
+    policy = '"fixed window";"api";q=3;w=10'
+    pacer.after_response({"RateLimit": '"api";r=1;t=10', "RateLimit-Policy": policy})
+    pacer.after_response({"RateLimit": '"api";r=2;t=10', "RateLimit-Policy": policy})  # an older answer, late
+    assert pacer.remaining("api") == 1
+    pacer.before_request("api")
+    pacer.before_request("api")  # waits for the reset, then the new window holds q=3
+    assert slept == [10.0]
+    assert pacer.remaining("api") == 2

@@ -10,16 +10,18 @@ from dataclasses import dataclass
 
 @dataclass
 class _Bucket:
-    remaining: int | None = None
+    remaining: int | None = None  # None: unknown, nothing holds requests back
     reset_at: float = 0.0
     limit: int | None = None
+    window: float | None = None
 
 
 class RatePacer:
     """Tracks each bucket's remaining quota from `RateLimit` headers and holds requests once it runs out.
 
-    The Hub's windows are fixed (hub-contract.md section 5): when a bucket is down to `reserve`
-    requests, new requests wait for the window's reset instead of being sent and refused.
+    The Hub's windows are fixed (hub-contract.md section 5). Every request sent counts against the
+    known remaining quota at once, before its answer comes back, so concurrent workers cannot
+    overshoot; when a bucket is down to `reserve`, new requests wait for the window's reset.
     """
 
     def __init__(
@@ -47,12 +49,14 @@ class RatePacer:
                 state = self._buckets.setdefault(bucket, _Bucket())
                 now = self._clock()
                 if state.remaining is not None and now >= state.reset_at:
-                    state.remaining = None  # a new window: unknown until the next answer says
+                    # A new window: its full quota when the policy header told it, else unknown.
+                    state.remaining = state.limit
+                    state.reset_at = now + state.window if state.window else now
                 if state.remaining is None or state.remaining > self._reserve:
                     if state.remaining is not None:
                         state.remaining -= 1
                     return
-                wait = min(state.reset_at - now, self._max_wait)
+                wait = min(max(state.reset_at - now, 0.0), self._max_wait)
             if self._on_wait is not None:
                 self._on_wait(bucket, wait)
             self.waited_seconds += wait
@@ -67,9 +71,18 @@ class RatePacer:
             return
         with self._lock:
             state = self._buckets.setdefault(info.resource_type, _Bucket())
-            state.remaining = info.remaining
-            state.reset_at = self._clock() + info.reset_in_seconds
-            state.limit = info.limit
+            reset_at = self._clock() + info.reset_in_seconds
+            state.limit = info.limit if info.limit is not None else state.limit
+            state.window = float(info.window_seconds) if info.window_seconds else state.window
+            # `t` is whole seconds, so one window's answers disagree on the reset by up to a second.
+            same_window = state.remaining is not None and reset_at <= state.reset_at + 1.5
+            if same_window:
+                # Answers arrive out of order: within a window the quota only goes down.
+                state.remaining = min(state.remaining, info.remaining)  # type: ignore[type-var]
+                state.reset_at = max(state.reset_at, reset_at)
+            else:
+                state.remaining = info.remaining
+                state.reset_at = reset_at
 
     def remaining(self, bucket: str) -> int | None:
         with self._lock:
