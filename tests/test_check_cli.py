@@ -202,3 +202,11 @@ def test_request_budget_per_model(run_cli, hub: HubSim) -> None:
     hub.reset_log()
     run_cli("check", LLAMA2, GEMMA, "--anonymous")
     assert (hub.count("api"), hub.count("resolvers")) == (2, 0)
+
+
+def test_reported_request_counts_match_what_the_hub_saw(run_cli, hub: HubSim) -> None:
+    hub.inject(f"^/api/models/{GEMMA}$", "status", status=502, times=1)
+    result = run_cli("check", "gpt2", LLAMA2, GEMMA, "--json", HF_TOKEN=ALICE)
+    requests = result.json()["requests"]
+    assert requests["by_bucket"] == {"api": hub.count("api"), "resolvers": hub.count("resolvers")}
+    assert requests["retries"] == 1

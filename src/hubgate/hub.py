@@ -168,6 +168,8 @@ class HubService:
                 if attempt >= self.policy.retries:
                     return HubAnswer(status=None, failure=f"{failure}, after {attempt + 1} attempts"), None
             else:
+                for hop in response.history:  # redirects followed (legacy ids) are requests too
+                    self.stats.count(bucket_of(str(hop.url)), retry=False)
                 self.pacer.after_response(response.headers)
                 if response.status_code not in RETRY_STATUSES or attempt >= self.policy.retries:
                     return HubAnswer(status=response.status_code), response

@@ -234,7 +234,7 @@ def _verdict(
                 next_step = f"Accept the terms at {url}; access is immediate."
         case Status.PENDING:
             message = f"{gate or 'gated'}; your request is awaiting the authors' review"
-            next_step = "Wait for the authors' review; re-check later (`hubgate watch` from cron tells you when it lands)."
+            next_step = "Wait for the authors' review; re-check later (from cron, for example)."
         case Status.REJECTED:
             message = f"{gate or 'gated'}; the authors rejected your request"
             next_step = f"Contact the authors via {url} (community tab) or use another model."
