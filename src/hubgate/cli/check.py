@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,11 +13,17 @@ from hubgate.cli import app
 from hubgate.cli.common import AnonymousOption, TokenOption, fail_usage, stderr_is_interactive
 from hubgate.outcome import FAIL_ON_HELP
 
+if TYPE_CHECKING:
+    from hubgate.report import Report
+
 
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     quiet = "quiet"
+    github = "github"
+    junit = "junit"
+    markdown = "markdown"
 
 
 class RepoTypeChoice(StrEnum):
@@ -41,7 +49,18 @@ def check(
     repo_type: RepoTypeChoice = typer.Option(RepoTypeChoice.model, "--repo-type", help="Type of bare ids."),
     token: str | None = TokenOption,
     anonymous: bool = AnonymousOption,
-    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", help="Report format."),
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.table,
+        "--format",
+        help="Report format (github: workflow commands; junit: XML; markdown: a table).",
+    ),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Write the --format report to this file; the terminal still gets the human report.",
+        show_default=False,
+    ),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="Same as --format quiet: only repos that are not usable."
@@ -61,6 +80,7 @@ def check(
     from hubgate.checker import default_endpoint, run_checks
     from hubgate.hub import RetryPolicy
     from hubgate.outcome import FailOnError, exit_code, parse_fail_on
+    from hubgate.render import render_report
     from hubgate.sources import InputError, parse_entries, read_entries
     from hubgate.token import resolve_token
 
@@ -75,6 +95,8 @@ def check(
     except FailOnError as exc:
         fail_usage(str(exc))
 
+    if output is not None and not output.parent.is_dir():
+        fail_usage(f"--output {output}: directory {output.parent} does not exist")
     endpoint = default_endpoint()
     try:
         entries = read_entries(ids or [], files or [])
@@ -93,25 +115,36 @@ def check(
             refs, token=resolved, endpoint=endpoint, jobs=jobs, policy=policy, on_result=lambda _: advance()
         )
 
-    _emit(report, output_format)
+    if output is not None:
+        write_output(output, render_report(report, output_format.value, failing=failing))
+        print_table(report)
+    elif output_format == OutputFormat.table:
+        print_table(report)
+    else:
+        sys.stdout.write(render_report(report, output_format.value, failing=failing))
     raise typer.Exit(exit_code(report.verdicts, failing))
 
 
-def _emit(report, output_format: OutputFormat) -> None:  # type: ignore[no-untyped-def]
-    if output_format == OutputFormat.json:
-        from hubgate.render import json_format
+def print_table(report: Report) -> None:
+    from rich.console import Console
 
-        sys.stdout.write(json_format.render(report))
-    elif output_format == OutputFormat.quiet:
-        from hubgate.render import quiet
+    from hubgate.render import table
 
-        sys.stdout.write(quiet.render(report))
-    else:
-        from rich.console import Console
+    table.render_to(Console(soft_wrap=True, highlight=False), report)
 
-        from hubgate.render import table
 
-        table.render_to(Console(soft_wrap=True, highlight=False), report)
+def write_output(path: Path, text: str) -> None:
+    """Write atomically: a reader (or a killed run) never sees half a report."""
+    import os
+    import tempfile
+
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temp, path)
+    except OSError as exc:
+        fail_usage(f"--output {path}: cannot write ({exc.strerror or exc})")
 
 
 def _quiet_library_logs() -> None:

@@ -1,5 +1,37 @@
-"""Renderers: a Report in, text out. Each format is one module with `render(report, ...) -> str`."""
+"""Renderers: a Report in, text out. One module per format; `render_report` picks one."""
 
 from __future__ import annotations
 
-FORMATS = ("table", "json", "quiet")
+from hubgate.report import Report
+from hubgate.verdict import Status
+
+FORMATS = ("table", "json", "quiet", "github", "junit", "markdown")
+
+
+def render_report(report: Report, fmt: str, *, failing: frozenset[Status], color: bool = False) -> str:
+    """The report as text in `fmt` (for files and pipes; the terminal table is printed by Rich directly)."""
+    if fmt == "json":
+        from hubgate.render import json_format
+
+        return json_format.render(report)
+    if fmt == "quiet":
+        from hubgate.render import quiet
+
+        return quiet.render(report)
+    if fmt == "github":
+        from hubgate.render import github
+
+        return github.render(report, failing)
+    if fmt == "junit":
+        from hubgate.render import junit
+
+        return junit.render(report)
+    if fmt == "markdown":
+        from hubgate.render import markdown
+
+        return markdown.render(report)
+    if fmt == "table":
+        from hubgate.render import table
+
+        return table.render(report, color=color)
+    raise ValueError(f"unknown format {fmt!r}")

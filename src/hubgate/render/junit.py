@@ -1,0 +1,57 @@
+"""JUnit XML: one test case per repo; failures for repos that are not usable, errors when no verdict."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from hubgate.report import Report
+from hubgate.verdict import USABLE, Status
+
+
+def render(report: Report) -> str:
+    cases = report.verdicts
+    failures = sum(1 for v in cases if v.status not in USABLE and v.status != Status.ERROR)
+    errors = sum(1 for v in cases if v.status == Status.ERROR)
+    suites = ET.Element(
+        "testsuites", name="hubgate", tests=str(len(cases)), failures=str(failures), errors=str(errors)
+    )
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name="hubgate check",
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors=str(errors),
+        skipped="0",
+        timestamp=report.checked_at.isoformat(timespec="seconds"),
+    )
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", name="endpoint", value=report.endpoint)
+    ET.SubElement(props, "property", name="token.user", value=report.token.user or "")
+    ET.SubElement(props, "property", name="token.source", value=report.token.source)
+    for verdict in cases:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"hubgate.{verdict.repo_type}",
+            name=verdict.model_id or verdict.input,
+            time="0",
+        )
+        if verdict.status in USABLE:
+            ET.SubElement(case, "system-out").text = f"{verdict.status.value}: {verdict.message}"
+            continue
+        tag = "error" if verdict.status == Status.ERROR else "failure"
+        detail = ET.SubElement(
+            case, tag, message=f"{verdict.status.value}: {verdict.message}", type=verdict.status.value
+        )
+        detail.text = "\n".join(
+            part
+            for part in (
+                f"input: {verdict.input}" + (f" ({verdict.origin})" if verdict.origin else ""),
+                f"next step: {verdict.next_step}" if verdict.next_step else "",
+                f"url: {verdict.url}" if verdict.url else "",
+            )
+            if part
+        )
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
