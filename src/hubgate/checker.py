@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hubgate.hub import HubService, RetryPolicy
@@ -58,6 +59,63 @@ def check_one(service: HubService, ctx: Context, ref: RepoRef) -> Verdict:
     return from_probe(ref, first.facts, service.probe(ref.repo_type, first.facts), ctx)
 
 
+@dataclass
+class Session:
+    """One run's Hub service and what every verdict needs (endpoint, token info)."""
+
+    service: HubService
+    ctx: Context
+    token: ResolvedToken
+
+
+def open_session(
+    token: ResolvedToken,
+    *,
+    endpoint: str | None = None,
+    policy: RetryPolicy | None = None,
+    pacer: RatePacer | None = None,
+) -> Session:
+    """Resolve the endpoint and identify the token (one whoami-v2, which also primes the pacer)."""
+    endpoint = (endpoint or default_endpoint()).rstrip("/")
+    service = HubService(endpoint, token.value, policy=policy, pacer=pacer)
+    info = identify_token(service, token)
+    return Session(service, Context(endpoint=endpoint, token=info), token)
+
+
+def check_all(
+    session: Session,
+    refs: Sequence[RepoRef | InvalidRef],
+    *,
+    jobs: int = DEFAULT_JOBS,
+    on_result: Callable[[Verdict], None] | None = None,
+) -> Report:
+    """Check every ref concurrently; one failing check never stops the others. Results keep input order."""
+
+    def task(ref: RepoRef | InvalidRef) -> Verdict:
+        if isinstance(ref, InvalidRef):
+            verdict = invalid_verdict(ref)
+        else:
+            try:
+                verdict = check_one(session.service, session.ctx, ref)
+            except Exception as exc:  # one model's failure never stops the others
+                verdict = error_verdict(ref, session.ctx, f"{type(exc).__name__}: {exc}")
+        verdict = _scrubbed(verdict, session.token.value)
+        if on_result is not None:
+            on_result(verdict)
+        return verdict
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="hubgate") as pool:
+        verdicts = list(pool.map(task, refs))
+    return Report(
+        endpoint=session.ctx.endpoint,
+        checked_at=datetime.now(UTC),
+        token=session.ctx.token,
+        verdicts=verdicts,
+        requests=dict(session.service.stats.sent),
+        retries=session.service.stats.retries,
+    )
+
+
 def run_checks(
     refs: Sequence[RepoRef | InvalidRef],
     *,
@@ -68,35 +126,9 @@ def run_checks(
     pacer: RatePacer | None = None,
     on_result: Callable[[Verdict], None] | None = None,
 ) -> Report:
-    """Check every ref; one failing check never stops the others. Results keep input order."""
-    endpoint = (endpoint or default_endpoint()).rstrip("/")
-    service = HubService(endpoint, token.value, policy=policy, pacer=pacer)
-    info = identify_token(service, token)
-    ctx = Context(endpoint=endpoint, token=info)
-
-    def task(ref: RepoRef | InvalidRef) -> Verdict:
-        if isinstance(ref, InvalidRef):
-            verdict = invalid_verdict(ref)
-        else:
-            try:
-                verdict = check_one(service, ctx, ref)
-            except Exception as exc:  # one model's failure never stops the others
-                verdict = error_verdict(ref, ctx, f"{type(exc).__name__}: {exc}")
-        verdict = _scrubbed(verdict, token.value)
-        if on_result is not None:
-            on_result(verdict)
-        return verdict
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="hubgate") as pool:
-        verdicts = list(pool.map(task, refs))
-    return Report(
-        endpoint=endpoint,
-        checked_at=datetime.now(UTC),
-        token=info,
-        verdicts=verdicts,
-        requests=dict(service.stats.sent),
-        retries=service.stats.retries,
-    )
+    """Identify the token, then check every ref."""
+    session = open_session(token, endpoint=endpoint, policy=policy, pacer=pacer)
+    return check_all(session, refs, jobs=jobs, on_result=on_result)
 
 
 def _scrubbed(verdict: Verdict, token: str | None) -> Verdict:

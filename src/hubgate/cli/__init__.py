@@ -34,7 +34,7 @@ def _root(
 
 
 def _register() -> None:
-    from hubgate.cli import check  # noqa: F401  (registers its command on `app`)
+    from hubgate.cli import check, watch  # noqa: F401  (they register their commands on `app`)
 
 
 def main() -> None:

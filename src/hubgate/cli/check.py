@@ -10,7 +10,20 @@ from typing import TYPE_CHECKING
 import typer
 
 from hubgate.cli import app
-from hubgate.cli.common import AnonymousOption, TokenOption, fail_usage, stderr_is_interactive
+from hubgate.cli.common import (
+    AnonymousOption,
+    FilesOption,
+    IdsArgument,
+    JobsOption,
+    RepoTypeChoice,
+    RepoTypeOption,
+    RetriesOption,
+    TimeoutOption,
+    TokenOption,
+    fail_usage,
+    load_refs,
+    stderr_is_interactive,
+)
 from hubgate.outcome import FAIL_ON_HELP
 
 if TYPE_CHECKING:
@@ -26,27 +39,11 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
-class RepoTypeChoice(StrEnum):
-    model = "model"
-    dataset = "dataset"
-
-
 @app.command()
 def check(
-    ids: list[str] | None = typer.Argument(
-        None,
-        help="Repo ids (org/name, legacy names like gpt2), Hub URLs or hf:// URIs. "
-        "With neither ids nor -f, reads ./models_to_check.txt.",
-        show_default=False,
-    ),
-    files: list[str] | None = typer.Option(
-        None,
-        "--file",
-        "-f",
-        help="A list of ids, one per line (# comments allowed), or a models_config.yaml. '-' reads stdin. Repeatable.",
-        show_default=False,
-    ),
-    repo_type: RepoTypeChoice = typer.Option(RepoTypeChoice.model, "--repo-type", help="Type of bare ids."),
+    ids: list[str] | None = IdsArgument,
+    files: list[str] | None = FilesOption,
+    repo_type: RepoTypeChoice = RepoTypeOption,
     token: str | None = TokenOption,
     anonymous: bool = AnonymousOption,
     output_format: OutputFormat = typer.Option(
@@ -65,23 +62,16 @@ def check(
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="Same as --format quiet: only repos that are not usable."
     ),
-    jobs: int = typer.Option(
-        8, "--jobs", "-j", min=1, max=64, help="Checks run at once (one shared HTTP session)."
-    ),
-    timeout: float = typer.Option(
-        15.0, "--timeout", min=0.1, help="Seconds per request before it is retried."
-    ),
-    retries: int = typer.Option(
-        4, "--retries", min=0, max=20, help="Retries on 429, 5xx, timeouts, dropped connections."
-    ),
+    jobs: int = JobsOption,
+    timeout: float = TimeoutOption,
+    retries: int = RetriesOption,
     fail_on: str = typer.Option("action", "--fail-on", help=FAIL_ON_HELP),
 ) -> None:
     """Check which repos this token can download now, and the next step for every other one."""
-    from hubgate.checker import default_endpoint, run_checks
+    from hubgate.checker import run_checks
     from hubgate.hub import RetryPolicy
     from hubgate.outcome import FailOnError, exit_code, parse_fail_on
     from hubgate.render import render_report
-    from hubgate.sources import InputError, parse_entries, read_entries
     from hubgate.token import resolve_token
 
     if as_json:
@@ -97,16 +87,8 @@ def check(
 
     if output is not None and not output.parent.is_dir():
         fail_usage(f"--output {output}: directory {output.parent} does not exist")
-    endpoint = default_endpoint()
-    try:
-        entries = read_entries(ids or [], files or [])
-    except InputError as exc:
-        fail_usage(str(exc))
-    refs = parse_entries(entries, default_type=repo_type.value, endpoint=endpoint)
-    if not refs:
-        fail_usage("the input lists no repos (only blank lines or comments)")
-
-    _quiet_library_logs()
+    endpoint, refs = load_refs(ids, files, repo_type)
+    quiet_library_logs()
     resolved = resolve_token(token, anonymous=anonymous)
     policy = RetryPolicy(retries=retries, timeout=timeout)
     show_progress = stderr_is_interactive() and output_format != OutputFormat.quiet and len(refs) > 1
@@ -147,7 +129,7 @@ def write_output(path: Path, text: str) -> None:
         fail_usage(f"--output {path}: cannot write ({exc.strerror or exc})")
 
 
-def _quiet_library_logs() -> None:
+def quiet_library_logs() -> None:
     """huggingface_hub logs retries and warnings on its own; hubgate reports them itself."""
     from huggingface_hub.utils import logging as hf_logging
 

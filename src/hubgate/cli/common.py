@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from enum import StrEnum
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
 from hubgate.outcome import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from hubgate.refs import InvalidRef, RepoRef
+
+
+class RepoTypeChoice(StrEnum):
+    model = "model"
+    dataset = "dataset"
+
 
 TokenOption = typer.Option(
     None,
@@ -17,6 +27,27 @@ TokenOption = typer.Option(
     show_default=False,
 )
 AnonymousOption = typer.Option(False, "--anonymous", help="Send no token, whatever the environment holds.")
+IdsArgument = typer.Argument(
+    None,
+    help="Repo ids (org/name, legacy names like gpt2), Hub URLs or hf:// URIs. "
+    "With neither ids nor -f, reads ./models_to_check.txt.",
+    show_default=False,
+)
+FilesOption = typer.Option(
+    None,
+    "--file",
+    "-f",
+    help="A list of ids, one per line (# comments allowed), or a models_config.yaml. '-' reads stdin. Repeatable.",
+    show_default=False,
+)
+RepoTypeOption = typer.Option(RepoTypeChoice.model, "--repo-type", help="Type of bare ids.")
+JobsOption = typer.Option(
+    8, "--jobs", "-j", min=1, max=64, help="Checks run at once (one shared HTTP session)."
+)
+TimeoutOption = typer.Option(15.0, "--timeout", min=0.1, help="Seconds per request before it is retried.")
+RetriesOption = typer.Option(
+    4, "--retries", min=0, max=20, help="Retries on 429, 5xx, timeouts, dropped connections."
+)
 
 
 def fail_usage(message: str) -> NoReturn:
@@ -27,3 +58,21 @@ def fail_usage(message: str) -> NoReturn:
 
 def stderr_is_interactive() -> bool:
     return sys.stderr.isatty()
+
+
+def load_refs(
+    ids: list[str] | None, files: list[str] | None, repo_type: RepoTypeChoice
+) -> tuple[str, list[RepoRef | InvalidRef]]:
+    """The endpoint and the parsed inputs; input problems end the run with one line and exit 2."""
+    from hubgate.checker import default_endpoint
+    from hubgate.sources import InputError, parse_entries, read_entries
+
+    endpoint = default_endpoint()
+    try:
+        entries = read_entries(ids or [], files or [])
+    except InputError as exc:
+        fail_usage(str(exc))
+    refs = parse_entries(entries, default_type=repo_type.value, endpoint=endpoint)
+    if not refs:
+        fail_usage("the input lists no repos (only blank lines or comments)")
+    return endpoint, refs

@@ -1,0 +1,226 @@
+"""`hubgate watch`: re-check from cron, remember every verdict, report and notify what changed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from hubgate.cli import app
+from hubgate.cli.common import (
+    AnonymousOption,
+    FilesOption,
+    IdsArgument,
+    JobsOption,
+    RepoTypeChoice,
+    RepoTypeOption,
+    RetriesOption,
+    TimeoutOption,
+    TokenOption,
+    fail_usage,
+    load_refs,
+)
+
+SKIPPABLE = ("granted", "open", "rejected")
+
+
+def default_state_path() -> Path:
+    from platformdirs import user_state_path
+
+    return user_state_path("hubgate") / "watch.sqlite3"
+
+
+@app.command()
+def watch(
+    ids: list[str] | None = IdsArgument,
+    files: list[str] | None = FilesOption,
+    repo_type: RepoTypeChoice = RepoTypeOption,
+    token: str | None = TokenOption,
+    anonymous: bool = AnonymousOption,
+    state: Path | None = typer.Option(
+        None,
+        "--state",
+        help="The state database. Default: the user state dir (platformdirs).",
+        show_default=False,
+    ),
+    recheck_all: bool = typer.Option(
+        False, "--all", help="Also re-check repos already granted, open or rejected (skipped by default)."
+    ),
+    history: bool = typer.Option(
+        False, "--history", help="Print the recorded transitions (of IDS if given) and exit."
+    ),
+    notify_url: str | None = typer.Option(
+        None,
+        "--notify-url",
+        help="POST the changes as JSON (Slack-compatible `text`) to this URL.",
+        show_default=False,
+    ),
+    on_change: str | None = typer.Option(
+        None,
+        "--on-change",
+        help="Run this shell command with the changes as JSON on stdin.",
+        show_default=False,
+    ),
+    exit_code_on_change: bool = typer.Option(
+        False,
+        "--exit-code-on-change",
+        help="Exit 0 when something changed, 1 when nothing did (3: Hub errors).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="JSON output (the check contract plus `changes`)."),
+    jobs: int = JobsOption,
+    timeout: float = TimeoutOption,
+    retries: int = RetriesOption,
+) -> None:
+    """Check like `check`, remember each verdict per account, and report what changed since the last run."""
+    from hubgate.checker import check_all, open_session
+    from hubgate.hub import RetryPolicy
+    from hubgate.notify import DeliveryReport, deliver, post_json, run_command
+    from hubgate.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, exit_code, parse_fail_on
+    from hubgate.refs import RepoRef
+    from hubgate.state import StateError, StateStore
+    from hubgate.token import resolve_token, scrub
+    from hubgate.verdict import Status
+
+    if token is not None and anonymous:
+        fail_usage("--token and --anonymous contradict each other; pass one")
+    path = state or default_state_path()
+    try:
+        store = StateStore(path)
+    except StateError as exc:
+        fail_usage(str(exc))
+
+    if history:
+        _print_history(store.history(ids[0] if ids else None), as_json)
+        raise typer.Exit(EXIT_OK)
+
+    from hubgate.cli.check import quiet_library_logs
+
+    endpoint, refs = load_refs(ids, files, repo_type)
+    quiet_library_logs()
+    resolved = resolve_token(token, anonymous=anonymous)
+    session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
+    info = session.ctx.token
+    account = info.user if info.valid else ("anonymous" if not info.present else None)
+
+    skipped: list[str] = []
+    if account is not None and not recheck_all:
+        known = store.known(account, session.ctx.endpoint)
+        kept = []
+        for ref in refs:
+            if isinstance(ref, RepoRef) and known.get(ref.key) in SKIPPABLE:
+                skipped.append(ref.repo_id)
+            else:
+                kept.append(ref)
+        refs = kept
+    report = check_all(session, refs, jobs=jobs)
+
+    targets = [t for t in (notify_url, on_change) if t]
+
+    def payload(changes: list[Any]) -> dict[str, Any]:
+        lines = "; ".join(change.describe() for change in changes)
+        return {
+            "text": scrub(
+                f"hubgate: {len(changes)} change(s) for {account} on {session.ctx.endpoint}: {lines}"
+            ),
+            "account": account,
+            "endpoint": session.ctx.endpoint,
+            "changes": [change.as_json() for change in changes],
+        }
+
+    changes = []
+    if account is not None:
+        changes = store.record(
+            account, session.ctx.endpoint, report.verdicts, targets=targets, payload_for=payload
+        )
+    real_changes = [change for change in changes if not change.first_seen]
+
+    deliveries: list[DeliveryReport] = []
+    if notify_url:
+        deliveries.append(
+            deliver(store, notify_url, "--notify-url", lambda body: post_json(notify_url, body))
+        )
+    if on_change:
+        deliveries.append(deliver(store, on_change, "--on-change", lambda body: run_command(on_change, body)))
+    store.close()
+
+    if as_json:
+        from hubgate.report import report_json
+
+        data = report_json(report)
+        data["changes"] = [change.as_json() for change in real_changes]
+        data["first_seen"] = [change.repo_id for change in changes if change.first_seen]
+        data["skipped"] = skipped
+        data["state"] = {"path": str(path), "recorded": account is not None, "account": account}
+        data["notifications"] = [vars(d) for d in deliveries]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        _print_watch(report, real_changes, skipped, deliveries, account, path)
+
+    if exit_code_on_change:
+        code = (
+            EXIT_OK
+            if real_changes
+            else (EXIT_ERROR if any(v.status == Status.ERROR for v in report.verdicts) else EXIT_ACTION)
+        )
+    else:
+        code = exit_code(report.verdicts, parse_fail_on("action"))
+    raise typer.Exit(code)
+
+
+def _print_watch(report, changes, skipped, deliveries, account, path) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.markup import escape
+
+    from hubgate.render import table
+
+    console = Console(soft_wrap=True, highlight=False)
+    if account is None:
+        console.print(
+            f"[yellow]State not updated:[/] the token could not be identified ({escape(str(path))} unchanged)."
+        )
+    if changes:
+        console.print(f"[bold]Changes since the last run ({len(changes)}):[/]")
+        for change in changes:
+            console.print(f"   • {escape(change.describe())}")
+            if change.next_step and change.new_status not in ("open", "granted"):
+                console.print(f"      → {escape(change.next_step)}")
+    else:
+        console.print("No changes since the last run.")
+    if skipped:
+        console.print(
+            f"Skipped {len(skipped)} repos already granted, open or rejected (use --all to re-check them): "
+            + escape(", ".join(skipped))
+        )
+    for delivery in deliveries:
+        if delivery.failed:
+            console.print(
+                f"[red]Notification via {delivery.target} failed[/] ({escape(delivery.error or '')}); "
+                f"{delivery.failed} pending, sent again on the next run."
+            )
+        elif delivery.delivered:
+            console.print(f"Notification via {delivery.target}: {delivery.delivered} delivered.")
+    console.print()
+    if report.verdicts:
+        table.render_to(console, report)
+
+
+def _print_history(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
+        sys.stdout.write("No transitions recorded.\n")
+        return
+    # Plain lines, not a Rich table: ids are long and a table would cut them in pipes and logs.
+    for row in rows:
+        change = f"{row['from']} -> {row['to']}" if row["from"] else f"{row['to']} (first check)"
+        gate = row["gated_to"] or ""
+        if row["from"] and row["gated_from"] != row["gated_to"]:
+            gate = f"gate {row['gated_from'] or 'none'} -> {row['gated_to'] or 'none'}"
+        sys.stdout.write(
+            f"{row['at']}  {row['account']}  {row['repo_type']}  {row['id']}  {change}  {gate}".rstrip()
+            + "\n"
+        )
