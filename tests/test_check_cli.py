@@ -9,7 +9,18 @@ from tests.conftest import ALICE, BERT, BOB, CAROL, GEMMA, GPT2, LLAMA2, LLAMA32
 from tests.hubsim import HubSim
 
 JSON_KEYS = {"schema_version", "endpoint", "checked_at", "token", "summary", "models", "requests"}
-MODEL_KEYS = {"input", "id", "repo_type", "status", "gated", "private", "url", "message", "next_step"}
+MODEL_KEYS = {
+    "input",
+    "id",
+    "repo_type",
+    "status",
+    "gated",
+    "private",
+    "url",
+    "message",
+    "next_step",
+    "requires",
+}
 
 
 def test_json_contract(run_cli, hub: HubSim) -> None:

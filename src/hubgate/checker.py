@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from hubgate.answers import RepoFacts, facts_from_metadata
 from hubgate.hub import HubService, RetryPolicy
+from hubgate.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.ratelimit import RatePacer
-from hubgate.refs import InvalidRef, RepoRef, RepoType
+from hubgate.refs import InvalidRef, RepoRef, RepoType, parse_ref
 from hubgate.report import Report
 from hubgate.token import (
     ResolvedToken,
@@ -23,11 +26,13 @@ from hubgate.token import (
 from hubgate.verdict import (
     Context,
     NeedsProbe,
+    Requirement,
     Verdict,
     error_verdict,
     from_metadata,
     from_probe,
     invalid_verdict,
+    with_requirements,
 )
 
 DEFAULT_JOBS = 8
@@ -48,15 +53,82 @@ def identify_token(service: HubService, token: ResolvedToken) -> TokenInfo:
     return token_info_from_whoami(token.source, answer.status, answer.body, answer.failure)
 
 
-def check_one(service: HubService, ctx: Context, ref: RepoRef) -> Verdict:
+def inspect(service: HubService, ctx: Context, ref: RepoRef) -> tuple[Verdict, RepoFacts | None]:
     """At most two requests: metadata (api bucket), then, for gated or private repos with a token,
     one access probe (a HEAD on a file: resolvers bucket; auth-check for datasets)."""
     meta = service.metadata(ref)
+    facts = facts_from_metadata(ref.repo_id, meta.body) if meta.status == 200 else None
     first = from_metadata(ref, meta, ctx)
     if isinstance(first, Verdict):
-        return first
+        return first, facts
     assert isinstance(first, NeedsProbe)
-    return from_probe(ref, first.facts, service.probe(ref.repo_type, first.facts), ctx)
+    return from_probe(ref, first.facts, service.probe(ref.repo_type, first.facts), ctx), facts
+
+
+def check_one(service: HubService, ctx: Context, ref: RepoRef) -> Verdict:
+    return inspect(service, ctx, ref)[0]
+
+
+class _Inspections:
+    """Each repo inspected once per run, even when it is the base of many models (Llama-2 under its
+    adapters). Waiting threads wait on a single inspection, never on a chain, so cycles cannot deadlock."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._lock = threading.Lock()
+        self._done: dict[tuple[str, str], tuple[threading.Event, list[tuple[Verdict, RepoFacts | None]]]] = {}
+
+    def get(self, ref: RepoRef) -> tuple[Verdict, RepoFacts | None]:
+        with self._lock:
+            entry = self._done.get(ref.key)
+            owner = entry is None
+            if owner:
+                entry = (threading.Event(), [])
+                self._done[ref.key] = entry
+        assert entry is not None
+        event, slot = entry
+        if owner:
+            try:
+                slot.append(inspect(self._session.service, self._session.ctx, ref))
+            except Exception as exc:  # one repo's failure never stops the others
+                slot.append((error_verdict(ref, self._session.ctx, f"{type(exc).__name__}: {exc}"), None))
+            finally:
+                event.set()
+        event.wait()
+        return slot[0]
+
+
+def requirements_of(inspections: _Inspections, facts: RepoFacts) -> list[Requirement]:
+    """Walk `base_model` up the chain, breadth first, bounded in depth and count, cycles cut."""
+    seen = {facts.id}
+    found: list[Requirement] = []
+    frontier = [(link, link.relation in BLOCKING_RELATIONS, 1) for link in base_links(facts)]
+    while frontier and len(found) < MAX_BASES:
+        link, needed, depth = frontier.pop(0)
+        if link.base_id in seen or depth > MAX_DEPTH:
+            continue
+        seen.add(link.base_id)
+        base = parse_ref(link.base_id)
+        if not isinstance(base, RepoRef):
+            continue
+        verdict, base_facts = inspections.get(base)
+        found.append(
+            Requirement(
+                id=verdict.model_id or link.base_id,
+                relation=link.relation,
+                status=verdict.status,
+                needed=needed,
+                depth=depth,
+                message=verdict.message,
+                next_step=verdict.next_step,
+            )
+        )
+        if base_facts is not None:
+            seen.add(base_facts.id)
+            frontier += [
+                (up, needed and up.relation in BLOCKING_RELATIONS, depth + 1) for up in base_links(base_facts)
+            ]
+    return found
 
 
 @dataclass
@@ -88,17 +160,27 @@ def check_all(
     *,
     jobs: int = DEFAULT_JOBS,
     on_result: Callable[[Verdict], None] | None = None,
+    follow_bases: bool = True,
 ) -> Report:
-    """Check every ref concurrently; one failing check never stops the others. Results keep input order."""
+    """Check every ref concurrently; one failing check never stops the others. Results keep input order.
+    With `follow_bases`, each model's `base_model` chain is checked too (each base once per run)."""
+
+    inspections = _Inspections(session)
 
     def task(ref: RepoRef | InvalidRef) -> Verdict:
         if isinstance(ref, InvalidRef):
             verdict = invalid_verdict(ref)
         else:
-            try:
-                verdict = check_one(session.service, session.ctx, ref)
-            except Exception as exc:  # one model's failure never stops the others
-                verdict = error_verdict(ref, session.ctx, f"{type(exc).__name__}: {exc}")
+            verdict, facts = inspections.get(ref)
+            if verdict.input != ref.input:  # inspected first as another model's base
+                verdict = verdict.model_copy(update={"input": ref.input, "origin": ref.origin})
+            if follow_bases and facts is not None:
+                try:
+                    verdict = with_requirements(verdict, requirements_of(inspections, facts))
+                except Exception as exc:
+                    verdict = error_verdict(
+                        ref, session.ctx, f"while following base models: {type(exc).__name__}: {exc}"
+                    )
         verdict = _scrubbed(verdict, session.token.value)
         if on_result is not None:
             on_result(verdict)

@@ -59,6 +59,16 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         "url": verdict.url,
         "message": verdict.message,
         "next_step": verdict.next_step,
+        "requires": [
+            {
+                "id": r.id,
+                "relation": r.relation,
+                "status": r.status.value,
+                "needed": r.needed,
+                "depth": r.depth,
+            }
+            for r in verdict.requires
+        ],
     }
 
 

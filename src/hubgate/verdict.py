@@ -43,6 +43,21 @@ ACTION_NEEDED = frozenset(
 PROBLEMS = frozenset({Status.NOT_FOUND, Status.DISABLED, Status.INVALID, Status.ERROR})
 
 
+class Requirement(BaseModel):
+    """A base model up the chain (`base_model` in the card data). `needed`: loading the model needs
+    the base's files too (adapters, all the way up); merges and full fine-tunes do not."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    relation: str  # adapter, quantized, merge, finetune
+    status: Status
+    needed: bool
+    depth: int = 1
+    message: str = ""
+    next_step: str | None = None
+
+
 class Verdict(BaseModel):
     """The access verdict for one input. `model_id` is the canonical id the Hub answered with."""
 
@@ -59,6 +74,7 @@ class Verdict(BaseModel):
     message: str
     next_step: str | None = None
     origin: str | None = Field(default=None, description="file:line the input came from")
+    requires: tuple[Requirement, ...] = ()
 
     @property
     def has_access(self) -> bool:
@@ -283,6 +299,22 @@ def _verdict(
         next_step=next_step,
         origin=ref.origin,
     )
+
+
+def with_requirements(verdict: Verdict, requirements: list[Requirement]) -> Verdict:
+    """Attach the base chain; a usable model whose needed base is not usable takes that base's status."""
+    if not requirements:
+        return verdict
+    update: dict[str, Any] = {"requires": tuple(requirements)}
+    blocking = [r for r in requirements if r.needed and r.status not in USABLE]
+    if verdict.status in USABLE and blocking:
+        base = blocking[0]
+        update["status"] = base.status
+        update["message"] = (
+            f"{verdict.message}, but it is an {base.relation} on {base.id}, which is {base.status.value}: {base.message}"
+        )
+        update["next_step"] = f"For the base model {base.id}: {base.next_step or 'see its page'}"
+    return verdict.model_copy(update=update)
 
 
 def error_verdict(ref: RepoRef, ctx: Context, reason: str) -> Verdict:

@@ -86,6 +86,7 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = None
         for verdict in members:
             if not detailed:
                 console.print(f"   • {_name(verdict)}{_mode(verdict)}{facts(verdict)}")
+                _print_bases(console, verdict)
                 continue
             style = _STATUS_STYLE[verdict.status]
             console.print(
@@ -96,8 +97,18 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = None
                 console.print(f"      → {escape(verdict.next_step)}")
             if verdict.url and verdict.url not in (verdict.next_step or ""):
                 console.print(f"      → {escape(verdict.url)}")
+            _print_bases(console, verdict)
     console.print()
     console.print(summary_line(report))
+
+
+def _print_bases(console: Console, verdict: Verdict) -> None:
+    for base in verdict.requires:
+        need = "needed to load it" if base.needed else "not needed to load it"
+        style = _STATUS_STYLE[base.status]
+        console.print(
+            f"      {'  ' * (base.depth - 1)}↳ {base.relation} of {escape(base.id)}: [{style}]{base.status.value}[/] [dim]({need})[/]"
+        )
 
 
 def summary_line(report: Report) -> Text | str:
