@@ -50,6 +50,7 @@ class RepoFacts:
     config: dict[str, Any] | None = field(default=None, repr=False)
     siblings: tuple[str, ...] = field(default=(), repr=False)
     sha: str | None = None
+    files_listed: bool = True  # False when the answer had no file list (an organisation listing)
 
 
 def facts_from_metadata(requested_id: str, body: Any) -> RepoFacts:
@@ -79,6 +80,7 @@ def facts_from_metadata(requested_id: str, body: Any) -> RepoFacts:
         config=data.get("config") if isinstance(data.get("config"), dict) else None,
         siblings=siblings,
         sha=data.get("sha"),
+        files_listed="siblings" in data,
     )
 
 

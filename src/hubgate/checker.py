@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from hubgate.answers import RepoFacts, facts_from_metadata
+from hubgate.answers import HubAnswer, RepoFacts, facts_from_metadata
 from hubgate.hub import HubService, RetryPolicy
 from hubgate.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.ratelimit import RatePacer
@@ -27,6 +27,7 @@ from hubgate.verdict import (
     Context,
     NeedsProbe,
     Requirement,
+    Status,
     Verdict,
     error_verdict,
     from_metadata,
@@ -53,10 +54,13 @@ def identify_token(service: HubService, token: ResolvedToken) -> TokenInfo:
     return token_info_from_whoami(token.source, answer.status, answer.body, answer.failure)
 
 
-def inspect(service: HubService, ctx: Context, ref: RepoRef) -> tuple[Verdict, RepoFacts | None]:
-    """At most two requests: metadata (api bucket), then, for gated or private repos with a token,
-    one access probe (a HEAD on a file: resolvers bucket; auth-check for datasets)."""
-    meta = service.metadata(ref)
+def inspect(
+    service: HubService, ctx: Context, ref: RepoRef, meta: HubAnswer | None = None
+) -> tuple[Verdict, RepoFacts | None]:
+    """At most two requests: metadata (api bucket; skipped when `meta` came from a listing), then, for
+    gated or private repos with a token, one access probe (a HEAD on a file: resolvers bucket;
+    auth-check for datasets)."""
+    meta = meta if meta is not None else service.metadata(ref)
     facts = facts_from_metadata(ref.repo_id, meta.body) if meta.status == 200 else None
     first = from_metadata(ref, meta, ctx)
     if isinstance(first, Verdict):
@@ -73,8 +77,9 @@ class _Inspections:
     """Each repo inspected once per run, even when it is the base of many models (Llama-2 under its
     adapters). Waiting threads wait on a single inspection, never on a chain, so cycles cannot deadlock."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, known: dict[tuple[str, str], HubAnswer] | None = None) -> None:
         self._session = session
+        self._known = known or {}
         self._lock = threading.Lock()
         self._done: dict[tuple[str, str], tuple[threading.Event, list[tuple[Verdict, RepoFacts | None]]]] = {}
 
@@ -89,7 +94,8 @@ class _Inspections:
         event, slot = entry
         if owner:
             try:
-                slot.append(inspect(self._session.service, self._session.ctx, ref))
+                meta = self._known.get(ref.key)
+                slot.append(inspect(self._session.service, self._session.ctx, ref, meta))
             except Exception as exc:  # one repo's failure never stops the others
                 slot.append((error_verdict(ref, self._session.ctx, f"{type(exc).__name__}: {exc}"), None))
             finally:
@@ -161,11 +167,13 @@ def check_all(
     jobs: int = DEFAULT_JOBS,
     on_result: Callable[[Verdict], None] | None = None,
     follow_bases: bool = True,
+    known: dict[tuple[str, str], HubAnswer] | None = None,
 ) -> Report:
     """Check every ref concurrently; one failing check never stops the others. Results keep input order.
-    With `follow_bases`, each model's `base_model` chain is checked too (each base once per run)."""
+    With `follow_bases`, each model's `base_model` chain is checked too (each base once per run).
+    `known`: metadata answers already in hand (from an organisation listing), by ref key."""
 
-    inspections = _Inspections(session)
+    inspections = _Inspections(session, known)
 
     def task(ref: RepoRef | InvalidRef) -> Verdict:
         if isinstance(ref, InvalidRef):
@@ -257,3 +265,38 @@ def check_model_access(
     return check_models([model_id], token=token, anonymous=anonymous, repo_type=repo_type, endpoint=endpoint)[
         0
     ]
+
+
+def list_author(
+    session: Session, author: str, repo_type: RepoType = "model"
+) -> tuple[list[RepoRef], dict, str | None]:
+    """Every public repo of an organisation or user, with its gate mode, from the Hub's listing
+    (a page holds up to 1,000 repos). Returns refs in listing order, their metadata answers for
+    `check_all(known=...)`, and the error that cut the listing short, if any."""
+    expand = [("expand[]", name) for name in ("gated", "private", "disabled", "cardData")]
+    items, error = session.service.list_all(
+        f"/api/{repo_type}s", [("author", author), ("limit", "1000"), *expand]
+    )
+    refs, known = [], {}
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            ref = RepoRef(item["id"], repo_type, item["id"], origin=f"--author {author}")
+            refs.append(ref)
+            known[ref.key] = HubAnswer(status=200, body=item)
+    return refs, known, (scrub(error.describe(), session.token.value) if error is not None else None)
+
+
+def author_problem(session: Session, author: str, repo_type: RepoType, error: str | None) -> Verdict:
+    """The verdict for an organisation listing that failed (`error`) or listed nothing (`not-found`)."""
+    ref = RepoRef(f"--author {author}", repo_type, author)
+    if error is not None:
+        return error_verdict(ref, session.ctx, f"listing {author}'s {repo_type}s: {error}")
+    return Verdict(
+        input=ref.input,
+        model_id=None,
+        repo_type=repo_type,
+        status=Status.NOT_FOUND,
+        url=f"{session.ctx.endpoint}/{author}",
+        message=f"the Hub lists no public {repo_type}s for {author}",
+        next_step="Check the organisation or user name (it is case-sensitive).",
+    )

@@ -90,6 +90,10 @@ class HubService:
         """May this token read the files? A HEAD on a real file (resolvers bucket) when the metadata
         lists one, else auth-check (api bucket)."""
         filename = probe_file(facts) if repo_type == "model" else None
+        if filename is None and repo_type == "model" and not facts.files_listed:
+            # No file list (an organisation listing): any path works, since a readable repo answers
+            # 404 EntryNotFound for a missing file while a gated one answers its gate first.
+            filename = "config.json"
         if filename is None:
             return self.auth_check(repo_type, facts.id)
         prefix = "datasets/" if repo_type == "dataset" else ""
@@ -99,6 +103,27 @@ class HubService:
 
     def auth_check(self, repo_type: RepoType, repo_id: str) -> HubAnswer:
         return self._call("GET", f"{self.endpoint}/api/{repo_type}s/{repo_id}/auth-check", expect_json=False)
+
+    def list_all(
+        self, path: str, params: Any, *, max_pages: int = 1000
+    ) -> tuple[list[Any], HubAnswer | None]:
+        """Every item of a paginated listing, following `Link: rel="next"`; the error that stopped it, if any."""
+        url, items = f"{self.endpoint}{path}", []
+        for _ in range(max_pages):
+            answer, response = self._send_with_retries("GET", url, params=params)
+            if response is None:
+                return items, answer
+            page = self._to_answer(response, expect_json=True)
+            if not page.ok or not isinstance(page.body, list):
+                return items, page if not page.ok else HubAnswer(
+                    status=None, failure=f"{path} did not answer a list"
+                )
+            items.extend(page.body)
+            next_url = response.links.get("next", {}).get("url")
+            if not next_url:
+                return items, None
+            url, params = urljoin(url, next_url), None
+        return items, HubAnswer(status=None, failure=f"{path}: more than {max_pages} pages")
 
     def get(self, path_or_url: str, params: Any = None) -> HubAnswer:
         url = path_or_url if "://" in path_or_url else f"{self.endpoint}{path_or_url}"

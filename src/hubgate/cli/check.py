@@ -66,11 +66,18 @@ def check(
     timeout: float = TimeoutOption,
     retries: int = RetriesOption,
     fail_on: str = typer.Option("action", "--fail-on", help=FAIL_ON_HELP),
+    authors: list[str] | None = typer.Option(
+        None,
+        "--author",
+        help="Check every public repo of this organisation or user (listed with their gate modes). Repeatable.",
+        show_default=False,
+    ),
 ) -> None:
     """Check which repos this token can download now, and the next step for every other one."""
-    from hubgate.checker import run_checks
+    from hubgate.checker import author_problem, check_all, list_author, open_session
     from hubgate.hub import RetryPolicy
     from hubgate.outcome import FailOnError, exit_code, parse_fail_on
+    from hubgate.refs import RepoRef
     from hubgate.render import render_report
     from hubgate.token import resolve_token
 
@@ -87,15 +94,23 @@ def check(
 
     if output is not None and not output.parent.is_dir():
         fail_usage(f"--output {output}: directory {output.parent} does not exist")
-    endpoint, refs = load_refs(ids, files, repo_type)
+    endpoint, refs = load_refs(ids, files, repo_type, other_input=bool(authors))
     quiet_library_logs()
     resolved = resolve_token(token, anonymous=anonymous)
-    policy = RetryPolicy(retries=retries, timeout=timeout)
+    session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
+    known: dict = {}
+    listing_problems = []
+    for author in authors or []:
+        listed, metadata, error = list_author(session, author, repo_type.value)
+        seen = {ref.key for ref in refs if isinstance(ref, RepoRef)}
+        refs += [ref for ref in listed if ref.key not in seen]
+        known |= metadata
+        if error is not None or not listed:
+            listing_problems.append(author_problem(session, author, repo_type.value, error))
     show_progress = stderr_is_interactive() and output_format != OutputFormat.quiet and len(refs) > 1
     with _progress(len(refs), show_progress) as advance:
-        report = run_checks(
-            refs, token=resolved, endpoint=endpoint, jobs=jobs, policy=policy, on_result=lambda _: advance()
-        )
+        report = check_all(session, refs, jobs=jobs, known=known, on_result=lambda _: advance())
+    report.verdicts.extend(listing_problems)
 
     if output is not None:
         write_output(output, render_report(report, output_format.value, failing=failing))

@@ -61,18 +61,19 @@ def stderr_is_interactive() -> bool:
 
 
 def load_refs(
-    ids: list[str] | None, files: list[str] | None, repo_type: RepoTypeChoice
+    ids: list[str] | None, files: list[str] | None, repo_type: RepoTypeChoice, *, other_input: bool = False
 ) -> tuple[str, list[RepoRef | InvalidRef]]:
-    """The endpoint and the parsed inputs; input problems end the run with one line and exit 2."""
+    """The endpoint and the parsed inputs; input problems end the run with one line and exit 2.
+    With `other_input` (e.g. --author), no ids is fine and ./models_to_check.txt is not read."""
     from hubgate.checker import default_endpoint
-    from hubgate.sources import InputError, parse_entries, read_entries
+    from hubgate.sources import DEFAULT_LIST, InputError, parse_entries, read_entries
 
     endpoint = default_endpoint()
     try:
-        entries = read_entries(ids or [], files or [])
+        entries = read_entries(ids or [], files or [], default_file=None if other_input else DEFAULT_LIST)
     except InputError as exc:
         fail_usage(str(exc))
     refs = parse_entries(entries, default_type=repo_type.value, endpoint=endpoint)
-    if not refs:
+    if not refs and not other_input:
         fail_usage("the input lists no repos (only blank lines or comments)")
     return endpoint, refs
