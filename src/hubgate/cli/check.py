@@ -66,6 +66,16 @@ def check(
     timeout: float = TimeoutOption,
     retries: int = RetriesOption,
     fail_on: str = typer.Option("action", "--fail-on", help=FAIL_ON_HELP),
+    token_file: str | None = typer.Option(
+        None,
+        "--token-file",
+        help="Check under each token of this file (one per line, or name=token): a matrix.",
+    ),
+    all_stored_tokens: bool = typer.Option(
+        False,
+        "--all-stored-tokens",
+        help="Check under each token saved by `hf auth login` (`hf auth list`): a matrix.",
+    ),
     authors: list[str] | None = typer.Option(
         None,
         "--author",
@@ -96,6 +106,18 @@ def check(
         fail_usage(f"--output {output}: directory {output.parent} does not exist")
     endpoint, refs = load_refs(ids, files, repo_type, other_input=bool(authors))
     quiet_library_logs()
+    if token_file or all_stored_tokens:
+        if token or anonymous or authors:
+            fail_usage("--token-file / --all-stored-tokens go without --token, --anonymous and --author")
+        _check_matrix(
+            refs,
+            endpoint,
+            token_file,
+            RetryPolicy(retries=retries, timeout=timeout),
+            jobs,
+            output_format,
+            failing,
+        )
     resolved = resolve_token(token, anonymous=anonymous)
     session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
     known: dict = {}
@@ -120,6 +142,36 @@ def check(
     else:
         sys.stdout.write(render_report(report, output_format.value, failing=failing))
     raise typer.Exit(exit_code(report.verdicts, failing))
+
+
+def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, failing) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from hubgate.checker import check_all, open_session
+    from hubgate.multitoken import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
+    from hubgate.outcome import exit_code
+    from hubgate.sources import InputError
+    from hubgate.token import scrub
+
+    try:
+        tokens = tokens_from_file(token_file) if token_file else stored_tokens()
+    except InputError as exc:
+        fail_usage(str(exc))
+    if output_format not in (OutputFormat.table, OutputFormat.json):
+        fail_usage("a token matrix is printed as table or json")
+
+    def run(token, refs):  # type: ignore[no-untyped-def]
+        return check_all(open_session(token, endpoint=endpoint, policy=policy), refs, jobs=jobs)
+
+    matrix = check_matrix(tokens, refs, run)
+    values = [t.value for t in tokens]
+    text = (
+        json.dumps(matrix_json(matrix), indent=2) + "\n"
+        if output_format == OutputFormat.json
+        else render_matrix(matrix)
+    )
+    sys.stdout.write(scrub(text, *values))
+    raise typer.Exit(exit_code([best for best, _ in matrix.rows()], failing))
 
 
 def print_table(report: Report) -> None:

@@ -1,0 +1,130 @@
+"""The same repos under several tokens: which token has been approved for what. Tokens are named by
+account and token name, never by value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hubgate.refs import InvalidRef, RepoRef
+from hubgate.report import Report, report_json, token_json
+from hubgate.sources import InputError
+from hubgate.token import ResolvedToken, TokenInfo
+from hubgate.verdict import USABLE, Verdict
+
+
+def tokens_from_file(path: str) -> list[ResolvedToken]:
+    """One token per line, optionally `name=token`; blank lines and # comments allowed."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"--token-file {path}: cannot read ({exc.strerror or exc})") from None
+    tokens = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, _, value = line.rpartition("=")
+        tokens.append(ResolvedToken(value.strip(), name.strip() or f"{Path(path).name}:{number}"))
+    if not tokens:
+        raise InputError(f"--token-file {path}: no tokens in it (one per line, optionally name=token)")
+    return tokens
+
+
+def stored_tokens() -> list[ResolvedToken]:
+    """The tokens saved by `hf auth login`, as `hf auth list` shows them."""
+    from huggingface_hub.utils import get_stored_tokens
+
+    tokens = [
+        ResolvedToken(value, f"stored:{name}") for name, value in sorted(get_stored_tokens().items()) if value
+    ]
+    if not tokens:
+        raise InputError(
+            "--all-stored-tokens: `hf auth login` has stored no tokens on this machine (see `hf auth list`)"
+        )
+    return tokens
+
+
+def label(info: TokenInfo) -> str:
+    if info.valid is False:
+        return f"{info.source} (rejected)"
+    if info.user:
+        return f"{info.user}/{info.name}" if info.name else info.user
+    return info.source
+
+
+@dataclass
+class Matrix:
+    labels: list[str]
+    reports: list[Report]
+
+    def rows(self) -> list[tuple[Verdict, list[Verdict]]]:
+        """Per repo: the best verdict (usable under some token, else the first token's) and all of them."""
+        rows = []
+        for index, first in enumerate(self.reports[0].verdicts):
+            column = [report.verdicts[index] for report in self.reports]
+            best = next((v for v in column if v.status in USABLE), first)
+            rows.append((best, column))
+        return rows
+
+
+def check_matrix(
+    tokens: Sequence[ResolvedToken],
+    refs: Sequence[RepoRef | InvalidRef],
+    run: Callable[[ResolvedToken, Sequence[RepoRef | InvalidRef]], Report],
+) -> Matrix:
+    reports = [run(token, refs) for token in tokens]
+    labels: list[str] = []
+    for report in reports:
+        name = label(report.token)
+        labels.append(name if name not in labels else f"{name} #{labels.count(name) + 1}")
+    return Matrix(labels, reports)
+
+
+def matrix_json(matrix: Matrix) -> dict[str, Any]:
+    first = matrix.reports[0]
+    return {
+        "schema_version": 1,
+        "endpoint": first.endpoint,
+        "checked_at": first.checked_at.isoformat(timespec="seconds"),
+        "tokens": [
+            {"label": name, **token_json(r.token)}
+            for name, r in zip(matrix.labels, matrix.reports, strict=True)
+        ],
+        "models": [
+            {
+                "input": best.input,
+                "id": best.model_id,
+                "repo_type": best.repo_type,
+                "statuses": {name: v.status.value for name, v in zip(matrix.labels, column, strict=True)},
+                "usable_with": [
+                    name for name, v in zip(matrix.labels, column, strict=True) if v.status in USABLE
+                ],
+                "url": best.url,
+            }
+            for best, column in matrix.rows()
+        ],
+        "runs": [report_json(report) for report in matrix.reports],
+    }
+
+
+def render_matrix(matrix: Matrix) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    from hubgate.render.table import _STATUS_STYLE
+
+    grid = Table("repo", *matrix.labels, box=None, pad_edge=False, header_style="bold")
+    for best, column in matrix.rows():
+        cells = [f"[{_STATUS_STYLE[v.status]}]{v.status.value}[/]" for v in column]
+        grid.add_row(best.model_id or best.input, *cells)
+    console = Console(width=1000, soft_wrap=True, highlight=False)
+    with console.capture() as capture:
+        console.print(grid)
+        usable = sum(1 for best, _ in matrix.rows() if best.status in USABLE)
+        console.print(
+            f"\n{usable} of {len(matrix.rows())} repos usable with at least one of {len(matrix.labels)} tokens."
+        )
+    return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
