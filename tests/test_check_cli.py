@@ -20,6 +20,7 @@ MODEL_KEYS = {
     "message",
     "next_step",
     "requires",
+    "suggestions",
 }
 
 

@@ -34,6 +34,7 @@ from hubgate.verdict import (
     from_probe,
     invalid_verdict,
     with_requirements,
+    with_suggestions,
 )
 
 DEFAULT_JOBS = 8
@@ -104,6 +105,25 @@ class _Inspections:
         return slot[0]
 
 
+def suggestions_for(session: Session, ref: RepoRef) -> list[str]:
+    """Candidates for an id the Hub does not know: the registry's recorded misspellings, then the
+    Hub's search (one or two api requests), ranked by similarity."""
+    from hubgate.suggest import rank, search_terms
+
+    candidates: list[str] = []
+    for term in search_terms(ref.repo_id):
+        answer = session.service.get(f"/api/{ref.repo_type}s", params=[("search", term), ("limit", "20")])
+        if answer.ok and isinstance(answer.body, list):
+            candidates += [
+                item["id"]
+                for item in answer.body
+                if isinstance(item, dict) and isinstance(item.get("id"), str)
+            ]
+        if rank(ref.repo_id, candidates):
+            break
+    return rank(ref.repo_id, candidates)
+
+
 def requirements_of(inspections: _Inspections, facts: RepoFacts) -> list[Requirement]:
     """Walk `base_model` up the chain, breadth first, bounded in depth and count, cycles cut."""
     seen = {facts.id}
@@ -167,6 +187,7 @@ def check_all(
     jobs: int = DEFAULT_JOBS,
     on_result: Callable[[Verdict], None] | None = None,
     follow_bases: bool = True,
+    suggest: bool = True,
     known: dict[tuple[str, str], HubAnswer] | None = None,
 ) -> Report:
     """Check every ref concurrently; one failing check never stops the others. Results keep input order.
@@ -182,6 +203,8 @@ def check_all(
             verdict, facts = inspections.get(ref)
             if verdict.input != ref.input:  # inspected first as another model's base
                 verdict = verdict.model_copy(update={"input": ref.input, "origin": ref.origin})
+            if suggest and verdict.status == Status.NOT_FOUND:
+                verdict = with_suggestions(verdict, suggestions_for(session, ref))
             if follow_bases and facts is not None:
                 try:
                     verdict = with_requirements(verdict, requirements_of(inspections, facts))

@@ -69,6 +69,7 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
             }
             for r in verdict.requires
         ],
+        "suggestions": list(verdict.suggestions),
     }
 
 

@@ -75,6 +75,7 @@ class Verdict(BaseModel):
     next_step: str | None = None
     origin: str | None = Field(default=None, description="file:line the input came from")
     requires: tuple[Requirement, ...] = ()
+    suggestions: tuple[str, ...] = ()  # for not-found: ids the user may have meant
 
     @property
     def has_access(self) -> bool:
@@ -315,6 +316,18 @@ def with_requirements(verdict: Verdict, requirements: list[Requirement]) -> Verd
         )
         update["next_step"] = f"For the base model {base.id}: {base.next_step or 'see its page'}"
     return verdict.model_copy(update=update)
+
+
+def with_suggestions(verdict: Verdict, suggestions: list[str]) -> Verdict:
+    if not suggestions:
+        return verdict
+    listed = ", ".join(suggestions)
+    return verdict.model_copy(
+        update={
+            "suggestions": tuple(suggestions),
+            "next_step": f"Did you mean {listed}? {verdict.next_step or ''}".strip(),
+        }
+    )
 
 
 def error_verdict(ref: RepoRef, ctx: Context, reason: str) -> Verdict:
