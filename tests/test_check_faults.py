@@ -98,15 +98,20 @@ def test_tiny_quota_with_many_workers_is_survived(hub: HubSim) -> None:
     assert statuses(report) == {BERT: "open", PHI3: "open", LLAMA2: "granted", GEMMA: "not-requested"}
 
 
-def test_pacer_waits_for_the_window_reset() -> None:
-    now = [100.0]
+def paced_with_fake_clock(start: float) -> tuple[RatePacer, list[float]]:
+    """A pacer whose sleeps are recorded and advance a fake clock instead of waiting."""
+    now = [start]
     slept: list[float] = []
 
     def sleep(seconds: float) -> None:
         slept.append(seconds)
         now[0] += seconds
 
-    pacer = RatePacer(clock=lambda: now[0], sleep=sleep)
+    return RatePacer(clock=lambda: now[0], sleep=sleep), slept
+
+
+def test_pacer_waits_for_the_window_reset() -> None:
+    pacer, slept = paced_with_fake_clock(100.0)
     pacer.after_response(
         {"RateLimit": '"api";r=2;t=30', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'}
     )
@@ -120,14 +125,7 @@ def test_pacer_waits_for_the_window_reset() -> None:
 
 
 def test_pacer_keeps_the_lowest_remaining_within_a_window_and_refills_from_the_policy() -> None:
-    now = [0.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    pacer = RatePacer(clock=lambda: now[0], sleep=sleep)
+    pacer, slept = paced_with_fake_clock(0.0)
     policy = '"fixed window";"api";q=3;w=10'
     pacer.after_response({"RateLimit": '"api";r=1;t=10', "RateLimit-Policy": policy})
     pacer.after_response({"RateLimit": '"api";r=2;t=10', "RateLimit-Policy": policy})  # an older answer, late

@@ -22,6 +22,7 @@ from hubgate.cli.common import (
     TokenOption,
     fail_usage,
     load_refs,
+    resolve_token_options,
     stderr_is_interactive,
 )
 from hubgate.outcome import FAIL_ON_HELP
@@ -89,14 +90,11 @@ def check(
     from hubgate.outcome import FailOnError, exit_code, parse_fail_on
     from hubgate.refs import RepoRef
     from hubgate.render import render_report
-    from hubgate.token import resolve_token
 
     if as_json:
         output_format = OutputFormat.json
     if quiet:
         output_format = OutputFormat.quiet
-    if token is not None and anonymous:
-        fail_usage("--token and --anonymous contradict each other; pass one")
     try:
         failing = parse_fail_on(fail_on)
     except FailOnError as exc:
@@ -118,7 +116,7 @@ def check(
             output_format,
             failing,
         )
-    resolved = resolve_token(token, anonymous=anonymous)
+    resolved = resolve_token_options(token, anonymous)
     session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
     known: dict = {}
     listing_problems = []

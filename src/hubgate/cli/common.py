@@ -56,6 +56,15 @@ def fail_usage(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+def resolve_token_options(token: str | None, anonymous: bool):  # type: ignore[no-untyped-def]
+    """--token and --anonymous, checked and resolved (the environment and the stored login follow)."""
+    from hubgate.token import resolve_token
+
+    if token is not None and anonymous:
+        fail_usage("--token and --anonymous contradict each other; pass one")
+    return resolve_token(token, anonymous=anonymous)
+
+
 def stderr_is_interactive() -> bool:
     return sys.stderr.isatty()
 

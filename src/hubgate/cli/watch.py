@@ -22,6 +22,7 @@ from hubgate.cli.common import (
     TokenOption,
     fail_usage,
     load_refs,
+    resolve_token_options,
 )
 
 SKIPPABLE = ("granted", "open", "rejected")
@@ -81,11 +82,9 @@ def watch(
     from hubgate.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, exit_code, parse_fail_on
     from hubgate.refs import RepoRef
     from hubgate.state import StateError, StateStore
-    from hubgate.token import resolve_token, scrub
+    from hubgate.token import scrub
     from hubgate.verdict import Status
 
-    if token is not None and anonymous:
-        fail_usage("--token and --anonymous contradict each other; pass one")
     path = state or default_state_path()
     try:
         store = StateStore(path)
@@ -100,7 +99,7 @@ def watch(
 
     endpoint, refs = load_refs(ids, files, repo_type)
     quiet_library_logs()
-    resolved = resolve_token(token, anonymous=anonymous)
+    resolved = resolve_token_options(token, anonymous)
     session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
     info = session.ctx.token
     account = info.user if info.valid else ("anonymous" if not info.present else None)
