@@ -222,3 +222,11 @@ def test_reported_request_counts_match_what_the_hub_saw(run_cli, hub: HubSim) ->
     requests = result.json()["requests"]
     assert requests["by_bucket"] == {"api": hub.count("api"), "resolvers": hub.count("resolvers")}
     assert requests["retries"] == 1
+
+
+def test_asked_as_only_for_real_redirects(run_cli, hub: HubSim) -> None:
+    out = run_cli(
+        "check", "gpt2", f"https://huggingface.co/{BERT}/tree/main", "datasets/acme-research/open-data"
+    ).stdout
+    assert f"{GPT2} (asked as gpt2)" in out
+    assert out.count("asked as") == 1

@@ -65,6 +65,7 @@ class Verdict(BaseModel):
 
     input: str
     model_id: str | None
+    requested_id: str | None = None  # the id parsed from the input; differs from model_id after a redirect
     repo_type: RepoType = "model"
     status: Status
     gated_mode: str | None = None  # "auto" | "manual" | None
@@ -84,7 +85,7 @@ class Verdict(BaseModel):
 
     @property
     def redirected(self) -> bool:
-        return self.model_id is not None and self.model_id != self.input.strip()
+        return None not in (self.model_id, self.requested_id) and self.model_id != self.requested_id
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,7 @@ def _verdict(
     return Verdict(
         input=ref.input,
         model_id=repo_id,
+        requested_id=ref.repo_id,
         repo_type=ref.repo_type,
         status=status,
         gated_mode=facts.gate_mode if facts is not None and facts.gated else None,

@@ -30,7 +30,7 @@ def render(report: Report) -> str:
         name = verdict.model_id or verdict.input
         repo = f"[{_cell(name)}]({verdict.url})" if verdict.url else f"`{_cell(name)}`"
         if verdict.redirected:
-            repo += f" (asked as `{_cell(verdict.input.strip())}`)"
+            repo += f" (asked as `{_cell(verdict.requested_id or '')}`)"
         gate = verdict.gated_mode or (
             "private" if verdict.private else ("open" if verdict.is_gated is False else "")
         )

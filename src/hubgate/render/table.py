@@ -46,7 +46,7 @@ def token_line(info: TokenInfo) -> str:
 def _name(verdict: Verdict) -> str:
     shown = escape(verdict.model_id or verdict.input)
     if verdict.redirected and verdict.model_id:
-        shown += f" [dim](asked as {escape(verdict.input.strip())})[/]"
+        shown += f" [dim](asked as {escape(verdict.requested_id or '')})[/]"
     if verdict.repo_type == "dataset":
         shown += " [dim](dataset)[/]"
     return shown
