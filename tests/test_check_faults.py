@@ -134,3 +134,23 @@ def test_pacer_keeps_the_lowest_remaining_within_a_window_and_refills_from_the_p
     pacer.before_request("api")  # waits for the reset, then the new window holds q=3
     assert slept == [10.0]
     assert pacer.remaining("api") == 2
+
+
+def test_unreachable_hub_fails_fast_after_the_first_exhausted_request() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port with nothing listening: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    refs = [RepoRef(i, "model", i) for i in (BERT, PHI3, LLAMA2, GEMMA)]
+    report = run_checks(
+        refs,
+        token=ResolvedToken(None, "none"),
+        endpoint=dead,
+        policy=RetryPolicy(retries=2, base_wait=0.01),
+        jobs=1,
+    )
+    assert {v.status.value for v in report.verdicts} == {"error"}
+    assert "ConnectError" in report.verdicts[0].message
+    assert "unreachable earlier in this run" in report.verdicts[-1].message
+    assert report.requests == {"api": 3}  # one request's three attempts, then nothing more

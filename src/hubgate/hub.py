@@ -75,6 +75,8 @@ class HubService:
         self.pacer = pacer or RatePacer()
         self.stats = RequestStats()
         self._sleep = sleep
+        self._answered = False  # any HTTP answer from the Hub in this run
+        self._unreachable: str | None = None  # why the Hub could not be reached at all
 
     # -- the questions -------------------------------------------------------------------------
 
@@ -170,6 +172,11 @@ class HubService:
         from huggingface_hub.utils import get_session
 
         bucket = bucket_of(url)
+        if self._unreachable is not None and not self._answered:
+            # Connecting failed through every retry and nothing ever answered: do not hammer a dead host.
+            return HubAnswer(
+                status=None, failure=f"{self._unreachable} (the Hub was unreachable earlier in this run)"
+            ), None
         attempt = 0
         while True:
             self.pacer.before_request(bucket)
@@ -191,8 +198,11 @@ class HubService:
             except (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError) as exc:
                 failure = f"{type(exc).__name__}: {exc or 'no answer'} ({method} {_path(url)})"
                 if attempt >= self.policy.retries:
+                    if isinstance(exc, httpx2.ConnectError):
+                        self._unreachable = f"{type(exc).__name__}: {exc}"
                     return HubAnswer(status=None, failure=f"{failure}, after {attempt + 1} attempts"), None
             else:
+                self._answered = True
                 for hop in response.history:  # redirects followed (legacy ids) are requests too
                     self.stats.count(bucket_of(str(hop.url)), retry=False)
                 self.pacer.after_response(response.headers)
