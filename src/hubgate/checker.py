@@ -70,10 +70,6 @@ def inspect(
     return from_probe(ref, first.facts, service.probe(ref.repo_type, first.facts), ctx), facts
 
 
-def check_one(service: HubService, ctx: Context, ref: RepoRef) -> Verdict:
-    return inspect(service, ctx, ref)[0]
-
-
 class _Inspections:
     """Each repo inspected once per run, even when it is the base of many models (Llama-2 under its
     adapters). Waiting threads wait on a single inspection, never on a chain, so cycles cannot deadlock."""
@@ -106,8 +102,8 @@ class _Inspections:
 
 
 def suggestions_for(session: Session, ref: RepoRef) -> list[str]:
-    """Candidates for an id the Hub does not know: the registry's recorded misspellings, then the
-    Hub's search (one or two api requests), ranked by similarity."""
+    """Candidates for an id the Hub does not know, from the Hub's search (one or two api requests),
+    ranked by similarity."""
     from hubgate.suggest import rank, search_terms
 
     candidates: list[str] = []
