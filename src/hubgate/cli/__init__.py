@@ -35,6 +35,9 @@ def _root(
 
 def _register() -> None:
     from hubgate.cli import check, watch  # noqa: F401  (they register their commands on `app`)
+    from hubgate.cli.registry_cmd import registry_app
+
+    app.add_typer(registry_app, name="registry")
 
 
 def main() -> None:

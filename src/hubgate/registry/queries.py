@@ -1,0 +1,147 @@
+"""Queries over the registry, named as the seed registry offers them, plus the joins `check` uses.
+
+Each function takes an optional `registry`; without one it uses the default registry (bundled, then
+HUBGATE_REGISTRY's folders), loaded once on first use.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+from typing import Any
+
+from hubgate.registry.loader import Registry, load_registry
+from hubgate.registry.schema import AccessMethod, ModelEntry, ModelType, Provider
+
+_LOCK = threading.Lock()
+_DEFAULT: Registry | None = None
+
+
+def default_registry() -> Registry:
+    """The bundled registry merged with HUBGATE_REGISTRY's folders; loaded once, raises RegistryError."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = load_registry()
+    return _DEFAULT
+
+
+def set_default_registry(registry: Registry | None) -> None:
+    """Replace the default registry (None: load it again on next use)."""
+    global _DEFAULT
+    with _LOCK:
+        _DEFAULT = registry
+
+
+def _reg(registry: Registry | None) -> Registry:
+    return registry if registry is not None else default_registry()
+
+
+def get_model_info(model_id: str, registry: Registry | None = None) -> ModelEntry | None:
+    """The entry an id, legacy id (gpt2) or alias (mistral_7b) names, case-insensitively; else None.
+    A recorded misspelling is not resolved: see `misspellings_map` / `suggest`."""
+    return _reg(registry).get(model_id)
+
+
+def resolve_alias_map(registry: Registry | None = None) -> dict[str, str]:
+    """Alias or legacy id (as written in the registry) -> model_id, e.g. {'gpt2': 'openai-community/gpt2'}."""
+    return _reg(registry).alias_map()
+
+
+def misspellings_map(registry: Registry | None = None) -> dict[str, str]:
+    """Ids that documents wrote but that do not exist on the Hub -> the model_id that was meant."""
+    return _reg(registry).misspellings_map()
+
+
+def list_models_by_provider(provider: str | Provider, registry: Registry | None = None) -> list[ModelEntry]:
+    wanted = Provider(str(provider).lower())
+    return [entry for entry in _reg(registry).models.values() if entry.provider is wanted]
+
+
+def list_models_by_type(model_type: str | ModelType, registry: Registry | None = None) -> list[ModelEntry]:
+    wanted = ModelType(str(model_type).lower())
+    return [entry for entry in _reg(registry).models.values() if entry.type is wanted]
+
+
+def get_free_models(registry: Registry | None = None) -> list[ModelEntry]:
+    """Models whose cost says there is a free tier."""
+    return [
+        entry for entry in _reg(registry).models.values() if entry.cost is not None and entry.cost.free_tier
+    ]
+
+
+def get_local_models(registry: Registry | None = None) -> list[ModelEntry]:
+    """Models whose weights can be run locally (access_method local or both)."""
+    return [
+        entry
+        for entry in _reg(registry).models.values()
+        if entry.access_method in (AccessMethod.local, AccessMethod.both)
+    ]
+
+
+def search_models(text: str, registry: Registry | None = None) -> list[ModelEntry]:
+    """Entries where every word of `text` occurs (case-insensitively) in the id, a name, the family,
+    description, use cases, tags, type or licence; those matching in an id or name come first."""
+    words = [word for word in re.split(r"\s+", text.lower().strip()) if word]
+    if not words:
+        return []
+    ranked: list[tuple[int, str, ModelEntry]] = []
+    for entry in _reg(registry).models.values():
+        names = " ".join([*entry.names(), entry.name]).lower()
+        other = " ".join(
+            [
+                entry.family or "",
+                entry.description or "",
+                *entry.use_cases,
+                *entry.tags,
+                entry.type.value,
+                entry.license.id or "" if entry.license else "",
+                entry.license.name or "" if entry.license else "",
+                entry.specs.architecture or "",
+            ]
+        ).lower()
+        if all(word in names or word in other for word in words):
+            score = sum(word in names for word in words)
+            ranked.append((-score, entry.model_id.lower(), entry))
+    return [entry for *_, entry in sorted(ranked, key=lambda item: item[:2])]
+
+
+def suggest(name: str, registry: Registry | None = None, limit: int = 3) -> list[str]:
+    """What `name` probably meant: a recorded misspelling's model first, then close ids and aliases."""
+    reg = _reg(registry)
+    found: list[str] = []
+    meant = reg.misspelling_of(name)
+    if meant:
+        found.append(meant)
+    names = {candidate.lower(): candidate for candidate in reg.all_names()}
+    for close in difflib.get_close_matches(name.lower(), list(names), n=limit * 2, cutoff=0.6):
+        model_id = reg.resolve(names[close])
+        label = names[close] if model_id == names[close] else f"{names[close]} ({model_id})"
+        if model_id not in found and label not in found:
+            found.append(label)
+    return found[:limit]
+
+
+def export_to_dict(registry: Registry | None = None, *, include_empty: bool = False) -> dict[str, Any]:
+    """model_id -> the entry as JSON-ready data (unknown facts left out unless include_empty)."""
+    return {
+        model_id: entry.model_dump(mode="json", exclude_none=not include_empty)
+        for model_id, entry in _reg(registry).models.items()
+    }
+
+
+_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBtT]?)\s*$")
+_SCALE = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
+
+
+def parse_size(text: str) -> int:
+    """A parameter count from 7B, 500M, 1.5e9, 7000000000 (ValueError otherwise)."""
+    match = _SIZE.match(text.replace("_", "").replace(",", ""))
+    if not match:
+        raise ValueError(f"{text!r} is not a size such as 7B, 500M or 1.5e9")
+    value = float(match.group(1)) * _SCALE[match.group(2).lower()]
+    if value <= 0:
+        raise ValueError(f"{text!r} is not a positive size")
+    return round(value)
