@@ -253,7 +253,7 @@ def _line_of(path: Path, loc: Sequence[str | int]) -> int:
     return line
 
 
-_PATH_PREFIX = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*): (.+)$", re.S)
+_PATH_PREFIX = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[A-Za-z0-9_]+)*): (.+)$", re.S)
 
 
 def _validation_problems(path: Path, error: Any) -> list[Problem]:
@@ -265,7 +265,7 @@ def _validation_problems(path: Path, error: Any) -> list[Problem]:
             message = message[len("Value error, ") :]
         match = _PATH_PREFIX.match(message)
         if item["type"] == "value_error" and match:  # a model check naming the field it is about
-            loc += match.group(1).split(".")
+            loc += [int(part) if part.isdigit() else part for part in match.group(1).split(".")]
             message = match.group(2)
         if item["type"] == "extra_forbidden":
             message = "not a field of the schema (a typo?)"

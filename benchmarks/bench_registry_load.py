@@ -1,0 +1,93 @@
+"""Benchmark: loading the bundled model registry, cold (parse every YAML file) against the compiled cache.
+
+Prints the median of several runs for each step: reading and parsing the YAML (libyaml's CSafeLoader when
+present, and the pure-Python SafeLoader for comparison), validating the entries with pydantic, and the
+whole `load_registry()` without a cache, writing the cache, and reading it back.
+
+    .venv/bin/python benchmarks/bench_registry_load.py [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from hubgate.registry.loader import (  # noqa: E402
+    _Loader,
+    bundled_dir,
+    load_registry,
+    registry_files,
+    validate_data,
+)
+
+
+def median_ms(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    folder = bundled_dir()
+    assert folder is not None, "no bundled registry found"
+    files = registry_files(folder)
+    texts = [path.read_text(encoding="utf-8") for path in files]
+    print(f"registry: {folder} ({len(files)} files, {sum(map(len, texts)) / 1024:.0f} KiB)")
+    print(f"libyaml (CSafeLoader): {'yes' if hasattr(yaml, 'CSafeLoader') else 'no'}")
+
+    def parse_c() -> list[object]:
+        return [yaml.load(text, Loader=_Loader) for text in texts]  # _Loader is a safe loader
+
+    def parse_py() -> list[object]:
+        return [yaml.load(text, Loader=yaml.SafeLoader) for text in texts]
+
+    parsed = parse_c()
+    rows = [
+        ("parse YAML (CSafeLoader, duplicate-key check)", median_ms(parse_c, args.repeat)),
+        ("parse YAML (pure-Python SafeLoader)", median_ms(parse_py, args.repeat)),
+        (
+            "validate entries (pydantic)",
+            median_ms(
+                lambda: [validate_data(p, d) for p, d in zip(files, parsed, strict=True)],  # type: ignore[arg-type]
+                args.repeat,
+            ),
+        ),
+        (
+            "load_registry(), no cache",
+            median_ms(lambda: load_registry(env=False, cache_dir=False), args.repeat),
+        ),
+    ]
+    with tempfile.TemporaryDirectory() as cache:
+        cache_dir = Path(cache)
+        start = time.perf_counter()
+        load_registry(env=False, cache_dir=cache_dir)
+        rows.append(("load_registry(), cold cache (parse + write)", (time.perf_counter() - start) * 1000))
+        rows.append(
+            (
+                "load_registry(), warm cache",
+                median_ms(lambda: load_registry(env=False, cache_dir=cache_dir), args.repeat),
+            )
+        )
+    width = max(len(name) for name, _ in rows)
+    for name, ms in rows:
+        print(f"{name:<{width}}  {ms:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
