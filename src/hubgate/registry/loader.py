@@ -192,9 +192,10 @@ def expected_relpath(entry_id: str, provider: Provider) -> str:
 
 def _display(path: Path) -> str:
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 def parse_file(path: Path) -> tuple[Any, Problem | None]:
