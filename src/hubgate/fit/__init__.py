@@ -1,0 +1,92 @@
+"""GPU fit: will this model run on that GPU, at which precision, with how much context.
+
+    from hubgate.fit import fit_for_metadata
+    result = fit_for_metadata("meta-llama/Llama-2-7b-hf", hub_body, ["l4", "a100-80gb"])
+    result.gpus[0].verdict        # "fits" | "tight" | "does-not-fit" | "unknown"
+
+The arithmetic and its assumptions are in `hubgate.fit.estimate`; the GPU catalogue in
+`hubgate.fit.catalog`; where the parameter count comes from in `hubgate.fit.facts`.
+Importing this package is light: pydantic and YAML load with the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from hubgate.fit.estimate import ASSUMPTIONS, FitResult, GpuFit, GpuSpec, fit_facts
+from hubgate.fit.facts import ModelFacts, facts_from_metadata, merge, registry_facts
+
+if TYPE_CHECKING:
+    from hubgate.fit.catalog import Catalog
+
+__all__ = [
+    "ASSUMPTIONS",
+    "FitResult",
+    "GpuFit",
+    "GpuSpec",
+    "ModelFacts",
+    "fit_for_metadata",
+    "gpu_specs",
+    "model_facts",
+]
+
+
+def gpu_specs(names: Sequence[str], catalog: Catalog | None = None) -> list[GpuSpec]:
+    """Catalogue entries for `names` (ids, aliases such as `t4`, or names); raises
+    hubgate.fit.catalog.UnknownGpuError (a ValueError whose message has a did-you-mean) for an unknown one."""
+    from hubgate.fit.catalog import default_catalog
+
+    cat = catalog if catalog is not None else default_catalog()
+    specs: list[GpuSpec] = []
+    for name in names:
+        entry = cat.resolve(name)
+        if all(spec.name != entry.id for spec in specs):
+            specs.append(GpuSpec(entry.id, entry.name, entry.usable_bytes, entry.unified, entry.bf16))
+    return specs
+
+
+def model_facts(
+    model_id: str, metadata_body: dict[str, Any] | None, *, registry: Any = None, use_registry: bool = True
+) -> ModelFacts:
+    """The registry's facts on the model, gaps filled from the Hub's metadata body (safetensors, config)."""
+    from_registry, canonical = registry_facts(model_id, registry) if use_registry else (None, None)
+    from_hub = facts_from_metadata(canonical or model_id, metadata_body) if metadata_body else None
+    merged = merge(from_registry, from_hub)
+    if merged is None:
+        reason = (
+            "no metadata from the Hub and not in the registry"
+            if metadata_body is None
+            else "the Hub's metadata has neither safetensors nor config"
+        )
+        return ModelFacts(model_id=model_id, notes=(f"parameter count unknown: {reason}",))
+    return merged
+
+
+def fit_for_metadata(
+    model_id: str,
+    metadata_body: dict[str, Any] | None,
+    gpus: list[str],
+    dtype: str | None = None,
+    context: int | None = None,
+    batch: int = 1,
+    *,
+    registry: Any = None,
+    catalog: Catalog | None = None,
+    use_registry: bool = True,
+) -> FitResult:
+    """Will `model_id` fit each of `gpus`? No network: `metadata_body` is the JSON the caller already has
+    from `GET /api/models/{id}` (with `safetensors` and `config` expanded), or None.
+
+    The parameter count comes from the registry (default registry, or `registry`), else the body's
+    safetensors, else its config; `FitResult.params_source` says which. `dtype` defaults to the model's
+    published precision, `context` to its window capped at 4096. Raises UnknownGpuError (ValueError) for a
+    GPU name the catalogue does not know and UnknownDtypeError (ValueError) for an unknown precision.
+    """
+    from hubgate.fit.estimate import normalise_dtype
+
+    specs = gpu_specs(gpus, catalog)
+    if dtype is not None:
+        dtype = normalise_dtype(dtype)
+    facts = model_facts(model_id, metadata_body, registry=registry, use_registry=use_registry)
+    return fit_facts(facts, specs, dtype, context, batch)
