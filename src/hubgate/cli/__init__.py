@@ -38,6 +38,7 @@ def _register() -> None:
     from hubgate.cli.registry_cmd import registry_app
 
     app.add_typer(registry_app, name="registry")
+    from hubgate.cli import fit_cmd  # noqa: F401
 
 
 def main() -> None:

@@ -280,6 +280,8 @@ def fit_facts(
             notes.append("KV cache not counted: the layer and head counts are not known")
         if facts.context_window and est.context > facts.context_window:
             notes.append(f"context {est.context:,} is beyond the model's window of {facts.context_window:,}")
+        if facts.stored_dtype is None and dtype is None:
+            notes.append("published precision not known: bfloat16 assumed (--dtype sets it)")
         if facts.num_experts and facts.num_experts > 1:
             notes.append(
                 f"mixture of experts: all {facts.num_experts} experts counted, as all must be in memory"

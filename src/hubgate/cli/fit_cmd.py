@@ -1,0 +1,349 @@
+"""`hubgate fit`: will these models run on these GPUs, at which precision, with how much context."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from hubgate.cli import app
+from hubgate.cli.common import AnonymousOption, TokenOption, fail_usage, resolve_token_options
+
+if TYPE_CHECKING:
+    from hubgate.fit import FitResult, GpuSpec
+    from hubgate.fit.catalog import Catalog
+
+# The pairings of the seed document (T4, L4, A100 40GB, H100): the default when no --gpu is given.
+DEFAULT_GPUS = ("nvidia-t4", "nvidia-l4", "nvidia-a100-40gb", "nvidia-h100-80gb")
+GPU_HELP = (
+    "A GPU by id, alias or name (t4, l4, a100-80gb, h100, rtx4090, mi300x, apple-64gb). Repeatable. "
+    f"Default: {', '.join(DEFAULT_GPUS)}. --list-gpus shows the catalogue."
+)
+EXIT_OK, EXIT_UNKNOWN, EXIT_HUB_ERROR = 0, 1, 3
+GIB = 2**30
+
+
+@app.command("fit")
+def fit(
+    ids: list[str] | None = typer.Argument(
+        None,
+        help="Model ids (org/name, legacy names, Hub URLs). Without ids: the registry's models that fit --gpu.",
+        show_default=False,
+    ),
+    gpu: list[str] | None = typer.Option(
+        None,
+        "--gpu",
+        "-g",
+        help=GPU_HELP,
+        show_default=False,
+    ),
+    dtype: str | None = typer.Option(
+        None,
+        "--dtype",
+        help="float32, bfloat16, float16, int8 or int4. Default: the precision the model is published in.",
+        show_default=False,
+    ),
+    context: int | None = typer.Option(
+        None,
+        "--context",
+        min=1,
+        help="Tokens of KV cache per sequence. Default: the model's window, at most 4096.",
+    ),
+    batch: int = typer.Option(1, "--batch", min=1, help="Sequences served at once (scales the KV cache)."),
+    output_format: str = typer.Option("table", "--format", help="table or json."),
+    token: str | None = TokenOption,
+    anonymous: bool = AnonymousOption,
+    registry: list[Path] | None = typer.Option(
+        None,
+        "--registry",
+        help="A folder of your own entries: gpus/<id>.yaml for GPUs, models/<org>/<name>.yaml for models, "
+        "merged over the bundled ones. Repeatable; HUBGATE_REGISTRY adds more.",
+        show_default=False,
+    ),
+    show_all: bool = typer.Option(
+        False, "--all", help="Without ids: list the registry models that do not fit as well."
+    ),
+    list_gpus: bool = typer.Option(False, "--list-gpus", help="List the GPU catalogue and exit."),
+) -> None:
+    """Memory a model needs (weights + KV cache + overhead) and whether it fits each GPU. Estimates."""
+    from hubgate.fit.catalog import CatalogError, UnknownGpuError, load_catalog
+    from hubgate.fit.estimate import UnknownDtypeError, normalise_dtype
+
+    output_format = output_format.strip().lower()
+    if output_format not in ("table", "json"):
+        fail_usage(f"--format {output_format!r}: use table or json")
+    for folder in registry or ():
+        if not folder.is_dir():
+            fail_usage(f"--registry {folder}: no such folder")
+    try:
+        catalog = load_catalog(registry or ())
+    except CatalogError as exc:
+        for problem in exc.problems:
+            sys.stderr.write(f"{problem}\n")
+        fail_usage(f"the GPU catalogue has {len(exc.problems)} problem(s) (listed above)")
+    for line in catalog.overrides:
+        sys.stderr.write(f"note: {line}\n")
+    if list_gpus:
+        _print_catalog(catalog, output_format)
+        return
+    if dtype is not None:
+        try:
+            dtype = normalise_dtype(dtype)
+        except UnknownDtypeError as exc:
+            fail_usage(f"--dtype: {exc}")
+    if not ids and not gpu:
+        fail_usage("name models, or a GPU with --gpu to see which registry models fit it")
+    from hubgate.fit import gpu_specs
+
+    try:
+        specs = gpu_specs(gpu or DEFAULT_GPUS, catalog)
+    except UnknownGpuError as exc:
+        fail_usage(f"--gpu: {exc}")
+
+    model_registry, registry_problem = _model_registry(registry or [])
+    if ids:
+        results, code = _fit_ids(ids, specs, dtype, context, batch, model_registry, token, anonymous)
+        shown = results
+        hidden = 0
+    else:
+        if model_registry is None:
+            sys.stderr.write(f"hubgate: {registry_problem}; name the models to fit instead.\n")
+            raise typer.Exit(EXIT_UNKNOWN)
+        results = _fit_registry(model_registry, specs, dtype, context, batch)
+        code = EXIT_OK
+        fitting = [r for r in results if any(g.verdict in ("fits", "tight") for g in r.gpus)]
+        shown = results if show_all else fitting
+        hidden = len(results) - len(shown)
+    if output_format == "json":
+        _print_json(results, specs)
+    else:
+        _print_table(shown, specs, hidden=hidden, dtype=dtype)
+    raise typer.Exit(code)
+
+
+# Models --------------------------------------------------------------------------------------------------
+
+
+def _model_registry(dirs: list[Path]) -> tuple[Any, str | None]:
+    """The model registry (bundled + HUBGATE_REGISTRY + --registry), or None and why it is not available.
+    Folders that only hold `gpus/` are left to the GPU catalogue."""
+    try:
+        from hubgate.registry.loader import RegistryError, env_dirs, load_registry
+    except ImportError:
+        return None, "the model registry is not available in this version of hubgate"
+
+    def holds_models(folder: Path) -> bool:
+        return (folder / "models").is_dir() or not (folder / "gpus").is_dir()
+
+    folders = [folder for folder in [*env_dirs(), *dirs] if folder.is_dir() and holds_models(folder)]
+    try:
+        return load_registry(folders, env=False), None
+    except RegistryError as exc:
+        return None, (
+            f"the model registry has {len(exc.problems)} problem(s) (`hubgate registry validate` lists them)"
+        )
+    except Exception as exc:  # a registry still being built must not break fit
+        return None, f"the model registry could not be loaded ({type(exc).__name__}: {exc})"
+
+
+def _fit_ids(
+    ids: list[str],
+    specs: list[GpuSpec],
+    dtype: str | None,
+    context: int | None,
+    batch: int,
+    model_registry: Any,
+    token: str | None,
+    anonymous: bool,
+) -> tuple[list[FitResult], int]:
+    from dataclasses import replace
+
+    from hubgate.fit import ModelFacts, fit_facts
+    from hubgate.fit.facts import facts_from_metadata, merge, registry_facts
+
+    results: list[FitResult] = []
+    code = EXIT_OK
+    service = None
+    endpoint = None
+    for raw in ids:
+        known, canonical = registry_facts(raw, model_registry) if model_registry is not None else (None, None)
+        facts = known
+        if known is None or known.params is None:
+            # Not in the registry, or the registry does not know its size: ask the Hub.
+            if service is None:
+                from hubgate.checker import default_endpoint
+                from hubgate.hub import HubService
+
+                endpoint = default_endpoint()
+                service = HubService(endpoint, resolve_token_options(token, anonymous).value)
+            body, problem, hub_error = _metadata(service, canonical or raw, endpoint)
+            from_hub = facts_from_metadata(canonical or raw, body) if body is not None else None
+            facts = merge(known, from_hub)
+            if facts is None or facts.params is None:
+                reason = problem or "the Hub's metadata has no safetensors total and no usable config"
+                base = facts or ModelFacts(model_id=canonical or raw)
+                facts = replace(base, notes=(*base.notes, f"parameter count unknown: {reason}"))
+                code = max(code, EXIT_HUB_ERROR if hub_error else EXIT_UNKNOWN)
+        assert facts is not None
+        results.append(fit_facts(facts, specs, dtype, context, batch))
+    return results, code
+
+
+def _metadata(service: Any, raw: str, endpoint: str | None) -> tuple[Any, str | None, bool]:
+    """(body, why there is none, whether that is a Hub error rather than an answer)."""
+    from hubgate.refs import InvalidRef, parse_ref
+
+    ref = parse_ref(raw, endpoint=endpoint)
+    if isinstance(ref, InvalidRef):
+        return None, f"not a model id: {ref.reason}", False
+    if ref.repo_type != "model":
+        return None, "datasets have no GPU fit", False
+    answer = service.metadata(ref)
+    if answer.ok and isinstance(answer.body, dict):
+        return answer.body, None, False
+    hub_error = answer.status is None or answer.status >= 500 or answer.status == 429
+    if answer.status in (401, 404):
+        return None, f"the Hub does not show this repo ({answer.describe()})", False
+    return None, f"the Hub's metadata could not be read: {answer.describe()}", hub_error
+
+
+def _fit_registry(
+    model_registry: Any, specs: list[GpuSpec], dtype: str | None, context: int | None, batch: int
+) -> list[FitResult]:
+    from hubgate.fit import fit_facts
+    from hubgate.fit.facts import facts_from_registry
+
+    results = []
+    for model_id, entry in model_registry.models.items():
+        specs_ = getattr(entry, "specs", None)
+        if specs_ is None or not getattr(specs_, "parameters", None) or "/" not in model_id:
+            continue  # API models and models of unknown size
+        kind = getattr(entry.type, "value", entry.type)
+        results.append(fit_facts(facts_from_registry(model_id, specs_, kind), specs, dtype, context, batch))
+    results.sort(key=lambda r: (r.total_bytes or 0, r.id.lower()))
+    return results
+
+
+# Output --------------------------------------------------------------------------------------------------
+
+
+def _print_json(results: list[FitResult], specs: list[GpuSpec]) -> None:
+    from hubgate.fit import ASSUMPTIONS
+
+    data = {
+        "assumptions": ASSUMPTIONS,
+        "gpus": [{"name": s.name, "label": s.label, "memory_bytes": s.memory_bytes} for s in specs],
+        "models": [r.to_dict() for r in results],
+    }
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    tty = sys.stdout.isatty()
+    return Console(
+        highlight=False,
+        no_color=bool(os.environ.get("NO_COLOR")) or not tty,
+        color_system="auto" if tty else None,
+        width=None if tty else 1000,
+        soft_wrap=not tty,
+    )
+
+
+def gib(count: int | None) -> str:
+    return "?" if count is None else f"{count / GIB:.1f} GiB"
+
+
+def _params(count: int | None) -> str:
+    if count is None:
+        return "?"
+    for scale, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if count >= scale:
+            return f"{count / scale:.2f}".rstrip("0").rstrip(".") + suffix
+    return str(count)
+
+
+def cell(fit: Any) -> str:
+    if fit.verdict in ("fits", "tight"):
+        return f"{fit.verdict}, {gib(fit.headroom_bytes)} free"
+    if fit.verdict == "does-not-fit":
+        ways = []
+        if fit.min_count:
+            ways.append(f"{fit.min_count} GPUs")
+        if fit.lowest_fitting_dtype:
+            ways.append(f"{fit.lowest_fitting_dtype} on 1")
+        return "no" + (f" ({' or '.join(ways)})" if ways else "")
+    return "unknown"
+
+
+def _print_table(results: list[FitResult], specs: list[GpuSpec], *, hidden: int, dtype: str | None) -> None:
+    from rich.table import Table
+
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("model", "params", "dtype", "context", "needs"):
+        table.add_column(column, justify="right" if column in ("params", "context", "needs") else "left")
+    for spec in specs:
+        table.add_column(f"{spec.label} ({gib(spec.memory_bytes)})")
+    for r in results:
+        source = f" ({r.params_source})" if r.params_source and r.params_source != "registry" else ""
+        table.add_row(
+            r.id,
+            _params(r.params) + source,
+            r.dtype,
+            "n/a" if r.kv_cache_bytes == 0 else f"{r.context:,}" + (f" x{r.batch}" if r.batch > 1 else ""),
+            gib(r.total_bytes),
+            *(cell(g) for g in r.gpus),
+        )
+    console = _console()
+    console.print(table)
+    for r in results:
+        if r.reason:
+            console.print(f"{r.id}: unknown: {r.reason}")
+        for note in r.notes:
+            if not note.startswith("parameter count unknown"):
+                console.print(f"{r.id}: {note}")
+        for g in r.gpus:
+            if g.note and g.verdict != "unknown" and not g.note.startswith("no bfloat16"):
+                console.print(f"{r.id} on {g.label}: {g.note}")
+    no_bf16 = [g.label for g in specs if g.bf16 is False]
+    if no_bf16 and any(r.dtype == "bfloat16" for r in results):
+        console.print(
+            f"{', '.join(no_bf16)}: no bfloat16 support; bfloat16 models run as float16 (same size)."
+        )
+    if hidden:
+        console.print(f"{hidden} more registry model(s) do not fit; --all lists them.")
+    console.print(
+        "Estimates: needs = weights + KV cache + 512 MiB + 10%; 'tight' = under 10% free; "
+        "'N GPUs' = a plain tensor-parallel split. GiB = 2^30 bytes."
+    )
+
+
+def _print_catalog(catalog: Catalog, output_format: str) -> None:
+    entries = sorted(catalog.gpus.values(), key=lambda g: (g.vendor, g.usable_bytes))
+    if output_format == "json":
+        data = [
+            {**g.model_dump(mode="json"), "nominal_bytes": g.nominal_bytes, "usable_bytes": g.usable_bytes}
+            for g in entries
+        ]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    for column in ("id", "name", "aliases", "vendor states", "usable", "bf16"):
+        table.add_column(column)
+    for g in entries:
+        states = f"{g.memory:g} {g.memory_unit}"
+        usable = gib(g.usable_bytes)
+        if g.unified and g.gpu_fraction:
+            usable += f" ({g.gpu_fraction:.0%} of unified)"
+        elif g.reported_mib:
+            usable += " (driver total)"
+        bf16 = "?" if g.bf16 is None else ("yes" if g.bf16 else "no")
+        table.add_row(g.id, g.name, ", ".join(g.aliases), states, usable, bf16)
+    _console().print(table)
