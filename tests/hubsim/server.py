@@ -681,7 +681,8 @@ class _Handler(BaseHTTPRequestHandler):
         data: dict[str, Any] = {
             "requestId": request.request_id,
             "status": request.status,
-            "timestamp": request.timestamp,
+            # The Hub writes UTC times with a Z (huggingface_hub's parse_datetime accepts nothing else).
+            "timestamp": _wire_time(request.timestamp),
         }
         if not repo.hide_requesters:
             user = self.hub.users.get(request.user, User(request.user))
@@ -693,5 +694,9 @@ class _Handler(BaseHTTPRequestHandler):
         if request.fields:
             data["fields"] = request.fields
         if request.reviewed_at:
-            data["reviewedAt"] = request.reviewed_at
+            data["reviewedAt"] = _wire_time(request.reviewed_at)
         return data
+
+
+def _wire_time(value: str) -> str:
+    return value[: -len("+00:00")] + "Z" if value.endswith("+00:00") else value
