@@ -37,8 +37,7 @@ def owner(run_cli, world: HubSim):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def inproc(world: HubSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
     """The same Typer app in this process: for the many one-line error cases (no interpreter start-up)."""
-    from huggingface_hub import set_client_factory
-    from huggingface_hub.utils._http import default_client_factory
+    from huggingface_hub import get_session
     from typer.testing import CliRunner
 
     from hubgate.cli.requests_cmd import requests_app
@@ -57,7 +56,7 @@ def inproc(world: HubSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # t
         return result
 
     yield run
-    set_client_factory(default_client_factory)  # the commands give the shared client a timeout
+    get_session().timeout = None  # type: ignore[assignment]  (the commands give the shared client one)
 
 
 def one_line(text: str) -> str:

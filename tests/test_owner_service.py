@@ -385,3 +385,18 @@ def test_table_strips_terminal_escapes_and_shows_request_ids() -> None:
     text = render.list_table([hidden], status="pending", repo_label="model o/r")
     assert "\x1b" not in text
     assert "id:66a1" in text and "id:REQUEST_ID" in text
+
+
+def test_a_slow_answer_times_out_and_is_retried(world: HubSim) -> None:
+    from huggingface_hub import get_session
+
+    from hubgate.owner.service import use_timeout
+
+    world.inject(r"/user-access-request/handle$", "slow", delay=1.5, times=1)
+    use_timeout(0.3)
+    try:
+        result = service(world).act("accept", Target("p1"))
+    finally:
+        get_session().timeout = None  # type: ignore[assignment]
+    assert (result.outcome, result.attempts) == ("done", 2)
+    assert state(world, "p1") == "accepted"

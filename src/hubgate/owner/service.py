@@ -182,15 +182,9 @@ def classify(
 def use_timeout(seconds: float) -> None:
     """Give huggingface_hub's shared HTTP client a timeout (it has none by default, and the
     access-request functions take none). Process-wide: the CLI calls it; a library caller may not want to."""
-    from huggingface_hub import set_client_factory
-    from huggingface_hub.utils._http import default_client_factory
+    from huggingface_hub import get_session
 
-    def factory():  # type: ignore[no-untyped-def]
-        client = default_client_factory()
-        client.timeout = seconds  # type: ignore[assignment]
-        return client
-
-    set_client_factory(factory)
+    get_session().timeout = seconds  # type: ignore[assignment]
 
 
 def _timestamp(value: Any) -> datetime | None:
