@@ -65,6 +65,23 @@ def resolve_token_options(token: str | None, anonymous: bool):  # type: ignore[n
     return resolve_token(token, anonymous=anonymous)
 
 
+def table_console():  # type: ignore[no-untyped-def]
+    """A Rich console for tables on stdout: colour only on a terminal without NO_COLOR, and no
+    truncation in pipes and logs (long model ids stay whole)."""
+    import os
+
+    from rich.console import Console
+
+    tty = sys.stdout.isatty()
+    return Console(
+        highlight=False,
+        no_color=bool(os.environ.get("NO_COLOR")) or not tty,
+        color_system="auto" if tty else None,
+        width=None if tty else 1000,
+        soft_wrap=not tty,
+    )
+
+
 def stderr_is_interactive() -> bool:
     return sys.stderr.isatty()
 

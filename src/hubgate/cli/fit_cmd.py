@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hubgate.cli import app
-from hubgate.cli.common import AnonymousOption, TokenOption, fail_usage, resolve_token_options
+from hubgate.cli.common import AnonymousOption, TokenOption, fail_usage, resolve_token_options, table_console
 
 if TYPE_CHECKING:
     from hubgate.fit import FitResult, GpuSpec
@@ -242,19 +241,6 @@ def _print_json(results: list[FitResult], specs: list[GpuSpec]) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def _console() -> Any:
-    from rich.console import Console
-
-    tty = sys.stdout.isatty()
-    return Console(
-        highlight=False,
-        no_color=bool(os.environ.get("NO_COLOR")) or not tty,
-        color_system="auto" if tty else None,
-        width=None if tty else 1000,
-        soft_wrap=not tty,
-    )
-
-
 def gib(count: int | None) -> str:
     return "?" if count is None else f"{count / GIB:.1f} GiB"
 
@@ -299,7 +285,7 @@ def _print_table(results: list[FitResult], specs: list[GpuSpec], *, hidden: int,
             gib(r.total_bytes),
             *(cell(g) for g in r.gpus),
         )
-    console = _console()
+    console = table_console()
     console.print(table)
     for r in results:
         if r.reason:
@@ -346,4 +332,4 @@ def _print_catalog(catalog: Catalog, output_format: str) -> None:
             usable += " (driver total)"
         bf16 = "?" if g.bf16 is None else ("yes" if g.bf16 else "no")
         table.add_row(g.id, g.name, ", ".join(g.aliases), states, usable, bf16)
-    _console().print(table)
+    table_console().print(table)

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from hubgate.cli.common import fail_usage
+from hubgate.cli.common import fail_usage, table_console
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from hubgate.registry.loader import Registry
     from hubgate.registry.schema import ModelEntry
 
@@ -68,19 +65,6 @@ def _note_overrides(registry: Registry) -> None:
         sys.stderr.write(f"note: {override}\n")
 
 
-def _console() -> Console:
-    from rich.console import Console
-
-    tty = sys.stdout.isatty()
-    return Console(
-        highlight=False,
-        no_color=bool(os.environ.get("NO_COLOR")) or not tty,
-        color_system="auto" if tty else None,
-        width=None if tty else 1000,
-        soft_wrap=not tty,
-    )
-
-
 def _human(count: int | None) -> str:
     if count is None:
         return ""
@@ -116,7 +100,7 @@ def _rows_table(entries: list[ModelEntry], title: str | None = None) -> None:
             _gated_text(entry),
             entry.access_method.value,
         )
-    _console().print(table)
+    table_console().print(table)
 
 
 def _dump(entry: ModelEntry) -> dict[str, Any]:
@@ -249,7 +233,7 @@ def _show_table(entry: ModelEntry, source: Path | None) -> None:
         table.add_row(f"source of {key}", text)
     if source is not None:
         table.add_row("file", str(source))
-    _console().print(table)
+    table_console().print(table)
 
 
 @registry_app.command("show")
