@@ -21,6 +21,9 @@ MODEL_KEYS = {
     "next_step",
     "requires",
     "suggestions",
+    "alternatives",
+    "registry",
+    "fit",
 }
 
 
@@ -207,12 +210,12 @@ def test_request_budget_per_model(run_cli, hub: HubSim) -> None:
     run_cli("check", BERT, "--anonymous")
     assert (hub.count("api"), hub.count("resolvers")) == (1, 0)
     hub.reset_log()
-    run_cli("check", LLAMA2, GEMMA, HF_TOKEN=ALICE)
+    run_cli("check", LLAMA2, GEMMA, "--no-alternatives", HF_TOKEN=ALICE)
     assert hub.count("api", path="whoami") == 1
     assert (hub.count("api") - 1, hub.count("resolvers")) == (2, 2)
     assert hub.count(path="auth-check") == 0
     hub.reset_log()
-    run_cli("check", LLAMA2, GEMMA, "--anonymous")
+    run_cli("check", LLAMA2, GEMMA, "--anonymous", "--no-alternatives")
     assert (hub.count("api"), hub.count("resolvers")) == (2, 0)
 
 

@@ -94,11 +94,12 @@ def test_markdown_table(run_cli, hub: HubSim) -> None:
     result = run_cli("check", "gpt2", LLAMA32, "--format", "markdown", HF_TOKEN=ALICE)
     lines = result.stdout.splitlines()
     assert lines[0] == "## hubgate: model access"
-    header = lines.index("| | Repo | Status | Gate | Next step |")
+    header = lines.index("| | Repo | Status | Gate | Size · licence · context | Next step |")
     rows = lines[header + 2 :]
     assert len(rows) == 2 and all(
-        row.startswith("| ") and row.endswith(" |") and row.count(" | ") == 4 for row in rows
+        row.startswith("| ") and row.endswith(" |") and row.count(" | ") == 5 for row in rows
     )
+    assert "| 124.44M params · mit · 1k context |" in rows[0]  # the registry's facts
     assert f"[openai-community/gpt2]({hub.url}/openai-community/gpt2) (asked as `gpt2`)" in rows[0]
     assert "`pending`" in rows[1] and "manual" in rows[1]
     assert "**1 of 2 usable**" in result.stdout

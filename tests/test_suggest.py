@@ -35,7 +35,8 @@ def test_not_found_gets_suggestions_from_the_hub(run_cli, hub: HubSim) -> None:
     hub.add_repo(Repo("Qwen/Qwen3-8B"))
     hub.add_repo(Repo("Qwen/Qwen3-8B-Base"))
     hub.add_repo(Repo("Qwen/Qwen3-14B"))
-    result = run_cli("check", "Qwen/Qwen3-8B-Instruct", "--json", "--anonymous")
+    # Without the registry (which records this misspelling), the Hub's search answers alone.
+    result = run_cli("check", "Qwen/Qwen3-8B-Instruct", "--json", "--anonymous", "--no-registry")
     (model,) = result.json()["models"]
     assert model["status"] == "not-found"
     assert model["suggestions"] == ["Qwen/Qwen3-8B-Base", "Qwen/Qwen3-8B"]

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from hubgate.answers import HubAnswer, RepoFacts, facts_from_metadata
 from hubgate.hub import HubService, RetryPolicy
@@ -24,6 +25,10 @@ from hubgate.token import (
     token_info_from_whoami,
 )
 from hubgate.verdict import (
+    ACTION_NEEDED,
+    PROBLEMS,
+    USABLE,
+    Alternative,
     Context,
     NeedsProbe,
     Requirement,
@@ -33,11 +38,36 @@ from hubgate.verdict import (
     from_metadata,
     from_probe,
     invalid_verdict,
+    with_alternatives,
     with_requirements,
     with_suggestions,
 )
 
+if TYPE_CHECKING:
+    from hubgate.registry.loader import Registry
+
 DEFAULT_JOBS = 8
+
+
+@dataclass(frozen=True)
+class FitRequest:
+    """`check --gpu`: judge each checked model on these GPUs (catalogue names, validated beforehand)."""
+
+    gpus: tuple[str, ...]
+    dtype: str | None = None
+    context: int | None = None
+    batch: int = 1
+
+
+@dataclass(frozen=True)
+class Joins:
+    """What a check adds beside the access verdicts. `registry`: the loaded registry, or None for none."""
+
+    registry: Registry | None = None
+    follow_bases: bool = True
+    suggest: bool = True
+    alternatives: bool = True
+    fit: FitRequest | None = None
 
 
 def default_endpoint() -> str:
@@ -101,9 +131,24 @@ class _Inspections:
         return slot[0]
 
 
-def suggestions_for(session: Session, ref: RepoRef) -> list[str]:
-    """Candidates for an id the Hub does not know, from the Hub's search (one or two api requests),
-    ranked by similarity."""
+def suggestions_for(session: Session, ref: RepoRef, registry: Registry | None = None) -> list[str]:
+    """Candidates for an id the Hub does not know. A misspelling the registry records answers at once;
+    otherwise close registry ids join the Hub's search (one or two api requests), ranked by similarity."""
+    from hubgate.suggest import MAX_SUGGESTIONS, rank
+
+    from_registry: list[str] = []
+    if registry is not None and ref.repo_type == "model":
+        from hubgate.registry.joins import misspelling_suggestions
+
+        from_registry = misspelling_suggestions(registry, ref.repo_id)
+        if registry.misspelling_of(ref.repo_id) is not None:
+            return from_registry[:MAX_SUGGESTIONS]
+    from_hub = [c for c in hub_search(session, ref) if c not in from_registry]
+    return (from_registry + rank(ref.repo_id, from_hub))[:MAX_SUGGESTIONS]
+
+
+def hub_search(session: Session, ref: RepoRef) -> list[str]:
+    """Ids the Hub's search finds for a name, ranked; a shorter term is tried when the first finds none."""
     from hubgate.suggest import rank, search_terms
 
     candidates: list[str] = []
@@ -120,11 +165,22 @@ def suggestions_for(session: Session, ref: RepoRef) -> list[str]:
     return rank(ref.repo_id, candidates)
 
 
-def requirements_of(inspections: _Inspections, facts: RepoFacts) -> list[Requirement]:
-    """Walk `base_model` up the chain, breadth first, bounded in depth and count, cycles cut."""
+def requirements_of(
+    inspections: _Inspections, facts: RepoFacts, registry: Registry | None = None
+) -> list[Requirement]:
+    """Walk `base_model` (the card's, and the registry's) up the chain, breadth first, bounded in depth
+    and count, cycles cut."""
+
+    def links(of: RepoFacts) -> list:  # type: ignore[type-arg]
+        if registry is None:
+            return base_links(of)
+        from hubgate.registry.joins import registry_bases
+
+        return base_links(of, registry_bases(registry, of.id))
+
     seen = {facts.id}
     found: list[Requirement] = []
-    frontier = [(link, link.relation in BLOCKING_RELATIONS, 1) for link in base_links(facts)]
+    frontier = [(link, link.relation in BLOCKING_RELATIONS, 1) for link in links(facts)]
     while frontier and len(found) < MAX_BASES:
         link, needed, depth = frontier.pop(0)
         if link.base_id in seen or depth > MAX_DEPTH:
@@ -148,7 +204,7 @@ def requirements_of(inspections: _Inspections, facts: RepoFacts) -> list[Require
         if base_facts is not None:
             seen.add(base_facts.id)
             frontier += [
-                (up, needed and up.relation in BLOCKING_RELATIONS, depth + 1) for up in base_links(base_facts)
+                (up, needed and up.relation in BLOCKING_RELATIONS, depth + 1) for up in links(base_facts)
             ]
     return found
 
@@ -185,29 +241,25 @@ def check_all(
     follow_bases: bool = True,
     suggest: bool = True,
     known: dict[tuple[str, str], HubAnswer] | None = None,
+    joins: Joins | None = None,
 ) -> Report:
     """Check every ref concurrently; one failing check never stops the others. Results keep input order.
     With `follow_bases`, each model's `base_model` chain is checked too (each base once per run).
-    `known`: metadata answers already in hand (from an organisation listing), by ref key."""
+    `known`: metadata answers already in hand (from an organisation listing), by ref key.
+    `joins`: registry facts, alternatives and GPU fit beside each verdict (its own `follow_bases` and
+    `suggest` replace the keyword arguments)."""
 
+    joins = joins if joins is not None else Joins(follow_bases=follow_bases, suggest=suggest)
     inspections = _Inspections(session, known)
 
     def task(ref: RepoRef | InvalidRef) -> Verdict:
         if isinstance(ref, InvalidRef):
             verdict = invalid_verdict(ref)
         else:
-            verdict, facts = inspections.get(ref)
-            if verdict.input != ref.input:  # inspected first as another model's base
-                verdict = verdict.model_copy(update={"input": ref.input, "origin": ref.origin})
-            if suggest and verdict.status == Status.NOT_FOUND:
-                verdict = with_suggestions(verdict, suggestions_for(session, ref))
-            if follow_bases and facts is not None:
-                try:
-                    verdict = with_requirements(verdict, requirements_of(inspections, facts))
-                except Exception as exc:
-                    verdict = error_verdict(
-                        ref, session.ctx, f"while following base models: {type(exc).__name__}: {exc}"
-                    )
+            try:
+                verdict = _checked(session, inspections, joins, ref)
+            except Exception as exc:  # a join failing must not lose the verdict of the others
+                verdict = error_verdict(ref, session.ctx, f"{type(exc).__name__}: {exc}")
         verdict = _scrubbed(verdict, session.token.value)
         if on_result is not None:
             on_result(verdict)
@@ -225,6 +277,88 @@ def check_all(
     )
 
 
+def _checked(session: Session, inspections: _Inspections, joins: Joins, ref: RepoRef) -> Verdict:
+    """One ref's verdict with everything `joins` asks for beside it."""
+    registry = joins.registry
+    verdict, facts = inspections.get(ref)
+    if verdict.input != ref.input:  # inspected first as another model's base
+        verdict = verdict.model_copy(update={"input": ref.input, "origin": ref.origin})
+    entry = None
+    if registry is not None and ref.repo_type == "model":
+        from hubgate.registry.joins import entry_for, with_registry
+
+        entry = entry_for(registry, verdict.model_id, ref.repo_id, ref.input)
+        verdict = with_registry(verdict, entry)
+    api_only = entry is not None and entry.provider.value != "huggingface"
+    if joins.suggest and verdict.status == Status.NOT_FOUND and not api_only:
+        verdict = with_suggestions(verdict, suggestions_for(session, ref, registry))
+    if joins.follow_bases and facts is not None:
+        try:
+            verdict = with_requirements(verdict, requirements_of(inspections, facts, registry))
+        except Exception as exc:
+            verdict = error_verdict(
+                ref, session.ctx, f"while following base models: {type(exc).__name__}: {exc}"
+            )
+    if joins.alternatives and registry is not None and verdict.status in ACTION_NEEDED:
+        verdict = with_alternatives(verdict, alternatives_for(inspections, registry, verdict, facts))
+    if joins.fit is not None and ref.repo_type == "model" and not api_only and verdict.status not in PROBLEMS:
+        verdict = verdict.model_copy(update={"fit": fit_of(joins, verdict, facts)})
+    return verdict
+
+
+def alternatives_for(
+    inspections: _Inspections, registry: Registry, verdict: Verdict, facts: RepoFacts | None
+) -> list[Alternative]:
+    """Up to three registry models of the blocked model's type and size that this token can use now:
+    each candidate is confirmed on the Hub (one metadata request, once per run), never taken on trust."""
+    from hubgate.fit.facts import params_from_safetensors
+    from hubgate.registry.joins import MAX_ALTERNATIVES, alternative_candidates, describe_blocked
+
+    model_id = verdict.model_id or verdict.requested_id or verdict.input
+    hub_params = params_from_safetensors(facts.safetensors)[0] if facts is not None else None
+    blocked = describe_blocked(registry, model_id, hub_params, facts.config if facts else None)
+    found: list[Alternative] = []
+    for candidate in alternative_candidates(registry, blocked):
+        alt_verdict, _ = inspections.get(RepoRef(candidate, "model", candidate))
+        if alt_verdict.status not in USABLE:
+            continue
+        entry = registry.models[candidate]
+        found.append(
+            Alternative(
+                id=alt_verdict.model_id or candidate,
+                status=alt_verdict.status,
+                license=entry.license.id if entry.license else None,
+                parameters=entry.specs.parameters,
+            )
+        )
+        if len(found) == MAX_ALTERNATIVES:
+            break
+    return found
+
+
+def fit_of(joins: Joins, verdict: Verdict, facts: RepoFacts | None) -> dict[str, Any] | None:
+    """GPU fit from the registry and the metadata already fetched (no extra request); None for repos the
+    Hub did not describe and the registry does not know."""
+    from hubgate.fit import fit_for_metadata
+
+    assert joins.fit is not None
+    if facts is None and verdict.registry is None:
+        return None
+    body = {"id": facts.id, "safetensors": facts.safetensors, "config": facts.config} if facts else None
+    request = joins.fit
+    result = fit_for_metadata(
+        verdict.model_id or verdict.input,
+        body,
+        list(request.gpus),
+        request.dtype,
+        request.context,
+        request.batch,
+        registry=joins.registry,
+        use_registry=joins.registry is not None,
+    )
+    return result.to_dict()
+
+
 def run_checks(
     refs: Sequence[RepoRef | InvalidRef],
     *,
@@ -234,10 +368,11 @@ def run_checks(
     policy: RetryPolicy | None = None,
     pacer: RatePacer | None = None,
     on_result: Callable[[Verdict], None] | None = None,
+    joins: Joins | None = None,
 ) -> Report:
     """Identify the token, then check every ref."""
     session = open_session(token, endpoint=endpoint, policy=policy, pacer=pacer)
-    return check_all(session, refs, jobs=jobs, on_result=on_result)
+    return check_all(session, refs, jobs=jobs, on_result=on_result, joins=joins)
 
 
 def _scrubbed(verdict: Verdict, token: str | None) -> Verdict:
@@ -262,14 +397,47 @@ def check_models(
     repo_type: RepoType = "model",
     endpoint: str | None = None,
     jobs: int = DEFAULT_JOBS,
+    registry: Registry | bool = True,
+    gpus: Sequence[str] = (),
 ) -> list[Verdict]:
-    """Check several ids (any accepted form); one Verdict per distinct input, in input order."""
+    """Check several ids (any accepted form, registry aliases too); one Verdict per distinct input, in input
+    order. `registry`: True for the default registry (bundled + HUBGATE_REGISTRY), a loaded Registry, or
+    False for none. `gpus`: catalogue names to judge each model on (`Verdict.fit`)."""
     from hubgate.sources import Entry, parse_entries
 
+    loaded = _api_registry(registry)
+    aliases = None
+    if loaded is not None and repo_type == "model":
+        from hubgate.registry.joins import input_aliases
+
+        aliases = input_aliases(loaded)
+    fit = None
+    if gpus:
+        from hubgate.fit import gpu_specs
+
+        fit = FitRequest(gpus=tuple(spec.name for spec in gpu_specs(list(gpus))))
     endpoint = (endpoint or default_endpoint()).rstrip("/")
-    refs = parse_entries([Entry(i, None) for i in model_ids], default_type=repo_type, endpoint=endpoint)
+    refs = parse_entries(
+        [Entry(i, None) for i in model_ids], default_type=repo_type, endpoint=endpoint, aliases=aliases
+    )
     resolved = resolve_token(token, anonymous=anonymous)
-    return run_checks(refs, token=resolved, endpoint=endpoint, jobs=jobs).verdicts
+    joins = Joins(registry=loaded, fit=fit)
+    return run_checks(refs, token=resolved, endpoint=endpoint, jobs=jobs, joins=joins).verdicts
+
+
+def _api_registry(registry: Registry | bool) -> Registry | None:
+    """True: the default registry, or, when its data has problems, the entries that validate."""
+    if registry is False:
+        return None
+    if registry is not True:
+        return registry
+    from hubgate.registry.loader import RegistryError, load_registry
+    from hubgate.registry.queries import default_registry
+
+    try:
+        return default_registry()
+    except RegistryError:
+        return load_registry(strict=False)
 
 
 def check_model_access(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hubgate.answers import RepoFacts
@@ -20,10 +21,11 @@ class BaseLink:
     relation: str
 
 
-def base_links(facts: RepoFacts, extra: tuple[str, ...] = ()) -> list[BaseLink]:
-    """The bases a repo names (card data `base_model`, plus `extra` from the registry), with the
-    relation from `base_model_relation`, else inferred: adapter files mean an adapter, several
-    bases a merge, otherwise a fine-tune."""
+def base_links(facts: RepoFacts, extra: Sequence[tuple[str, str]] = ()) -> list[BaseLink]:
+    """The bases a repo names in its card data `base_model`, with the relation from
+    `base_model_relation`, else inferred: adapter files mean an adapter, several bases a merge,
+    otherwise a fine-tune. Then `extra` (base id, relation) pairs the registry records that the card
+    does not name."""
     raw = facts.card_data.get("base_model")
     names = (
         [raw]
@@ -32,7 +34,6 @@ def base_links(facts: RepoFacts, extra: tuple[str, ...] = ()) -> list[BaseLink]:
         if isinstance(raw, list)
         else []
     )
-    names += [name for name in extra if name not in names]
     names = list(
         dict.fromkeys(name.strip() for name in names if name and name.strip() and name.strip() != facts.id)
     )
@@ -44,4 +45,10 @@ def base_links(facts: RepoFacts, extra: tuple[str, ...] = ()) -> list[BaseLink]:
             relation = "merge"
         else:
             relation = "finetune"
-    return [BaseLink(name, str(relation)) for name in names]
+    links = [BaseLink(name, str(relation)) for name in names]
+    named = {name.lower() for name in names} | {facts.id.lower()}
+    for base_id, base_relation in extra:
+        if base_id.lower() not in named and base_relation in KNOWN_RELATIONS:
+            named.add(base_id.lower())
+            links.append(BaseLink(base_id, base_relation))
+    return links

@@ -70,6 +70,9 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
             for r in verdict.requires
         ],
         "suggestions": list(verdict.suggestions),
+        "alternatives": [alt.model_dump(mode="json") for alt in verdict.alternatives],
+        "registry": verdict.registry,
+        "fit": verdict.fit,
     }
 
 

@@ -143,13 +143,14 @@ def parse_entries(
     endpoint: str | None = None,
     aliases: dict[str, str] | None = None,
 ) -> list[RepoRef | InvalidRef]:
-    """Parse entries; exact duplicates (same repo type and id) are kept once, first occurrence wins."""
+    """Parse entries; exact duplicates (same repo type and id) are kept once, first occurrence wins.
+    `aliases`: lower-cased registry names (mistral_7b, gpt2) -> the Hub id they stand for."""
     seen: set[tuple[str, str]] = set()
     refs: list[RepoRef | InvalidRef] = []
     for entry in entries:
         text = entry.text.strip()
-        if aliases and text in aliases:
-            ref: RepoRef | InvalidRef = RepoRef(entry.text, default_type, aliases[text], entry.origin)
+        if aliases and text.lower() in aliases:
+            ref: RepoRef | InvalidRef = RepoRef(entry.text, default_type, aliases[text.lower()], entry.origin)
         else:
             ref = parse_ref(entry.text, default_type=default_type, origin=entry.origin, endpoint=endpoint)
         if isinstance(ref, RepoRef):

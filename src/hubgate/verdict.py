@@ -58,6 +58,17 @@ class Requirement(BaseModel):
     next_step: str | None = None
 
 
+class Alternative(BaseModel):
+    """An open model of the same type and a similar size (from the registry, confirmed on the Hub)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    status: Status
+    license: str | None = None
+    parameters: int | None = None
+
+
 class Verdict(BaseModel):
     """The access verdict for one input. `model_id` is the canonical id the Hub answered with."""
 
@@ -77,6 +88,9 @@ class Verdict(BaseModel):
     origin: str | None = Field(default=None, description="file:line the input came from")
     requires: tuple[Requirement, ...] = ()
     suggestions: tuple[str, ...] = ()  # for not-found: ids the user may have meant
+    alternatives: tuple[Alternative, ...] = ()  # for blocked models: open models to use meanwhile
+    registry: dict[str, Any] | None = None  # the registry's facts on this model, when it knows it
+    fit: dict[str, Any] | None = None  # GPU fit (hubgate.fit.FitResult.to_dict()), with `check --gpu`
 
     @property
     def has_access(self) -> bool:
@@ -330,6 +344,13 @@ def with_suggestions(verdict: Verdict, suggestions: list[str]) -> Verdict:
             "next_step": f"Did you mean {listed}? {verdict.next_step or ''}".strip(),
         }
     )
+
+
+def with_alternatives(verdict: Verdict, alternatives: list[Alternative]) -> Verdict:
+    """Attach open models to use while the blocked one waits; the next step stays the Hub's."""
+    if not alternatives:
+        return verdict
+    return verdict.model_copy(update={"alternatives": tuple(alternatives)})
 
 
 def error_verdict(ref: RepoRef, ctx: Context, reason: str) -> Verdict:

@@ -15,11 +15,14 @@ from hubgate.cli.common import (
     FilesOption,
     IdsArgument,
     JobsOption,
+    NoRegistryOption,
+    RegistryDirsOption,
     RepoTypeChoice,
     RepoTypeOption,
     RetriesOption,
     TimeoutOption,
     TokenOption,
+    check_registry,
     fail_usage,
     load_refs,
     resolve_token_options,
@@ -83,9 +86,31 @@ def check(
         help="Check every public repo of this organisation or user (listed with their gate modes). Repeatable.",
         show_default=False,
     ),
+    registry_dirs: list[Path] | None = RegistryDirsOption,
+    no_registry: bool = NoRegistryOption,
+    gpus: list[str] | None = typer.Option(
+        None,
+        "--gpu",
+        "-g",
+        help="Add a GPU fit to each model (t4, l4, a100-80gb, h100, ...; `hubgate fit --list-gpus`). Repeatable.",
+        show_default=False,
+    ),
+    dtype: str | None = typer.Option(
+        None,
+        "--dtype",
+        help="Precision for --gpu: float32, bfloat16, float16, int8, int4.",
+        show_default=False,
+    ),
+    context: int | None = typer.Option(
+        None, "--context", min=1, help="Context tokens for --gpu. Default: the model's window, at most 4096."
+    ),
+    no_bases: bool = typer.Option(False, "--no-bases", help="Do not follow base models (adapters' bases)."),
+    no_alternatives: bool = typer.Option(
+        False, "--no-alternatives", help="Do not suggest open registry models for blocked ones."
+    ),
 ) -> None:
     """Check which repos this token can download now, and the next step for every other one."""
-    from hubgate.checker import author_problem, check_all, list_author, open_session
+    from hubgate.checker import Joins, author_problem, check_all, list_author, open_session
     from hubgate.hub import RetryPolicy
     from hubgate.outcome import FailOnError, exit_code, parse_fail_on
     from hubgate.refs import RepoRef
@@ -102,7 +127,17 @@ def check(
 
     if output is not None and not output.parent.is_dir():
         fail_usage(f"--output {output}: directory {output.parent} does not exist")
-    endpoint, refs = load_refs(ids, files, repo_type, other_input=bool(authors))
+    fit_request = _fit_request(gpus, dtype, context)
+    registry = check_registry(registry_dirs, no_registry)
+    aliases = None
+    if registry is not None:
+        from hubgate.registry.joins import input_aliases
+
+        aliases = input_aliases(registry)
+    joins = Joins(
+        registry=registry, follow_bases=not no_bases, alternatives=not no_alternatives, fit=fit_request
+    )
+    endpoint, refs = load_refs(ids, files, repo_type, other_input=bool(authors), aliases=aliases)
     quiet_library_logs()
     if token_file or all_stored_tokens:
         if token or anonymous or authors:
@@ -115,6 +150,7 @@ def check(
             jobs,
             output_format,
             failing,
+            joins,
         )
     resolved = resolve_token_options(token, anonymous)
     session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
@@ -129,7 +165,7 @@ def check(
             listing_problems.append(author_problem(session, author, repo_type.value, error))
     show_progress = stderr_is_interactive() and output_format != OutputFormat.quiet and len(refs) > 1
     with _progress(len(refs), show_progress) as advance:
-        report = check_all(session, refs, jobs=jobs, known=known, on_result=lambda _: advance())
+        report = check_all(session, refs, jobs=jobs, known=known, joins=joins, on_result=lambda _: advance())
     report.verdicts.extend(listing_problems)
 
     if output is not None:
@@ -142,8 +178,34 @@ def check(
     raise typer.Exit(exit_code(report.verdicts, failing))
 
 
-def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, failing) -> None:  # type: ignore[no-untyped-def]
+def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None):  # type: ignore[no-untyped-def]
+    """--gpu, --dtype and --context checked before any request: unknown names end the run with one line."""
+    if not gpus:
+        if dtype is not None or context is not None:
+            fail_usage("--dtype and --context go with --gpu (the GPU fit they shape)")
+        return None
+    from hubgate.checker import FitRequest
+    from hubgate.fit import gpu_specs
+    from hubgate.fit.catalog import CatalogError
+    from hubgate.fit.estimate import UnknownDtypeError, normalise_dtype
+
+    try:
+        specs = gpu_specs(gpus)
+    except CatalogError as exc:
+        fail_usage(f"the GPU catalogue has {len(exc.problems)} problem(s), first: {exc.problems[0]}")
+    except ValueError as exc:
+        fail_usage(f"--gpu: {exc}")
+    if dtype is not None:
+        try:
+            dtype = normalise_dtype(dtype)
+        except UnknownDtypeError as exc:
+            fail_usage(f"--dtype: {exc}")
+    return FitRequest(gpus=tuple(spec.name for spec in specs), dtype=dtype, context=context)
+
+
+def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, failing, joins) -> None:  # type: ignore[no-untyped-def]
     import json
+    from dataclasses import replace
 
     from hubgate.checker import check_all, open_session
     from hubgate.multitoken import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
@@ -159,7 +221,11 @@ def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, faili
         fail_usage("a token matrix is printed as table or json")
 
     def run(token, refs):  # type: ignore[no-untyped-def]
-        return check_all(open_session(token, endpoint=endpoint, policy=policy), refs, jobs=jobs)
+        session = open_session(token, endpoint=endpoint, policy=policy)
+        return check_all(session, refs, jobs=jobs, joins=matrix_joins)
+
+    # The matrix shows statuses only: alternatives and fit would spend requests for nothing.
+    matrix_joins = replace(joins, alternatives=False, fit=None)
 
     matrix = check_matrix(tokens, refs, run)
     values = [t.value for t in tokens]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -50,6 +51,41 @@ RetriesOption = typer.Option(
 )
 
 
+RegistryDirsOption = typer.Option(
+    None,
+    "--registry",
+    help="A folder of your own registry entries (models/<org>/<name>.yaml), merged over the bundled "
+    "registry. Repeatable; HUBGATE_REGISTRY adds more.",
+    show_default=False,
+)
+NoRegistryOption = typer.Option(
+    False,
+    "--no-registry",
+    help="Leave the model registry out: no aliases, registry facts, misspellings or alternatives.",
+)
+
+
+def check_registry(dirs: list[Path] | None, disabled: bool):  # type: ignore[no-untyped-def]
+    """The model registry a check joins in, or None with --no-registry. A bad --registry folder ends the run;
+    entries with problems are left out with a warning, since access checks do not depend on them."""
+    if disabled:
+        if dirs:
+            fail_usage("--registry and --no-registry contradict each other; pass one")
+        return None
+    for folder in dirs or ():
+        if not folder.is_dir():
+            fail_usage(f"--registry {folder}: no such folder")
+    from hubgate.registry.loader import load_registry
+
+    registry = load_registry([*(dirs or ())], strict=False)
+    if registry.problems:
+        sys.stderr.write(
+            f"hubgate: warning: the registry has {len(registry.problems)} problem(s), first: "
+            f"{registry.problems[0]}; those entries are left out (`hubgate registry validate` lists all)\n"
+        )
+    return registry
+
+
 def fail_usage(message: str) -> NoReturn:
     """One clear line on stderr, exit 2; never a traceback."""
     sys.stderr.write(f"hubgate: error: {message}\n")
@@ -87,10 +123,16 @@ def stderr_is_interactive() -> bool:
 
 
 def load_refs(
-    ids: list[str] | None, files: list[str] | None, repo_type: RepoTypeChoice, *, other_input: bool = False
+    ids: list[str] | None,
+    files: list[str] | None,
+    repo_type: RepoTypeChoice,
+    *,
+    other_input: bool = False,
+    aliases: dict[str, str] | None = None,
 ) -> tuple[str, list[RepoRef | InvalidRef]]:
     """The endpoint and the parsed inputs; input problems end the run with one line and exit 2.
-    With `other_input` (e.g. --author), no ids is fine and ./models_to_check.txt is not read."""
+    With `other_input` (e.g. --author), no ids is fine and ./models_to_check.txt is not read.
+    `aliases`: registry names (lower-cased) -> Hub ids, for model inputs."""
     from hubgate.checker import default_endpoint
     from hubgate.sources import DEFAULT_LIST, InputError, parse_entries, read_entries
 
@@ -99,7 +141,12 @@ def load_refs(
         entries = read_entries(ids or [], files or [], default_file=None if other_input else DEFAULT_LIST)
     except InputError as exc:
         fail_usage(str(exc))
-    refs = parse_entries(entries, default_type=repo_type.value, endpoint=endpoint)
+    refs = parse_entries(
+        entries,
+        default_type=repo_type.value,
+        endpoint=endpoint,
+        aliases=aliases if repo_type == RepoTypeChoice.model else None,
+    )
     if not refs and not other_input:
         fail_usage("the input lists no repos (only blank lines or comments)")
     return endpoint, refs

@@ -11,6 +11,7 @@ import typer
 
 from hubgate.cli import app
 from hubgate.cli.common import AnonymousOption, TokenOption, fail_usage, resolve_token_options, table_console
+from hubgate.units import gib, human_count
 
 if TYPE_CHECKING:
     from hubgate.fit import FitResult, GpuSpec
@@ -23,7 +24,6 @@ GPU_HELP = (
     f"Default: {', '.join(DEFAULT_GPUS)}. --list-gpus shows the catalogue."
 )
 EXIT_OK, EXIT_UNKNOWN, EXIT_HUB_ERROR = 0, 1, 3
-GIB = 2**30
 
 
 @app.command("fit")
@@ -241,32 +241,6 @@ def _print_json(results: list[FitResult], specs: list[GpuSpec]) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def gib(count: int | None) -> str:
-    return "?" if count is None else f"{count / GIB:.1f} GiB"
-
-
-def _params(count: int | None) -> str:
-    if count is None:
-        return "?"
-    for scale, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
-        if count >= scale:
-            return f"{count / scale:.2f}".rstrip("0").rstrip(".") + suffix
-    return str(count)
-
-
-def cell(fit: Any) -> str:
-    if fit.verdict in ("fits", "tight"):
-        return f"{fit.verdict}, {gib(fit.headroom_bytes)} free"
-    if fit.verdict == "does-not-fit":
-        ways = []
-        if fit.min_count:
-            ways.append(f"{fit.min_count} GPUs")
-        if fit.lowest_fitting_dtype:
-            ways.append(f"{fit.lowest_fitting_dtype} on 1")
-        return "no" + (f" ({' or '.join(ways)})" if ways else "")
-    return "unknown"
-
-
 def _print_table(results: list[FitResult], specs: list[GpuSpec], *, hidden: int, dtype: str | None) -> None:
     from rich.table import Table
 
@@ -279,11 +253,11 @@ def _print_table(results: list[FitResult], specs: list[GpuSpec], *, hidden: int,
         source = f" ({r.params_source})" if r.params_source and r.params_source != "registry" else ""
         table.add_row(
             r.id,
-            _params(r.params) + source,
+            human_count(r.params) + source,
             r.dtype,
             "n/a" if r.kv_cache_bytes == 0 else f"{r.context:,}" + (f" x{r.batch}" if r.batch > 1 else ""),
             gib(r.total_bytes),
-            *(cell(g) for g in r.gpus),
+            *(g.summary() for g in r.gpus),
         )
     console = table_console()
     console.print(table)

@@ -146,6 +146,21 @@ class GpuFit:
     lowest_fitting_dtype: str | None
     note: str | None = None
 
+    def summary(self) -> str:
+        """`fits, 6.9 GiB free`, `no (2 GPUs or int8 on 1)`, `unknown`."""
+        from hubgate.units import gib
+
+        if self.verdict in ("fits", "tight"):
+            return f"{self.verdict}, {gib(self.headroom_bytes)} free"
+        if self.verdict == "does-not-fit":
+            ways = []
+            if self.min_count:
+                ways.append(f"{self.min_count} GPUs")
+            if self.lowest_fitting_dtype:
+                ways.append(f"{self.lowest_fitting_dtype} on 1")
+            return "no" + (f" ({' or '.join(ways)})" if ways else "")
+        return "unknown"
+
 
 @dataclass
 class Estimate:

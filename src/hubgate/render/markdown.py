@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from hubgate.fit.estimate import GpuFit
+from hubgate.registry.joins import facts_line
 from hubgate.render.table import token_line
 from hubgate.report import Report
 from hubgate.verdict import USABLE
@@ -22,9 +24,12 @@ def render(report: Report) -> str:
         f"**{usable} of {len(report.verdicts)} usable** ({counts}). "
         + _cell(Text.from_markup(token_line(report.token)).plain),
         "",
-        "| | Repo | Status | Gate | Next step |",
-        "|---|---|---|---|---|",
     ]
+    with_facts = any(v.registry for v in report.verdicts)
+    gpus = next((v.fit["gpus"] for v in report.verdicts if v.fit), [])
+    header = ["", "Repo", "Status", "Gate", *(["Size · licence · context"] if with_facts else [])]
+    header += [f"{g['label']} fit" for g in gpus] + ["Next step"]
+    lines += ["|" + "|".join(f" {h} " if h else " " for h in header) + "|", "|" + "---|" * len(header)]
     for verdict in report.verdicts:
         mark = "✅" if verdict.status in USABLE else "❌"
         name = verdict.model_id or verdict.input
@@ -35,5 +40,12 @@ def render(report: Report) -> str:
             "private" if verdict.private else ("open" if verdict.is_gated is False else "")
         )
         step = verdict.next_step or ("" if verdict.status in USABLE else verdict.message)
-        lines.append(f"| {mark} | {repo} | `{verdict.status.value}` | {gate} | {_cell(step)} |")
+        if verdict.alternatives:
+            step += " Meanwhile: " + ", ".join(alt.id for alt in verdict.alternatives) + "."
+        cells = [mark, repo, f"`{verdict.status.value}`", gate]
+        if with_facts:
+            cells.append(_cell(facts_line(verdict.registry) if verdict.registry else ""))
+        fits = {g["name"]: GpuFit(**g).summary() for g in (verdict.fit or {}).get("gpus", [])}
+        cells += [_cell(fits.get(g["name"], "")) for g in gpus]
+        lines.append("| " + " | ".join([*cells, _cell(step.strip())]) + " |")
     return "\n".join(lines) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -60,7 +61,25 @@ def _mode(verdict: Verdict) -> str:
     return ""
 
 
-def render_to(console: Console, report: Report, annotate: Annotate | None = None) -> None:
+def registry_facts(verdict: Verdict) -> str | None:
+    """The default annotation: the registry's facts (size, licence, context), when it knows the model."""
+    from hubgate.registry.joins import facts_line
+
+    return facts_line(verdict.registry) or None if verdict.registry else None
+
+
+def fit_line(fit: dict[str, Any]) -> str:
+    """`fit (bfloat16, 4k context, needs 13.9 GiB): L4 fits, 7.4 GiB free · T4 no (2 GPUs or int8 on 1)`."""
+    from hubgate.fit.estimate import GpuFit
+    from hubgate.units import gib, human_context
+
+    gpus = " · ".join(f"{g['label']} {GpuFit(**g).summary()}" for g in fit.get("gpus", []))
+    if fit.get("total_bytes") is None:
+        return f"fit unknown: {fit.get('reason') or 'parameter count not known'}"
+    return f"fit ({fit['dtype']}, {human_context(fit['context'])} context, needs {gib(fit['total_bytes'])}): {gpus}"
+
+
+def render_to(console: Console, report: Report, annotate: Annotate | None = registry_facts) -> None:
     def facts(verdict: Verdict) -> str:
         extra = annotate(verdict) if annotate else None
         return f"  [dim]{escape(extra)}[/]" if extra else ""
@@ -87,6 +106,7 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = None
             if not detailed:
                 console.print(f"   • {_name(verdict)}{_mode(verdict)}{facts(verdict)}")
                 _print_bases(console, verdict)
+                _print_fit(console, verdict)
                 continue
             style = _STATUS_STYLE[verdict.status]
             console.print(
@@ -98,6 +118,8 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = None
             if verdict.url and verdict.url not in (verdict.next_step or ""):
                 console.print(f"      → {escape(verdict.url)}")
             _print_bases(console, verdict)
+            _print_alternatives(console, verdict)
+            _print_fit(console, verdict)
     console.print()
     console.print(summary_line(report))
 
@@ -109,6 +131,23 @@ def _print_bases(console: Console, verdict: Verdict) -> None:
         console.print(
             f"      {'  ' * (base.depth - 1)}↳ {base.relation} of {escape(base.id)}: [{style}]{base.status.value}[/] [dim]({need})[/]"
         )
+
+
+def _print_fit(console: Console, verdict: Verdict) -> None:
+    if verdict.fit:
+        console.print(f"      [dim]{escape(fit_line(verdict.fit))}[/]")
+
+
+def _print_alternatives(console: Console, verdict: Verdict) -> None:
+    if not verdict.alternatives:
+        return
+    from hubgate.units import human_count
+
+    listed = ", ".join(
+        f"{alt.id} ({human_count(alt.parameters)}, {alt.license or 'licence unknown'})"
+        for alt in verdict.alternatives
+    )
+    console.print(f"      ⇢ meanwhile, open and usable now: {escape(listed)}")
 
 
 def summary_line(report: Report) -> Text | str:
@@ -127,7 +166,9 @@ def summary_line(report: Report) -> Text | str:
     return f"[bold]Summary:[/] {' · '.join(parts)}  [dim]({detail}; {requests})[/]"
 
 
-def render(report: Report, *, color: bool = False, annotate: Annotate | None = None, width: int = 100) -> str:
+def render(
+    report: Report, *, color: bool = False, annotate: Annotate | None = registry_facts, width: int = 100
+) -> str:
     console = Console(record=True, color_system="standard" if color else None, width=width, soft_wrap=True)
     with console.capture() as capture:
         render_to(console, report, annotate)
