@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from hubgate.cli import app
-from hubgate.cli.common import AnonymousOption, TokenOption, fail_usage, resolve_token_options, table_console
+from hubgate.cli.common import (
+    AnonymousOption,
+    TokenOption,
+    check_registry,
+    fail_usage,
+    resolve_token_options,
+    table_console,
+)
 from hubgate.units import gib, human_count
 
 if TYPE_CHECKING:
@@ -103,15 +110,12 @@ def fit(
     except UnknownGpuError as exc:
         fail_usage(f"--gpu: {exc}")
 
-    model_registry, registry_problem = _model_registry(registry or [])
+    model_registry = _model_registry(registry or [])
     if ids:
         results, code = _fit_ids(ids, specs, dtype, context, batch, model_registry, token, anonymous)
         shown = results
         hidden = 0
     else:
-        if model_registry is None:
-            sys.stderr.write(f"hubgate: {registry_problem}; name the models to fit instead.\n")
-            raise typer.Exit(EXIT_UNKNOWN)
         results = _fit_registry(model_registry, specs, dtype, context, batch)
         code = EXIT_OK
         fitting = [r for r in results if any(g.verdict in ("fits", "tight") for g in r.gpus)]
@@ -127,26 +131,10 @@ def fit(
 # Models --------------------------------------------------------------------------------------------------
 
 
-def _model_registry(dirs: list[Path]) -> tuple[Any, str | None]:
-    """The model registry (bundled + HUBGATE_REGISTRY + --registry), or None and why it is not available.
-    Folders that only hold `gpus/` are left to the GPU catalogue."""
-    try:
-        from hubgate.registry.loader import RegistryError, env_dirs, load_registry
-    except ImportError:
-        return None, "the model registry is not available in this version of hubgate"
-
-    def holds_models(folder: Path) -> bool:
-        return (folder / "models").is_dir() or not (folder / "gpus").is_dir()
-
-    folders = [folder for folder in [*env_dirs(), *dirs] if folder.is_dir() and holds_models(folder)]
-    try:
-        return load_registry(folders, env=False), None
-    except RegistryError as exc:
-        return None, (
-            f"the model registry has {len(exc.problems)} problem(s) (`hubgate registry validate` lists them)"
-        )
-    except Exception as exc:  # a registry still being built must not break fit
-        return None, f"the model registry could not be loaded ({type(exc).__name__}: {exc})"
+def _model_registry(dirs: list[Path]) -> Any:
+    """The model registry (bundled + HUBGATE_REGISTRY + --registry); entries with problems are left out with
+    a warning, as in `check`. A folder holding only `gpus/` adds no models."""
+    return check_registry(dirs, False)
 
 
 def _fit_ids(

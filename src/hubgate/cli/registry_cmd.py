@@ -1,4 +1,4 @@
-"""`hubgate registry`: list, show, search, export and validate the model registry."""
+"""`hubgate registry`: list, show, search, export, validate and verify the model registry."""
 
 from __future__ import annotations
 
@@ -9,7 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from hubgate.cli.common import fail_usage, table_console
+from hubgate.cli.common import (
+    AnonymousOption,
+    JobsOption,
+    RetriesOption,
+    TimeoutOption,
+    TokenOption,
+    fail_usage,
+    resolve_token_options,
+    table_console,
+)
+from hubgate.outcome import EXIT_ERROR
+from hubgate.units import human_count
 
 if TYPE_CHECKING:
     from hubgate.registry.loader import Registry
@@ -17,6 +28,7 @@ if TYPE_CHECKING:
 
 EXIT_NOT_FOUND = 1
 EXIT_PROBLEMS = 1
+EXIT_DRIFT = 1
 
 registry_app = typer.Typer(
     name="registry",
@@ -65,16 +77,6 @@ def _note_overrides(registry: Registry) -> None:
         sys.stderr.write(f"note: {override}\n")
 
 
-def _human(count: int | None) -> str:
-    if count is None:
-        return ""
-    for scale, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
-        if count >= scale:
-            text = f"{count / scale:.2f}".rstrip("0").rstrip(".")
-            return f"{text}{suffix}"
-    return str(count)
-
-
 def _gated_text(entry: ModelEntry) -> str:
     if entry.gated is None:
         return "?"
@@ -88,9 +90,9 @@ def _rows_table(entries: list[ModelEntry], title: str | None = None) -> None:
     for column in ("model", "type", "params", "context", "licence", "gated", "access"):
         table.add_column(column, justify="right" if column in ("params", "context") else "left")
     for entry in entries:
-        params = _human(entry.specs.parameters)
+        params = human_count(entry.specs.parameters) if entry.specs.parameters else ""
         if entry.specs.active_parameters:
-            params += f" ({_human(entry.specs.active_parameters)} active)"
+            params += f" ({human_count(entry.specs.active_parameters)} active)"
         table.add_row(
             entry.model_id,
             entry.type.value,
@@ -225,7 +227,7 @@ def _show_table(entry: ModelEntry, source: Path | None) -> None:
         else:
             text = str(value).lower() if isinstance(value, bool) else str(value)
             if prefix in ("specs.parameters", "specs.active_parameters") and isinstance(value, int):
-                text = f"{value:,} ({_human(value)})"
+                text = f"{value:,} ({human_count(value)})"
             table.add_row(prefix, text)
 
     add("", data)
@@ -358,3 +360,112 @@ def validate_cmd(
         sys.stderr.write(f"{state}: {len(reg.models)} models valid in {len(reg.layers)} folder(s)\n")
     if reg.problems:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+@registry_app.command("verify")
+def verify_cmd(
+    models: list[str] | None = typer.Argument(
+        None,
+        help="Ids or aliases to verify. Default: every Hugging Face model of the registry.",
+        show_default=False,
+    ),
+    output_format: str = FormatOption,
+    registry: list[Path] | None = RegistryOption,
+    token: str | None = TokenOption,
+    anonymous: bool = AnonymousOption,
+    jobs: int = JobsOption,
+    timeout: float = TimeoutOption,
+    retries: int = RetriesOption,
+) -> None:
+    """Compare the registry with the Hub now (gate mode, licence tag, safetensors parameter count) and list
+    every drift. One metadata request per model. Exit 1 on any drift, missing or renamed repo; 3 when the
+    Hub left some unverified; 0 when all agree (gaps, facts the registry leaves empty, are listed only)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hubgate.checker import default_endpoint
+    from hubgate.cli.check import quiet_library_logs
+    from hubgate.hub import HubService, RetryPolicy
+    from hubgate.refs import RepoRef
+    from hubgate.registry.schema import Provider
+    from hubgate.registry.verify import Finding, Kind, compare
+    from hubgate.token import scrub
+
+    output_format = _check_format(output_format, ("table", "json"))
+    reg = _load(registry)
+    if models:
+        entries, unknown = [], []
+        for name in models:
+            entry = reg.get(name)
+            if entry is None:
+                unknown.append(name)
+            elif entry not in entries:
+                entries.append(entry)
+        if unknown:
+            fail_usage(f"not in the registry: {', '.join(unknown)} (`hubgate registry search` finds ids)")
+    else:
+        entries = list(reg.models.values())
+    skipped = [e.model_id for e in entries if e.provider is not Provider.huggingface]
+    entries = [e for e in entries if e.provider is Provider.huggingface]
+
+    resolved = resolve_token_options(token, anonymous)
+    quiet_library_logs()
+    service = HubService(
+        default_endpoint(), resolved.value, policy=RetryPolicy(retries=retries, timeout=timeout)
+    )
+
+    def verify(entry: ModelEntry) -> list[Finding]:
+        try:
+            return compare(entry, service.metadata(RepoRef(entry.model_id, "model", entry.model_id)))
+        except Exception as exc:  # one model's failure never stops the others
+            return [Finding(entry.model_id, "(repo)", Kind.ERROR, None, None, f"{type(exc).__name__}: {exc}")]
+
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="hubgate-verify") as pool:
+        findings = [finding for found in pool.map(verify, entries) for finding in found]
+    findings = [
+        Finding(f.model_id, f.field, f.kind, f.registry, f.hub, scrub(f.message, resolved.value))
+        for f in findings
+    ]
+    counts = {kind.value: sum(f.kind is kind for f in findings) for kind in Kind}
+    if output_format == "json":
+        _print_json(
+            {
+                "endpoint": service.endpoint,
+                "verified": len(entries),
+                "skipped": [{"model_id": m, "reason": "API model: not a Hub repo"} for m in skipped],
+                "counts": counts,
+                "findings": [f.to_dict() for f in findings],
+                "requests": dict(service.stats.sent),
+            }
+        )
+    else:
+        _findings_table(findings)
+        summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "no drift"
+        sys.stderr.write(
+            f"{len(entries)} model(s) verified against {service.endpoint}: {summary}"
+            + (f"; {len(skipped)} API model(s) skipped" if skipped else "")
+            + "\n"
+        )
+    if any(f.kind in (Kind.DRIFT, Kind.MISSING, Kind.RENAMED) for f in findings):
+        raise typer.Exit(EXIT_DRIFT)
+    if counts[Kind.ERROR.value]:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _findings_table(findings: list[Any]) -> None:
+    if not findings:
+        return
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    for column in ("model", "field", "kind", "registry", "hub", "detail"):
+        table.add_column(column)
+    for f in findings:
+        table.add_row(
+            f.model_id,
+            f.field,
+            f.kind.value,
+            "" if f.registry is None else str(f.registry),
+            "" if f.hub is None else str(f.hub),
+            f.message,
+        )
+    table_console().print(table)

@@ -177,8 +177,14 @@ def models_root(folder: Path) -> Path:
 
 
 def registry_files(folder: Path) -> list[Path]:
+    """The model files of a folder; a `gpus/` beside them is the GPU catalogue's, never read as models."""
     root = models_root(folder)
-    return sorted(path for path in root.rglob("*") if path.suffix in _YAML_SUFFIXES and path.is_file())
+    gpus = folder / "gpus"
+    return sorted(
+        path
+        for path in root.rglob("*")
+        if path.suffix in _YAML_SUFFIXES and path.is_file() and not path.is_relative_to(gpus)
+    )
 
 
 def expected_relpath(entry_id: str, provider: Provider) -> str:

@@ -1,0 +1,103 @@
+"""`registry verify`: compare a registry entry with what the Hub says now. Pure: an entry and the Hub's
+metadata answer in, findings out; the CLI does the requests."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+from hubgate.answers import HubAnswer, facts_from_metadata
+from hubgate.registry.schema import ModelEntry
+
+
+class Kind(StrEnum):
+    DRIFT = "drift"  # the registry says one thing, the Hub another: the data needs an update
+    GAP = "gap"  # the registry leaves the fact empty; the Hub knows it
+    MISSING = "missing"  # the Hub shows no such repo (deleted, renamed without redirect, or private)
+    RENAMED = "renamed"  # the Hub answers under another id
+    ERROR = "error"  # no usable answer from the Hub
+
+
+@dataclass(frozen=True)
+class Finding:
+    model_id: str
+    field: str  # gated | license | parameters | model_id | (repo)
+    kind: Kind
+    registry: Any
+    hub: Any
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = self.kind.value
+        return data
+
+
+# Fields verify compares, in report order.
+FIELDS = ("model_id", "gated", "license", "parameters")
+
+
+def hub_license(card_data: dict[str, Any]) -> str | None:
+    """The card's licence tag (`license: apache-2.0`, or a one-element list)."""
+    raw = card_data.get("license")
+    if isinstance(raw, list):
+        raw = raw[0] if len(raw) == 1 else None
+    return str(raw).strip().lower() if isinstance(raw, str) and raw.strip() else None
+
+
+def hub_parameters(body: Any) -> int | None:
+    """The safetensors parameter count the Hub publishes (public even on gated repos)."""
+    from hubgate.fit.facts import params_from_safetensors
+
+    data = body if isinstance(body, dict) else {}
+    return params_from_safetensors(data.get("safetensors"))[0]
+
+
+def compare(entry: ModelEntry, answer: HubAnswer) -> list[Finding]:
+    """Every difference between `entry` and the Hub's metadata answer for its model_id."""
+    model_id = entry.model_id
+    if answer.status in (401, 404):
+        return [
+            Finding(
+                model_id,
+                "(repo)",
+                Kind.MISSING,
+                model_id,
+                None,
+                f"the Hub shows no {model_id} ({answer.describe()}): deleted, renamed or private",
+            )
+        ]
+    if answer.status != 200 or not isinstance(answer.body, dict):
+        return [Finding(model_id, "(repo)", Kind.ERROR, None, None, f"no usable answer: {answer.describe()}")]
+    facts = facts_from_metadata(model_id, answer.body)
+    found: list[Finding] = []
+    if facts.id != model_id:
+        found.append(
+            Finding(
+                model_id,
+                "model_id",
+                Kind.RENAMED,
+                model_id,
+                facts.id,
+                f"the Hub answers as {facts.id}: rename the entry and keep {model_id} in legacy_ids",
+            )
+        )
+    hub_gated: Any = (facts.gate_mode or True) if facts.gated else False
+    found += _differs(model_id, "gated", entry.gated, hub_gated)
+    if entry.license is not None or hub_license(facts.card_data) is not None:
+        registry_licence = entry.license.id.lower() if entry.license and entry.license.id else None
+        found += _differs(model_id, "license", registry_licence, hub_license(facts.card_data))
+    found += _differs(model_id, "parameters", entry.specs.parameters, hub_parameters(answer.body))
+    return found
+
+
+def _differs(model_id: str, field: str, registry: Any, hub: Any) -> list[Finding]:
+    if hub is None or registry == hub:  # the Hub does not say (no safetensors, no licence tag): no claim
+        return []
+    if registry is None:
+        return [Finding(model_id, field, Kind.GAP, None, hub, f"{field}: not recorded; the Hub says {hub!r}")]
+    message = f"{field}: the registry says {registry!r}, the Hub says {hub!r}"
+    if field == "parameters" and isinstance(registry, int) and isinstance(hub, int):
+        message += f" ({(hub - registry) / registry:+.2%})"
+    return [Finding(model_id, field, Kind.DRIFT, registry, hub, message)]
