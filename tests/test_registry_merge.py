@@ -183,3 +183,16 @@ def test_the_default_cache_location_follows_the_environment(
     assert loader.default_cache_dir() is None
     monkeypatch.delenv("HUBGATE_REGISTRY_CACHE")
     assert "hubgate" in str(loader.default_cache_dir())
+
+
+def test_a_flat_folder_with_gpus_reads_models_but_never_the_gpu_files(tmp_path: Path) -> None:
+    """A user folder without models/ holds model files at its root; its gpus/ is the GPU catalogue's."""
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "flat.yaml").write_text(
+        "model_id: acme/flat\nname: flat\nprovider: huggingface\ntype: completion\naccess_method: local\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "gpus").mkdir()
+    (tmp_path / "gpus" / "acme-x1.yaml").write_text("id: acme-x1\nname: X1\nmemory: 16\n", encoding="utf-8")
+    reg = load(tmp_path)
+    assert reg.problems == [] and list(reg.models) == ["acme/flat"]
