@@ -18,7 +18,7 @@ import pytest
 
 from hubgate.state import StateStore
 from tests.conftest import ALICE, BERT, GEMMA, LLAMA2, LLAMA32, assert_no_token, clean_env
-from tests.hubsim import HubSim
+from tests.hubsim import HubSim, Repo
 
 IDS = (BERT, LLAMA2, LLAMA32, GEMMA)
 
@@ -246,3 +246,21 @@ def test_default_state_location_and_table_output(run_cli, hub: HubSim, tmp_path:
     history = run_cli("watch", "--history")
     assert f"alice  model  {LLAMA32}  pending -> granted  manual" in history.stdout
     assert f"alice  model  {BERT}  open (first check)  false" in history.stdout
+
+
+def test_registry_aliases_are_watched_under_their_hub_id(run_cli, hub: HubSim, tmp_path: Path) -> None:
+    hub.add_repo(Repo("mistralai/Mistral-7B-Instruct-v0.1", gated="auto"))
+    state = tmp_path / "state.db"
+    args = ("watch", "MISTRAL_7B", "--state", str(state), "--json")
+    first = run_cli(*args, HF_TOKEN=ALICE).json()
+    assert first["first_seen"] == ["mistralai/Mistral-7B-Instruct-v0.1"]
+    assert first["models"][0]["registry"]["parameters"] == 7_241_732_096
+    hub.set_access("alice", "mistralai/Mistral-7B-Instruct-v0.1", "accepted")
+    second = run_cli(*args, HF_TOKEN=ALICE).json()
+    assert [(c["id"], c["to"]) for c in second["changes"]] == [
+        ("mistralai/Mistral-7B-Instruct-v0.1", "granted")
+    ]
+    # Watching adds no alternatives: a cron run spends only the checks' own requests.
+    assert all(m["alternatives"] == [] for m in first["models"])
+    without = run_cli("watch", "mistral_7b", "--state", str(tmp_path / "other.db"), "--json", "--no-registry")
+    assert without.json()["models"][0]["status"] == "not-found"

@@ -15,11 +15,14 @@ from hubgate.cli.common import (
     FilesOption,
     IdsArgument,
     JobsOption,
+    NoRegistryOption,
+    RegistryDirsOption,
     RepoTypeChoice,
     RepoTypeOption,
     RetriesOption,
     TimeoutOption,
     TokenOption,
+    check_registry,
     fail_usage,
     load_refs,
     resolve_token_options,
@@ -74,9 +77,11 @@ def watch(
     jobs: int = JobsOption,
     timeout: float = TimeoutOption,
     retries: int = RetriesOption,
+    registry_dirs: list[Path] | None = RegistryDirsOption,
+    no_registry: bool = NoRegistryOption,
 ) -> None:
     """Check like `check`, remember each verdict per account, and report what changed since the last run."""
-    from hubgate.checker import check_all, open_session
+    from hubgate.checker import Joins, check_all, open_session
     from hubgate.hub import RetryPolicy
     from hubgate.notify import DeliveryReport, deliver, post_json, run_command
     from hubgate.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, exit_code, parse_fail_on
@@ -97,7 +102,13 @@ def watch(
 
     from hubgate.cli.check import quiet_library_logs
 
-    endpoint, refs = load_refs(ids, files, repo_type)
+    registry = check_registry(registry_dirs, no_registry)
+    aliases = None
+    if registry is not None:
+        from hubgate.registry.joins import input_aliases
+
+        aliases = input_aliases(registry)
+    endpoint, refs = load_refs(ids, files, repo_type, aliases=aliases)
     quiet_library_logs()
     resolved = resolve_token_options(token, anonymous)
     session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
@@ -114,7 +125,8 @@ def watch(
             else:
                 kept.append(ref)
         refs = kept
-    report = check_all(session, refs, jobs=jobs)
+    # Alternatives would spend requests on every cron run; registry facts and aliases cost none.
+    report = check_all(session, refs, jobs=jobs, joins=Joins(registry=registry, alternatives=False))
 
     targets = [t for t in (notify_url, on_change) if t]
 
