@@ -309,8 +309,10 @@ def _checked(session: Session, inspections: _Inspections, joins: Joins, ref: Rep
 def alternatives_for(
     inspections: _Inspections, registry: Registry, verdict: Verdict, facts: RepoFacts | None
 ) -> list[Alternative]:
-    """Up to three registry models of the blocked model's type and size that this token can use now:
-    each candidate is confirmed on the Hub (one metadata request, once per run), never taken on trust."""
+    """Up to three registry models of the blocked model's type and size that this token can use now.
+    Each candidate is confirmed on the Hub, never taken on trust: its own access (one metadata request,
+    once per run) and its own base chain, so an adapter on a gated base is not usable and anything built
+    on the blocked model itself (a re-upload, quantization, fine-tune or adapter of it) is never offered."""
     from hubgate.fit.facts import params_from_safetensors
     from hubgate.registry.joins import MAX_ALTERNATIVES, alternative_candidates, describe_blocked
 
@@ -319,9 +321,15 @@ def alternatives_for(
     blocked = describe_blocked(registry, model_id, hub_params, facts.config if facts else None)
     found: list[Alternative] = []
     for candidate in alternative_candidates(registry, blocked):
-        alt_verdict, _ = inspections.get(RepoRef(candidate, "model", candidate))
+        alt_verdict, alt_facts = inspections.get(RepoRef(candidate, "model", candidate))
         if alt_verdict.status not in USABLE:
             continue
+        if alt_facts is not None:
+            chain = requirements_of(inspections, alt_facts, registry)
+            if any(base.id.lower() == model_id.lower() for base in chain):
+                continue
+            if with_requirements(alt_verdict, chain).status not in USABLE:
+                continue
         entry = registry.models[candidate]
         found.append(
             Alternative(

@@ -5,6 +5,7 @@ loaded Registry in, plain data out."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,11 +126,20 @@ def registry_bases(registry: Registry, model_id: str) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Blocked:
-    """What the alternatives are matched on: the blocked model's type and size."""
+    """What the alternatives are matched on: the blocked model's type, size and, when known, whether it is
+    a decoder-only (causal LM) model, so that an encoder-decoder such as Flan-T5 never stands in for one."""
 
     model_id: str
     type_group: str | None
     parameters: int | None
+    causal: bool | None = None
+
+
+_IT_SUFFIX = re.compile(r"(^|[-_.])(it|instruct|chat)($|[-_.])")
+
+
+def is_causal(architecture: str | None) -> bool | None:
+    return None if not architecture else architecture.endswith("ForCausalLM")
 
 
 def type_group(model_type: ModelType | str) -> str:
@@ -142,16 +152,24 @@ def describe_blocked(
 ) -> Blocked:
     """Type and size from the registry, else from the Hub's safetensors count and a guess from the id
     and config (an id naming instruct/chat/-it, or a causal-LM architecture)."""
+    architectures = [str(a) for a in (hub_config or {}).get("architectures") or []]
+    hub_causal = is_causal(architectures[0]) if architectures else None
     entry = registry.get(model_id)
     if entry is not None:
-        return Blocked(entry.model_id, type_group(entry.type), entry.specs.parameters or hub_parameters)
+        causal = is_causal(entry.specs.architecture)
+        return Blocked(
+            entry.model_id,
+            type_group(entry.type),
+            entry.specs.parameters or hub_parameters,
+            causal if causal is not None else hub_causal,
+        )
     name = model_id.rpartition("/")[2].lower()
     group: str | None = None
-    if any(mark in name for mark in ("instruct", "chat", "-it")):
+    if _IT_SUFFIX.search(name):
         group = "assistant"
-    elif any(str(a).endswith("ForCausalLM") for a in (hub_config or {}).get("architectures") or []):
+    elif hub_causal:
         group = ModelType.completion.value
-    return Blocked(model_id, group, hub_parameters)
+    return Blocked(model_id, group, hub_parameters, hub_causal)
 
 
 def _reupload_of_gated(registry: Registry, entry: ModelEntry, blocked_id: str) -> bool:
@@ -185,6 +203,10 @@ def alternative_candidates(
             or type_group(entry.type) != blocked.type_group
             or not params
             or _reupload_of_gated(registry, entry, blocked.model_id)
+            or (
+                None not in (blocked.causal, is_causal(entry.specs.architecture))
+                and blocked.causal != is_causal(entry.specs.architecture)
+            )
         ):
             continue
         distance = abs(math.log(params / blocked.parameters))
