@@ -65,7 +65,7 @@ def hubgate_library(endpoint: str, ids: list[str], jobs: int) -> None:
     run_checks(refs, token=ResolvedToken(TOKEN, "bench"), endpoint=endpoint, jobs=jobs)
 
 
-def hubgate_cli(endpoint: str, ids: list[str], jobs: int) -> None:
+def hubgate_cli(endpoint: str, ids: list[str], jobs: int, *extra: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "models.txt"
         listing.write_text("\n".join(ids) + "\n")
@@ -82,6 +82,7 @@ def hubgate_cli(endpoint: str, ids: list[str], jobs: int) -> None:
                 str(jobs),
                 "--format",
                 "quiet",
+                *extra,
             ],
             env=env,
             stdout=subprocess.DEVNULL,
@@ -120,6 +121,11 @@ def main() -> None:
             (
                 f"hubgate CLI, --jobs {args.jobs}",
                 measure(hub, args.models, lambda: hubgate_cli(hub.url, ids, args.jobs)),
+                args.jobs,
+            ),
+            (
+                f"hubgate CLI, --jobs {args.jobs} --no-registry",
+                measure(hub, args.models, lambda: hubgate_cli(hub.url, ids, args.jobs, "--no-registry")),
                 args.jobs,
             ),
         ]
