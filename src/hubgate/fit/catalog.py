@@ -27,7 +27,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-ENV_REGISTRY = "HUBGATE_REGISTRY"
+from hubgate.datafiles import Problem, bundled_dir, display_path, env_dirs
+
+CatalogProblem = Problem  # the name this module has always used
+
 UNITS = {"GB": 10**9, "GiB": 2**30}
 MIB = 2**20
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -91,17 +94,6 @@ class GpuEntry(BaseModel):
 
     def names(self) -> list[str]:
         return [self.id, self.name, *self.aliases]
-
-
-@dataclass(frozen=True, order=True)
-class CatalogProblem:
-    file: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
 
 
 class CatalogError(Exception):
@@ -170,32 +162,14 @@ class Catalog:
 
 
 def bundled_gpus_dir() -> Path | None:
-    import hubgate
-
-    installed = Path(hubgate.__file__).resolve().parent / "_registry" / "gpus"
-    if installed.is_dir():
-        return installed
-    source = Path(__file__).resolve().parents[3] / "registry" / "gpus"  # src/hubgate/fit/catalog.py -> repo
-    return source if source.is_dir() else None
-
-
-def env_dirs() -> list[Path]:
-    raw = os.environ.get(ENV_REGISTRY, "")
-    return [Path(part).expanduser() for part in raw.split(os.pathsep) if part.strip()]
+    root = bundled_dir()
+    return root / "gpus" if root is not None and (root / "gpus").is_dir() else None
 
 
 def gpus_dir(folder: Path) -> Path | None:
     """A user registry folder's GPU files: `<folder>/gpus/`."""
     sub = folder / "gpus"
     return sub if sub.is_dir() else None
-
-
-def _display(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 def _line_of(text: str, key: str | None) -> int:
@@ -216,7 +190,7 @@ def read_entry(path: Path) -> tuple[GpuEntry | None, list[CatalogProblem]]:
     import yaml
     from pydantic import ValidationError
 
-    shown = _display(path)
+    shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text)
@@ -272,7 +246,9 @@ def load_catalog(
             if entry is None:
                 continue
             if entry.id in gpus:
-                overrides.append(f"{entry.id}: {_display(path)} overrides {_display(files[entry.id])}")
+                overrides.append(
+                    f"{entry.id}: {display_path(path)} overrides {display_path(files[entry.id])}"
+                )
             gpus[entry.id] = entry
             files[entry.id] = path
     owners: dict[str, str] = {}
@@ -282,7 +258,7 @@ def load_catalog(
             if key in owners and owners[key] != gpu.id:
                 problems.append(
                     CatalogProblem(
-                        _display(files[gpu.id]), 1, "aliases", f"{name!r} already names {owners[key]}"
+                        display_path(files[gpu.id]), 1, "aliases", f"{name!r} already names {owners[key]}"
                     )
                 )
             owners.setdefault(key, gpu.id)

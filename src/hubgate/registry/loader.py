@@ -24,9 +24,9 @@ from typing import Any
 
 import yaml
 
+from hubgate.datafiles import Problem, bundled_dir, display_path, env_dirs
 from hubgate.registry.schema import SCHEMA_VERSION, ModelEntry, Provider
 
-ENV_REGISTRY = "HUBGATE_REGISTRY"
 ENV_CACHE = "HUBGATE_REGISTRY_CACHE"  # a folder for the compiled cache, or "off"
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -54,17 +54,6 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message}"
 
 
 class RegistryError(Exception):
@@ -154,22 +143,6 @@ def _normalise(name: str) -> str:
 # Folders -------------------------------------------------------------------------------------------
 
 
-def bundled_dir() -> Path | None:
-    """The registry shipped with hubgate: inside the installed package, else the source checkout's."""
-    import hubgate
-
-    installed = Path(hubgate.__file__).resolve().parent / "_registry"
-    if installed.is_dir():
-        return installed
-    source = Path(__file__).resolve().parents[3] / "registry"  # src/hubgate/registry/loader.py -> repo
-    return source if source.is_dir() else None
-
-
-def env_dirs() -> list[Path]:
-    raw = os.environ.get(ENV_REGISTRY, "")
-    return [Path(part).expanduser() for part in raw.split(os.pathsep) if part.strip()]
-
-
 def models_root(folder: Path) -> Path:
     """Where the YAML files of a registry folder are: its `models/` if there is one, else itself."""
     sub = folder / "models"
@@ -196,33 +169,25 @@ def expected_relpath(entry_id: str, provider: Provider) -> str:
 # Parsing with lines ----------------------------------------------------------------------------------
 
 
-def _display(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
 def parse_file(path: Path) -> tuple[Any, Problem | None]:
     """The YAML data of one file, or the problem that stops it being read."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, Problem(_display(path), 1, "(file)", f"cannot be read: {exc}")
+        return None, Problem(display_path(path), 1, "(file)", f"cannot be read: {exc}")
     try:
         data = yaml.load(text, Loader=_Loader)  # _Loader is a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         return None, Problem(
-            _display(path), line, "(yaml)", f"{exc.context or ''} {exc.problem or ''}".strip()
+            display_path(path), line, "(yaml)", f"{exc.context or ''} {exc.problem or ''}".strip()
         )
     except yaml.YAMLError as exc:
-        return None, Problem(_display(path), 1, "(yaml)", str(exc))
+        return None, Problem(display_path(path), 1, "(yaml)", str(exc))
     if not isinstance(data, dict):
         return None, Problem(
-            _display(path), 1, "(file)", f"must be a mapping of fields, not {type(data).__name__}"
+            display_path(path), 1, "(file)", f"must be a mapping of fields, not {type(data).__name__}"
         )
     return data, None
 
@@ -277,7 +242,7 @@ def _validation_problems(path: Path, error: Any) -> list[Problem]:
         if item["type"] == "extra_forbidden":
             message = "not a field of the schema (a typo?)"
         name = ".".join(str(part) for part in loc) or "(entry)"
-        problems.append(Problem(_display(path), _line_of(path, loc), name, message))
+        problems.append(Problem(display_path(path), _line_of(path, loc), name, message))
     return problems
 
 
@@ -299,8 +264,8 @@ def validate_data(
         except ValueError:
             rel = None
         if rel is not None and rel != expected:
-            message = f"{entry.model_id!r} belongs in {expected} under {_display(root)}, not in {rel}"
-            return None, [Problem(_display(path), _line_of(path, ["model_id"]), "model_id", message)]
+            message = f"{entry.model_id!r} belongs in {expected} under {display_path(root)}, not in {rel}"
+            return None, [Problem(display_path(path), _line_of(path, ["model_id"]), "model_id", message)]
     return entry, []
 
 
@@ -418,7 +383,7 @@ def load_registry(
     overrides: list[Override] = []
     for folder in layers:
         if not folder.is_dir():
-            problems.append(Problem(_display(folder), 0, "(registry)", "no such folder"))
+            problems.append(Problem(display_path(folder), 0, "(registry)", "no such folder"))
             continue
         parsed, layer_problems = read_layer(folder, cache)
         problems += layer_problems
@@ -432,10 +397,10 @@ def load_registry(
             if key in seen:
                 problems.append(
                     Problem(
-                        _display(path),
+                        display_path(path),
                         _line_of(path, ["model_id"]),
                         "model_id",
-                        f"{entry.model_id!r} is also defined in {_display(seen[key])}",
+                        f"{entry.model_id!r} is also defined in {display_path(seen[key])}",
                     )
                 )
                 continue
@@ -468,7 +433,7 @@ def _name_conflicts(models: dict[str, ModelEntry], files: dict[str, Path]) -> li
     def where(model_id: str, field_name: str, index: int | None) -> tuple[str, int]:
         path = files[model_id]
         loc: list[str | int] = [field_name] if index is None else [field_name, index]
-        return _display(path), _line_of(path, loc)
+        return display_path(path), _line_of(path, loc)
 
     for model_id in models:
         owners.setdefault(model_id.lower(), (model_id, "model_id"))
@@ -483,7 +448,7 @@ def _name_conflicts(models: dict[str, ModelEntry], files: dict[str, Path]) -> li
                             file,
                             line,
                             f"{field_name}.{index}",
-                            f"{name!r} already names {owner[0]} ({owner[1]} in {_display(files[owner[0]])})",
+                            f"{name!r} already names {owner[0]} ({owner[1]} in {display_path(files[owner[0]])})",
                         )
                     )
                 else:
@@ -499,7 +464,7 @@ def _name_conflicts(models: dict[str, ModelEntry], files: dict[str, Path]) -> li
                         file,
                         line,
                         f"misspellings.{index}",
-                        f"{name!r} is a real name of {owner[0]} ({_display(files[owner[0]])}), not a misspelling",
+                        f"{name!r} is a real name of {owner[0]} ({display_path(files[owner[0]])}), not a misspelling",
                     )
                 )
             elif name.lower() in claimed and claimed[name.lower()] != model_id:
@@ -510,7 +475,7 @@ def _name_conflicts(models: dict[str, ModelEntry], files: dict[str, Path]) -> li
                         file,
                         line,
                         f"misspellings.{index}",
-                        f"{name!r} is also recorded as a misspelling of {other} ({_display(files[other])})",
+                        f"{name!r} is also recorded as a misspelling of {other} ({display_path(files[other])})",
                     )
                 )
             else:
