@@ -129,15 +129,10 @@ def check(
         fail_usage(f"--output {output}: directory {output.parent} does not exist")
     fit_request = _fit_request(gpus, dtype, context)
     registry = check_registry(registry_dirs, no_registry)
-    aliases = None
-    if registry is not None:
-        from hubgate.registry.joins import input_aliases
-
-        aliases = input_aliases(registry)
     joins = Joins(
         registry=registry, follow_bases=not no_bases, alternatives=not no_alternatives, fit=fit_request
     )
-    endpoint, refs = load_refs(ids, files, repo_type, other_input=bool(authors), aliases=aliases)
+    endpoint, refs = load_refs(ids, files, repo_type, other_input=bool(authors), registry=registry)
     quiet_library_logs()
     if token_file or all_stored_tokens:
         if token or anonymous or authors:

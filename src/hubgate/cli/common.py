@@ -13,6 +13,7 @@ from hubgate.outcome import EXIT_USAGE
 
 if TYPE_CHECKING:
     from hubgate.refs import InvalidRef, RepoRef
+    from hubgate.registry.loader import Registry
 
 
 class RepoTypeChoice(StrEnum):
@@ -65,6 +66,13 @@ NoRegistryOption = typer.Option(
 )
 
 
+def require_folders(dirs: list[Path] | None) -> None:
+    """Every --registry folder must exist: a typo would silently drop the user's entries."""
+    for folder in dirs or ():
+        if not folder.is_dir():
+            fail_usage(f"--registry {folder}: no such folder")
+
+
 def check_registry(dirs: list[Path] | None, disabled: bool):  # type: ignore[no-untyped-def]
     """The model registry a check joins in, or None with --no-registry. A bad --registry folder ends the run;
     entries with problems are left out with a warning, since access checks do not depend on them."""
@@ -72,9 +80,7 @@ def check_registry(dirs: list[Path] | None, disabled: bool):  # type: ignore[no-
         if dirs:
             fail_usage("--registry and --no-registry contradict each other; pass one")
         return None
-    for folder in dirs or ():
-        if not folder.is_dir():
-            fail_usage(f"--registry {folder}: no such folder")
+    require_folders(dirs)
     from hubgate.registry.loader import load_registry
 
     registry = load_registry([*(dirs or ())], strict=False)
@@ -128,11 +134,11 @@ def load_refs(
     repo_type: RepoTypeChoice,
     *,
     other_input: bool = False,
-    aliases: dict[str, str] | None = None,
+    registry: Registry | None = None,
 ) -> tuple[str, list[RepoRef | InvalidRef]]:
     """The endpoint and the parsed inputs; input problems end the run with one line and exit 2.
     With `other_input` (e.g. --author), no ids is fine and ./models_to_check.txt is not read.
-    `aliases`: registry names (lower-cased) -> Hub ids, for model inputs."""
+    With a `registry`, its short names (mistral_7b) stand for their Hub ids in model inputs."""
     from hubgate.checker import default_endpoint
     from hubgate.sources import DEFAULT_LIST, InputError, parse_entries, read_entries
 
@@ -141,12 +147,12 @@ def load_refs(
         entries = read_entries(ids or [], files or [], default_file=None if other_input else DEFAULT_LIST)
     except InputError as exc:
         fail_usage(str(exc))
-    refs = parse_entries(
-        entries,
-        default_type=repo_type.value,
-        endpoint=endpoint,
-        aliases=aliases if repo_type == RepoTypeChoice.model else None,
-    )
+    aliases = None
+    if registry is not None and repo_type == RepoTypeChoice.model:
+        from hubgate.registry.joins import input_aliases
+
+        aliases = input_aliases(registry)
+    refs = parse_entries(entries, default_type=repo_type.value, endpoint=endpoint, aliases=aliases)
     if not refs and not other_input:
         fail_usage("the input lists no repos (only blank lines or comments)")
     return endpoint, refs

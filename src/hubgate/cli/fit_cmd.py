@@ -15,6 +15,7 @@ from hubgate.cli.common import (
     TokenOption,
     check_registry,
     fail_usage,
+    require_folders,
     resolve_token_options,
     table_console,
 )
@@ -82,9 +83,7 @@ def fit(
     output_format = output_format.strip().lower()
     if output_format not in ("table", "json"):
         fail_usage(f"--format {output_format!r}: use table or json")
-    for folder in registry or ():
-        if not folder.is_dir():
-            fail_usage(f"--registry {folder}: no such folder")
+    require_folders(registry)
     try:
         catalog = load_catalog(registry or ())
     except CatalogError as exc:
@@ -110,7 +109,8 @@ def fit(
     except UnknownGpuError as exc:
         fail_usage(f"--gpu: {exc}")
 
-    model_registry = _model_registry(registry or [])
+    # Entries with problems are left out with a warning, as in `check`; a folder of only gpus/ adds no models.
+    model_registry = check_registry(registry, False)
     if ids:
         results, code = _fit_ids(ids, specs, dtype, context, batch, model_registry, token, anonymous)
         shown = results
@@ -129,12 +129,6 @@ def fit(
 
 
 # Models --------------------------------------------------------------------------------------------------
-
-
-def _model_registry(dirs: list[Path]) -> Any:
-    """The model registry (bundled + HUBGATE_REGISTRY + --registry); entries with problems are left out with
-    a warning, as in `check`. A folder holding only `gpus/` adds no models."""
-    return check_registry(dirs, False)
 
 
 def _fit_ids(

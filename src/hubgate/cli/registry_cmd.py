@@ -16,6 +16,7 @@ from hubgate.cli.common import (
     TimeoutOption,
     TokenOption,
     fail_usage,
+    require_folders,
     resolve_token_options,
     table_console,
 )
@@ -59,9 +60,7 @@ def _check_format(value: str, allowed: tuple[str, ...]) -> str:
 def _load(dirs: list[Path] | None, *, strict: bool = True) -> Registry:
     from hubgate.registry.loader import RegistryError, load_registry
 
-    for folder in dirs or ():
-        if not folder.is_dir():
-            fail_usage(f"--registry {folder}: no such folder")
+    require_folders(dirs)
     try:
         return load_registry([*(dirs or ())], strict=strict)
     except RegistryError as exc:

@@ -103,12 +103,7 @@ def watch(
     from hubgate.cli.check import quiet_library_logs
 
     registry = check_registry(registry_dirs, no_registry)
-    aliases = None
-    if registry is not None:
-        from hubgate.registry.joins import input_aliases
-
-        aliases = input_aliases(registry)
-    endpoint, refs = load_refs(ids, files, repo_type, aliases=aliases)
+    endpoint, refs = load_refs(ids, files, repo_type, registry=registry)
     quiet_library_logs()
     resolved = resolve_token_options(token, anonymous)
     session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
