@@ -17,7 +17,6 @@ from hubgate.registry.joins import (
     api_model_hint,
     describe_blocked,
     entry_for,
-    facts_line,
     input_aliases,
     misspelling_suggestions,
     registry_bases,
@@ -27,6 +26,7 @@ from hubgate.registry.joins import (
 )
 from hubgate.registry.loader import Registry, load_registry
 from hubgate.registry.schema import ModelType, Provider
+from hubgate.render.table import facts_line
 from hubgate.verdict import Status, Verdict
 from tests.test_registry_schema import write_entry
 

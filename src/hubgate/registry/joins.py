@@ -11,7 +11,6 @@ from typing import Any
 
 from hubgate.registry.loader import Registry
 from hubgate.registry.schema import ModelEntry, ModelType, Provider, Relation
-from hubgate.units import human_context, human_count
 from hubgate.verdict import Status, Verdict
 
 # Chat and instruct models answer the same need ("an assistant"), so each may replace the other.
@@ -78,18 +77,6 @@ def with_registry(verdict: Verdict, entry: ModelEntry | None) -> Verdict:
             + ", or check a Hugging Face model instead."
         )
     return verdict.model_copy(update=update)
-
-
-def facts_line(registry: dict[str, Any]) -> str:
-    """`registry_json` as one short line for the table: `7.2B params · apache-2.0 · 32k context`."""
-    parts = []
-    if registry.get("parameters"):
-        parts.append(f"{human_count(registry['parameters'])} params")
-    if registry.get("license"):
-        parts.append(str(registry["license"]))
-    if registry.get("context_window"):
-        parts.append(f"{human_context(registry['context_window'])} context")
-    return " · ".join(parts)
 
 
 def misspelling_suggestions(registry: Registry, repo_id: str) -> list[str]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from hubgate.fit.estimate import GpuFit
-from hubgate.registry.joins import facts_line
-from hubgate.render.table import token_line
+from hubgate.render.table import facts_line, token_line
 from hubgate.report import Report
 from hubgate.verdict import USABLE
 

@@ -61,10 +61,22 @@ def _mode(verdict: Verdict) -> str:
     return ""
 
 
+def facts_line(registry: dict[str, Any]) -> str:
+    """A verdict's `registry` facts as one short line: `7.2B params · apache-2.0 · 32k context`."""
+    from hubgate.units import human_context, human_count
+
+    parts = []
+    if registry.get("parameters"):
+        parts.append(f"{human_count(registry['parameters'])} params")
+    if registry.get("license"):
+        parts.append(str(registry["license"]))
+    if registry.get("context_window"):
+        parts.append(f"{human_context(registry['context_window'])} context")
+    return " · ".join(parts)
+
+
 def registry_facts(verdict: Verdict) -> str | None:
     """The default annotation: the registry's facts (size, licence, context), when it knows the model."""
-    from hubgate.registry.joins import facts_line
-
     return facts_line(verdict.registry) or None if verdict.registry else None
 
 
