@@ -66,6 +66,14 @@ NoRegistryOption = typer.Option(
 )
 
 
+def check_format(value: str, allowed: tuple[str, ...]) -> str:
+    """--format, case-insensitive, one of `allowed`; anything else ends the run with one line."""
+    value = value.strip().lower()
+    if value not in allowed:
+        fail_usage(f"--format {value!r}: use {' or '.join(allowed)}")
+    return value
+
+
 def require_folders(dirs: list[Path] | None) -> None:
     """Every --registry folder must exist: a typo would silently drop the user's entries."""
     for folder in dirs or ():

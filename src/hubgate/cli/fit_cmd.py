@@ -13,6 +13,7 @@ from hubgate.cli import app
 from hubgate.cli.common import (
     AnonymousOption,
     TokenOption,
+    check_format,
     check_registry,
     fail_usage,
     require_folders,
@@ -80,9 +81,7 @@ def fit(
     from hubgate.fit.catalog import CatalogError, UnknownGpuError, load_catalog
     from hubgate.fit.estimate import UnknownDtypeError, normalise_dtype
 
-    output_format = output_format.strip().lower()
-    if output_format not in ("table", "json"):
-        fail_usage(f"--format {output_format!r}: use table or json")
+    output_format = check_format(output_format, ("table", "json"))
     require_folders(registry)
     try:
         catalog = load_catalog(registry or ())

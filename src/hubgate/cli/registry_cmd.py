@@ -15,6 +15,7 @@ from hubgate.cli.common import (
     RetriesOption,
     TimeoutOption,
     TokenOption,
+    check_format,
     fail_usage,
     require_folders,
     resolve_token_options,
@@ -48,13 +49,6 @@ RegistryOption = typer.Option(
     show_default=False,
 )
 FormatOption = typer.Option("table", "--format", help="table or json.")
-
-
-def _check_format(value: str, allowed: tuple[str, ...]) -> str:
-    value = value.strip().lower()
-    if value not in allowed:
-        fail_usage(f"--format {value!r}: use {' or '.join(allowed)}")
-    return value
 
 
 def _load(dirs: list[Path] | None, *, strict: bool = True) -> Registry:
@@ -169,7 +163,7 @@ def list_cmd(
     """List models, filtered. Models whose size is unknown are left out by --max-params/--min-params."""
     from hubgate.registry.schema import ModelType, Provider
 
-    output_format = _check_format(output_format, ("table", "json"))
+    output_format = check_format(output_format, ("table", "json"))
     if provider is not None and provider.lower() not in {p.value for p in Provider}:
         fail_usage(f"--provider {provider!r}: use one of {', '.join(p.value for p in Provider)}")
     if model_type is not None and model_type.lower() not in {t.value for t in ModelType}:
@@ -246,7 +240,7 @@ def show_cmd(
     """Everything the registry knows about one model, with the source of each number."""
     from hubgate.registry.queries import suggest
 
-    output_format = _check_format(output_format, ("table", "json"))
+    output_format = check_format(output_format, ("table", "json"))
     reg = _load(registry)
     entry = reg.get(model)
     if entry is None:
@@ -280,7 +274,7 @@ def search_cmd(
     """Find models by words; matches in ids and names come first. Exit 1 when nothing matches."""
     from hubgate.registry.queries import search_models
 
-    output_format = _check_format(output_format, ("table", "json"))
+    output_format = check_format(output_format, ("table", "json"))
     if not text.strip():
         fail_usage("search needs some text")
     reg = _load(registry)
@@ -304,7 +298,7 @@ def export_cmd(
     """The whole merged registry as one JSON or YAML document: model_id -> entry."""
     from hubgate.registry.queries import export_to_dict
 
-    output_format = _check_format(output_format, ("json", "yaml"))
+    output_format = check_format(output_format, ("json", "yaml"))
     reg = _load(registry)
     _note_overrides(reg)
     data = export_to_dict(reg, include_empty=include_empty)
@@ -328,7 +322,7 @@ def validate_cmd(
     registry: list[Path] | None = RegistryOption,
 ) -> None:
     """Check every file against the schema; one line per problem (file:line: field: message), exit 1 if any."""
-    output_format = _check_format(output_format, ("table", "json"))
+    output_format = check_format(output_format, ("table", "json"))
     dirs = [*(registry or ())]
     if folder is not None:
         if not folder.is_dir():
@@ -389,7 +383,7 @@ def verify_cmd(
     from hubgate.registry.verify import Finding, Kind, compare
     from hubgate.token import scrub
 
-    output_format = _check_format(output_format, ("table", "json"))
+    output_format = check_format(output_format, ("table", "json"))
     reg = _load(registry)
     if models:
         entries, unknown = [], []
