@@ -442,3 +442,20 @@ def test_python_api_rejects_an_unknown_gpu_before_any_request(hub: HubSim, api_e
     with pytest.raises(ValueError, match="nosuchgpu"):
         check_models([LLAMA2], token=ALICE, endpoint=hub.url, gpus=["nosuchgpu"])
     assert hub.log == []
+
+
+def test_gpu_fit_uses_the_gpus_of_a_registry_folder_as_fit_does(run_cli, hub: HubSim, tmp_path: Path) -> None:
+    from tests.test_fit_catalog import write_gpu
+
+    folder = tmp_path / "mine"
+    write_gpu(folder, "acme-x1", aliases=["x1"], memory=12, memory_unit="GB")
+    result = run_cli("check", LLAMA2, "--gpu", "x1", "--registry", str(folder), "--json", HF_TOKEN=ALICE)
+    assert result.code == 0, result.stderr
+    (gpu,) = by_input(result)[LLAMA2]["fit"]["gpus"]
+    assert (gpu["name"], gpu["memory_bytes"], gpu["verdict"]) == ("acme-x1", 12 * 10**9, "does-not-fit")
+    fit = run_cli("fit", LLAMA2, "--gpu", "x1", "--registry", str(folder), "--format", "json", HF_TOKEN=ALICE)
+    assert json.loads(fit.stdout)["models"][0]["gpus"][0]["memory_bytes"] == gpu["memory_bytes"]
+    # Without the folder the name is unknown: one line, exit 2, no request.
+    hub.reset_log()
+    unknown = run_cli("check", LLAMA2, "--gpu", "x1", HF_TOKEN=ALICE)
+    assert unknown.code == 2 and unknown.stderr.count("\n") == 1 and hub.count() == 0

@@ -44,6 +44,7 @@ from hubgate.verdict import (
 )
 
 if TYPE_CHECKING:
+    from hubgate.fit import GpuSpec
     from hubgate.registry.loader import Registry
 
 DEFAULT_JOBS = 8
@@ -51,9 +52,9 @@ DEFAULT_JOBS = 8
 
 @dataclass(frozen=True)
 class FitRequest:
-    """`check --gpu`: judge each checked model on these GPUs (catalogue names, validated beforehand)."""
+    """`check --gpu`: judge each checked model on these GPUs (resolved in the catalogue beforehand)."""
 
-    gpus: tuple[str, ...]
+    gpus: tuple[GpuSpec, ...]
     dtype: str | None = None
     context: int | None = None
     batch: int = 1
@@ -347,23 +348,20 @@ def alternatives_for(
 def fit_of(joins: Joins, verdict: Verdict, facts: RepoFacts | None) -> dict[str, Any] | None:
     """GPU fit from the registry and the metadata already fetched (no extra request); None for repos the
     Hub did not describe and the registry does not know."""
-    from hubgate.fit import fit_for_metadata
+    from hubgate.fit import fit_facts, model_facts
 
     assert joins.fit is not None
     if facts is None and verdict.registry is None:
         return None
     body = {"id": facts.id, "safetensors": facts.safetensors, "config": facts.config} if facts else None
     request = joins.fit
-    result = fit_for_metadata(
+    known = model_facts(
         verdict.model_id or verdict.input,
         body,
-        list(request.gpus),
-        request.dtype,
-        request.context,
-        request.batch,
         registry=joins.registry,
         use_registry=joins.registry is not None,
     )
+    result = fit_facts(known, list(request.gpus), request.dtype, request.context, request.batch)
     return result.to_dict()
 
 
@@ -423,7 +421,7 @@ def check_models(
     if gpus:
         from hubgate.fit import gpu_specs
 
-        fit = FitRequest(gpus=tuple(spec.name for spec in gpu_specs(list(gpus))))
+        fit = FitRequest(gpus=tuple(gpu_specs(list(gpus))))
     endpoint = (endpoint or default_endpoint()).rstrip("/")
     refs = parse_entries(
         [Entry(i, None) for i in model_ids], default_type=repo_type, endpoint=endpoint, aliases=aliases

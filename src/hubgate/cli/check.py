@@ -23,7 +23,10 @@ from hubgate.cli.common import (
     TimeoutOption,
     TokenOption,
     check_registry,
+    dtype_option,
     fail_usage,
+    gpu_catalog,
+    gpus_option,
     load_refs,
     resolve_token_options,
     stderr_is_interactive,
@@ -127,7 +130,7 @@ def check(
 
     if output is not None and not output.parent.is_dir():
         fail_usage(f"--output {output}: directory {output.parent} does not exist")
-    fit_request = _fit_request(gpus, dtype, context)
+    fit_request = _fit_request(gpus, dtype, context, registry_dirs)
     registry = check_registry(registry_dirs, no_registry)
     joins = Joins(
         registry=registry, follow_bases=not no_bases, alternatives=not no_alternatives, fit=fit_request
@@ -173,29 +176,17 @@ def check(
     raise typer.Exit(exit_code(report.verdicts, failing))
 
 
-def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None):  # type: ignore[no-untyped-def]
-    """--gpu, --dtype and --context checked before any request: unknown names end the run with one line."""
+def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None, dirs: list[Path] | None):  # type: ignore[no-untyped-def]
+    """--gpu, --dtype and --context checked before any request, in the catalogue `fit` uses (with the
+    --registry folders' GPUs): unknown names end the run with one line."""
     if not gpus:
         if dtype is not None or context is not None:
             fail_usage("--dtype and --context go with --gpu (the GPU fit they shape)")
         return None
     from hubgate.checker import FitRequest
-    from hubgate.fit import gpu_specs
-    from hubgate.fit.catalog import CatalogError
-    from hubgate.fit.estimate import UnknownDtypeError, normalise_dtype
 
-    try:
-        specs = gpu_specs(gpus)
-    except CatalogError as exc:
-        fail_usage(f"the GPU catalogue has {len(exc.problems)} problem(s), first: {exc.problems[0]}")
-    except ValueError as exc:
-        fail_usage(f"--gpu: {exc}")
-    if dtype is not None:
-        try:
-            dtype = normalise_dtype(dtype)
-        except UnknownDtypeError as exc:
-            fail_usage(f"--dtype: {exc}")
-    return FitRequest(gpus=tuple(spec.name for spec in specs), dtype=dtype, context=context)
+    specs = gpus_option(gpus, gpu_catalog(dirs))
+    return FitRequest(gpus=tuple(specs), dtype=dtype_option(dtype), context=context)
 
 
 def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, failing, joins) -> None:  # type: ignore[no-untyped-def]

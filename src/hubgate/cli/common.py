@@ -74,6 +74,46 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def gpu_catalog(dirs: list[Path] | None):  # type: ignore[no-untyped-def]
+    """The GPU catalogue (bundled + HUBGATE_REGISTRY + --registry folders' gpus/); problems are listed
+    on stderr and end the run, since a GPU figure taken on trust would give a wrong fit."""
+    from hubgate.fit.catalog import CatalogError, load_catalog
+
+    require_folders(dirs)
+    try:
+        catalog = load_catalog(dirs or ())
+    except CatalogError as exc:
+        for problem in exc.problems:
+            sys.stderr.write(f"{problem}\n")
+        fail_usage(f"the GPU catalogue has {len(exc.problems)} problem(s) (listed above)")
+    for line in catalog.overrides:
+        sys.stderr.write(f"note: {line}\n")
+    return catalog
+
+
+def dtype_option(dtype: str | None) -> str | None:
+    """--dtype normalised (fp16 -> float16, ...); an unknown precision ends the run with one line."""
+    if dtype is None:
+        return None
+    from hubgate.fit.estimate import UnknownDtypeError, normalise_dtype
+
+    try:
+        return normalise_dtype(dtype)
+    except UnknownDtypeError as exc:
+        fail_usage(f"--dtype: {exc}")
+
+
+def gpus_option(names: list[str] | tuple[str, ...], catalog):  # type: ignore[no-untyped-def]
+    """--gpu names resolved in `catalog`; an unknown one ends the run with one line and a did-you-mean."""
+    from hubgate.fit import gpu_specs
+    from hubgate.fit.catalog import UnknownGpuError
+
+    try:
+        return gpu_specs(names, catalog)
+    except UnknownGpuError as exc:
+        fail_usage(f"--gpu: {exc}")
+
+
 def require_folders(dirs: list[Path] | None) -> None:
     """Every --registry folder must exist: a typo would silently drop the user's entries."""
     for folder in dirs or ():

@@ -15,8 +15,10 @@ from hubgate.cli.common import (
     TokenOption,
     check_format,
     check_registry,
+    dtype_option,
     fail_usage,
-    require_folders,
+    gpu_catalog,
+    gpus_option,
     resolve_token_options,
     table_console,
 )
@@ -78,35 +80,15 @@ def fit(
     list_gpus: bool = typer.Option(False, "--list-gpus", help="List the GPU catalogue and exit."),
 ) -> None:
     """Memory a model needs (weights + KV cache + overhead) and whether it fits each GPU. Estimates."""
-    from hubgate.fit.catalog import CatalogError, UnknownGpuError, load_catalog
-    from hubgate.fit.estimate import UnknownDtypeError, normalise_dtype
-
     output_format = check_format(output_format, ("table", "json"))
-    require_folders(registry)
-    try:
-        catalog = load_catalog(registry or ())
-    except CatalogError as exc:
-        for problem in exc.problems:
-            sys.stderr.write(f"{problem}\n")
-        fail_usage(f"the GPU catalogue has {len(exc.problems)} problem(s) (listed above)")
-    for line in catalog.overrides:
-        sys.stderr.write(f"note: {line}\n")
+    catalog = gpu_catalog(registry)
     if list_gpus:
         _print_catalog(catalog, output_format)
         return
-    if dtype is not None:
-        try:
-            dtype = normalise_dtype(dtype)
-        except UnknownDtypeError as exc:
-            fail_usage(f"--dtype: {exc}")
+    dtype = dtype_option(dtype)
     if not ids and not gpu:
         fail_usage("name models, or a GPU with --gpu to see which registry models fit it")
-    from hubgate.fit import gpu_specs
-
-    try:
-        specs = gpu_specs(gpu or DEFAULT_GPUS, catalog)
-    except UnknownGpuError as exc:
-        fail_usage(f"--gpu: {exc}")
+    specs = gpus_option(gpu or DEFAULT_GPUS, catalog)
 
     # Entries with problems are left out with a warning, as in `check`; a folder of only gpus/ adds no models.
     model_registry = check_registry(registry, False)
