@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hubgate.checker import run_checks
 from hubgate.hub import RetryPolicy
+from hubgate.inputs.refs import RepoRef
 from hubgate.ratelimit import RatePacer
-from hubgate.refs import RepoRef
 from hubgate.token import ResolvedToken
 from tests.conftest import ALICE, BERT, GEMMA, LLAMA2, LLAMA32, PHI3
 from tests.hubsim import HubSim

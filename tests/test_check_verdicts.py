@@ -6,7 +6,7 @@ import pytest
 
 from hubgate.checker import run_checks
 from hubgate.hub import RetryPolicy
-from hubgate.refs import RepoRef
+from hubgate.inputs.refs import RepoRef
 from hubgate.token import ResolvedToken
 from tests.conftest import (
     ALICE,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hubgate.refs import InvalidRef, RepoRef, parse_ref
-from hubgate.sources import Entry, InputError, entries_from_text, parse_entries, read_entries
+from hubgate.inputs.refs import InvalidRef, RepoRef, parse_ref
+from hubgate.inputs.sources import Entry, InputError, entries_from_text, parse_entries, read_entries
 
 
 @pytest.mark.parametrize(

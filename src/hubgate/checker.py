@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from hubgate.answers import HubAnswer, RepoFacts, facts_from_metadata
 from hubgate.hub import HubService, RetryPolicy
+from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
 from hubgate.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.ratelimit import RatePacer
-from hubgate.refs import InvalidRef, RepoRef, RepoType, parse_ref
 from hubgate.report import Report
 from hubgate.token import (
     ResolvedToken,
@@ -409,7 +409,7 @@ def check_models(
     """Check several ids (any accepted form, registry aliases too); one Verdict per distinct input, in input
     order. `registry`: True for the default registry (bundled + HUBGATE_REGISTRY), a loaded Registry, or
     False for none. `gpus`: catalogue names to judge each model on (`Verdict.fit`)."""
-    from hubgate.sources import Entry, parse_entries
+    from hubgate.inputs.sources import Entry, parse_entries
 
     loaded = _api_registry(registry)
     aliases = None

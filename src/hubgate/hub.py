@@ -20,8 +20,8 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from hubgate.answers import HubAnswer, RepoFacts, probe_file
+from hubgate.inputs.refs import RepoRef, RepoType
 from hubgate.ratelimit import RatePacer
-from hubgate.refs import RepoRef, RepoType
 
 MAX_SERVER_WAIT = 330.0
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from hubgate.answers import HubAnswer, RepoFacts
-from hubgate.refs import InvalidRef, RepoRef, RepoType
+from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType
 from hubgate.token import TokenInfo
 
 

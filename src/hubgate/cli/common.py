@@ -12,7 +12,7 @@ import typer
 from hubgate.outcome import EXIT_USAGE
 
 if TYPE_CHECKING:
-    from hubgate.refs import InvalidRef, RepoRef
+    from hubgate.inputs.refs import InvalidRef, RepoRef
     from hubgate.registry.loader import Registry
 
 
@@ -188,7 +188,7 @@ def load_refs(
     With `other_input` (e.g. --author), no ids is fine and ./models_to_check.txt is not read.
     With a `registry`, its short names (mistral_7b) stand for their Hub ids in model inputs."""
     from hubgate.checker import default_endpoint
-    from hubgate.sources import DEFAULT_LIST, InputError, parse_entries, read_entries
+    from hubgate.inputs.sources import DEFAULT_LIST, InputError, parse_entries, read_entries
 
     endpoint = default_endpoint()
     try:

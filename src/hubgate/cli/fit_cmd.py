@@ -157,7 +157,7 @@ def _fit_ids(
 
 def _metadata(service: Any, raw: str, endpoint: str | None) -> tuple[Any, str | None, bool]:
     """(body, why there is none, whether that is a Hub error rather than an answer)."""
-    from hubgate.refs import InvalidRef, parse_ref
+    from hubgate.inputs.refs import InvalidRef, parse_ref
 
     ref = parse_ref(raw, endpoint=endpoint)
     if isinstance(ref, InvalidRef):

@@ -378,7 +378,7 @@ def verify_cmd(
     from hubgate.checker import default_endpoint
     from hubgate.cli.check import quiet_library_logs
     from hubgate.hub import HubService, RetryPolicy
-    from hubgate.refs import RepoRef
+    from hubgate.inputs.refs import RepoRef
     from hubgate.registry.schema import Provider
     from hubgate.registry.verify import Finding, Kind, compare
     from hubgate.token import scrub

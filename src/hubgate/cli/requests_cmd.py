@@ -105,7 +105,7 @@ class _Out:
 def _repo(text: str, repo_type: RepoTypeChoice) -> tuple[str, str, str]:
     """(endpoint, repo type, repo id) from the REPO argument; a bad id is a usage error."""
     from hubgate.checker import default_endpoint
-    from hubgate.refs import InvalidRef, parse_ref
+    from hubgate.inputs.refs import InvalidRef, parse_ref
 
     endpoint = default_endpoint()
     ref = parse_ref(text, default_type=repo_type.value, endpoint=endpoint)

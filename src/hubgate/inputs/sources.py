@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hubgate.refs import InvalidRef, RepoRef, RepoType, parse_ref
+from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
 
 DEFAULT_LIST = "models_to_check.txt"
 
