@@ -58,8 +58,8 @@ def naive_loop(endpoint: str, ids: list[str]) -> None:
 
 def hubgate_library(endpoint: str, ids: list[str], jobs: int) -> None:
     from hubgate.checker import run_checks
+    from hubgate.hub.token import ResolvedToken
     from hubgate.inputs.refs import RepoRef
-    from hubgate.token import ResolvedToken
 
     refs = [RepoRef(i, "model", i) for i in ids]
     run_checks(refs, token=ResolvedToken(TOKEN, "bench"), endpoint=endpoint, jobs=jobs)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from hubgate.checker import run_checks
-from hubgate.hub import RetryPolicy
+from hubgate.hub.pacing import RatePacer
+from hubgate.hub.service import RetryPolicy
+from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
-from hubgate.ratelimit import RatePacer
-from hubgate.token import ResolvedToken
 from tests.conftest import ALICE, BERT, GEMMA, LLAMA2, LLAMA32, PHI3
 from tests.hubsim import HubSim
 
@@ -39,7 +39,7 @@ def test_5xx_burst_is_retried(hub: HubSim) -> None:
 def test_429_with_retry_after_is_honoured(hub: HubSim) -> None:
     hub.inject(f"^/api/models/{LLAMA2}$", "status", status=429, retry_after=1, times=1)
     slept: list[float] = []
-    from hubgate import hub as hub_module
+    from hubgate.hub import service as hub_module
 
     service = hub_module.HubService(
         hub.url, ALICE, policy=RetryPolicy(retries=2, base_wait=0.01), sleep=slept.append

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hubgate.checker import run_checks
-from hubgate.hub import RetryPolicy
+from hubgate.hub.service import RetryPolicy
+from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
-from hubgate.token import ResolvedToken
 from tests.conftest import (
     ALICE,
     BERT,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from hubgate.answers import facts_from_metadata
 from hubgate.checker import run_checks
-from hubgate.hub import RetryPolicy
+from hubgate.hub.answers import facts_from_metadata
+from hubgate.hub.service import RetryPolicy
+from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
 from hubgate.lineage import base_links
-from hubgate.token import ResolvedToken
 from tests.conftest import ALICE, ERIN, LLAMA2, LLAMA32, MISTRAL
 from tests.hubsim import HubSim, Repo
 

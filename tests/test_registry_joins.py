@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hubgate.answers import facts_from_metadata
+from hubgate.hub.answers import facts_from_metadata
 from hubgate.lineage import base_links
 from hubgate.registry.joins import (
     MAX_SIZE_RATIO,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hubgate.answers import HubAnswer
+from hubgate.hub.answers import HubAnswer
 from hubgate.registry.schema import ModelEntry
 from hubgate.registry.verify import Kind, compare, hub_license
 from tests.conftest import ALICE, GPT2, LLAMA2, LLAMA32, assert_no_token

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hubgate.token import TOKEN_ENV_VARS, resolve_token
+from hubgate.hub.token import TOKEN_ENV_VARS, resolve_token
 
 
 @pytest.fixture

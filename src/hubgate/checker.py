@@ -10,13 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from hubgate.answers import HubAnswer, RepoFacts, facts_from_metadata
-from hubgate.hub import HubService, RetryPolicy
-from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
-from hubgate.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
-from hubgate.ratelimit import RatePacer
-from hubgate.report import Report
-from hubgate.token import (
+from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata
+from hubgate.hub.pacing import RatePacer
+from hubgate.hub.service import HubService, RetryPolicy
+from hubgate.hub.token import (
     ResolvedToken,
     TokenInfo,
     anonymous_info,
@@ -24,6 +21,9 @@ from hubgate.token import (
     scrub,
     token_info_from_whoami,
 )
+from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
+from hubgate.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
+from hubgate.report import Report
 from hubgate.verdict import (
     ACTION_NEEDED,
     PROBLEMS,
@@ -314,7 +314,7 @@ def alternatives_for(
     Each candidate is confirmed on the Hub, never taken on trust: its own access (one metadata request,
     once per run) and its own base chain, so an adapter on a gated base is not usable and anything built
     on the blocked model itself (a re-upload, quantization, fine-tune or adapter of it) is never offered."""
-    from hubgate.fit.facts import params_from_safetensors
+    from hubgate.hub.answers import params_from_safetensors
     from hubgate.registry.joins import MAX_ALTERNATIVES, alternative_candidates, describe_blocked
 
     model_id = verdict.model_id or verdict.requested_id or verdict.input

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hubgate.answers import RepoFacts
+from hubgate.hub.answers import RepoFacts
 
 # Only adapters load their base's weights; merges, quantizations and full fine-tunes carry their own.
 BLOCKING_RELATIONS = frozenset({"adapter"})

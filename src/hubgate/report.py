@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hubgate.token import TokenInfo
+from hubgate.hub.token import TokenInfo
 from hubgate.verdict import ACTION_NEEDED, PROBLEMS, USABLE, Status, Verdict
 
 SCHEMA_VERSION = 1

@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hubgate.answers import HubAnswer, RepoFacts
+from hubgate.hub.answers import HubAnswer, RepoFacts
+from hubgate.hub.token import TokenInfo
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType
-from hubgate.token import TokenInfo
 
 
 class Status(StrEnum):
@@ -148,7 +148,7 @@ def invalid_verdict(ref: InvalidRef) -> Verdict:
 
 def from_metadata(ref: RepoRef, meta: HubAnswer, ctx: Context) -> Verdict | NeedsProbe:
     """First call: the repo's metadata. Decides every case it can, so no access probe is spent."""
-    from hubgate.answers import facts_from_metadata
+    from hubgate.hub.answers import facts_from_metadata
 
     if meta.status == 200:
         facts = facts_from_metadata(ref.repo_id, meta.body)

@@ -114,7 +114,7 @@ def check(
 ) -> None:
     """Check which repos this token can download now, and the next step for every other one."""
     from hubgate.checker import Joins, author_problem, check_all, list_author, open_session
-    from hubgate.hub import RetryPolicy
+    from hubgate.hub.service import RetryPolicy
     from hubgate.inputs.refs import RepoRef
     from hubgate.outcome import FailOnError, exit_code, parse_fail_on
     from hubgate.render import render_report
@@ -194,10 +194,10 @@ def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, faili
     from dataclasses import replace
 
     from hubgate.checker import check_all, open_session
+    from hubgate.hub.token import scrub
     from hubgate.inputs.sources import InputError
     from hubgate.multitoken import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
     from hubgate.outcome import exit_code
-    from hubgate.token import scrub
 
     try:
         tokens = tokens_from_file(token_file) if token_file else stored_tokens()

@@ -148,7 +148,7 @@ def fail_usage(message: str) -> NoReturn:
 
 def resolve_token_options(token: str | None, anonymous: bool):  # type: ignore[no-untyped-def]
     """--token and --anonymous, checked and resolved (the environment and the stored login follow)."""
-    from hubgate.token import resolve_token
+    from hubgate.hub.token import resolve_token
 
     if token is not None and anonymous:
         fail_usage("--token and --anonymous contradict each other; pass one")

@@ -138,7 +138,7 @@ def _fit_ids(
             # Not in the registry, or the registry does not know its size: ask the Hub.
             if service is None:
                 from hubgate.checker import default_endpoint
-                from hubgate.hub import HubService
+                from hubgate.hub.service import HubService
 
                 endpoint = default_endpoint()
                 service = HubService(endpoint, resolve_token_options(token, anonymous).value)

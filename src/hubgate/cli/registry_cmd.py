@@ -377,11 +377,11 @@ def verify_cmd(
 
     from hubgate.checker import default_endpoint
     from hubgate.cli.check import quiet_library_logs
-    from hubgate.hub import HubService, RetryPolicy
+    from hubgate.hub.service import HubService, RetryPolicy
+    from hubgate.hub.token import scrub
     from hubgate.inputs.refs import RepoRef
     from hubgate.registry.schema import Provider
     from hubgate.registry.verify import Finding, Kind, compare
-    from hubgate.token import scrub
 
     output_format = check_format(output_format, ("table", "json"))
     reg = _load(registry)

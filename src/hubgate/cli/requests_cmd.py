@@ -85,7 +85,7 @@ class _Out:
         self.secret = secret
 
     def _clean(self, text: str) -> str:
-        from hubgate.token import scrub
+        from hubgate.hub.token import scrub
 
         return scrub(text, self.secret)
 

@@ -82,12 +82,12 @@ def watch(
 ) -> None:
     """Check like `check`, remember each verdict per account, and report what changed since the last run."""
     from hubgate.checker import Joins, check_all, open_session
-    from hubgate.hub import RetryPolicy
+    from hubgate.hub.service import RetryPolicy
+    from hubgate.hub.token import scrub
     from hubgate.inputs.refs import RepoRef
     from hubgate.notify import DeliveryReport, deliver, post_json, run_command
     from hubgate.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, exit_code, parse_fail_on
     from hubgate.state import StateError, StateStore
-    from hubgate.token import scrub
     from hubgate.verdict import Status
 
     path = state or default_state_path()

@@ -14,27 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-# Bytes per element of the dtypes safetensors headers name (https://huggingface.co/docs/safetensors).
-SAFETENSORS_BYTES: dict[str, float] = {
-    "F64": 8,
-    "I64": 8,
-    "U64": 8,
-    "F32": 4,
-    "I32": 4,
-    "U32": 4,
-    "F16": 2,
-    "BF16": 2,
-    "I16": 2,
-    "U16": 2,
-    "I8": 1,
-    "U8": 1,
-    "BOOL": 1,
-    "F8_E4M3": 1,
-    "F8_E5M2": 1,
-    "F8_E8M0": 1,
-    "F4": 0.5,
-}
-_FLOAT_DTYPES = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
+from hubgate.hub.answers import params_from_safetensors
+
 _TORCH_DTYPES = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16", "fp32": "float32"}
 
 # Model types whose MLP is gated (gate, up and down projections: 3 matrices) and whose norms are RMSNorm.
@@ -199,25 +180,6 @@ def registry_facts(model_id: str, registry: Any = None) -> tuple[ModelFacts | No
 
 
 # Hub metadata -------------------------------------------------------------------------------------------
-
-
-def params_from_safetensors(safetensors: Any) -> tuple[int | None, int | None, str | None]:
-    """(parameter count, exact bytes, dominant float dtype) from the Hub's `safetensors` field:
-    `{"total": N, "parameters": {"BF16": n, "F32": m}}`. Bytes are None when a dtype is not known."""
-    if not isinstance(safetensors, dict):
-        return None, None, None
-    by_dtype = safetensors.get("parameters")
-    by_dtype = {str(k).upper(): v for k, v in by_dtype.items()} if isinstance(by_dtype, dict) else {}
-    by_dtype = {k: int(v) for k, v in by_dtype.items() if isinstance(v, int | float) and v >= 0}
-    total = safetensors.get("total")
-    if not isinstance(total, int) or total <= 0:
-        total = sum(by_dtype.values()) or None
-    exact: int | None = None
-    if by_dtype and all(k in SAFETENSORS_BYTES for k in by_dtype):
-        exact = int(sum(count * SAFETENSORS_BYTES[k] for k, count in by_dtype.items()))
-    floats = {k: v for k, v in by_dtype.items() if k in _FLOAT_DTYPES}
-    dominant = _FLOAT_DTYPES[max(floats, key=lambda k: floats[k])] if floats else None
-    return total, exact, dominant
 
 
 def _first(config: dict[str, Any], *names: str) -> Any:

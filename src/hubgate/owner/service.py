@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from hubgate import __version__
-from hubgate.hub import MAX_SERVER_WAIT, RETRY_STATUSES, _server_wait
+from hubgate.hub.service import MAX_SERVER_WAIT, RETRY_STATUSES, _server_wait
 
 Action = Literal["accept", "reject", "cancel", "grant"]
 ACTIONS: tuple[Action, ...] = ("accept", "reject", "cancel", "grant")

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from hubgate.answers import HubAnswer, facts_from_metadata
+from hubgate.hub.answers import HubAnswer, facts_from_metadata
 from hubgate.registry.schema import ModelEntry
 
 
@@ -48,7 +48,7 @@ def hub_license(card_data: dict[str, Any]) -> str | None:
 
 def hub_parameters(body: Any) -> int | None:
     """The safetensors parameter count the Hub publishes (public even on gated repos)."""
-    from hubgate.fit.facts import params_from_safetensors
+    from hubgate.hub.answers import params_from_safetensors
 
     data = body if isinstance(body, dict) else {}
     return params_from_safetensors(data.get("safetensors"))[0]

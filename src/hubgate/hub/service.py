@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
-from hubgate.answers import HubAnswer, RepoFacts, probe_file
+from hubgate.hub.answers import HubAnswer, RepoFacts, probe_file
+from hubgate.hub.pacing import RatePacer
 from hubgate.inputs.refs import RepoRef, RepoType
-from hubgate.ratelimit import RatePacer
 
 MAX_SERVER_WAIT = 330.0
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
