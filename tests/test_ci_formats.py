@@ -82,7 +82,7 @@ def test_github_escapes_newlines_and_percent() -> None:
     from hubgate.hub.token import TokenInfo
     from hubgate.render import github
     from hubgate.report import Report
-    from hubgate.verdict import Status, Verdict
+    from hubgate.verdicts.verdict import Status, Verdict
 
     verdict = Verdict(input="a/b", model_id="a/b", status=Status.ERROR, message="50% done\nthen, fail")
     report = Report("https://hub", datetime.now(UTC), TokenInfo("none", False), [verdict])

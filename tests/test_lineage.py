@@ -7,7 +7,7 @@ from hubgate.hub.answers import facts_from_metadata
 from hubgate.hub.service import RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
-from hubgate.lineage import base_links
+from hubgate.verdicts.lineage import base_links
 from tests.conftest import ALICE, ERIN, LLAMA2, LLAMA32, MISTRAL
 from tests.hubsim import HubSim, Repo
 

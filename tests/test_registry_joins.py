@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from hubgate.hub.answers import facts_from_metadata
-from hubgate.lineage import base_links
 from hubgate.registry.joins import (
     MAX_SIZE_RATIO,
     Blocked,
@@ -27,7 +26,8 @@ from hubgate.registry.joins import (
 from hubgate.registry.loader import Registry, load_registry
 from hubgate.registry.schema import ModelType, Provider
 from hubgate.render.table import facts_line
-from hubgate.verdict import Status, Verdict
+from hubgate.verdicts.lineage import base_links
+from hubgate.verdicts.verdict import Status, Verdict
 from tests.test_registry_schema import write_entry
 
 API_URL = "https://api.example.invalid/v1/chat"

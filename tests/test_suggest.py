@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hubgate.suggest import rank, search_terms
+from hubgate.verdicts.suggest import rank, search_terms
 from tests.hubsim import HubSim, Repo
 
 

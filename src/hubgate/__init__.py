@@ -12,15 +12,15 @@ __version__ = "0.1.0"
 _LAZY = {
     "check_model_access": ("hubgate.checker", "check_model_access"),
     "check_models": ("hubgate.checker", "check_models"),
-    "Verdict": ("hubgate.verdict", "Verdict"),
-    "Status": ("hubgate.verdict", "Status"),
+    "Verdict": ("hubgate.verdicts.verdict", "Verdict"),
+    "Status": ("hubgate.verdicts.verdict", "Status"),
 }
 
 __all__ = ["Status", "Verdict", "__version__", "check_model_access", "check_models"]
 
 if TYPE_CHECKING:
     from hubgate.checker import check_model_access, check_models
-    from hubgate.verdict import Status, Verdict
+    from hubgate.verdicts.verdict import Status, Verdict
 
 
 def __getattr__(name: str) -> Any:

@@ -22,9 +22,9 @@ from hubgate.hub.token import (
     token_info_from_whoami,
 )
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
-from hubgate.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.report import Report
-from hubgate.verdict import (
+from hubgate.verdicts.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
+from hubgate.verdicts.verdict import (
     ACTION_NEEDED,
     PROBLEMS,
     USABLE,
@@ -135,7 +135,7 @@ class _Inspections:
 def suggestions_for(session: Session, ref: RepoRef, registry: Registry | None = None) -> list[str]:
     """Candidates for an id the Hub does not know. A misspelling the registry records answers at once;
     otherwise close registry ids join the Hub's search (one or two api requests), ranked by similarity."""
-    from hubgate.suggest import MAX_SUGGESTIONS, rank
+    from hubgate.verdicts.suggest import MAX_SUGGESTIONS, rank
 
     from_registry: list[str] = []
     if registry is not None and ref.repo_type == "model":
@@ -150,7 +150,7 @@ def suggestions_for(session: Session, ref: RepoRef, registry: Registry | None = 
 
 def hub_search(session: Session, ref: RepoRef) -> list[str]:
     """Ids the Hub's search finds for a name, ranked; a shorter term is tried when the first finds none."""
-    from hubgate.suggest import rank, search_terms
+    from hubgate.verdicts.suggest import rank, search_terms
 
     candidates: list[str] = []
     for term in search_terms(ref.repo_id):

@@ -12,7 +12,7 @@ from hubgate.hub.token import ResolvedToken, TokenInfo
 from hubgate.inputs.refs import InvalidRef, RepoRef
 from hubgate.inputs.sources import InputError
 from hubgate.report import Report, report_json, token_json
-from hubgate.verdict import USABLE, Verdict
+from hubgate.verdicts.verdict import USABLE, Verdict
 
 
 def tokens_from_file(path: str) -> list[ResolvedToken]:

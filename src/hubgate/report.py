@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from hubgate.hub.token import TokenInfo
-from hubgate.verdict import ACTION_NEEDED, PROBLEMS, USABLE, Status, Verdict
+from hubgate.verdicts.verdict import ACTION_NEEDED, PROBLEMS, USABLE, Status, Verdict
 
 SCHEMA_VERSION = 1
 

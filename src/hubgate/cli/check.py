@@ -31,7 +31,7 @@ from hubgate.cli.common import (
     resolve_token_options,
     stderr_is_interactive,
 )
-from hubgate.outcome import FAIL_ON_HELP
+from hubgate.verdicts.outcome import FAIL_ON_HELP
 
 if TYPE_CHECKING:
     from hubgate.report import Report
@@ -116,8 +116,8 @@ def check(
     from hubgate.checker import Joins, author_problem, check_all, list_author, open_session
     from hubgate.hub.service import RetryPolicy
     from hubgate.inputs.refs import RepoRef
-    from hubgate.outcome import FailOnError, exit_code, parse_fail_on
     from hubgate.render import render_report
+    from hubgate.verdicts.outcome import FailOnError, exit_code, parse_fail_on
 
     if as_json:
         output_format = OutputFormat.json
@@ -197,7 +197,7 @@ def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, faili
     from hubgate.hub.token import scrub
     from hubgate.inputs.sources import InputError
     from hubgate.multitoken import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
-    from hubgate.outcome import exit_code
+    from hubgate.verdicts.outcome import exit_code
 
     try:
         tokens = tokens_from_file(token_file) if token_file else stored_tokens()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from hubgate.outcome import EXIT_USAGE
+from hubgate.verdicts.outcome import EXIT_USAGE
 
 if TYPE_CHECKING:
     from hubgate.inputs.refs import InvalidRef, RepoRef

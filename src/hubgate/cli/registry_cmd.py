@@ -21,8 +21,8 @@ from hubgate.cli.common import (
     resolve_token_options,
     table_console,
 )
-from hubgate.outcome import EXIT_ERROR
 from hubgate.units import human_count
+from hubgate.verdicts.outcome import EXIT_ERROR
 
 if TYPE_CHECKING:
     from hubgate.registry.loader import Registry

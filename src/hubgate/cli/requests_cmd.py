@@ -17,7 +17,7 @@ from hubgate.cli.common import (
     fail_usage,
     resolve_token_options,
 )
-from hubgate.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK
+from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK
 
 if TYPE_CHECKING:
     from hubgate.owner.service import ActionResult, OwnerService, Problem, Target

@@ -86,9 +86,9 @@ def watch(
     from hubgate.hub.token import scrub
     from hubgate.inputs.refs import RepoRef
     from hubgate.notify import DeliveryReport, deliver, post_json, run_command
-    from hubgate.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, exit_code, parse_fail_on
     from hubgate.state import StateError, StateStore
-    from hubgate.verdict import Status
+    from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, exit_code, parse_fail_on
+    from hubgate.verdicts.verdict import Status
 
     path = state or default_state_path()
     try:

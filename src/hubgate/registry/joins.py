@@ -11,7 +11,7 @@ from typing import Any
 
 from hubgate.registry.loader import Registry
 from hubgate.registry.schema import ModelEntry, ModelType, Provider, Relation
-from hubgate.verdict import Status, Verdict
+from hubgate.verdicts.verdict import Status, Verdict
 
 # Chat and instruct models answer the same need ("an assistant"), so each may replace the other.
 _TYPE_GROUPS = {
@@ -82,7 +82,7 @@ def with_registry(verdict: Verdict, entry: ModelEntry | None) -> Verdict:
 def misspelling_suggestions(registry: Registry, repo_id: str) -> list[str]:
     """Ids a `not-found` id probably meant, from the registry: a recorded misspelling's model, then close
     Hub ids and names of the registry (API models left out: they are not Hub repos)."""
-    from hubgate.suggest import rank
+    from hubgate.verdicts.suggest import rank
 
     found: list[str] = []
     meant = registry.misspelling_of(repo_id)

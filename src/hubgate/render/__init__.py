@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hubgate.report import Report
-from hubgate.verdict import Status
+from hubgate.verdicts.verdict import Status
 
 FORMATS = ("table", "json", "quiet", "github", "junit", "markdown")
 

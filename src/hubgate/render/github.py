@@ -7,7 +7,7 @@ from a file, the annotation points at its line, so it shows on the list in the p
 from __future__ import annotations
 
 from hubgate.report import Report
-from hubgate.verdict import USABLE, Status
+from hubgate.verdicts.verdict import USABLE, Status
 
 
 def _data(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from hubgate.report import Report
-from hubgate.verdict import USABLE, Status
+from hubgate.verdicts.verdict import USABLE, Status
 
 
 def render(report: Report) -> str:

@@ -7,7 +7,7 @@ from rich.text import Text
 from hubgate.fit.estimate import GpuFit
 from hubgate.render.table import facts_line, token_line
 from hubgate.report import Report
-from hubgate.verdict import USABLE
+from hubgate.verdicts.verdict import USABLE
 
 
 def _cell(text: str | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hubgate.report import Report
-from hubgate.verdict import USABLE
+from hubgate.verdicts.verdict import USABLE
 
 
 def render(report: Report) -> str:

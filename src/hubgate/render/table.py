@@ -11,7 +11,7 @@ from rich.text import Text
 
 from hubgate.hub.token import TokenInfo
 from hubgate.report import Report
-from hubgate.verdict import Status, Verdict
+from hubgate.verdicts.verdict import Status, Verdict
 
 Annotate = Callable[[Verdict], str | None]
 

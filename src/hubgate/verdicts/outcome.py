@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hubgate.verdict import USABLE, Status, Verdict
+from hubgate.verdicts.verdict import USABLE, Status, Verdict
 
 EXIT_OK = 0
 EXIT_ACTION = 1  # some repos need action, are missing, disabled or invalid
