@@ -57,7 +57,7 @@ def naive_loop(endpoint: str, ids: list[str]) -> None:
 
 
 def hubgate_library(endpoint: str, ids: list[str], jobs: int) -> None:
-    from hubgate.checker import run_checks
+    from hubgate.check.runner import run_checks
     from hubgate.hub.token import ResolvedToken
     from hubgate.inputs.refs import RepoRef
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hubgate.checker import run_checks
+from hubgate.check.runner import run_checks
 from hubgate.hub.pacing import RatePacer
 from hubgate.hub.service import RetryPolicy
 from hubgate.hub.token import ResolvedToken

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hubgate.checker import run_checks
+from hubgate.check.runner import run_checks
 from hubgate.hub.service import RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef

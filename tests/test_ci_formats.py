@@ -79,9 +79,9 @@ def test_github_workflow_commands(run_cli, tmp_path: Path) -> None:
 def test_github_escapes_newlines_and_percent() -> None:
     from datetime import UTC, datetime
 
+    from hubgate.check.report import Report
     from hubgate.hub.token import TokenInfo
     from hubgate.render import github
-    from hubgate.report import Report
     from hubgate.verdicts.verdict import Status, Verdict
 
     verdict = Verdict(input="a/b", model_id="a/b", status=Status.ERROR, message="50% done\nthen, fail")

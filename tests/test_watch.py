@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hubgate.state import StateStore
+from hubgate.watch.state import StateStore
 from tests.conftest import ALICE, BERT, GEMMA, LLAMA2, LLAMA32, assert_no_token, clean_env
 from tests.hubsim import HubSim, Repo
 

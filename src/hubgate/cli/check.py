@@ -34,7 +34,7 @@ from hubgate.cli.common import (
 from hubgate.verdicts.outcome import FAIL_ON_HELP
 
 if TYPE_CHECKING:
-    from hubgate.report import Report
+    from hubgate.check.report import Report
 
 
 class OutputFormat(StrEnum):
@@ -113,7 +113,7 @@ def check(
     ),
 ) -> None:
     """Check which repos this token can download now, and the next step for every other one."""
-    from hubgate.checker import Joins, author_problem, check_all, list_author, open_session
+    from hubgate.check.runner import Joins, author_problem, check_all, list_author, open_session
     from hubgate.hub.service import RetryPolicy
     from hubgate.inputs.refs import RepoRef
     from hubgate.render import render_report
@@ -183,7 +183,7 @@ def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None,
         if dtype is not None or context is not None:
             fail_usage("--dtype and --context go with --gpu (the GPU fit they shape)")
         return None
-    from hubgate.checker import FitRequest
+    from hubgate.check.runner import FitRequest
 
     specs = gpus_option(gpus, gpu_catalog(dirs))
     return FitRequest(gpus=tuple(specs), dtype=dtype_option(dtype), context=context)
@@ -193,10 +193,10 @@ def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, faili
     import json
     from dataclasses import replace
 
-    from hubgate.checker import check_all, open_session
+    from hubgate.check.matrix import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
+    from hubgate.check.runner import check_all, open_session
     from hubgate.hub.token import scrub
     from hubgate.inputs.sources import InputError
-    from hubgate.multitoken import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
     from hubgate.verdicts.outcome import exit_code
 
     try:

@@ -137,7 +137,7 @@ def _fit_ids(
         if known is None or known.params is None:
             # Not in the registry, or the registry does not know its size: ask the Hub.
             if service is None:
-                from hubgate.checker import default_endpoint
+                from hubgate.check.runner import default_endpoint
                 from hubgate.hub.service import HubService
 
                 endpoint = default_endpoint()

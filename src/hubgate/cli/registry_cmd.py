@@ -375,7 +375,7 @@ def verify_cmd(
     Hub left some unverified; 0 when all agree (gaps, facts the registry leaves empty, are listed only)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from hubgate.checker import default_endpoint
+    from hubgate.check.runner import default_endpoint
     from hubgate.cli.check import quiet_library_logs
     from hubgate.hub.service import HubService, RetryPolicy
     from hubgate.hub.token import scrub

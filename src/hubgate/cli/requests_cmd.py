@@ -104,7 +104,7 @@ class _Out:
 
 def _repo(text: str, repo_type: RepoTypeChoice) -> tuple[str, str, str]:
     """(endpoint, repo type, repo id) from the REPO argument; a bad id is a usage error."""
-    from hubgate.checker import default_endpoint
+    from hubgate.check.runner import default_endpoint
     from hubgate.inputs.refs import InvalidRef, parse_ref
 
     endpoint = default_endpoint()

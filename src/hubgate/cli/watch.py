@@ -81,14 +81,14 @@ def watch(
     no_registry: bool = NoRegistryOption,
 ) -> None:
     """Check like `check`, remember each verdict per account, and report what changed since the last run."""
-    from hubgate.checker import Joins, check_all, open_session
+    from hubgate.check.runner import Joins, check_all, open_session
     from hubgate.hub.service import RetryPolicy
     from hubgate.hub.token import scrub
     from hubgate.inputs.refs import RepoRef
-    from hubgate.notify import DeliveryReport, deliver, post_json, run_command
-    from hubgate.state import StateError, StateStore
     from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, exit_code, parse_fail_on
     from hubgate.verdicts.verdict import Status
+    from hubgate.watch.notify import DeliveryReport, deliver, post_json, run_command
+    from hubgate.watch.state import StateError, StateStore
 
     path = state or default_state_path()
     try:
@@ -153,7 +153,7 @@ def watch(
     store.close()
 
     if as_json:
-        from hubgate.report import report_json
+        from hubgate.check.report import report_json
 
         data = report_json(report)
         data["changes"] = [change.as_json() for change in real_changes]

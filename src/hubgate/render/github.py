@@ -6,7 +6,7 @@ from a file, the annotation points at its line, so it shows on the list in the p
 
 from __future__ import annotations
 
-from hubgate.report import Report
+from hubgate.check.report import Report
 from hubgate.verdicts.verdict import USABLE, Status
 
 

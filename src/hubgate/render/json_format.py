@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from hubgate.report import Report, report_json
+from hubgate.check.report import Report, report_json
 
 
 def render(report: Report) -> str:

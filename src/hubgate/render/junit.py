@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from hubgate.report import Report
+from hubgate.check.report import Report
 from hubgate.verdicts.verdict import USABLE, Status
 
 

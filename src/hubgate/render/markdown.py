@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from hubgate.check.report import Report
 from hubgate.fit.estimate import GpuFit
 from hubgate.render.table import facts_line, token_line
-from hubgate.report import Report
 from hubgate.verdicts.verdict import USABLE
 
 

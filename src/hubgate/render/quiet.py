@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hubgate.report import Report
+from hubgate.check.report import Report
 from hubgate.verdicts.verdict import USABLE
 
 

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from hubgate.check.report import Report
 from hubgate.hub.token import TokenInfo
-from hubgate.report import Report
 from hubgate.verdicts.verdict import Status, Verdict
 
 Annotate = Callable[[Verdict], str | None]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from hubgate.check.report import Report
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata
 from hubgate.hub.pacing import RatePacer
 from hubgate.hub.service import HubService, RetryPolicy
@@ -22,7 +23,6 @@ from hubgate.hub.token import (
     token_info_from_whoami,
 )
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
-from hubgate.report import Report
 from hubgate.verdicts.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.verdicts.verdict import (
     ACTION_NEEDED,

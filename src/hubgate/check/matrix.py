@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hubgate.check.report import Report, report_json, token_json
 from hubgate.hub.token import ResolvedToken, TokenInfo
 from hubgate.inputs.refs import InvalidRef, RepoRef
 from hubgate.inputs.sources import InputError
-from hubgate.report import Report, report_json, token_json
 from hubgate.verdicts.verdict import USABLE, Verdict
 
 

@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hubgate.state import StateStore
+from hubgate.watch.state import StateStore
 
 
 @dataclass

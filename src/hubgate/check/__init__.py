@@ -1,0 +1,1 @@
+"""The concurrent check runner, the report it builds and the token matrix."""

@@ -1,0 +1,1 @@
+"""Watch state (SQLite) and the notifications sent when a verdict changes."""
