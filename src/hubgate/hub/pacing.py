@@ -1,4 +1,15 @@
-"""Pacing on the Hub's RateLimit headers, shared by all workers, so a run waits instead of earning 429s."""
+"""Pacing on the Hub's RateLimit headers, shared by all workers, so a run waits instead of earning 429s.
+
+Rules (hub-contract.md section 5):
+- a bucket's state comes from the latest answer as a whole: its remaining quota and its reset, together.
+  An answer whose reset is earlier than the stored one starts a new view of the window; nothing of an
+  older answer is carried over;
+- a 429 holds its bucket for its own `Retry-After` (else its `t`), never longer;
+- a wait longer than `max_wait`, or past the run's deadline, is not slept: `WaitTooLong` says why, and
+  the request becomes an `error` verdict instead of a silent stall;
+- waits are announced (`on_wait`) once per episode, and every sleep wakes at once when the run is
+  cancelled (Ctrl-C).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +18,18 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+# The Hub's windows are at most five minutes: a reset announced beyond that is not believed.
+LONGEST_WINDOW = 300.0
+ANNOUNCE_AFTER = 2.0  # waits shorter than this are not worth a line
+
+
+class WaitTooLong(Exception):
+    """A wait the run may not make (longer than --max-wait, or past the run's deadline)."""
+
+
+class Cancelled(Exception):
+    """The run was cancelled (Ctrl-C) while this request waited."""
+
 
 @dataclass
 class _Bucket:
@@ -14,14 +37,65 @@ class _Bucket:
     reset_at: float = 0.0
     limit: int | None = None
     window: float | None = None
+    blocked_until: float = 0.0  # a 429's own hold
+    blocked_why: str = ""
+    announced_until: float = 0.0
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One bucket's rate-limit state as the Hub last announced it."""
+
+    bucket: str
+    remaining: int
+    reset_in: float
+    limit: int | None
+    window: float | None
+
+
+def parse_quotas(headers: Mapping[str, str]) -> list[Quota]:
+    """Every `RateLimit` item of an answer (the header may be repeated: httpx joins the copies with ", "),
+    parsed with huggingface_hub's own parser. Malformed items are skipped; resets are clamped to the window."""
+    from huggingface_hub.utils import parse_ratelimit_headers
+
+    raw = _header(headers, "ratelimit")
+    if not raw:
+        return []
+    policy = _header(headers, "ratelimit-policy")
+    found = []
+    for item in raw.split(","):
+        info = parse_ratelimit_headers(
+            {"ratelimit": item.strip(), **({"ratelimit-policy": policy} if policy else {})}
+        )
+        if info is None:
+            continue
+        window = float(info.window_seconds) if info.window_seconds else None
+        longest = min(window or LONGEST_WINDOW, LONGEST_WINDOW)
+        found.append(
+            Quota(
+                bucket=info.resource_type,
+                remaining=max(0, info.remaining),
+                reset_in=min(max(0.0, float(info.reset_in_seconds)), longest),
+                limit=info.limit,
+                window=window,
+            )
+        )
+    return found
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key in headers:
+        if key.lower() == name:
+            return headers[key]
+    return None
 
 
 class RatePacer:
     """Tracks each bucket's remaining quota from `RateLimit` headers and holds requests once it runs out.
 
-    The Hub's windows are fixed (hub-contract.md section 5). Every request sent counts against the
-    known remaining quota at once, before its answer comes back, so concurrent workers cannot
-    overshoot; when a bucket is down to `reserve`, new requests wait for the window's reset.
+    Every request sent counts against the known remaining quota at once, before its answer comes back,
+    so concurrent workers cannot overshoot; when a bucket is down to `reserve`, new requests wait for the
+    window's reset.
     """
 
     def __init__(
@@ -30,20 +104,36 @@ class RatePacer:
         reserve: int = 0,
         max_wait: float = 330.0,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        on_wait: Callable[[str, float], None] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        on_wait: Callable[[str, float, str], None] | None = None,
+        cancelled: threading.Event | None = None,
+        deadline: float | None = None,
     ) -> None:
         self._reserve = reserve
-        self._max_wait = max_wait
+        self.max_wait = max_wait
+        self.deadline = deadline  # on `clock`'s scale; None: no run deadline
         self._clock = clock
+        self._cancelled = cancelled or threading.Event()
         self._sleep = sleep
         self._on_wait = on_wait
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
         self.waited_seconds = 0.0
+        self.last_quotas: dict[str, Quota] = {}
+        self._sent: dict[str, int] = {}  # requests counted per bucket, for tickets
 
-    def before_request(self, bucket: str) -> None:
-        """Block while `bucket` has no quota left in its current window; then count this request."""
+    def attach(self, cancelled: threading.Event, deadline: float | None) -> None:
+        """Share a service's cancellation and run deadline (a deadline already set is kept)."""
+        self._cancelled = cancelled
+        if self.deadline is None:
+            self.deadline = deadline
+
+    # -- holding requests back ----------------------------------------------------------------------
+
+    def before_request(self, bucket: str) -> int:
+        """Block while `bucket` is spent or held by a 429; then count this request and return its ticket
+        (for `after_response`). Raises WaitTooLong instead of waiting beyond `max_wait` or the deadline,
+        and Cancelled when the run is cancelled."""
         while True:
             with self._lock:
                 state = self._buckets.setdefault(bucket, _Bucket())
@@ -51,38 +141,98 @@ class RatePacer:
                 if state.remaining is not None and now >= state.reset_at:
                     # A new window: its full quota when the policy header told it, else unknown.
                     state.remaining = state.limit
-                    state.reset_at = now + state.window if state.window else now
-                if state.remaining is None or state.remaining > self._reserve:
+                    state.reset_at = now + state.window if state.window and state.limit else now
+                held = max(0.0, state.blocked_until - now)
+                spent = state.remaining is not None and state.remaining <= self._reserve
+                if not held and not spent:
                     if state.remaining is not None:
                         state.remaining -= 1
-                    return
-                wait = min(max(state.reset_at - now, 0.0), self._max_wait)
-            if self._on_wait is not None:
-                self._on_wait(bucket, wait)
-            self.waited_seconds += wait
-            self._sleep(wait)
+                    self._sent[bucket] = self._sent.get(bucket, 0) + 1
+                    return self._sent[bucket]
+                if held:
+                    wait, why = held, state.blocked_why
+                else:
+                    wait, why = max(state.reset_at - now, 0.0), "its quota is spent until the window resets"
+                self._refuse_if_too_long(bucket, wait, why, now)
+                announce = wait >= ANNOUNCE_AFTER and now + wait > state.announced_until + 1.0
+                if announce:
+                    state.announced_until = now + wait
+            if announce and self._on_wait is not None:
+                self._on_wait(bucket, wait, why)
+            self.pause(wait)
 
-    def after_response(self, headers: Mapping[str, str]) -> None:
-        """Learn the bucket's state from an answer's `RateLimit` / `RateLimit-Policy` headers."""
-        from huggingface_hub.utils import parse_ratelimit_headers
+    def check_wait(self, wait: float, why: str, bucket: str = "request") -> None:
+        """Raise WaitTooLong when a wait (a 5xx's Retry-After) is beyond `max_wait` or the deadline."""
+        self._refuse_if_too_long(bucket, wait, why, self._clock())
 
-        info = parse_ratelimit_headers(headers)
-        if info is None:
+    def _refuse_if_too_long(self, bucket: str, wait: float, why: str, now: float) -> None:
+        if wait > self.max_wait:
+            raise WaitTooLong(
+                f"rate limited: the {bucket} bucket is held for {wait:.0f} s ({why}), "
+                f"longer than --max-wait {self.max_wait:g} s"
+            )
+        if self.deadline is not None and now + wait > self.deadline:
+            raise WaitTooLong(
+                f"rate limited: the {bucket} bucket is held for {wait:.0f} s ({why}), past the run's --deadline"
+            )
+
+    def pause(self, seconds: float) -> None:
+        """Sleep, waking at once when the run is cancelled."""
+        if seconds <= 0:
+            self._raise_if_cancelled()
             return
+        self.waited_seconds += seconds
+        if self._sleep is not None:
+            self._sleep(seconds)
+        else:
+            self._cancelled.wait(seconds)
+        self._raise_if_cancelled()
+
+    def _raise_if_cancelled(self) -> None:
+        if self._cancelled.is_set():
+            raise Cancelled("cancelled")
+
+    # -- learning from answers ----------------------------------------------------------------------
+
+    def after_response(
+        self,
+        headers: Mapping[str, str],
+        status: int | None = None,
+        retry_after: float | None = None,
+        bucket: str = "api",
+        ticket: int | None = None,
+    ) -> None:
+        """Learn each bucket's state from an answer's `RateLimit` / `RateLimit-Policy` headers. A 429 holds
+        the buckets it says are spent (else the request's `bucket`) for its own `Retry-After`, else for
+        its reset; a 429 with neither header holds nothing (the request's own backoff applies).
+        `ticket` (from `before_request`): the requests sent since this one left are taken off the quota
+        the answer announces, since the Hub had not counted them yet."""
+        by_bucket: dict[str, Quota] = {}
+        for quota in parse_quotas(headers):
+            known = by_bucket.get(quota.bucket)
+            if known is None or quota.remaining < known.remaining:
+                by_bucket[quota.bucket] = quota  # a repeated header: the most cautious item
         with self._lock:
-            state = self._buckets.setdefault(info.resource_type, _Bucket())
-            reset_at = self._clock() + info.reset_in_seconds
-            state.limit = info.limit if info.limit is not None else state.limit
-            state.window = float(info.window_seconds) if info.window_seconds else state.window
-            # `t` is whole seconds, so one window's answers disagree on the reset by up to a second.
-            same_window = state.remaining is not None and reset_at <= state.reset_at + 1.5
-            if same_window:
-                # Answers arrive out of order: within a window the quota only goes down.
-                state.remaining = min(state.remaining, info.remaining)  # type: ignore[type-var]
-                state.reset_at = max(state.reset_at, reset_at)
-            else:
-                state.remaining = info.remaining
-                state.reset_at = reset_at
+            now = self._clock()
+            for quota in by_bucket.values():
+                state = self._buckets.setdefault(quota.bucket, _Bucket())
+                state.limit = quota.limit if quota.limit is not None else state.limit
+                state.window = quota.window or state.window
+                since = self._sent.get(quota.bucket, 0) - ticket if ticket and quota.bucket == bucket else 0
+                state.remaining = max(0, quota.remaining - since)
+                state.reset_at = now + quota.reset_in
+                self.last_quotas[quota.bucket] = quota
+            if status != 429:
+                return
+            spent = [q for q in by_bucket.values() if q.remaining == 0]
+            holds = [(q.bucket, retry_after if retry_after is not None else q.reset_in) for q in spent]
+            if not holds and retry_after is not None:
+                holds = [(bucket, retry_after)]
+            source = "Retry-After" if retry_after is not None else "its RateLimit reset"
+            for name, hold in holds:
+                state = self._buckets.setdefault(name, _Bucket())
+                state.blocked_until = now + hold
+                state.blocked_why = f"the Hub answered 429 and asked for {hold:.0f} s ({source})"
 
     def remaining(self, bucket: str) -> int | None:
         with self._lock:

@@ -5,6 +5,10 @@ hides the attempts it makes, so this module keeps its own small retry loop aroun
 session to count every request per rate-limit bucket and pace all workers on the `RateLimit`
 headers. Errors are still classified by the library (`hf_raise_for_status`) and read from its
 exceptions, and headers are built and parsed with its helpers.
+
+Nothing here may stall a run: `RetryPolicy.timeout` is a deadline for a whole request (connect, headers
+and body, however slowly a server trickles them), `deadline` bounds the whole run, every wait longer
+than `max_wait` becomes an answer with the reason, and `cancel()` (Ctrl-C) wakes every waiting worker.
 """
 
 from __future__ import annotations
@@ -20,10 +24,9 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from hubgate.hub.answers import HubAnswer, RepoFacts, probe_file
-from hubgate.hub.pacing import RatePacer
+from hubgate.hub.pacing import Cancelled, RatePacer, WaitTooLong, parse_quotas
 from hubgate.inputs.refs import RepoRef, RepoType
 
-MAX_SERVER_WAIT = 330.0
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 MODEL_EXPAND = ("gated", "private", "disabled", "cardData", "safetensors", "config", "siblings", "sha")
 # Dataset file listings can run to many thousands of entries: datasets are probed with auth-check instead.
@@ -34,8 +37,37 @@ DATASET_EXPAND = ("gated", "private", "disabled", "cardData", "sha")
 class RetryPolicy:
     retries: int = 4
     base_wait: float = 0.5
-    max_wait: float = 20.0
-    timeout: float = 15.0
+    max_wait: float = 20.0  # the longest backoff between two attempts
+    timeout: float = 15.0  # seconds for one whole request (connect, headers, body)
+    max_server_wait: float = 330.0  # the longest wait the Hub may ask for (Retry-After, a spent window)
+    deadline: float | None = None  # seconds for the whole run; None: no limit
+    # Requests that timed out before anything ever answered: after this many the Hub counts as unreachable.
+    silent_timeouts: int = 2
+
+
+class EndpointError(ValueError):
+    """HF_ENDPOINT (or an endpoint argument) that is not an http(s) URL."""
+
+
+def validate_endpoint(value: str, name: str = "HF_ENDPOINT") -> str:
+    """The endpoint without a trailing slash; EndpointError with the fix when it is not an http(s) URL."""
+    text = value.strip()
+    hint = f"set {name} to a URL such as https://huggingface.co"
+    if not text or any(ch.isspace() or ord(ch) < 32 for ch in text):
+        raise EndpointError(f"{name}={value!r} is not a URL; {hint}")
+    parts = urlsplit(text)
+    if not parts.scheme or "://" not in text:
+        raise EndpointError(f"{name}={value!r} has no scheme; use https://{text.lstrip('/')}")
+    if parts.scheme.lower() not in ("http", "https"):
+        raise EndpointError(f"{name}={value!r}: only http:// and https:// are supported; {hint}")
+    try:
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError as exc:
+        raise EndpointError(f"{name}={value!r} is not a valid URL ({exc}); {hint}") from None
+    if not host:
+        raise EndpointError(f"{name}={value!r} names no host; {hint}")
+    return text.rstrip("/")
 
 
 @dataclass
@@ -67,16 +99,31 @@ class HubService:
         *,
         policy: RetryPolicy | None = None,
         pacer: RatePacer | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
-        self.endpoint = endpoint.rstrip("/")
+        self.endpoint = validate_endpoint(endpoint, "endpoint")
         self._token = token
         self.policy = policy or RetryPolicy()
-        self.pacer = pacer or RatePacer()
+        self._cancelled = threading.Event()
+        self._started = time.monotonic()
+        deadline = self._started + self.policy.deadline if self.policy.deadline is not None else None
+        self.pacer = pacer or RatePacer(max_wait=self.policy.max_server_wait, sleep=sleep)
+        self.pacer.attach(self._cancelled, deadline)
         self.stats = RequestStats()
         self._sleep = sleep
+        self._deadline = deadline
         self._answered = False  # any HTTP answer from the Hub in this run
         self._unreachable: str | None = None  # why the Hub could not be reached at all
+        self._silent_timeouts = 0  # requests that timed out while nothing had ever answered
+        self._failed_connects = 0  # connections refused while nothing had ever answered
+
+    def cancel(self) -> None:
+        """Stop the run: every waiting worker wakes, and no new request is sent."""
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
 
     # -- the questions -------------------------------------------------------------------------
 
@@ -158,64 +205,172 @@ class HubService:
             if response is None:
                 return answer
             location = response.headers.get("Location")
-            if follow_hub_redirects and response.is_redirect and location and redirects < 5:
+            if follow_hub_redirects and response.is_redirect and location:
                 target = urljoin(url, location)
                 if _same_origin(target, url):
+                    if redirects >= MAX_HUB_REDIRECTS:
+                        # A loop proves nothing about access: never read it as the Hub agreeing to serve.
+                        return HubAnswer(
+                            status=None,
+                            failure=f"redirect loop: more than {MAX_HUB_REDIRECTS} redirects on the Hub "
+                            f"({method} {_path(url)})",
+                        )
                     # A renamed repo: follow on the Hub. A CDN location means the Hub agreed to serve the file.
                     url, params, redirects = target, None, redirects + 1
                     continue
             return self._to_answer(response, expect_json=expect_json)
 
     def _send_with_retries(self, method: str, url: str, *, params: Any) -> tuple[HubAnswer, Any]:
+        """One request with its retries. Returns (answer, response); response is None when there is no
+        answer to read (no connection, timeouts, a wait the run may not make, cancellation)."""
         import httpx2
         from huggingface_hub.errors import OfflineModeIsEnabled
-        from huggingface_hub.utils import get_session
 
         bucket = bucket_of(url)
         if self._unreachable is not None and not self._answered:
-            # Connecting failed through every retry and nothing ever answered: do not hammer a dead host.
-            return HubAnswer(
-                status=None, failure=f"{self._unreachable} (the Hub was unreachable earlier in this run)"
-            ), None
+            # Nothing ever answered and connecting failed: do not hammer a dead host.
+            return HubAnswer(status=None, failure=self._unreachable), None
         attempt = 0
         while True:
-            self.pacer.before_request(bucket)
+            try:
+                ticket = self.pacer.before_request(bucket)
+                self._check_deadline(method, url)
+            except (WaitTooLong, Cancelled) as exc:
+                return HubAnswer(status=None, failure=str(exc)), None
             self.stats.count(bucket, retry=attempt > 0)
             wait: float | None = None
+            held = False  # a 429 whose hold the pacer applies on the next attempt
             try:
-                response = get_session().request(
-                    method,
-                    url,
-                    params=params,
-                    headers=self._headers(),
-                    timeout=self.policy.timeout,
-                    follow_redirects=method != "HEAD",
-                )
+                response = self._send_once(method, url, params)
+            except Cancelled as exc:
+                return HubAnswer(status=None, failure=str(exc)), None
             except OfflineModeIsEnabled:
                 return HubAnswer(
                     status=None, failure="HF_HUB_OFFLINE is set: unset it to let hubgate ask the Hub"
                 ), None
-            except (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError) as exc:
-                failure = f"{type(exc).__name__}: {exc or 'no answer'} ({method} {_path(url)})"
-                if attempt >= self.policy.retries:
-                    if isinstance(exc, httpx2.ConnectError):
-                        self._unreachable = f"{type(exc).__name__}: {exc}"
+            except (RequestDeadline, httpx2.TransportError) as exc:
+                failure = f"{_transport_failure(exc, self._request_budget())} ({method} {_path(url)})"
+                if self._note_silence(exc):
+                    return HubAnswer(status=None, failure=self._unreachable or failure), None
+                if attempt >= self.policy.retries or isinstance(exc, httpx2.UnsupportedProtocol):
                     return HubAnswer(status=None, failure=f"{failure}, after {attempt + 1} attempts"), None
+            except httpx2.TooManyRedirects:
+                return HubAnswer(
+                    status=None, failure=f"redirect loop: too many redirects ({method} {_path(url)})"
+                ), None
+            except (httpx2.HTTPError, httpx2.InvalidURL, httpx2.StreamError) as exc:
+                return HubAnswer(
+                    status=None, failure=f"{type(exc).__name__}: {exc} ({method} {_path(url)})"
+                ), None
             else:
                 self._answered = True
                 for hop in response.history:  # redirects followed (legacy ids) are requests too
                     self.stats.count(bucket_of(str(hop.url)), retry=False)
-                self.pacer.after_response(response.headers)
-                if response.status_code not in RETRY_STATUSES or attempt >= self.policy.retries:
-                    return HubAnswer(status=response.status_code), response
-                wait = _server_wait(response.headers, response.status_code)
+                status = response.status_code
+                retry_after = _retry_after(response.headers)
+                self.pacer.after_response(response.headers, status, retry_after, bucket, ticket)
+                if status not in RETRY_STATUSES or attempt >= self.policy.retries:
+                    return HubAnswer(status=status), response
+                if status == 429:
+                    held = retry_after is not None or any(
+                        q.remaining == 0 for q in parse_quotas(response.headers)
+                    )
+                elif retry_after is not None:
+                    wait = retry_after  # a 5xx asking for time: this request waits, the bucket does not
             attempt += 1
             backoff = min(self.policy.max_wait, self.policy.base_wait * 2 ** (attempt - 1))
-            if wait is not None:
-                # The Hub said how long: honour it (a fixed window is at most five minutes).
-                self._sleep(min(wait, MAX_SERVER_WAIT))
-            else:
-                self._sleep(backoff * (0.5 + random.random() / 2))
+            try:
+                if wait is not None:
+                    self.pacer.check_wait(wait, "the Hub asked for it with Retry-After", bucket)
+                    self._pause(wait)
+                elif not held:
+                    self._pause(backoff * (0.5 + random.random() / 2))
+            except (WaitTooLong, Cancelled) as exc:
+                return HubAnswer(status=None, failure=str(exc)), None
+
+    def _pause(self, seconds: float) -> None:
+        if self._sleep is not None:
+            self._sleep(seconds)
+            return
+        self.pacer.pause(seconds)
+
+    def _check_deadline(self, method: str, url: str) -> None:
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            raise WaitTooLong(
+                f"the run's --deadline ({self.policy.deadline:g} s) passed before {method} {_path(url)}"
+            )
+
+    def _request_budget(self) -> float:
+        """Seconds this request may take: the per-request timeout, cut short by the run's deadline."""
+        budget = self.policy.timeout
+        if self._deadline is not None:
+            budget = min(budget, max(0.0, self._deadline - time.monotonic()))
+        return max(budget, 0.001)
+
+    def _send_once(self, method: str, url: str, params: Any) -> Any:
+        """One HTTP exchange with a deadline for the whole of it. httpx's timeouts bound each read, so a
+        server trickling a byte a second would hold a request forever: the exchange runs in a daemon
+        thread and is abandoned (its socket closes with it) once the deadline passes."""
+        from huggingface_hub.utils import get_session
+
+        budget = self._request_budget()
+        box: dict[str, Any] = {}
+        done = threading.Event()
+        headers = self._headers()
+
+        def exchange() -> None:
+            try:
+                box["response"] = get_session().request(
+                    method,
+                    url,
+                    params=params,
+                    headers=headers,
+                    timeout=budget,
+                    follow_redirects=method != "HEAD",
+                )
+            except BaseException as exc:  # handed to the waiting worker
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=exchange, name="hubgate-http", daemon=True).start()
+        ends = time.monotonic() + budget
+        while not done.wait(min(0.1, max(0.0, ends - time.monotonic()))):
+            if self._cancelled.is_set():
+                raise Cancelled("cancelled")
+            if time.monotonic() >= ends:
+                raise RequestDeadline(f"no complete answer within {budget:g} s")
+        if "error" in box:
+            raise box["error"]
+        return box["response"]
+
+    def _note_silence(self, exc: Exception) -> bool:
+        """After a connection failure or timeouts while nothing has ever answered, the Hub is unreachable:
+        True when this failure settles it (later requests then fail at once)."""
+        import httpx2
+
+        if self._answered:
+            return False
+        if isinstance(exc, httpx2.ConnectError | httpx2.UnsupportedProtocol):
+            with self.stats.lock:
+                self._failed_connects += 1
+                failed = self._failed_connects
+            # One quick retry (a blip), then the Hub counts as down for the rest of the run.
+            if failed >= 2 or isinstance(exc, httpx2.UnsupportedProtocol):
+                self._unreachable = f"cannot connect to {self.endpoint}: {type(exc).__name__}: {exc}"
+                return True
+            return False
+        if isinstance(exc, RequestDeadline | httpx2.TimeoutException):
+            with self.stats.lock:
+                self._silent_timeouts += 1
+                silent = self._silent_timeouts
+            if silent >= self.policy.silent_timeouts:
+                self._unreachable = (
+                    f"{self.endpoint} accepted connections but never answered "
+                    f"({silent} requests got no answer within {self.policy.timeout:g} s)"
+                )
+                return True
+        return False
 
     @staticmethod
     def _to_answer(response: Any, *, expect_json: bool) -> HubAnswer:
@@ -223,6 +378,17 @@ class HubService:
         from huggingface_hub.utils import hf_raise_for_status
 
         status = response.status_code
+        if (
+            response.request.method == "HEAD"
+            and 200 <= status < 400
+            and not _hub_file_headers(response.headers)
+        ):
+            # A proxy or a wrong HF_ENDPOINT answers 200 to anything: only the Hub's own headers prove a file.
+            return HubAnswer(
+                status=None,
+                failure=f"HTTP {status} without the Hub's file headers (X-Repo-Commit, ETag): "
+                f"not an answer from a Hugging Face Hub; check HF_ENDPOINT ({_path(str(response.url))})",
+            )
         if response.is_redirect:
             return HubAnswer(status=status, location=response.headers.get("Location"))
         try:
@@ -244,26 +410,52 @@ class HubService:
         return HubAnswer(status=status, body=body)
 
 
-def _server_wait(headers: Any, status: int) -> float | None:
-    """How long the Hub asked us to wait: Retry-After (seconds or a date), else the RateLimit reset on a 429."""
-    from huggingface_hub.utils import parse_ratelimit_headers
+def _transport_failure(exc: Exception, budget: float) -> str:
+    import httpx2
 
-    value = headers.get("Retry-After")
-    if value:
-        value = value.strip()
-        if value.isdigit():
-            return float(value)
+    if isinstance(exc, RequestDeadline | httpx2.TimeoutException):
+        return f"timed out: no complete answer within {budget:g} s ({type(exc).__name__})"
+    return f"{type(exc).__name__}: {exc or 'no answer'}"
+
+
+def server_wait(headers: Any, status: int) -> float | None:
+    """How long the Hub asked us to wait: Retry-After, else, on a 429, the reset of a spent RateLimit bucket."""
+    wait = _retry_after(headers)
+    if wait is None and status == 429:
+        spent = [q.reset_in for q in parse_quotas(headers) if q.remaining == 0]
+        wait = max(spent) if spent else None
+    return wait
+
+
+class RequestDeadline(Exception):
+    """A request that did not complete within its whole-request deadline."""
+
+
+MAX_HUB_REDIRECTS = 5
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Retry-After in seconds (a number or an HTTP date); None when absent or unreadable."""
+    value = (headers.get("Retry-After") or "").split(",")[0].strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            when = None
-        if when is not None:
-            return max(0.0, when.timestamp() - time.time())
-    if status == 429:
-        info = parse_ratelimit_headers(headers)
-        if info is not None and info.remaining == 0:
-            return float(info.reset_in_seconds)
-    return None
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:
+            return None
+        return max(0.0, when.timestamp() - time.time())
+    return seconds if seconds == seconds and 0 <= seconds < float("inf") else None
+
+
+def _hub_file_headers(headers: Any) -> bool:
+    return any(headers.get(name) for name in ("X-Repo-Commit", "X-Linked-Etag", "ETag"))
 
 
 def _same_origin(a: str, b: str) -> bool:

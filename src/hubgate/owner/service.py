@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from hubgate import __version__
-from hubgate.hub.service import MAX_SERVER_WAIT, RETRY_STATUSES, _server_wait
+from hubgate.hub.service import RETRY_STATUSES, server_wait
 
 Action = Literal["accept", "reject", "cancel", "grant"]
 ACTIONS: tuple[Action, ...] = ("accept", "reject", "cancel", "grant")
@@ -28,10 +28,18 @@ REQUEST_ID_PREFIX = "id:"
 
 # Problems after which every other user of the same run would get the same answer.
 REPO_WIDE = frozenset(
-    {"not-authenticated", "forbidden", "not-gated", "repo-not-found", "offline", "unreachable"}
+    {
+        "not-authenticated",
+        "forbidden",
+        "not-gated",
+        "repo-not-found",
+        "offline",
+        "unreachable",
+        "rate-limited",
+    }
 )
 # Problems that say nothing about the request itself: the Hub or the network failed (exit 3).
-TRANSIENT = frozenset({"hub-error", "network", "unreachable", "offline"})
+TRANSIENT = frozenset({"hub-error", "network", "unreachable", "offline", "rate-limited"})
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,7 @@ class AccessRequestInfo:
 @dataclass(frozen=True)
 class Problem:
     kind: str  # not-authenticated, forbidden, not-gated, already, unknown-user, not-found, repo-not-found,
-    # bad-request, hub-error, network, unreachable, offline
+    # bad-request, hub-error, network, unreachable, offline, rate-limited
     message: str  # one line for people
     status: int | None = None
     server_message: str | None = None
@@ -213,6 +221,8 @@ class OwnerService:
         max_wait: float = 20.0,
         sleep: Callable[[float], None] = time.sleep,
         api: Any = None,
+        max_server_wait: float = 330.0,
+        on_wait: Callable[[float, str], None] | None = None,
     ) -> None:
         from huggingface_hub import HfApi
 
@@ -225,6 +235,8 @@ class OwnerService:
         self.base_wait = base_wait
         self.max_wait = max_wait
         self._sleep = sleep
+        self.max_server_wait = max_server_wait
+        self._on_wait = on_wait
         self.api = api or HfApi(
             endpoint=self.endpoint, token=self._token, library_name="hubgate", library_version=__version__
         )
@@ -324,7 +336,7 @@ class OwnerService:
                 self._answered = True
                 status = exc.response.status_code if exc.response is not None else None
                 if status in RETRY_STATUSES and attempts <= self.retries:
-                    wait = _server_wait(exc.response.headers, status)
+                    wait = server_wait(exc.response.headers, status)
                     uncertain = uncertain or status != 429  # a 429 was refused before doing anything
                 else:
                     problem = self._problem(exc, target, attempts=attempts)
@@ -353,8 +365,17 @@ class OwnerService:
                 self._answered = True
                 return ActionResult(target, action, "done", None, attempts)
             backoff = min(self.max_wait, self.base_wait * 2 ** (attempts - 1))
+            if wait is not None and wait > self.max_server_wait:
+                problem = Problem(
+                    "rate-limited",
+                    f"the Hub asked to wait {wait:.0f} s before retrying, longer than --max-wait "
+                    f"{self.max_server_wait:g} s; re-run later or raise --max-wait",
+                )
+                return self._finish(target, action, problem, attempts)
             if wait is not None:
-                self._sleep(min(wait, MAX_SERVER_WAIT))  # the Hub said how long: honour it
+                if self._on_wait is not None and wait >= 2:
+                    self._on_wait(wait, f"the Hub answered {status} and asked for {wait:.0f} s")
+                self._sleep(wait)  # the Hub said how long: honour it
             else:
                 self._sleep(backoff * (0.5 + random.random() / 2))
 
