@@ -43,7 +43,7 @@ def test_metadata_alone_decides_open_needs_login_disabled() -> None:
     assert from_metadata(REF, GATED, ctx(NONE)).status == Status.NEEDS_LOGIN  # type: ignore[union-attr]
     assert from_metadata(REF, meta(disabled=True), ctx()).status == Status.DISABLED  # type: ignore[union-attr]
     assert isinstance(from_metadata(REF, GATED, ctx()), NeedsProbe)
-    assert isinstance(from_metadata(REF, meta(private=True), ctx()), NeedsProbe)
+    assert isinstance(from_metadata(REF, meta(gated=False, private=True), ctx()), NeedsProbe)
     assert isinstance(from_metadata(REF, GATED, ctx(UNKNOWN)), NeedsProbe)  # unknown token: ask the files
 
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from hubgate.check.report import Report
-from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata
+from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem
 from hubgate.hub.pacing import RatePacer
-from hubgate.hub.service import HubService, RetryPolicy
+from hubgate.hub.service import HubService, RetryPolicy, validate_endpoint
 from hubgate.hub.token import (
     ResolvedToken,
     TokenInfo,
@@ -93,7 +93,8 @@ def inspect(
     gated or private repos with a token, one access probe (a HEAD on a file: resolvers bucket;
     auth-check for datasets)."""
     meta = meta if meta is not None else service.metadata(ref)
-    facts = facts_from_metadata(ref.repo_id, meta.body) if meta.status == 200 else None
+    readable = meta.status == 200 and metadata_shape_problem(meta.body) is None
+    facts = facts_from_metadata(ref.repo_id, meta.body) if readable else None
     first = from_metadata(ref, meta, ctx)
     if isinstance(first, Verdict):
         return first, facts
@@ -225,12 +226,13 @@ def open_session(
     endpoint: str | None = None,
     policy: RetryPolicy | None = None,
     pacer: RatePacer | None = None,
+    caller: str = "cli",
 ) -> Session:
-    """Resolve the endpoint and identify the token (one whoami-v2, which also primes the pacer)."""
-    endpoint = (endpoint or default_endpoint()).rstrip("/")
-    service = HubService(endpoint, token.value, policy=policy, pacer=pacer)
+    """Resolve the endpoint and identify the token (one whoami-v2, which also primes the pacer).
+    `caller`: "api" words next steps for Python code instead of command-line options."""
+    service = HubService(endpoint or default_endpoint(), token.value, policy=policy, pacer=pacer)
     info = identify_token(service, token)
-    return Session(service, Context(endpoint=endpoint, token=info), token)
+    return Session(service, Context(endpoint=service.endpoint, token=info, caller=caller), token)
 
 
 def check_all(
@@ -375,9 +377,10 @@ def run_checks(
     pacer: RatePacer | None = None,
     on_result: Callable[[Verdict], None] | None = None,
     joins: Joins | None = None,
+    caller: str = "cli",
 ) -> Report:
     """Identify the token, then check every ref."""
-    session = open_session(token, endpoint=endpoint, policy=policy, pacer=pacer)
+    session = open_session(token, endpoint=endpoint, policy=policy, pacer=pacer, caller=caller)
     return check_all(session, refs, jobs=jobs, on_result=on_result, joins=joins)
 
 
@@ -422,13 +425,13 @@ def check_models(
         from hubgate.fit import gpu_specs
 
         fit = FitRequest(gpus=tuple(gpu_specs(list(gpus))))
-    endpoint = (endpoint or default_endpoint()).rstrip("/")
+    endpoint = validate_endpoint(endpoint or default_endpoint(), "endpoint" if endpoint else "HF_ENDPOINT")
     refs = parse_entries(
         [Entry(i, None) for i in model_ids], default_type=repo_type, endpoint=endpoint, aliases=aliases
     )
     resolved = resolve_token(token, anonymous=anonymous)
     joins = Joins(registry=loaded, fit=fit)
-    return run_checks(refs, token=resolved, endpoint=endpoint, jobs=jobs, joins=joins).verdicts
+    return run_checks(refs, token=resolved, endpoint=endpoint, jobs=jobs, joins=joins, caller="api").verdicts
 
 
 def _api_registry(registry: Registry | bool) -> Registry | None:

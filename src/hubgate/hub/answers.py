@@ -53,6 +53,26 @@ class RepoFacts:
     files_listed: bool = True  # False when the answer had no file list (an organisation listing)
 
 
+# The field a verdict cannot do without: every metadata answer (and listing item) carries it when asked.
+REQUIRED_FIELDS = ("gated",)
+
+
+def metadata_shape_problem(body: Any) -> str | None:
+    """Why a 200 metadata answer is not the Hub's (`{}`, `null`, `[]`, no `id`, no gate field), or None."""
+    if not isinstance(body, dict):
+        kind = "null" if body is None else type(body).__name__.replace("dict", "object")
+        return f"the body is {kind}, not a repo description"
+    repo_id = body.get("id")
+    if not isinstance(repo_id, str) or not repo_id.strip():
+        return "the body has no repo `id`"
+    missing = [name for name in REQUIRED_FIELDS if name not in body]
+    if missing and body.get("disabled") is not True:
+        return f"the body lacks {', '.join(f'`{m}`' for m in missing)}"
+    if not (body["gated"] in (False, True, None, "false") or isinstance(body["gated"], str)):
+        return f"`gated` is {body['gated']!r}, not false, auto or manual"
+    return None
+
+
 def facts_from_metadata(requested_id: str, body: Any) -> RepoFacts:
     """Pure: the JSON of /api/{models,datasets}/{id} to RepoFacts."""
     data = body if isinstance(body, dict) else {}

@@ -121,6 +121,7 @@ class RatePacer:
         self.waited_seconds = 0.0
         self.last_quotas: dict[str, Quota] = {}
         self._sent: dict[str, int] = {}  # requests counted per bucket, for tickets
+        self._in_flight: dict[str, int] = {}  # sent, no answer yet: the Hub may not have counted them
 
     def attach(self, cancelled: threading.Event, deadline: float | None) -> None:
         """Share a service's cancellation and run deadline (a deadline already set is kept)."""
@@ -148,6 +149,7 @@ class RatePacer:
                     if state.remaining is not None:
                         state.remaining -= 1
                     self._sent[bucket] = self._sent.get(bucket, 0) + 1
+                    self._in_flight[bucket] = self._in_flight.get(bucket, 0) + 1
                     return self._sent[bucket]
                 if held:
                     wait, why = held, state.blocked_why
@@ -205,8 +207,9 @@ class RatePacer:
         """Learn each bucket's state from an answer's `RateLimit` / `RateLimit-Policy` headers. A 429 holds
         the buckets it says are spent (else the request's `bucket`) for its own `Retry-After`, else for
         its reset; a 429 with neither header holds nothing (the request's own backoff applies).
-        `ticket` (from `before_request`): the requests sent since this one left are taken off the quota
-        the answer announces, since the Hub had not counted them yet."""
+        `ticket` (from `before_request`): this answer is for a request the pacer counted; every other
+        request still in flight is taken off the quota the answer announces, since the Hub may not have
+        counted it yet (answers overtake each other)."""
         by_bucket: dict[str, Quota] = {}
         for quota in parse_quotas(headers):
             known = by_bucket.get(quota.bucket)
@@ -214,12 +217,13 @@ class RatePacer:
                 by_bucket[quota.bucket] = quota  # a repeated header: the most cautious item
         with self._lock:
             now = self._clock()
+            if ticket:
+                self._in_flight[bucket] = max(0, self._in_flight.get(bucket, 0) - 1)
             for quota in by_bucket.values():
                 state = self._buckets.setdefault(quota.bucket, _Bucket())
                 state.limit = quota.limit if quota.limit is not None else state.limit
                 state.window = quota.window or state.window
-                since = self._sent.get(quota.bucket, 0) - ticket if ticket and quota.bucket == bucket else 0
-                state.remaining = max(0, quota.remaining - since)
+                state.remaining = max(0, quota.remaining - self._in_flight.get(quota.bucket, 0))
                 state.reset_at = now + quota.reset_in
                 self.last_quotas[quota.bucket] = quota
             if status != 429:
@@ -233,6 +237,11 @@ class RatePacer:
                 state = self._buckets.setdefault(name, _Bucket())
                 state.blocked_until = now + hold
                 state.blocked_why = f"the Hub answered 429 and asked for {hold:.0f} s ({source})"
+
+    def release(self, bucket: str) -> None:
+        """A counted request that got no answer (dropped, timed out): it is no longer in flight."""
+        with self._lock:
+            self._in_flight[bucket] = max(0, self._in_flight.get(bucket, 0) - 1)
 
     def remaining(self, bucket: str) -> int | None:
         with self._lock:

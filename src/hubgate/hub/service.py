@@ -241,7 +241,11 @@ class HubService:
             wait: float | None = None
             held = False  # a 429 whose hold the pacer applies on the next attempt
             try:
-                response = self._send_once(method, url, params)
+                try:
+                    response = self._send_once(method, url, params)
+                except BaseException:
+                    self.pacer.release(bucket)  # no answer: the request is no longer in flight
+                    raise
             except Cancelled as exc:
                 return HubAnswer(status=None, failure=str(exc)), None
             except OfflineModeIsEnabled:

@@ -55,6 +55,7 @@ class TokenInfo:
     role: str | None = None  # "read", "write", "fineGrained"
     can_read_gated: bool | None = None
     orgs: tuple[str, ...] = ()
+    scoped_orgs: tuple[str, ...] = ()  # organizations a fine-grained token is scoped to
     error: str | None = None  # why `valid` is unknown
 
     @property
@@ -69,6 +70,14 @@ def token_info_from_whoami(source: str, status: int | None, body: Any, error: st
     if status != 200 or not isinstance(body, dict):
         reason = error or (f"whoami-v2 answered {status}" if status else "whoami-v2 could not be reached")
         return TokenInfo(source, True, valid=None, error=reason)
+    if not isinstance(body.get("name"), str) or not body["name"]:
+        # `200 {}` from a proxy or a wrong HF_ENDPOINT: nothing here says the token is valid.
+        return TokenInfo(
+            source,
+            True,
+            valid=None,
+            error="whoami-v2 answered 200 without an account name (not a Hub answer)",
+        )
     auth = body.get("auth") or {}
     access = auth.get("accessToken") or {}
     role = access.get("role")
@@ -82,6 +91,15 @@ def token_info_from_whoami(source: str, status: int | None, body: Any, error: st
     orgs = tuple(
         str(org.get("name")) for org in body.get("orgs") or [] if isinstance(org, dict) and org.get("name")
     )
+    scoped = (access.get("fineGrained") or {}).get("scoped") or []
+    scoped_orgs = tuple(
+        str(entity.get("name"))
+        for item in scoped
+        if isinstance(item, dict)
+        and isinstance(entity := item.get("entity"), dict)
+        and entity.get("type") == "org"
+        and entity.get("name")
+    )
     return TokenInfo(
         source,
         True,
@@ -91,6 +109,7 @@ def token_info_from_whoami(source: str, status: int | None, body: Any, error: st
         role=role,
         can_read_gated=can_read_gated,
         orgs=orgs,
+        scoped_orgs=scoped_orgs,
     )
 
 

@@ -104,10 +104,15 @@ class Verdict(BaseModel):
 
 @dataclass(frozen=True)
 class Context:
-    """What every verdict needs besides the Hub's answers."""
+    """What every verdict needs besides the Hub's answers. `caller`: who reads the next steps, the CLI
+    ("--repo-type dataset") or Python code ("repo_type='dataset'")."""
 
     endpoint: str
     token: TokenInfo
+    caller: str = "cli"
+
+    def option(self, cli: str, api: str) -> str:
+        return api if self.caller == "api" else cli
 
     def page_url(self, repo_type: RepoType, repo_id: str) -> str:
         prefix = "datasets/" if repo_type == "dataset" else ""
@@ -129,7 +134,12 @@ _PENDING_RE = re.compile(r"awaiting a review|pending", re.IGNORECASE)
 _REJECTED_RE = re.compile(r"\brejected\b", re.IGNORECASE)
 _RESET_RE = re.compile(r"\breset\b", re.IGNORECASE)
 _NOT_REQUESTED_RE = re.compile(r"not in the authorized list|ask for access|request access", re.IGNORECASE)
-_TOKEN_SCOPE_RE = re.compile(r"public gated repositor|fine-grained token", re.IGNORECASE)
+_TOKEN_SCOPE_RE = re.compile(r"public gated repositor", re.IGNORECASE)
+# Organization token policies (hub-contract.md section 4, wording uncertain): admin approval of
+# fine-grained tokens, and organizations that accept fine-grained tokens only.
+_ORG_APPROVAL_RE = re.compile(r"approv|administrator|\badmins?\b", re.IGNORECASE)
+_FINE_GRAINED_RE = re.compile(r"fine[- ]grained", re.IGNORECASE)
+_ORG_POLICY_RE = re.compile(r"organi[sz]ation|\bpolicy\b|\btoken\b", re.IGNORECASE)
 _DISABLED_RE = re.compile(r"access to this resource is disabled", re.IGNORECASE)
 _INVALID_CREDENTIALS_RE = re.compile(r"invalid credentials|invalid user token", re.IGNORECASE)
 
@@ -148,9 +158,16 @@ def invalid_verdict(ref: InvalidRef) -> Verdict:
 
 def from_metadata(ref: RepoRef, meta: HubAnswer, ctx: Context) -> Verdict | NeedsProbe:
     """First call: the repo's metadata. Decides every case it can, so no access probe is spent."""
-    from hubgate.hub.answers import facts_from_metadata
+    from hubgate.hub.answers import facts_from_metadata, metadata_shape_problem
 
     if meta.status == 200:
+        problem = metadata_shape_problem(meta.body)
+        if problem is not None:
+            # A proxy or a wrong HF_ENDPOINT can answer 200 to anything: never read that as "open".
+            failure = f"HTTP 200 but {problem}: not a Hub answer; check HF_ENDPOINT"
+            return _verdict(
+                ref, ctx, Status.ERROR, facts=None, answer=HubAnswer(status=None, failure=failure)
+            )
         facts = facts_from_metadata(ref.repo_id, meta.body)
         if facts.disabled:
             return _verdict(ref, ctx, Status.DISABLED, facts=facts)
@@ -210,10 +227,38 @@ def classify_error(ref: RepoRef, answer: HubAnswer, ctx: Context, facts: RepoFac
     if status == 403 and code is None:
         if _TOKEN_SCOPE_RE.search(text):
             return verdict(Status.TOKEN_SCOPE)
-        if facts is not None and facts.gated and ctx.token.fine_grained_without_gated:
+        policy = org_token_policy(ref, ctx.token, text)
+        if policy is not None:
+            return verdict(Status.TOKEN_SCOPE, scope=policy)
+        if _FINE_GRAINED_RE.search(text) or (
+            facts is not None and facts.gated and ctx.token.fine_grained_without_gated
+        ):
             # Status first: a bare 403 on a gated repo for a token that whoami says cannot read gated repos.
             return verdict(Status.TOKEN_SCOPE)
     return verdict(Status.ERROR)
+
+
+def org_token_policy(ref: RepoRef, token: TokenInfo, text: str) -> str | None:
+    """Which organization token policy a bare 403 shows, from its words first and the token's context
+    (whoami's orgs and the fine-grained token's scopes) second: "org-approval" (the org's admins have not
+    approved this fine-grained token), "org-fine-grained-only" (the org refuses read/write tokens),
+    "org-policy" (the org refused the token, the reason unclear), or None when it is not one."""
+    if not token.present:
+        return None
+    org = ref.repo_id.split("/", 1)[0] if "/" in ref.repo_id else None
+    in_org = org is not None and (org in token.orgs or org in token.scoped_orgs)
+    classic = token.role in ("read", "write")
+    if _ORG_APPROVAL_RE.search(text):
+        return "org-approval"
+    if _FINE_GRAINED_RE.search(text) and classic:
+        return "org-fine-grained-only"
+    if _ORG_POLICY_RE.search(text) or (in_org and not text.strip()):
+        if token.role == "fineGrained" and in_org:
+            return "org-approval"
+        if classic and in_org:
+            return "org-fine-grained-only"
+        return "org-policy"
+    return None
 
 
 def _gate_phrase(facts: RepoFacts | None) -> str:
@@ -234,6 +279,7 @@ def _verdict(
     facts: RepoFacts | None,
     answer: HubAnswer | None = None,
     reset: bool = False,
+    scope: str | None = None,
 ) -> Verdict:
     repo_id = facts.id if facts is not None else ref.repo_id
     url = ctx.page_url(ref.repo_type, repo_id)
@@ -270,6 +316,8 @@ def _verdict(
         case Status.REJECTED:
             message = f"{gate or 'gated'}; the authors rejected your request"
             next_step = f"Contact the authors via {url} (community tab) or use another model."
+        case Status.TOKEN_SCOPE if scope is not None:
+            message, next_step = _org_policy_words(scope, repo_id, ctx, hub_words)
         case Status.TOKEN_SCOPE:
             message = (
                 "this fine-grained token may not read gated repos "
@@ -281,19 +329,24 @@ def _verdict(
             )
         case Status.TOKEN_INVALID:
             message = f"the Hub rejected the token from {ctx.token.source} (invalid, expired or revoked)"
+            anonymous = ctx.option("rerun with --anonymous", "pass anonymous=True")
             next_step = (
                 f"Create a new token at {ctx.token_settings_url} and {login}; "
-                f"or unset {ctx.token.source} / rerun with --anonymous for public repos."
+                f"or unset {ctx.token.source} / {anonymous} for public repos."
             )
         case Status.NOT_FOUND:
             message = f"no such {kind}, or it is private and " + (
                 "this token cannot see it" if ctx.token.present else "no token was sent"
             )
+            repo_type = ctx.option("--repo-type", "repo_type=")
             next_step = (
-                f"Check the id (and --repo-type); if it is private, {login} with an account that can see it."
+                f"Check the id (and {repo_type}); if it is private, {login} with an account that can see it."
             )
             if kind == "model":
-                next_step += " A dataset? use --repo-type dataset or datasets/org/name."
+                next_step += ctx.option(
+                    " A dataset? use --repo-type dataset or datasets/org/name.",
+                    " A dataset? pass repo_type='dataset' or datasets/org/name.",
+                )
         case Status.DISABLED:
             message = f"this {kind} has been disabled on the Hub"
             next_step = "Pick another repo: disabled repos cannot be downloaded."
@@ -315,6 +368,30 @@ def _verdict(
         message=message,
         next_step=next_step,
         origin=ref.origin,
+    )
+
+
+def _org_policy_words(scope: str, repo_id: str, ctx: Context, hub_words: str) -> tuple[str, str]:
+    """Message and next step for an organization's token policy; the Hub's own words stay in the message."""
+    org = repo_id.split("/", 1)[0]
+    said = f" (the Hub said: {hub_words})" if hub_words else ""
+    if scope == "org-approval":
+        return (
+            f"the {org} organization has not approved this fine-grained token (pending, denied or revoked){said}",
+            f"Ask an admin of {org} to approve the token in the organization's settings, "
+            f"or use a token they have approved. Requesting access to the repo will not help.",
+        )
+    if scope == "org-fine-grained-only":
+        return (
+            f"the {org} organization accepts fine-grained tokens only; this is a "
+            f"{ctx.token.role or 'read/write'} token{said}",
+            f"Create a fine-grained token with read access to {org}'s repos at {ctx.token_settings_url} "
+            f"and use it{ctx.option(' (--token or HF_TOKEN)', ' (token=...)')}.",
+        )
+    return (
+        f"the {org} organization refused this token (an organization token policy){said}",
+        f"Ask an admin of {org} which tokens it accepts (admin approval, fine-grained only), "
+        f"then create or get one approved at {ctx.token_settings_url}.",
     )
 
 
