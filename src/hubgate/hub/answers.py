@@ -68,8 +68,9 @@ def metadata_shape_problem(body: Any) -> str | None:
     missing = [name for name in REQUIRED_FIELDS if name not in body]
     if missing and body.get("disabled") is not True:
         return f"the body lacks {', '.join(f'`{m}`' for m in missing)}"
-    if not (body["gated"] in (False, True, None, "false") or isinstance(body["gated"], str)):
-        return f"`gated` is {body['gated']!r}, not false, auto or manual"
+    gated = body.get("gated", False)
+    if not (gated in (False, True, None, "false") or isinstance(gated, str)):
+        return f"`gated` is {gated!r}, not false, auto or manual"
     return None
 
 
