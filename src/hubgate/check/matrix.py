@@ -18,16 +18,30 @@ from hubgate.verdicts.verdict import USABLE, Verdict
 def tokens_from_file(path: str) -> list[ResolvedToken]:
     """One token per line, optionally `name=token`; blank lines and # comments allowed."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        data = Path(path).read_bytes()[: 2**20 + 1]
     except OSError as exc:
         raise InputError(f"--token-file {path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        if len(data) > 2**20 or b"\x00" in data:
+            raise ValueError
+        text = data.decode("utf-8-sig")
+    except ValueError:
+        raise InputError(
+            f"--token-file {path}: not a text file of tokens (one per line, optionally name=token)"
+        ) from None
     tokens = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         name, _, value = line.rpartition("=")
-        tokens.append(ResolvedToken(value.strip(), name.strip() or f"{Path(path).name}:{number}"))
+        value = value.strip()
+        if not value or any(ch.isspace() or not ch.isprintable() or not ch.isascii() for ch in value):
+            # The line is never echoed: it may hold a secret.
+            raise InputError(
+                f"--token-file {path}:{number}: not a token (one per line, optionally name=token)"
+            )
+        tokens.append(ResolvedToken(value, name.strip() or f"{Path(path).name}:{number}"))
     if not tokens:
         raise InputError(f"--token-file {path}: no tokens in it (one per line, optionally name=token)")
     return tokens

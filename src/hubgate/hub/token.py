@@ -117,6 +117,11 @@ def anonymous_info(source: str) -> TokenInfo:
     return TokenInfo(source, False)
 
 
+def looks_like_token(text: str) -> bool:
+    """True when the text holds something shaped like a Hugging Face access token."""
+    return _TOKEN_PATTERN.search(text) is not None
+
+
 def scrub(text: str, *secrets: str | None) -> str:
     """Remove token values (the given ones and anything shaped like an HF token) from text."""
     for secret in secrets:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -80,10 +81,22 @@ def parse_ref(
     endpoint: str | None = None,
 ) -> RepoRef | InvalidRef:
     """Parse one entry: `org/name`, legacy `name`, `datasets/org/name`, a Hub URL or an `hf://` URI."""
+    from hubgate.hub.token import looks_like_token
+
     raw = text
     text = text.strip()
     if not text:
         return InvalidRef(raw, "empty entry", origin)
+    if looks_like_token(text):
+        # Never echoed, never sent: a token pasted where an id belongs is a secret in the wrong place.
+        return InvalidRef("hf_***", "this looks like an access token, not a repo id", origin)
+    control = next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf")), None)
+    if control is not None:
+        return InvalidRef(
+            visible(raw),
+            f"contains the control character U+{ord(control):04X}; a repo id is plain letters, digits, - _ . /",
+            origin,
+        )
     if any(ch.isspace() for ch in text):
         return InvalidRef(raw, "a repo id has no spaces (one id per line?)", origin)
 
@@ -114,6 +127,15 @@ def parse_ref(
     if reason is not None:
         return InvalidRef(raw, _short(reason), origin)
     return RepoRef(raw, repo_type, text, origin)
+
+
+def visible(text: str) -> str:
+    """The text with control and formatting characters (ESC, NUL, bidi overrides) written as escapes."""
+    return "".join(_escape(ch) if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+
+
+def _escape(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
 def _short(message: str) -> str:

@@ -10,6 +10,10 @@ from pathlib import Path
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
 
 DEFAULT_LIST = "models_to_check.txt"
+# A check of a whole model zoo is a few thousand ids; a bigger input is a mistake (a data file, a log)
+# that would hold gigabytes of memory before the first request.
+MAX_ENTRIES = 100_000
+MAX_INPUT_BYTES = 64 * 2**20
 
 
 class InputError(Exception):
@@ -35,12 +39,19 @@ def _strip_comment(line: str) -> str:
 def _read_text(path: str) -> tuple[str, str]:
     """Return (display name, text) for a path or '-' (stdin)."""
     if path == "-":
-        data = sys.stdin.buffer.read()
         name = "<stdin>"
+        stream = getattr(sys.stdin, "buffer", None)
+        try:
+            if stream is None or stream.closed:
+                raise ValueError
+            data = stream.read(MAX_INPUT_BYTES + 1)
+        except (ValueError, OSError):
+            raise InputError("-f -: standard input is closed; pipe the ids in, or pass -f FILE") from None
     else:
         file = Path(path)
         try:
-            data = file.read_bytes()
+            with file.open("rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
         except FileNotFoundError:
             raise InputError(f"{path}: no such file (pass ids as arguments, or -f FILE)") from None
         except IsADirectoryError:
@@ -48,6 +59,13 @@ def _read_text(path: str) -> tuple[str, str]:
         except OSError as exc:
             raise InputError(f"{path}: cannot read ({exc.strerror})") from None
         name = path
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"{name}: larger than {MAX_INPUT_BYTES // 2**20} MiB; a list of repo ids is far smaller "
+            "(wrong file?), or split it"
+        )
+    if b"\x00" in data:
+        raise InputError(f"{name}: a binary file, not a text list of repo ids")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -132,7 +150,17 @@ def read_entries(
         raise InputError("-f - (stdin) can be given only once")
     for path in files:
         name, text = _read_text(path)
-        entries.extend(entries_from_text(name, text))
+        for entry in entries_from_text(name, text):
+            entries.append(entry)
+            if len(entries) > MAX_ENTRIES:
+                raise InputError(
+                    f"{entry.origin or name}: more than {MAX_ENTRIES:,} entries; "
+                    "check a large zoo in parts (one run per list)"
+                )
+    if len(entries) > MAX_ENTRIES:
+        raise InputError(
+            f"more than {MAX_ENTRIES:,} ids given; check a large zoo in parts (one run per list)"
+        )
     return entries
 
 
