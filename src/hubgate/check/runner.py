@@ -268,8 +268,15 @@ def check_all(
             on_result(verdict)
         return verdict
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="hubgate") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="hubgate")
+    try:
         verdicts = list(pool.map(task, refs))
+    except BaseException:
+        # Ctrl-C (or any failure here): every waiting worker wakes at once, queued checks never start.
+        session.service.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return Report(
         endpoint=session.ctx.endpoint,
         checked_at=datetime.now(UTC),

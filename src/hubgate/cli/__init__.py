@@ -31,6 +31,9 @@ def _root(
     ),
 ) -> None:
     """hubgate: exact access verdicts for Hugging Face repos, and facts about the models."""
+    from hubgate.cli.common import check_endpoint_variable
+
+    check_endpoint_variable()
 
 
 def _register() -> None:

@@ -12,9 +12,11 @@ import typer
 from hubgate.cli import app
 from hubgate.cli.common import (
     AnonymousOption,
+    DeadlineOption,
     FilesOption,
     IdsArgument,
     JobsOption,
+    MaxWaitOption,
     NoRegistryOption,
     RegistryDirsOption,
     RepoTypeChoice,
@@ -22,13 +24,16 @@ from hubgate.cli.common import (
     RetriesOption,
     TimeoutOption,
     TokenOption,
+    announcing_pacer,
     check_registry,
     dtype_option,
     fail_usage,
     gpu_catalog,
     gpus_option,
+    interruptible,
     load_refs,
     resolve_token_options,
+    retry_policy,
     stderr_is_interactive,
 )
 from hubgate.verdicts.outcome import FAIL_ON_HELP
@@ -72,6 +77,8 @@ def check(
     jobs: int = JobsOption,
     timeout: float = TimeoutOption,
     retries: int = RetriesOption,
+    max_wait: float | None = MaxWaitOption,
+    deadline: float | None = DeadlineOption,
     fail_on: str = typer.Option("action", "--fail-on", help=FAIL_ON_HELP),
     token_file: str | None = typer.Option(
         None,
@@ -114,7 +121,6 @@ def check(
 ) -> None:
     """Check which repos this token can download now, and the next step for every other one."""
     from hubgate.check.runner import Joins, author_problem, check_all, list_author, open_session
-    from hubgate.hub.service import RetryPolicy
     from hubgate.inputs.refs import RepoRef
     from hubgate.render import render_report
     from hubgate.verdicts.outcome import FailOnError, exit_code, parse_fail_on
@@ -128,8 +134,9 @@ def check(
     except FailOnError as exc:
         fail_usage(str(exc))
 
-    if output is not None and not output.parent.is_dir():
-        fail_usage(f"--output {output}: directory {output.parent} does not exist")
+    policy = retry_policy(retries, timeout, max_wait, deadline)
+    if output is not None:
+        check_output_path(output)
     fit_request = _fit_request(gpus, dtype, context, registry_dirs)
     registry = check_registry(registry_dirs, no_registry)
     joins = Joins(
@@ -144,26 +151,33 @@ def check(
             refs,
             endpoint,
             token_file,
-            RetryPolicy(retries=retries, timeout=timeout),
+            policy,
             jobs,
             output_format,
             failing,
             joins,
         )
     resolved = resolve_token_options(token, anonymous)
-    session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
-    known: dict = {}
-    listing_problems = []
-    for author in authors or []:
-        listed, metadata, error = list_author(session, author, repo_type.value)
-        seen = {ref.key for ref in refs if isinstance(ref, RepoRef)}
-        refs += [ref for ref in listed if ref.key not in seen]
-        known |= metadata
-        if error is not None or not listed:
-            listing_problems.append(author_problem(session, author, repo_type.value, error))
-    show_progress = stderr_is_interactive() and output_format != OutputFormat.quiet and len(refs) > 1
-    with _progress(len(refs), show_progress) as advance:
-        report = check_all(session, refs, jobs=jobs, known=known, joins=joins, on_result=lambda _: advance())
+    done: list[object] = []
+    with interruptible(lambda: f"{len(done)} of {len(refs)} repos checked"):
+        session = open_session(resolved, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy))
+        known: dict = {}
+        listing_problems = []
+        for author in authors or []:
+            listed, metadata, error = list_author(session, author, repo_type.value)
+            seen = {ref.key for ref in refs if isinstance(ref, RepoRef)}
+            refs += [ref for ref in listed if ref.key not in seen]
+            known |= metadata
+            if error is not None or not listed:
+                listing_problems.append(author_problem(session, author, repo_type.value, error))
+        show_progress = stderr_is_interactive() and output_format != OutputFormat.quiet and len(refs) > 1
+        with _progress(len(refs), show_progress) as advance:
+
+            def one_done(verdict: object) -> None:
+                done.append(verdict)
+                advance()
+
+            report = check_all(session, refs, jobs=jobs, known=known, joins=joins, on_result=one_done)
     report.verdicts.extend(listing_problems)
 
     if output is not None:
@@ -207,13 +221,14 @@ def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, faili
         fail_usage("a token matrix is printed as table or json")
 
     def run(token, refs):  # type: ignore[no-untyped-def]
-        session = open_session(token, endpoint=endpoint, policy=policy)
+        session = open_session(token, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy))
         return check_all(session, refs, jobs=jobs, joins=matrix_joins)
 
     # The matrix shows statuses only: alternatives and fit would spend requests for nothing.
     matrix_joins = replace(joins, alternatives=False, fit=None)
 
-    matrix = check_matrix(tokens, refs, run)
+    with interruptible(lambda: "part of the token matrix"):
+        matrix = check_matrix(tokens, refs, run)
     values = [t.value for t in tokens]
     text = (
         json.dumps(matrix_json(matrix), indent=2) + "\n"
@@ -230,6 +245,19 @@ def print_table(report: Report) -> None:
     from hubgate.render import table
 
     table.render_to(Console(soft_wrap=True, highlight=False), report)
+
+
+def check_output_path(path: Path) -> None:
+    """--output is checked before any request: a run must not spend its Hub quota, then fail to write."""
+    import os
+
+    if path.is_dir():
+        fail_usage(f"--output {path}: is a directory; name a file in it (e.g. {path / 'report.txt'})")
+    parent = path.parent
+    if not parent.is_dir():
+        fail_usage(f"--output {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        fail_usage(f"--output {path}: directory {parent} is not writable")
 
 
 def write_output(path: Path, text: str) -> None:

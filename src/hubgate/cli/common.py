@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from hubgate.verdicts.outcome import EXIT_USAGE
+from hubgate.verdicts.outcome import EXIT_INTERRUPTED, EXIT_USAGE
 
 if TYPE_CHECKING:
+    from hubgate.hub.pacing import RatePacer
+    from hubgate.hub.service import RetryPolicy
     from hubgate.inputs.refs import InvalidRef, RepoRef
     from hubgate.registry.loader import Registry
 
@@ -50,6 +55,77 @@ TimeoutOption = typer.Option(15.0, "--timeout", min=0.1, help="Seconds per reque
 RetriesOption = typer.Option(
     4, "--retries", min=0, max=20, help="Retries on 429, 5xx, timeouts, dropped connections."
 )
+
+
+MaxWaitOption = typer.Option(
+    None,
+    "--max-wait",
+    min=0,
+    help="Longest wait, in seconds, for a rate-limit window or a Retry-After; repos a longer wait would "
+    "hold become `error` verdicts with the reason. Default: 60 on a terminal, 300 otherwise.",
+    show_default=False,
+)
+DeadlineOption = typer.Option(
+    None,
+    "--deadline",
+    min=1,
+    help="Seconds for the whole run; repos not checked by then become `error` verdicts. Default: none.",
+    show_default=False,
+)
+INTERACTIVE_MAX_WAIT = 60.0
+UNATTENDED_MAX_WAIT = 300.0  # cron and CI can sit out one five-minute window, announced on stderr
+
+
+def retry_policy(retries: int, timeout: float, max_wait: float | None, deadline: float | None) -> RetryPolicy:
+    """--retries, --timeout, --max-wait and --deadline as one policy; a value that is not a finite number
+    of seconds ends the run with one line."""
+    from hubgate.hub.service import RetryPolicy
+
+    for name, value in (("--timeout", timeout), ("--max-wait", max_wait), ("--deadline", deadline)):
+        if value is not None and not math.isfinite(value):
+            fail_usage(f"{name} {value}: give a finite number of seconds")
+    if max_wait is None:
+        max_wait = INTERACTIVE_MAX_WAIT if stderr_is_interactive() else UNATTENDED_MAX_WAIT
+    return RetryPolicy(retries=retries, timeout=timeout, max_server_wait=max_wait, deadline=deadline)
+
+
+def announce_wait(bucket: str, seconds: float, why: str) -> None:
+    """One stderr line for every wait worth telling (over about 2 s), in every format."""
+    sys.stderr.write(f"hubgate: waiting {seconds:.0f} s (Hub {bucket} rate limit): {why}\n")
+    sys.stderr.flush()
+
+
+def announcing_pacer(policy: RetryPolicy) -> RatePacer:
+    from hubgate.hub.pacing import RatePacer
+
+    return RatePacer(max_wait=policy.max_server_wait, on_wait=announce_wait)
+
+
+@contextmanager
+def interruptible(progress: Callable[[], str]) -> Iterator[None]:
+    """Ctrl-C stops the run at once: one line saying how far it got, no report (it would pass for a
+    complete one), exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        sys.stderr.write(
+            f"\nhubgate: interrupted after {progress()}; no report written (it would be incomplete)\n"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def check_endpoint_variable() -> None:
+    """HF_ENDPOINT, when set, must be an http(s) URL: one line naming the variable and the fix."""
+    import os
+
+    from hubgate.hub.service import EndpointError, validate_endpoint
+
+    value = os.environ.get("HF_ENDPOINT")
+    if value is not None:
+        try:
+            validate_endpoint(value)
+        except EndpointError as exc:
+            fail_usage(str(exc))
 
 
 RegistryDirsOption = typer.Option(

@@ -14,8 +14,10 @@ from hubgate.cli.common import (
     RepoTypeChoice,
     RepoTypeOption,
     TokenOption,
+    announce_wait,
     fail_usage,
     resolve_token_options,
+    retry_policy,
 )
 from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK
 
@@ -110,7 +112,7 @@ def _repo(text: str, repo_type: RepoTypeChoice) -> tuple[str, str, str]:
     endpoint = default_endpoint()
     ref = parse_ref(text, default_type=repo_type.value, endpoint=endpoint)
     if isinstance(ref, InvalidRef):
-        fail_usage(f"{text}: {ref.reason}")
+        fail_usage(f"{ref.input}: {ref.reason}")
     return endpoint, ref.repo_type, ref.repo_id
 
 
@@ -121,8 +123,17 @@ def _service(
 
     resolved = resolve_token_options(token, anonymous)
     endpoint, kind, repo_id = _repo(repo, repo_type)
+    policy = retry_policy(retries, timeout, None, None)  # also refuses --timeout inf
     use_timeout(timeout)
-    service = OwnerService(repo_id, repo_type=kind, token=resolved.value, endpoint=endpoint, retries=retries)
+    service = OwnerService(
+        repo_id,
+        repo_type=kind,
+        token=resolved.value,
+        endpoint=endpoint,
+        retries=retries,
+        max_server_wait=policy.max_server_wait,
+        on_wait=lambda seconds, why: announce_wait("api", seconds, why),
+    )
     return service, _Out(resolved.value)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,11 @@ import typer
 from hubgate.cli import app
 from hubgate.cli.common import (
     AnonymousOption,
+    DeadlineOption,
     FilesOption,
     IdsArgument,
     JobsOption,
+    MaxWaitOption,
     NoRegistryOption,
     RegistryDirsOption,
     RepoTypeChoice,
@@ -22,10 +26,13 @@ from hubgate.cli.common import (
     RetriesOption,
     TimeoutOption,
     TokenOption,
+    announcing_pacer,
     check_registry,
     fail_usage,
+    interruptible,
     load_refs,
     resolve_token_options,
+    retry_policy,
 )
 
 SKIPPABLE = ("granted", "open", "rejected")
@@ -77,12 +84,13 @@ def watch(
     jobs: int = JobsOption,
     timeout: float = TimeoutOption,
     retries: int = RetriesOption,
+    max_wait: float | None = MaxWaitOption,
+    deadline: float | None = DeadlineOption,
     registry_dirs: list[Path] | None = RegistryDirsOption,
     no_registry: bool = NoRegistryOption,
 ) -> None:
     """Check like `check`, remember each verdict per account, and report what changed since the last run."""
     from hubgate.check.runner import Joins, check_all, open_session
-    from hubgate.hub.service import RetryPolicy
     from hubgate.hub.token import scrub
     from hubgate.inputs.refs import RepoRef
     from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, exit_code, parse_fail_on
@@ -90,90 +98,133 @@ def watch(
     from hubgate.watch.notify import DeliveryReport, deliver, post_json, run_command
     from hubgate.watch.state import StateError, StateStore
 
+    policy = retry_policy(retries, timeout, max_wait, deadline)
+    if notify_url is not None:
+        check_webhook_url(notify_url)
     path = state or default_state_path()
     try:
         store = StateStore(path)
     except StateError as exc:
         fail_usage(str(exc))
 
-    if history:
-        _print_history(store.history(ids[0] if ids else None), as_json)
-        raise typer.Exit(EXIT_OK)
+    with _state_errors():
+        if history:
+            _print_history(store.history(ids[0] if ids else None), as_json)
+            raise typer.Exit(EXIT_OK)
 
-    from hubgate.cli.check import quiet_library_logs
+        from hubgate.cli.check import quiet_library_logs
 
-    registry = check_registry(registry_dirs, no_registry)
-    endpoint, refs = load_refs(ids, files, repo_type, registry=registry)
-    quiet_library_logs()
-    resolved = resolve_token_options(token, anonymous)
-    session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
-    info = session.ctx.token
-    account = info.user if info.valid else ("anonymous" if not info.present else None)
+        registry = check_registry(registry_dirs, no_registry)
+        endpoint, refs = load_refs(ids, files, repo_type, registry=registry)
+        quiet_library_logs()
+        resolved = resolve_token_options(token, anonymous)
+        done: list[object] = []
+        skipped: list[str] = []
+        with interruptible(lambda: f"{len(done)} of {len(refs)} repos checked; the state is unchanged"):
+            session = open_session(resolved, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy))
+            info = session.ctx.token
+            account = info.user if info.valid else ("anonymous" if not info.present else None)
+            if account is not None and not recheck_all:
+                known = store.known(account, session.ctx.endpoint)
+                kept = []
+                for ref in refs:
+                    if isinstance(ref, RepoRef) and known.get(ref.key) in SKIPPABLE:
+                        skipped.append(ref.repo_id)
+                    else:
+                        kept.append(ref)
+                refs = kept
+            # Alternatives would spend requests on every cron run; registry facts and aliases cost none.
+            report = check_all(
+                session,
+                refs,
+                jobs=jobs,
+                joins=Joins(registry=registry, alternatives=False),
+                on_result=done.append,
+            )
 
-    skipped: list[str] = []
-    if account is not None and not recheck_all:
-        known = store.known(account, session.ctx.endpoint)
-        kept = []
-        for ref in refs:
-            if isinstance(ref, RepoRef) and known.get(ref.key) in SKIPPABLE:
-                skipped.append(ref.repo_id)
-            else:
-                kept.append(ref)
-        refs = kept
-    # Alternatives would spend requests on every cron run; registry facts and aliases cost none.
-    report = check_all(session, refs, jobs=jobs, joins=Joins(registry=registry, alternatives=False))
+        targets = [t for t in (notify_url, on_change) if t]
 
-    targets = [t for t in (notify_url, on_change) if t]
+        def payload(changes: list[Any]) -> dict[str, Any]:
+            lines = "; ".join(change.describe() for change in changes)
+            return {
+                "text": scrub(
+                    f"hubgate: {len(changes)} change(s) for {account} on {session.ctx.endpoint}: {lines}"
+                ),
+                "account": account,
+                "endpoint": session.ctx.endpoint,
+                "changes": [change.as_json() for change in changes],
+            }
 
-    def payload(changes: list[Any]) -> dict[str, Any]:
-        lines = "; ".join(change.describe() for change in changes)
-        return {
-            "text": scrub(
-                f"hubgate: {len(changes)} change(s) for {account} on {session.ctx.endpoint}: {lines}"
-            ),
-            "account": account,
-            "endpoint": session.ctx.endpoint,
-            "changes": [change.as_json() for change in changes],
-        }
+        changes = []
+        if account is not None:
+            changes = store.record(
+                account, session.ctx.endpoint, report.verdicts, targets=targets, payload_for=payload
+            )
+        real_changes = [change for change in changes if not change.first_seen]
 
-    changes = []
-    if account is not None:
-        changes = store.record(
-            account, session.ctx.endpoint, report.verdicts, targets=targets, payload_for=payload
-        )
-    real_changes = [change for change in changes if not change.first_seen]
+        deliveries: list[DeliveryReport] = []
+        if notify_url:
+            deliveries.append(
+                deliver(store, notify_url, "--notify-url", lambda body: post_json(notify_url, body))
+            )
+        if on_change:
+            deliveries.append(
+                deliver(store, on_change, "--on-change", lambda body: run_command(on_change, body))
+            )
+        store.close()
 
-    deliveries: list[DeliveryReport] = []
-    if notify_url:
-        deliveries.append(
-            deliver(store, notify_url, "--notify-url", lambda body: post_json(notify_url, body))
-        )
-    if on_change:
-        deliveries.append(deliver(store, on_change, "--on-change", lambda body: run_command(on_change, body)))
-    store.close()
+        if as_json:
+            from hubgate.check.report import report_json
 
-    if as_json:
-        from hubgate.check.report import report_json
+            data = report_json(report)
+            data["changes"] = [change.as_json() for change in real_changes]
+            data["first_seen"] = [change.repo_id for change in changes if change.first_seen]
+            data["skipped"] = skipped
+            data["state"] = {"path": str(path), "recorded": account is not None, "account": account}
+            data["notifications"] = [vars(d) for d in deliveries]
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        else:
+            _print_watch(report, real_changes, skipped, deliveries, account, path)
 
-        data = report_json(report)
-        data["changes"] = [change.as_json() for change in real_changes]
-        data["first_seen"] = [change.repo_id for change in changes if change.first_seen]
-        data["skipped"] = skipped
-        data["state"] = {"path": str(path), "recorded": account is not None, "account": account}
-        data["notifications"] = [vars(d) for d in deliveries]
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-    else:
-        _print_watch(report, real_changes, skipped, deliveries, account, path)
+        if exit_code_on_change:
+            code = (
+                EXIT_OK
+                if real_changes
+                else (EXIT_ERROR if any(v.status == Status.ERROR for v in report.verdicts) else EXIT_ACTION)
+            )
+        else:
+            code = exit_code(report.verdicts, parse_fail_on("action"))
+        raise typer.Exit(code)
 
-    if exit_code_on_change:
-        code = (
-            EXIT_OK
-            if real_changes
-            else (EXIT_ERROR if any(v.status == Status.ERROR for v in report.verdicts) else EXIT_ACTION)
-        )
-    else:
-        code = exit_code(report.verdicts, parse_fail_on("action"))
-    raise typer.Exit(code)
+
+@contextmanager
+def _state_errors() -> Iterator[None]:
+    """A state database that fails mid-run (a damaged page) is one line, exit 2."""
+    from hubgate.watch.state import StateError
+
+    try:
+        yield
+    except StateError as exc:
+        fail_usage(str(exc))
+
+
+def check_webhook_url(url: str) -> None:
+    """--notify-url must be an http(s) URL with a host. The URL is a secret (it carries the webhook's
+    key): errors name only its scheme and host."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError as exc:
+        fail_usage(f"--notify-url is not a valid URL ({exc}); give the webhook's https:// URL")
+    if "://" not in url:
+        fail_usage("--notify-url has no scheme; give the webhook's full URL, starting with https://")
+    if parts.scheme.lower() not in ("http", "https"):
+        fail_usage(f"--notify-url: {parts.scheme}:// URLs are not supported; give an http(s) webhook URL")
+    if not host:
+        fail_usage("--notify-url names no host; give the webhook's full https:// URL")
 
 
 def _print_watch(report, changes, skipped, deliveries, account, path) -> None:  # type: ignore[no-untyped-def]

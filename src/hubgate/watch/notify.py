@@ -9,6 +9,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,6 +52,9 @@ def post_json(
                 break  # the receiver refuses this payload: retrying now will not help
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
             last = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+        except ValueError:
+            # urllib's words would quote the URL, and a webhook URL is a secret.
+            raise RuntimeError("the webhook URL is not a valid http(s) URL") from None
         if attempt + 1 < attempts:
             sleep(0.5 * 2**attempt)
     raise RuntimeError(last)
@@ -69,16 +73,22 @@ def run_command(command: str, payload: str, *, timeout: float = 60.0) -> None:
 
 
 def deliver(store: StateStore, target: str, label: str, send: Callable[[str], None]) -> DeliveryReport:
-    """Send every pending notification for `target`, oldest first; stop at the first failure."""
+    """Send the pending notifications for `target` that this run claims, oldest first; stop at the first
+    failure and give the rest back. Overlapping runs claim disjoint shares: each is sent exactly once."""
     report = DeliveryReport(label)
-    for item in store.pending(target):
+    claimed = store.claim(target, run=uuid.uuid4().hex)
+    for index, item in enumerate(claimed):
         try:
             send(item.payload)
         except RuntimeError as exc:
             store.mark(item, delivered=False, error=str(exc))
+            store.release(claimed[index + 1 :])
             report.failed = len(store.pending(target))
             report.error = str(exc)
             break
+        except BaseException:
+            store.release(claimed[index:])
+            raise
         store.mark(item, delivered=True)
         report.delivered += 1
     return report

@@ -23,7 +23,9 @@ from typing import Any
 from hubgate.verdicts.verdict import Status, Verdict
 
 APPLICATION_ID = 0x68756267  # "hubg"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# A run that claimed notifications and died: after this long, another run may send them.
+CLAIM_LEASE_SECONDS = 600
 # Verdicts that are not a state of the repo: recording them would invent transitions.
 UNRECORDED = frozenset({Status.ERROR, Status.INVALID})
 
@@ -43,9 +45,19 @@ CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     target TEXT NOT NULL,  -- a hash of the URL or command: webhook URLs are secrets too
     payload TEXT NOT NULL, created_at TEXT NOT NULL,
-    delivered_at TEXT, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT
+    delivered_at TEXT, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+    claimed_by TEXT, claimed_until REAL  -- the run sending it now: overlapping runs never send it twice
 );
 """
+_MIGRATIONS = {
+    1: (
+        "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE outbox ADD COLUMN claimed_until REAL",
+    ),
+}
+DAMAGED = (
+    "the state database is damaged ({}); move it away (it only remembers past verdicts) or pass --state PATH"
+)
 
 
 class StateError(Exception):
@@ -152,7 +164,30 @@ class StateStore:
                 raise StateError(
                     f"{path} was written by a newer hubgate (state version {version}); upgrade hubgate"
                 )
+            try:
+                check = db.execute("PRAGMA quick_check").fetchone()[0]
+                if check != "ok":
+                    raise sqlite3.DatabaseError(check)
+                if version < SCHEMA_VERSION:
+                    StateStore._migrate(db)
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                raise StateError(f"{path}: " + DAMAGED.format(exc)) from None
         return db
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]  # another run may have migrated
+            for step in range(version, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[step]:
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     @staticmethod
     def _create(db: sqlite3.Connection) -> None:
@@ -176,22 +211,33 @@ class StateStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        with self._readable():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    @contextmanager
+    def _readable(self) -> Iterator[None]:
+        """A damaged page met mid-run is one line (StateError), never a traceback."""
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"{self.path}: " + DAMAGED.format(exc)) from None
 
     # -- reading ---------------------------------------------------------------------------------
 
     def known(self, account: str, endpoint: str) -> dict[tuple[str, str], str]:
         """(repo_type, id or the id it was asked as) -> last status."""
-        rows = self._db.execute(
-            "SELECT repo_type, repo_id, asked_as, status FROM verdicts WHERE account = ? AND endpoint = ?",
-            (account, endpoint),
-        ).fetchall()
+        with self._readable():
+            rows = self._db.execute(
+                "SELECT repo_type, repo_id, asked_as, status FROM verdicts WHERE account = ? AND endpoint = ?",
+                (account, endpoint),
+            ).fetchall()
         known: dict[tuple[str, str], str] = {}
         for repo_type, repo_id, asked_as, status in rows:
             known[(repo_type, repo_id)] = status
@@ -205,7 +251,9 @@ class StateStore:
             query += " WHERE repo_id = ? OR repo_id IN (SELECT repo_id FROM verdicts WHERE asked_as = ?)"
             params = (repo_id, repo_id)
         keys = ("account", "endpoint", "repo_type", "id", "from", "to", "gated_from", "gated_to", "at")
-        return [dict(zip(keys, row, strict=True)) for row in self._db.execute(query + " ORDER BY id", params)]
+        with self._readable():
+            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -280,15 +328,42 @@ class StateStore:
         return changes
 
     def pending(self, target: str) -> list[Pending]:
-        rows = self._db.execute(
-            "SELECT id, payload, attempts FROM outbox WHERE target = ? AND delivered_at IS NULL ORDER BY id",
-            (target_key(target),),
-        )
+        """Notifications for `target` not delivered yet (claimed by a running delivery or not)."""
+        with self._readable():
+            rows = self._db.execute(
+                "SELECT id, payload, attempts FROM outbox WHERE target = ? AND delivered_at IS NULL ORDER BY id",
+                (target_key(target),),
+            ).fetchall()
         return [Pending(*row) for row in rows]
+
+    def claim(self, target: str, run: str, *, lease: float = CLAIM_LEASE_SECONDS) -> list[Pending]:
+        """Take the undelivered notifications for `target` that no live run has taken, in one IMMEDIATE
+        transaction: overlapping runs each get a disjoint share, so each change is sent exactly once."""
+        now = time.time()
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT id, payload, attempts FROM outbox WHERE target = ? AND delivered_at IS NULL"
+                " AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id",
+                (target_key(target), now),
+            ).fetchall()
+            db.executemany(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                [(run, now + lease, row[0]) for row in rows],
+            )
+        return [Pending(*row) for row in rows]
+
+    def release(self, items: Sequence[Pending]) -> None:
+        """Give claimed notifications back unsent (a delivery stopped early): the next run sends them."""
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND delivered_at IS NULL",
+                [(item.id,) for item in items],
+            )
 
     def mark(self, item: Pending, *, delivered: bool, error: str | None = None) -> None:
         with self._transaction() as db:
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, delivered_at = ? WHERE id = ?",
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, delivered_at = ?,"
+                " claimed_by = NULL, claimed_until = NULL WHERE id = ?",
                 (error, now_iso() if delivered else None, item.id),
             )
