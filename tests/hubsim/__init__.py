@@ -1,5 +1,25 @@
 """A loopback Hugging Face Hub for tests and benchmarks: speaks ../shared/hub-contract.md on 127.0.0.1."""
 
-from tests.hubsim.server import AccessRequest, Fault, HubSim, Repo, Token, User
+from tests.hubsim.server import (
+    ORG_APPROVAL_MESSAGES,
+    ORG_FINE_GRAINED_MESSAGES,
+    AccessRequest,
+    Fault,
+    HubSim,
+    OrgPolicy,
+    Repo,
+    Token,
+    User,
+)
 
-__all__ = ["AccessRequest", "Fault", "HubSim", "Repo", "Token", "User"]
+__all__ = [
+    "ORG_APPROVAL_MESSAGES",
+    "ORG_FINE_GRAINED_MESSAGES",
+    "AccessRequest",
+    "Fault",
+    "HubSim",
+    "OrgPolicy",
+    "Repo",
+    "Token",
+    "User",
+]

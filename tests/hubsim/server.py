@@ -86,22 +86,61 @@ class AccessRequest:
     rejection_reason: str | None = None
 
 
+_UNSET: Any = object()
+
+
 @dataclass
 class Fault:
-    """Answer requests whose path matches `pattern` badly, `times` times (then normally)."""
+    """Answer requests whose path matches `pattern` badly, `times` times (then normally).
+
+    kinds: "status" (an error status; `headers` replace or add headers, `no_ratelimit` strips the
+    RateLimit headers), "drop" (close the connection), "slow" (answer after `delay`), "body" (HTTP 200
+    with `body` and `headers`: valid HTTP that is not a Hub), "redirect" (a 302 to `location`, default the
+    same path: a loop), "trickle" (the real answer, its body sent one byte every `delay` seconds), "hang"
+    (accept and never answer, until the Hub stops)."""
 
     pattern: str
-    kind: str  # "status", "drop", "slow"
+    kind: str
     times: int = 1
     status: int = 503
-    retry_after: int | None = None
+    retry_after: int | str | None = None
     delay: float = 0.0
     method: str | None = None
+    headers: dict[str, str] | None = None
+    no_ratelimit: bool = False
+    body: Any = _UNSET
+    location: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return (
             self.times > 0 and (self.method in (None, method)) and re.search(self.pattern, path) is not None
         )
+
+
+@dataclass
+class OrgPolicy:
+    """An organization's token rules (hub-contract.md section 4): fine-grained tokens scoped to it need an
+    admin's approval (`approvals`: token value -> "approved" | "pending" | "denied"), and/or it refuses
+    read/write tokens (`fine_grained_only`). `message` is the 403's text (the real wording is uncertain)."""
+
+    name: str
+    require_approval: bool = False
+    approvals: dict[str, str] = field(default_factory=dict)
+    fine_grained_only: bool = False
+    message: str | None = None
+
+
+ORG_APPROVAL_MESSAGES = (
+    "This fine-grained token has not been approved by the organization's administrators.",
+    "Your token is pending approval by an admin of the {org} organization.",
+    "Access denied: the {org} organization's token policy does not allow this token.",
+    "",  # a bare 403
+)
+ORG_FINE_GRAINED_MESSAGES = (
+    "The {org} organization only accepts fine-grained tokens.",
+    "Access denied by the organization's token policy.",
+    "",
+)
 
 
 @dataclass
@@ -153,6 +192,8 @@ class HubSim:
         self.users: dict[str, User] = {}
         self.requests: dict[tuple[str, str], dict[str, AccessRequest]] = {}
         self.faults: list[Fault] = []
+        self.orgs: dict[str, OrgPolicy] = {}
+        self.stopping = threading.Event()
         self.quotas: dict[str, tuple[int, float]] = {}  # bucket -> (quota, window seconds)
         self._window: dict[str, tuple[float, int]] = {}  # bucket -> (window start, used)
         self.log: list[Logged] = []
@@ -196,6 +237,11 @@ class HubSim:
             self.faults.append(fault)
         return fault
 
+    def add_org(self, org: OrgPolicy) -> OrgPolicy:
+        with self.lock:
+            self.orgs[org.name] = org
+        return org
+
     def set_quota(self, bucket: str, quota: int, window: float = 300.0) -> None:
         with self.lock:
             self.quotas[bucket] = (quota, window)
@@ -238,6 +284,7 @@ class HubSim:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -259,6 +306,19 @@ class HubSim:
         if token is None or not token.valid:
             return None, True
         return token, False
+
+    def org_refusal(self, token: Token | None, repo: Repo) -> str | None:
+        """The 403 text when an organization's token policy refuses this token on its repos."""
+        policy = self.orgs.get(repo.namespace)
+        if policy is None or token is None:
+            return None
+        words = (policy.message or "").format(org=policy.name)
+        if policy.fine_grained_only and token.role in ("read", "write"):
+            return words
+        unapproved = policy.approvals.get(token.value, "pending") != "approved"
+        if policy.require_approval and token.role == "fineGrained" and unapproved:
+            return words
+        return None
 
     def member(self, token: Token | None, repo: Repo) -> bool:
         return token is not None and (repo.namespace == token.user or repo.namespace in token.orgs)
@@ -337,6 +397,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         hub = self.hub
+        self._trickle = 0.0
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         bucket = "resolvers" if "/resolve/" in path else "api"
@@ -354,10 +415,27 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
+        if fault is not None and fault.kind == "hang":
+            hub.stopping.wait(60)  # accepted, never answered (bounded, so a test can never hang forever)
+            self.close_connection = True
+            return
         allowed, rate_headers = hub.ratelimit(bucket)
+        if fault is not None and fault.no_ratelimit:
+            rate_headers = {}
+        if fault is not None and fault.kind == "body":
+            entry.status = 200
+            self._send(method, 200, None if fault.body is _UNSET else fault.body, dict(fault.headers or {}))
+            return
+        if fault is not None and fault.kind == "redirect":
+            entry.status = 302
+            location = fault.location or self.path
+            self._send(method, 302, None, {**rate_headers, "Location": location})
+            return
+        self._trickle = fault.delay if fault is not None and fault.kind == "trickle" else 0.0
         try:
             if fault is not None and fault.kind == "status":
                 extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                extra |= fault.headers or {}
                 if fault.status == 429:
                     raise _Answer(429, "You have exceeded our rate limit.", None, extra)
                 raise _Answer(
@@ -400,10 +478,25 @@ class _Handler(BaseHTTPRequestHandler):
         if "Content-Length" not in headers:
             self.send_header("Content-Length", str(len(data)))
         for key, value in headers.items():
-            self.send_header(key, value)
+            if isinstance(value, list | tuple):  # a header sent several times
+                for item in value:
+                    self.send_header(key, item)
+            else:
+                self.send_header(key, value)
         self.end_headers()
         if method != "HEAD" and data:
-            self.wfile.write(data)
+            delay = getattr(self, "_trickle", 0.0)
+            if not delay:
+                self.wfile.write(data)
+                return
+            for index in range(len(data)):  # a byte at a time: each read succeeds, the whole never ends
+                if self.hub.stopping.wait(delay):
+                    return
+                try:
+                    self.wfile.write(data[index : index + 1])
+                    self.wfile.flush()
+                except OSError:
+                    return
 
     def _send_error(self, method: str, path: str, answer: _Answer, rate_headers: dict[str, str]) -> None:
         headers = {**rate_headers, **answer.headers}
@@ -446,6 +539,9 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 repo_id, tail = rest[0], rest[1:]
             repo = self._find(repo_type, repo_id, path, token)
+            refusal = hub.org_refusal(token, repo)
+            if refusal is not None:
+                raise _Answer(403, refusal)
             if not tail:
                 return self._metadata(repo, token, query)
             if tail == ["auth-check"]:
@@ -461,6 +557,9 @@ class _Handler(BaseHTTPRequestHandler):
             if not 1 <= len(head) <= 2 or len(segments) < index + 3:
                 raise _Answer(404, "Not found")
             repo = self._find(repo_type, "/".join(head), path, token)
+            refusal = hub.org_refusal(token, repo)
+            if refusal is not None:
+                raise _Answer(403, refusal)
             filename = "/".join(segments[index + 2 :])
             return self._resolve(repo, token, filename)
         raise _Answer(404, f"Cannot {method} {path}")
@@ -517,7 +616,10 @@ class _Handler(BaseHTTPRequestHandler):
             access["fineGrained"] = {
                 "canReadGatedRepos": token.can_read_gated,
                 "global": ["discussion.write", "post.write"],
-                "scoped": [],
+                "scoped": [
+                    {"entity": {"_id": org, "type": "org", "name": org}, "permissions": ["repo.content.read"]}
+                    for org in token.orgs
+                ],
             }
         return (
             200,

@@ -393,11 +393,10 @@ def run_checks(
 
 def _scrubbed(verdict: Verdict, token: str | None) -> Verdict:
     """No token value in any text a verdict carries, whatever the Hub or an exception said."""
+    fields = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin")
     return verdict.model_copy(
         update={
-            "message": scrub(verdict.message, token),
-            "next_step": scrub(verdict.next_step, token) if verdict.next_step else None,
-            "input": scrub(verdict.input, token),
+            name: scrub(value, token) for name in fields if isinstance(value := getattr(verdict, name), str)
         }
     )
 

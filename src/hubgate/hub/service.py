@@ -55,7 +55,10 @@ def validate_endpoint(value: str, name: str = "HF_ENDPOINT") -> str:
     hint = f"set {name} to a URL such as https://huggingface.co"
     if not text or any(ch.isspace() or ord(ch) < 32 for ch in text):
         raise EndpointError(f"{name}={value!r} is not a URL; {hint}")
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:
+        raise EndpointError(f"{name}={value!r} is not a valid URL ({exc}); {hint}") from None
     if not parts.scheme or "://" not in text:
         raise EndpointError(f"{name}={value!r} has no scheme; use https://{text.lstrip('/')}")
     if parts.scheme.lower() not in ("http", "https"):
@@ -398,7 +401,8 @@ class HubService:
         try:
             hf_raise_for_status(response)
         except HfHubHTTPError as exc:
-            message = response.headers.get("X-Error-Message") or exc.server_message or _first_line(str(exc))
+            # The Hub's own words only: huggingface_hub's fallback ("403 Forbidden: None.") says nothing.
+            message = response.headers.get("X-Error-Message") or exc.server_message
             return HubAnswer(
                 status=status, error_code=response.headers.get("X-Error-Code"), message=_one_line(message)
             )
@@ -469,10 +473,6 @@ def _same_origin(a: str, b: str) -> bool:
 
 def _path(url: str) -> str:
     return urlsplit(url).path
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else text
 
 
 def _one_line(text: str | None) -> str | None:

@@ -64,8 +64,9 @@ def _read_text(path: str) -> tuple[str, str]:
             f"{name}: larger than {MAX_INPUT_BYTES // 2**20} MiB; a list of repo ids is far smaller "
             "(wrong file?), or split it"
         )
-    if b"\x00" in data:
-        raise InputError(f"{name}: a binary file, not a text list of repo ids")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.count(b"\x00") > max(8, len(data) // 100):
+        # A stray NUL makes one entry invalid; a file full of them is binary (or UTF-16).
+        raise InputError(f"{name}: a binary file, not a UTF-8 text list of repo ids")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

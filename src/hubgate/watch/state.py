@@ -60,6 +60,11 @@ DAMAGED = (
 )
 
 
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip() and "***" not in line]
+    return lines[0] if lines else type(exc).__name__
+
+
 class StateError(Exception):
     """The state file cannot be used. One line, exit 2."""
 
@@ -172,7 +177,7 @@ class StateStore:
                     StateStore._migrate(db)
             except sqlite3.DatabaseError as exc:
                 db.close()
-                raise StateError(f"{path}: " + DAMAGED.format(exc)) from None
+                raise StateError(f"{path}: " + DAMAGED.format(_first_line(exc))) from None
         return db
 
     @staticmethod
@@ -227,7 +232,7 @@ class StateStore:
         try:
             yield
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"{self.path}: " + DAMAGED.format(exc)) from None
+            raise StateError(f"{self.path}: " + DAMAGED.format(_first_line(exc))) from None
 
     # -- reading ---------------------------------------------------------------------------------
 
