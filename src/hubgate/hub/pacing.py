@@ -236,6 +236,9 @@ class RatePacer:
             for name, hold in holds:
                 state = self._buckets.setdefault(name, _Bucket())
                 state.blocked_until = now + hold
+                if retry_after is not None:
+                    # The 429's own Retry-After is the whole wait: its `t` must not add a second one.
+                    state.remaining = None
                 state.blocked_why = f"the Hub answered 429 and asked for {hold:.0f} s ({source})"
 
     def release(self, bucket: str) -> None:

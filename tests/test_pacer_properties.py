@@ -1,0 +1,141 @@
+"""Property tests of the rate-limit pacer: for any order of Hub answers, waits are bounded by what the
+latest answers announced, and the known quota never goes negative."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hubgate.hub.pacing import LONGEST_WINDOW, RatePacer, WaitTooLong
+
+WINDOW = 300
+
+
+@dataclass
+class Answer:
+    remaining: int | None  # None: no RateLimit header at all
+    reset: int
+    status: int
+    retry_after: int | None
+    policy: bool
+
+
+@dataclass
+class Request:
+    pass
+
+
+@dataclass
+class Advance:
+    seconds: float
+
+
+answers = st.builds(
+    Answer,
+    remaining=st.one_of(st.none(), st.integers(0, 6)),
+    reset=st.integers(0, 100_000),  # beyond any window too: a malformed header must not stall a run
+    status=st.sampled_from([200, 200, 429]),
+    retry_after=st.one_of(st.none(), st.integers(0, 500)),
+    policy=st.booleans(),
+)
+events = st.lists(st.one_of(answers, st.just(Request()), st.builds(Advance, st.floats(0, 400))), max_size=60)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def headers_of(answer: Answer) -> dict[str, str]:
+    if answer.remaining is None:
+        return {}
+    headers = {"RateLimit": f'"api";r={answer.remaining};t={answer.reset}'}
+    if answer.policy:
+        headers["RateLimit-Policy"] = f'"fixed window";"api";q=6;w={WINDOW}'
+    return headers
+
+
+@settings(max_examples=300, deadline=None)
+@given(events, st.sampled_from([30.0, 330.0]))
+def test_waits_are_bounded_by_the_latest_answers_and_the_quota_never_goes_negative(
+    sequence: list[object], max_wait: float
+) -> None:
+    clock = Clock()
+    pacer = RatePacer(clock=lambda: clock.now, sleep=clock.sleep, max_wait=max_wait)
+    latest_reset_at = 0.0  # when the latest RateLimit answer said the window resets
+    latest_hold_until = 0.0  # when the latest 429 said to come back
+    for event in sequence:
+        if isinstance(event, Answer):
+            retry = float(event.retry_after) if event.retry_after is not None else None
+            pacer.after_response(headers_of(event), event.status, retry, "api")
+            if event.remaining is not None:
+                latest_reset_at = clock.now + min(event.reset, LONGEST_WINDOW)
+            if event.status == 429:
+                hold = (
+                    retry
+                    if retry is not None
+                    else (min(event.reset, LONGEST_WINDOW) if event.remaining == 0 else None)
+                )
+                if hold is not None:
+                    latest_hold_until = clock.now + hold
+        elif isinstance(event, Advance):
+            clock.now += event.seconds
+        else:
+            started = clock.now
+            try:
+                pacer.before_request("api")
+            except WaitTooLong:
+                assert clock.now == started  # refused at once, never slept first
+                continue
+            waited = clock.now - started
+            assert waited <= max_wait + 1e-6
+            # Never longer than the latest answers announced, or one window of the policy's own estimate.
+            bound = max(latest_reset_at, latest_hold_until, started + WINDOW) - started
+            assert waited <= bound + 1e-6
+        remaining = pacer.remaining("api")
+        assert remaining is None or remaining >= 0
+
+
+@pytest.mark.parametrize("old_reset", [30, 200, 299])
+def test_a_429_with_a_short_reset_never_inherits_an_older_longer_window(old_reset: int) -> None:
+    clock = Clock()
+    pacer = RatePacer(clock=lambda: clock.now, sleep=clock.sleep)
+    pacer.after_response({"RateLimit": f'"api";r=40;t={old_reset}'}, 200, None, "api")
+    pacer.after_response({"RateLimit": '"api";r=0;t=1'}, 429, 1.0, "api")
+    pacer.before_request("api")
+    assert clock.slept == [1.0]
+
+
+def test_a_wait_longer_than_max_wait_is_refused_with_the_reason() -> None:
+    clock = Clock()
+    pacer = RatePacer(clock=lambda: clock.now, sleep=clock.sleep, max_wait=60)
+    pacer.after_response({}, 429, 3600.0, "api")
+    with pytest.raises(WaitTooLong, match=r"3600 s .*Retry-After.*longer than --max-wait 60 s"):
+        pacer.before_request("api")
+    assert clock.slept == []
+    pacer.before_request("resolvers")  # another bucket is not held
+
+
+def test_waits_are_announced_once_per_episode() -> None:
+    clock = Clock()
+    told: list[tuple[str, float, str]] = []
+
+    def woken_early(seconds: float) -> None:  # sleeps cut short, as by other workers' answers
+        clock.now += max(seconds / 4, 1.0)
+
+    pacer = RatePacer(clock=lambda: clock.now, sleep=woken_early, on_wait=lambda *a: told.append(a))
+    pacer.after_response({"RateLimit": '"api";r=0;t=20'}, 429, None, "api")
+    pacer.before_request("api")
+    assert clock.now >= 1020.0
+    assert len(told) == 1
+    bucket, seconds, why = told[0]
+    assert bucket == "api" and round(seconds) == 20 and "429" in why
