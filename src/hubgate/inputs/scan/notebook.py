@@ -15,10 +15,15 @@ def scan_notebook(text: str, file: str) -> tuple[list[Found], list[Dynamic], lis
     if not any(trigger in text for trigger in (*TRIGGERS, "download")):
         return [], [], []
     import nbformat
+    from nbformat.reader import reads
 
     try:
-        notebook = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # nbformat raises several kinds (JSON, validation, version)
+        # reader.reads parses without validating: a scan reads code cells, and schema validation of
+        # every notebook would cost more than the scan itself (and warn about ids on stderr).
+        notebook = reads(text)
+        if notebook.get("nbformat") != 4:
+            notebook = nbformat.convert(notebook, 4)
+    except Exception as exc:  # nbformat raises several kinds (JSON, version, conversion)
         return [], [], [f"{file}: not a readable notebook, skipped ({type(exc).__name__})"]
     body: list[ast.stmt] = []
     lines: list[str] = []
@@ -26,7 +31,7 @@ def scan_notebook(text: str, file: str) -> tuple[list[Found], list[Dynamic], lis
     found: list[Found] = []
     dynamic: list[Dynamic] = []
     problems: list[str] = []
-    for number, cell in enumerate(notebook.cells, start=1):
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
