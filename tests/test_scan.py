@@ -180,6 +180,11 @@ def test_scan_refs_gives_one_ref_per_repo_with_its_places(in_fixture: Path) -> N
         ('hf_hub_download(repo_id="org/d", filename="x", repo_type=kind)\n', set(), 0),  # unknown type: skip
         ('AutoModel.from_pretrained("org/a")  # hubgate: ignore\n', set(), 0),
         ('load_dataset("csv", data_files="x.csv")\nload_dataset("./data/script.py")\n', set(), 0),
+        (
+            'SentenceTransformer("all-mpnet-base-v2")\nSentenceTransformer("bert-base-uncased")\n',
+            {"sentence-transformers/all-mpnet-base-v2", "bert-base-uncased"},
+            0,
+        ),
         ("def f(:\n    from_pretrained('org/a')\n", set(), 0),  # a syntax error is a problem, not a crash
     ],
 )

@@ -28,6 +28,12 @@ _HUB_FUNCTIONS = frozenset(
      "get_paths_info", "get_safetensors_metadata", "auth_check", "hf_hub_url", "try_to_load_from_cache",
      "get_hf_file_metadata", "list_repo_likers", "get_repo_discussions"}
 )  # fmt: skip
+# sentence-transformers prefixes a bare name with `sentence-transformers/`, except the classic
+# transformers checkpoints (its `basic_transformer_models` list, whose names start like these).
+_LEGACY_TRANSFORMERS = (
+    "albert-", "bert-", "camembert-", "ctrl", "distilbert-", "distilgpt2", "distilroberta-", "flaubert",
+    "gpt2", "openai-gpt", "roberta-", "t5-", "transfo-xl", "xlm-", "xlnet-",
+)  # fmt: skip
 _STRING_CALLS = frozenset({"getenv", "get", "input", "str", "format", "join", "strip", "lower", "replace"})
 
 
@@ -320,7 +326,7 @@ def _resolve_id(value: str, use: _Use) -> tuple[RepoType, str] | None:
     found = hub_id(value, legacy=use.legacy)
     if found is None:
         return None
-    if use.prefix and "/" not in found:
+    if use.prefix and "/" not in found and not found.lower().startswith(_LEGACY_TRANSFORMERS):
         found = use.prefix + found
     return use.repo_type, found
 
