@@ -144,6 +144,30 @@ def test_include_and_exclude_globs(in_fixture: Path) -> None:
     }
 
 
+def test_gitignore_above_the_scanned_folder_and_environments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("src/generated/\n!src/generated/keep.py\n")
+    load = 'AutoModel.from_pretrained("{}")\n'
+    for path, repo in {
+        "src/generated/x.py": "ignored/generated",
+        "src/app.py": "org/app",
+        "src/env/rl.py": "org/in-env-folder",  # a folder named env is code, not an environment
+        "src/myenv/lib/site.py": "ignored/venv",
+        "src/conda/lib/site.py": "ignored/conda",
+    }.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(load.format(repo))
+    (tmp_path / "src/myenv/pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "src/conda/conda-meta").mkdir()
+    monkeypatch.chdir(tmp_path)
+    found = {f.repo_id: f.place.file for f in scan_paths(["src"]).found}
+    assert found == {"org/app": "src/app.py", "org/in-env-folder": "src/env/rl.py"}
+    monkeypatch.chdir(tmp_path / "src")
+    assert {f.place.file for f in scan_paths(["."]).found} == {"app.py", "env/rl.py"}
+
+
 def test_scan_refs_gives_one_ref_per_repo_with_its_places(in_fixture: Path) -> None:
     refs, places, _ = scan_refs(["."])
     keys = [ref.key for ref in refs]

@@ -1,6 +1,7 @@
 """Which files a scan reads: every file under the paths whose kind it knows, honouring `.gitignore`
 files (at any depth, read with `pathspec`), `--include`/`--exclude` globs (gitignore syntax), and
-skipping virtual environments, caches, VCS folders, `node_modules` and files too big to be code."""
+skipping virtual environments, caches, VCS folders, `node_modules` and files too big to be code.
+`.gitignore` files above the walked folder count too, up to the top of its git work tree."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 MAX_BYTES = 2_000_000  # bigger "code" files are generated data (lock files, dumps), not hand-written ids
 
 SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "node_modules", "__pycache__", ".mypy_cache",
+    {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache",
      ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".cache", ".ipynb_checkpoints", "site-packages",
      ".eggs", ".idea", ".vscode", "wandb", "mlruns", ".hypothesis", ".direnv"}
 )  # fmt: skip
@@ -44,11 +45,12 @@ def kind_of(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class _Ignore:
-    base: str  # folder of the .gitignore, relative to the walk root ("" for the root)
+    base: str  # folder of the .gitignore, relative to the walk root ("" for the root and above)
     spec: object
+    prefix: str = ""  # for a .gitignore above the walk root: the walk root's path from its folder
 
 
-def _load_ignore(folder: Path, base: str) -> _Ignore | None:
+def _load_ignore(folder: Path, base: str, prefix: str = "") -> _Ignore | None:
     path = folder / ".gitignore"
     if not path.is_file():
         return None
@@ -58,14 +60,28 @@ def _load_ignore(folder: Path, base: str) -> _Ignore | None:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return _Ignore(base, pathspec.GitIgnoreSpec.from_lines(lines))
+    return _Ignore(base, pathspec.GitIgnoreSpec.from_lines(lines), prefix)
+
+
+def _ancestor_ignores(root: Path) -> list[_Ignore]:
+    """The .gitignore files above the walk root, up to the git work tree's top (`hubgate scan src`
+    from a repo's root still honours the root's .gitignore). None outside a git work tree."""
+    start = root.resolve()
+    found: list[_Ignore] = []
+    for folder in start.parents:
+        loaded = _load_ignore(folder, "", start.relative_to(folder).as_posix() + "/")
+        if loaded is not None:
+            found.append(loaded)
+        if (folder / ".git").exists():
+            return found
+    return []
 
 
 def _ignored(ignores: list[_Ignore], relative: str, is_dir: bool) -> bool:
     for ignore in ignores:
         if ignore.base and not relative.startswith(ignore.base + "/"):
             continue
-        inner = relative[len(ignore.base) + 1 :] if ignore.base else relative
+        inner = ignore.prefix + (relative[len(ignore.base) + 1 :] if ignore.base else relative)
         if ignore.spec.match_file(inner + "/" if is_dir else inner):  # type: ignore[attr-defined]
             return True
     return False
@@ -95,7 +111,7 @@ def walk(
                 seen.add(root.resolve())
                 yield root, _display(root, cwd), kind
             continue
-        ignores: list[_Ignore] = []
+        ignores = _ancestor_ignores(root) if not (root / ".git").exists() else []
         for folder, dirs, files in os.walk(root):
             here = Path(folder)
             rel_folder = here.relative_to(root).as_posix()
@@ -106,7 +122,7 @@ def walk(
             kept = []
             for name in sorted(dirs):
                 relative = f"{rel_folder}/{name}" if rel_folder else name
-                if name in SKIP_DIRS or name.endswith(".egg-info") or (here / name / "pyvenv.cfg").exists():
+                if name in SKIP_DIRS or name.endswith(".egg-info") or _is_environment(here / name):
                     continue
                 if _ignored(ignores, relative, True) or (
                     exclude_spec and exclude_spec.match_file(relative + "/")
@@ -131,6 +147,11 @@ def walk(
                     continue
                 seen.add(resolved)
                 yield path, _display(path, cwd), kind
+
+
+def _is_environment(folder: Path) -> bool:
+    """A virtual environment (pyvenv.cfg) or a conda environment (conda-meta/), whatever its name."""
+    return (folder / "pyvenv.cfg").exists() or (folder / "conda-meta").is_dir()
 
 
 def _display(path: Path, cwd: Path) -> str:
