@@ -289,3 +289,20 @@ def test_scan_cli_cyclonedx_validates(run_cli, hub: HubSim, tmp_path: Path) -> N
     assert len(by_ref) == len({(kind, repo) for repo, kind, _, _ in EXPECTED})
     broken = text.replace('"machine-learning-model"', '"not-a-type"')
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(broken) is not None
+
+
+def test_cyclonedx_without_the_library_is_one_line(run_cli, hub: HubSim, tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker" / "cyclonedx"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text(
+        "raise ImportError(\"No module named 'cyclonedx'\", name='cyclonedx')\n"
+    )
+    result = run_cli(
+        "scan", "--format", "cyclonedx", "Dockerfile", cwd=FIXTURE, PYTHONPATH=str(tmp_path / "blocker")
+    )
+    assert result.code == 2
+    assert result.stderr == (
+        "hubgate: error: --format cyclonedx needs cyclonedx-python-lib (cyclonedx is missing)\n"
+        "  hint: pip install 'hubgate[cyclonedx]'\n"
+    )
+    assert result.stdout == ""

@@ -49,7 +49,7 @@ def render(items: Iterable[BomItem], endpoint: str = "https://huggingface.co") -
         from packageurl import PackageURL
     except ImportError as exc:
         raise MissingLibrary(
-            f"--format cyclonedx needs cyclonedx-python-lib ({exc.name} is missing)"
+            f"--format cyclonedx needs cyclonedx-python-lib ({exc.name or exc} is missing)"
         ) from None
 
     bom = Bom()
