@@ -209,6 +209,12 @@ def test_scan_refs_gives_one_ref_per_repo_with_its_places(in_fixture: Path) -> N
             {"sentence-transformers/all-mpnet-base-v2", "bert-base-uncased"},
             0,
         ),
+        (
+            'class Config:\n    MODEL: str = "org/a"\n    DATA = "org/d"\nAutoModel.from_pretrained(Config.MODEL)\n',
+            {"org/a"},
+            0,
+        ),
+        ("AutoModel.from_pretrained(config.model_name)\n", set(), 1),
         ("def f(:\n    from_pretrained('org/a')\n", set(), 0),  # a syntax error is a problem, not a crash
     ],
 )

@@ -87,6 +87,14 @@ def _collect(tree: ast.AST, env: _Env) -> None:
                     base = iterable.func.value  # type: ignore[attr-defined]
                     env.loops.setdefault(names[0], []).append(_method(base, "keys"))
                     env.loops.setdefault(names[1], []).append(_method(base, "values"))
+        elif isinstance(node, ast.ClassDef):
+            for statement in node.body:  # class constants: Config.MODEL_ID
+                targets = statement.targets if isinstance(statement, ast.Assign) else []
+                if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                    targets = [statement.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        env.nodes.setdefault(f"{node.name}.{target.id}", []).append(statement.value)  # type: ignore[arg-type]
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
                 # A parameter can be given anything; its default is one value among others.
@@ -121,6 +129,9 @@ class _Resolver:
             return UNKNOWN
         if isinstance(node, ast.Subscript):
             return self._subscript(node)
+        if isinstance(node, ast.Attribute):
+            dotted = _dotted(node)
+            return self._name(dotted) if dotted in self.env.nodes else UNKNOWN
         if isinstance(node, ast.Call):
             name = _callee(node)[1]
             return UNKNOWN if name in _STRING_CALLS else OBJECT
