@@ -172,3 +172,14 @@ def test_scan_with_a_list_file_and_usage_errors(run_cli, hub: HubSim, project: P
     assert nothing.code == 0, nothing.stderr
     assert nothing.json()["models"] == []
     assert "the scan found no Hub repos in 1 files" in nothing.stderr
+
+
+def test_places_follow_a_legacy_id_through_the_redirect(run_cli, hub: HubSim, tmp_path: Path) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "run.py").write_text(
+        'from transformers import AutoModel\nAutoModel.from_pretrained("gpt2")\n'
+    )
+    result = run_cli("check", "--scan", "p", "--json", cwd=tmp_path, HF_TOKEN=ALICE)
+    [model] = result.json()["models"]
+    assert (model["input"], model["id"], model["status"]) == ("gpt2", GPT2, "open")
+    assert [(p["file"], p["line"], p["column"]) for p in model["places"]] == [("p/run.py", 2, 27)]
