@@ -312,3 +312,45 @@ def test_cyclonedx_without_the_library_is_one_line(run_cli, hub: HubSim, tmp_pat
         "  hint: pip install 'hubgate[cyclonedx]'\n"
     )
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        ("shell", "ENV HF_MODEL meta-llama/A\n", {("meta-llama/A", "model", 1, 14)}),
+        (
+            "shell",
+            "MODEL ?= org/make\nBASE_MODEL := org/b\n",
+            {("org/make", "model", 1, 10), ("org/b", "model", 2, 15)},
+        ),
+        ("shell", "hf download --repo-type=dataset org/d --revision main\n", {("org/d", "dataset", 1, 33)}),
+        ("shell", "hf download org/s --repo-type space\nMODEL_DIR=org/x\n", set()),
+        ("shell", "git lfs clone https://hf.co/org/m.git\n", {("org/m", "model", 1, 15)}),
+        ("toml", 'base_model = ["org/a", "org/b"]\n', {("org/a", "model", 1, 15), ("org/b", "model", 1, 24)}),
+        (
+            "json",
+            '{"a": {"model": "org/x"},\n "b": {"model": "org/x"}}\n',
+            {("org/x", "model", 1, 17), ("org/x", "model", 2, 17)},
+        ),
+        (
+            "yaml",
+            "model: org/one\n---\nmodel: 'org/two'\n",
+            {("org/one", "model", 1, 8), ("org/two", "model", 3, 8)},
+        ),
+        (
+            "yaml",
+            "name: org/top-level\njobs:\n  build:\n    steps:\n      - name: org/workflow-step\n",
+            set(),  # `name:` counts only in the models_config.yaml shape (groups of entries)
+        ),
+        ("yaml", "gated:\n  - name: org/entry\n", {("org/entry", "model", 2, 11)}),
+        (
+            "yaml",
+            "model: 12\nmodel_id: gpt2\ndataset: https://huggingface.co/datasets/org/d\n",
+            {("org/d", "dataset", 3, 10)},
+        ),
+    ],
+)
+def test_config_and_shell_forms(kind: str, text: str, expected: set[tuple[str, str, int, int]]) -> None:
+    found, _, problems = scan_file(text, "f", kind)
+    assert {(f.repo_id, f.repo_type, f.place.line, f.place.column) for f in found} == expected
+    assert problems == []

@@ -109,8 +109,8 @@ def _download(line: str, match: re.Match[str], at, found: list[Found], dynamic: 
             continue
         if multi or token.startswith("-"):
             continue
-        repo_token = token
-        break
+        if repo_token is None:
+            repo_token = token  # the first positional; later ones are file names, but flags still count
     if repo_token is None or kind is None:
         return
     column = line.find(repo_token, match.end())
