@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from hubgate.inputs.scan import scan_file, scan_paths, scan_refs
@@ -265,6 +267,12 @@ def test_scan_cli_json_and_no_request(run_cli, hub: HubSim) -> None:
     assert all(d["note"] == "dynamic: not checked" for d in data["dynamic"])
     assert "not valid Python" in result.stderr
     assert hub.log == []  # the scan never talks to the Hub
+    schema = json.loads(resources.files("hubgate").joinpath("schemas/scan-v1.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(data, schema)
+    data["repos"][0]["repo_type"] = "space"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
 
 
 def test_scan_cli_table_and_bad_path(run_cli, hub: HubSim) -> None:
