@@ -272,7 +272,6 @@ class _Use:
     node: ast.expr
     repo_type: RepoType
     via: str
-    legacy: bool = True  # a single name like `gpt2` counts
     prefix: str = ""  # e.g. sentence-transformers/ for bare SentenceTransformer names
     timm: bool = False
 
@@ -334,7 +333,7 @@ def _resolve_id(value: str, use: _Use) -> tuple[RepoType, str] | None:
         return url  # type: ignore[return-value]
     if use.repo_type == "dataset" and value in PACKAGED_BUILDERS:
         return None
-    found = hub_id(value, legacy=use.legacy)
+    found = hub_id(value, legacy=True)  # in a loading call a single name (`gpt2`) is a Hub id
     if found is None:
         return None
     if use.prefix and "/" not in found and not found.lower().startswith(_LEGACY_TRANSFORMERS):
