@@ -24,6 +24,7 @@ MODEL_KEYS = {
     "alternatives",
     "registry",
     "fit",
+    "places",  # schema version 2: where the code uses the repo (check --scan), [] otherwise
 }
 
 
@@ -32,7 +33,7 @@ def test_json_contract(run_cli, hub: HubSim) -> None:
     assert result.code == 1, result.stderr
     data = result.json()
     assert set(data) == JSON_KEYS
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["endpoint"] == hub.url
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", data["checked_at"])
     assert data["token"] == {

@@ -99,7 +99,7 @@ def test_registry_facts_in_json_and_table(run_cli, hub: HubSim) -> None:
 
 
 def test_json_with_every_join_validates_against_the_schema(run_cli, hub: HubSim) -> None:
-    schema = json.loads(resources.files("hubgate").joinpath("schemas/check-v1.json").read_text())
+    schema = json.loads(resources.files("hubgate").joinpath("schemas/check-v2.json").read_text())
     add_qwens(hub)
     result = run_cli(
         "check",

@@ -19,7 +19,7 @@ WORKFLOW_LINE = re.compile(r"^::(error|warning|notice)( [a-z]+=[^,:]*(,[a-z]+=[^
 
 
 def test_json_validates_against_the_schema(run_cli, hub: HubSim) -> None:
-    schema = json.loads(resources.files("hubgate").joinpath("schemas/check-v1.json").read_text())
+    schema = json.loads(resources.files("hubgate").joinpath("schemas/check-v2.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     for env in ({"HF_TOKEN": ALICE}, {}):
         result = run_cli("check", *IDS, "gpt2", "--json", **env)

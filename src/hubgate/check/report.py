@@ -10,7 +10,7 @@ from typing import Any
 from hubgate.hub.token import TokenInfo
 from hubgate.verdicts.verdict import ACTION_NEEDED, PROBLEMS, USABLE, Status, Verdict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added `places` (hubgate check --scan); 1 had the same keys otherwise
 
 
 @dataclass
@@ -73,11 +73,12 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         "alternatives": [alt.model_dump(mode="json") for alt in verdict.alternatives],
         "registry": verdict.registry,
         "fit": verdict.fit,
+        "places": [place.to_json() for place in verdict.places],
     }
 
 
 def report_json(report: Report) -> dict[str, Any]:
-    """Schema version 1 (documented in README.md, "JSON output"). Add keys; never rename or remove."""
+    """Schema version 2 (documented in README.md, "JSON output"). Add keys; never rename or remove."""
     return {
         "schema_version": SCHEMA_VERSION,
         "endpoint": report.endpoint,

@@ -43,7 +43,10 @@ def _register() -> None:
 
     app.add_typer(registry_app, name="registry")
     app.add_typer(requests_app, name="requests")
-    from hubgate.cli import fit_cmd  # noqa: F401
+    from hubgate.cli import (
+        fit_cmd,  # noqa: F401
+        scan_cmd,  # noqa: F401
+    )
 
 
 def main() -> None:

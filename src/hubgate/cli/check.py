@@ -36,6 +36,7 @@ from hubgate.cli.common import (
     retry_policy,
     stderr_is_interactive,
 )
+from hubgate.cli.scan_cmd import ExcludeOption, IncludeOption
 from hubgate.verdicts.outcome import FAIL_ON_HELP
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class OutputFormat(StrEnum):
     github = "github"
     junit = "junit"
     markdown = "markdown"
+    sarif = "sarif"
+    cyclonedx = "cyclonedx"
 
 
 @app.command()
@@ -61,7 +64,8 @@ def check(
     output_format: OutputFormat = typer.Option(
         OutputFormat.table,
         "--format",
-        help="Report format (github: workflow commands; junit: XML; markdown: a table).",
+        help="Report format (github: workflow commands; junit: XML; markdown: a table; sarif: code "
+        "scanning; cyclonedx: an ML-BOM).",
     ),
     output: Path | None = typer.Option(
         None,
@@ -118,11 +122,18 @@ def check(
     no_alternatives: bool = typer.Option(
         False, "--no-alternatives", help="Do not suggest open registry models for blocked ones."
     ),
+    scan: bool = typer.Option(
+        False,
+        "--scan",
+        help="The arguments are files or folders (default .): check every repo their code uses "
+        "(`hubgate scan`); each verdict lists its places.",
+    ),
+    include: list[str] | None = IncludeOption,
+    exclude: list[str] | None = ExcludeOption,
 ) -> None:
     """Check which repos this token can download now, and the next step for every other one."""
     from hubgate.check.runner import Joins, author_problem, check_all, list_author, open_session
     from hubgate.inputs.refs import RepoRef
-    from hubgate.render import render_report
     from hubgate.verdicts.outcome import FailOnError, exit_code, parse_fail_on
 
     if as_json:
@@ -142,7 +153,17 @@ def check(
     joins = Joins(
         registry=registry, follow_bases=not no_bases, alternatives=not no_alternatives, fit=fit_request
     )
-    endpoint, refs = load_refs(ids, files, repo_type, other_input=bool(authors), registry=registry)
+    places: dict = {}
+    scanned: list = []
+    if scan:
+        scanned, places = _scan_refs(ids, include, exclude)
+        ids = []
+    elif include or exclude:
+        fail_usage("--include and --exclude go with --scan")
+    endpoint, refs = load_refs(ids, files, repo_type, other_input=bool(authors) or scan, registry=registry)
+    if scan:
+        listed = {ref.key for ref in refs if isinstance(ref, RepoRef)}
+        refs = [ref for ref in scanned if ref.key not in listed] + refs
     quiet_library_logs()
     if token_file or all_stored_tokens:
         if token or anonymous or authors:
@@ -179,15 +200,47 @@ def check(
 
             report = check_all(session, refs, jobs=jobs, known=known, joins=joins, on_result=one_done)
     report.verdicts.extend(listing_problems)
+    if places:
+        from hubgate.verdicts.verdict import with_places
 
-    if output is not None:
-        write_output(output, render_report(report, output_format.value, failing=failing))
+        report.verdicts = with_places(report.verdicts, places)
+
+    if output_format == OutputFormat.table and output is None:
         print_table(report)
-    elif output_format == OutputFormat.table:
+        raise typer.Exit(exit_code(report.verdicts, failing))
+    text = _rendered(report, output_format, failing)
+    if output is not None:
+        write_output(output, text)
         print_table(report)
     else:
-        sys.stdout.write(render_report(report, output_format.value, failing=failing))
+        sys.stdout.write(text)
     raise typer.Exit(exit_code(report.verdicts, failing))
+
+
+def _rendered(report: Report, output_format: OutputFormat, failing) -> str:  # type: ignore[no-untyped-def]
+    from hubgate.render import render_report
+
+    if output_format == OutputFormat.cyclonedx:
+        from hubgate.render import cyclonedx
+
+        try:
+            return render_report(report, output_format.value, failing=failing)
+        except cyclonedx.MissingLibrary as exc:
+            fail_usage(f"{exc}\n  hint: {cyclonedx.HINT}")
+    return render_report(report, output_format.value, failing=failing)
+
+
+def _scan_refs(paths: list[str] | None, include: list[str] | None, exclude: list[str] | None):  # type: ignore[no-untyped-def]
+    """`--scan`: the repos the code under `paths` uses, and their places. Values the scan cannot know are
+    listed on stderr (`dynamic: not checked`), never guessed."""
+    from hubgate.cli.scan_cmd import run_scan
+
+    result = run_scan(paths, include, exclude)
+    for item in sorted(result.dynamic, key=lambda d: d.place):
+        sys.stderr.write(f"hubgate: dynamic: not checked: {item.place} {item.place.via}: {item.expression}\n")
+    if not result.found:
+        sys.stderr.write(f"hubgate: the scan found no Hub repos in {result.files} files\n")
+    return result.refs(), result.places()
 
 
 def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None, dirs: list[Path] | None):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hubgate.check.report import Report
 from hubgate.verdicts.verdict import Status
 
-FORMATS = ("table", "json", "quiet", "github", "junit", "markdown")
+FORMATS = ("table", "json", "quiet", "github", "junit", "markdown", "sarif", "cyclonedx")
 
 
 def render_report(report: Report, fmt: str, *, failing: frozenset[Status], color: bool = False) -> str:
@@ -30,6 +30,14 @@ def render_report(report: Report, fmt: str, *, failing: frozenset[Status], color
         from hubgate.render import markdown
 
         return markdown.render(report)
+    if fmt == "sarif":
+        from hubgate.render import sarif
+
+        return sarif.render(report, failing)
+    if fmt == "cyclonedx":
+        from hubgate.render import cyclonedx
+
+        return cyclonedx.render(cyclonedx.items_from_report(report), report.endpoint)
     if fmt == "table":
         from hubgate.render import table
 

@@ -1,12 +1,14 @@
 """GitHub Actions workflow commands: an ::error or ::warning per repo that needs action, with the next step.
 
 Repos that fail the run (per --fail-on) are errors, other unusable ones warnings. When a repo came
-from a file, the annotation points at its line, so it shows on the list in the pull request.
+from a file, the annotation points at its line, so it shows on the list in the pull request; with
+`check --scan`, there is one annotation at each place the code uses the repo (`file=,line=,col=`).
 """
 
 from __future__ import annotations
 
 from hubgate.check.report import Report
+from hubgate.inputs.scan.model import Place
 from hubgate.verdicts.verdict import USABLE, Status
 
 
@@ -18,6 +20,15 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _position(place: Place) -> list[str]:
+    """`line=`/`col=` of a place; a notebook cell has no line GitHub can show, so the file alone."""
+    return [] if place.cell is not None else [f"line={place.line}", f"col={place.column}"]
+
+
+def _used(place: Place) -> str:
+    return f" (used by {place.via} at {place})" if place.via else f" (used at {place})"
+
+
 def render(report: Report, failing: frozenset[Status]) -> str:
     lines = []
     for verdict in report.verdicts:
@@ -25,11 +36,17 @@ def render(report: Report, failing: frozenset[Status]) -> str:
             continue
         level = "error" if verdict.status in failing else "warning"
         name = verdict.model_id or verdict.input
-        props = [f"title={_property(f'hubgate: {name} is {verdict.status.value}')}"]
+        title = f"title={_property(f'hubgate: {name} is {verdict.status.value}')}"
+        text = verdict.message + (f". Next: {verdict.next_step}" if verdict.next_step else "")
+        if verdict.places:  # from `check --scan`: one annotation at each use
+            for place in verdict.places:
+                props = [f"file={_property(place.file)}", *_position(place), title]
+                lines.append(f"::{level} {','.join(props)}::{_data(text + _used(place))}")
+            continue
+        props = [title]
         if verdict.origin and ":" in verdict.origin:
             path, _, line = verdict.origin.rpartition(":")
             props = [f"file={_property(path)}", f"line={line}", *props]
-        text = verdict.message + (f". Next: {verdict.next_step}" if verdict.next_step else "")
         lines.append(f"::{level} {','.join(props)}::{_data(text)}")
     usable = len(report.usable())
     lines.append(f"::notice title=hubgate::{_data(f'{len(report.verdicts)} checked, {usable} usable')}")

@@ -38,11 +38,17 @@ def render(report: Report) -> str:
             time="0",
         )
         if verdict.status in USABLE:
-            ET.SubElement(case, "system-out").text = f"{verdict.status.value}: {verdict.message}"
+            ET.SubElement(case, "system-out").text = "\n".join(
+                [
+                    f"{verdict.status.value}: {verdict.message}",
+                    *(f"used at {p} ({p.via})" for p in verdict.places),
+                ]
+            )
             continue
         tag = "error" if verdict.status == Status.ERROR else "failure"
+        where = f" (used at {', '.join(str(p) for p in verdict.places)})" if verdict.places else ""
         detail = ET.SubElement(
-            case, tag, message=f"{verdict.status.value}: {verdict.message}", type=verdict.status.value
+            case, tag, message=f"{verdict.status.value}: {verdict.message}{where}", type=verdict.status.value
         )
         detail.text = "\n".join(
             part
@@ -50,6 +56,7 @@ def render(report: Report) -> str:
                 f"input: {verdict.input}" + (f" ({verdict.origin})" if verdict.origin else ""),
                 f"next step: {verdict.next_step}" if verdict.next_step else "",
                 f"url: {verdict.url}" if verdict.url else "",
+                *(f"used at {place} ({place.via})" for place in verdict.places),
             )
             if part
         )

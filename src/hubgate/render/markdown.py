@@ -35,6 +35,8 @@ def render(report: Report) -> str:
         repo = f"[{_cell(name)}]({verdict.url})" if verdict.url else f"`{_cell(name)}`"
         if verdict.redirected:
             repo += f" (asked as `{_cell(verdict.requested_id or '')}`)"
+        if verdict.places:
+            repo += "<br>" + ", ".join(f"`{_cell(str(place))}`" for place in verdict.places)
         gate = verdict.gated_mode or (
             "private" if verdict.private else ("open" if verdict.is_gated is False else "")
         )

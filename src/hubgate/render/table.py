@@ -129,6 +129,10 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
                 console.print(f"      → {escape(verdict.next_step)}")
             if verdict.url and verdict.url not in (verdict.next_step or ""):
                 console.print(f"      → {escape(verdict.url)}")
+            if verdict.places:
+                console.print(
+                    f"      used at {escape(', '.join(str(p) for p in verdict.places))}", style="dim"
+                )
             _print_bases(console, verdict)
             _print_alternatives(console, verdict)
             _print_fit(console, verdict)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hubgate.hub.answers import HubAnswer, RepoFacts
 from hubgate.hub.token import TokenInfo
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType
+from hubgate.inputs.scan.model import Place
 
 
 class Status(StrEnum):
@@ -91,6 +92,7 @@ class Verdict(BaseModel):
     alternatives: tuple[Alternative, ...] = ()  # for blocked models: open models to use meanwhile
     registry: dict[str, Any] | None = None  # the registry's facts on this model, when it knows it
     fit: dict[str, Any] | None = None  # GPU fit (hubgate.fit.FitResult.to_dict()), with `check --gpu`
+    places: tuple[Place, ...] = ()  # with `check --scan`: every place in the code that names this repo
 
     @property
     def has_access(self) -> bool:
@@ -100,6 +102,17 @@ class Verdict(BaseModel):
     @property
     def redirected(self) -> bool:
         return None not in (self.model_id, self.requested_id) and self.model_id != self.requested_id
+
+
+def with_places(verdicts: list[Verdict], places: dict[tuple[str, str], tuple[Place, ...]]) -> list[Verdict]:
+    """Verdicts with the places a scan found for their repo (matched on the id as it was asked for)."""
+    placed = []
+    for verdict in verdicts:
+        found = places.get((verdict.repo_type, verdict.requested_id or "")) or places.get(
+            (verdict.repo_type, verdict.model_id or "")
+        )
+        placed.append(verdict.model_copy(update={"places": found}) if found else verdict)
+    return placed
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,190 @@
+"""YAML, JSON and TOML configs: the keys users write for models and datasets, where the value has the
+shape of a Hub id (`org/name`); `name:` entries in the models_config.yaml shape; `HF_MODEL`-style
+environment keys (CI `env:` blocks). Also `models_to_check.txt` lists."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from hubgate.inputs.refs import RepoType
+from hubgate.inputs.scan.ids import hub_id, hub_url
+from hubgate.inputs.scan.model import IGNORE_MARK, Dynamic, Found, Place
+from hubgate.inputs.scan.shell import var_kind
+
+MODEL_KEYS = frozenset(
+    {"model_name_or_path", "model", "model_id", "model_name", "base_model", "tokenizer_name",
+     "tokenizer_name_or_path", "pretrained_model_name_or_path", "base_model_name_or_path"}
+)  # fmt: skip
+DATASET_KEYS = frozenset({"dataset_name", "dataset_id", "dataset"})
+TRIGGERS = (*MODEL_KEYS, *DATASET_KEYS, "name", "MODEL", "DATASET")
+
+
+def key_kind(key: str) -> RepoType | None:
+    if key in MODEL_KEYS:
+        return "model"
+    if key in DATASET_KEYS:
+        return "dataset"
+    if key.isupper():
+        return var_kind(key)
+    return None
+
+
+def _candidate(value: str, kind: RepoType, place: Place) -> Found | Dynamic | None:
+    if "${" in value or value.startswith("$") or "{{" in value:
+        return Dynamic(place, value)
+    url = hub_url(value)
+    if url is not None:
+        return Found(url[1], url[0], place)  # type: ignore[arg-type]
+    repo = hub_id(value, legacy=False)
+    return Found(repo, kind, place) if repo else None
+
+
+def _add(item: Found | Dynamic | None, lines: list[str], found: list[Found], dynamic: list[Dynamic]) -> None:
+    if item is None or IGNORE_MARK in lines[item.place.line - 1]:
+        return
+    (found if isinstance(item, Found) else dynamic).append(item)  # type: ignore[arg-type]
+
+
+def scan_yaml(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | None]:
+    if not any(trigger in text for trigger in TRIGGERS):
+        return [], [], None
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    found: list[Found] = []
+    dynamic: list[Dynamic] = []
+    lines = text.splitlines()
+    try:
+        documents = list(yaml.compose_all(text, Loader=loader_class))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        return [], [], f"{file}{where}: not valid YAML, skipped"
+    for root in documents:
+        for key, node, depth_path in _yaml_pairs(root, ()):
+            kind = key_kind(key)
+            if key == "name" and depth_path == ("map", "seq", "map"):
+                kind = "model"  # models_config.yaml: groups of entries with `name: org/model`
+            if kind is None:
+                continue
+            scalars = [node] if isinstance(node, yaml.ScalarNode) else []
+            if isinstance(node, yaml.SequenceNode):
+                scalars = [n for n in node.value if isinstance(n, yaml.ScalarNode)]
+            for scalar in scalars:
+                if not isinstance(scalar.value, str) or scalar.tag != "tag:yaml.org,2002:str":
+                    continue
+                place = Place(file, scalar.start_mark.line + 1, scalar.start_mark.column + 1, key)
+                _add(_candidate(scalar.value, kind, place), lines, found, dynamic)
+    return found, dynamic, None
+
+
+def _yaml_pairs(node: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any, tuple[str, ...]]]:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        here = (*path, "map")
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                yield str(key.value), value, here
+            yield from _yaml_pairs(value, here)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _yaml_pairs(item, (*path, "seq"))
+
+
+def _data_pairs(data: Any) -> Iterator[tuple[str, str]]:
+    """(key, string value) in document order; lists of strings under a key give one pair each."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str):
+                yield str(key), value
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                for item in value:
+                    yield str(key), item
+            else:
+                yield from _data_pairs(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _data_pairs(item)
+
+
+def _locate(text: str, key: str, value: str, start: int, separator: str) -> int | None:
+    """Offset of `value`'s opening quote after `key` (JSON `"key": "value"`, TOML `key = "value"`)."""
+    key_re = re.escape(key).join(('"', '"')) if separator == ":" else rf"(?:^|[\s{{,.\"]){re.escape(key)}\"?"
+    pattern = re.compile(
+        rf"{key_re}\s*{separator}\s*\[?[^=]*?([\"']){re.escape(value)}\1", re.MULTILINE | re.DOTALL
+    )
+    for offset in (start, 0):
+        match = pattern.search(text, offset)
+        if match:
+            return match.start(1)
+    return None
+
+
+def _scan_data(data: Any, text: str, file: str, separator: str) -> tuple[list[Found], list[Dynamic]]:
+    found: list[Found] = []
+    dynamic: list[Dynamic] = []
+    lines = text.splitlines()
+    cursor = 0
+    for key, value in _data_pairs(data):
+        kind = key_kind(key)
+        if kind is None:
+            continue
+        offset = _locate(text, key, value, cursor, separator)
+        if offset is None:
+            continue
+        cursor = offset + 1
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        _add(_candidate(value, kind, Place(file, line, column, key)), lines, found, dynamic)
+    return found, dynamic
+
+
+def scan_json(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | None]:
+    if not any(trigger in text for trigger in TRIGGERS):
+        return [], [], None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return [], [], f"{file}: not valid JSON, skipped ({exc})"
+    found, dynamic = _scan_data(data, text, file, ":")
+    return found, dynamic, None
+
+
+def scan_toml(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | None]:
+    if not any(trigger in text for trigger in TRIGGERS):
+        return [], [], None
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return [], [], f"{file}: not valid TOML, skipped ({exc})"
+    found, dynamic = _scan_data(data, text, file, "=")
+    return found, dynamic, None
+
+
+def scan_list(text: str, file: str) -> list[Found]:
+    """`models_to_check.txt`: one id per line, # comments; `datasets/org/name` and Hub URLs work."""
+    found: list[Found] = []
+    for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
+        content = re.split(r"(?:^|\s)#", line, maxsplit=1)[0]
+        entry = content.strip()
+        if not entry or IGNORE_MARK in line:
+            continue
+        column = content.find(entry) + 1
+        kind: RepoType = "model"
+        if entry.startswith("datasets/") and entry.count("/") == 2:
+            kind, entry = "dataset", entry.removeprefix("datasets/")
+        elif entry.startswith("models/") and entry.count("/") == 2:
+            entry = entry.removeprefix("models/")
+        url = hub_url(entry)
+        repo = url[1] if url else hub_id(entry, legacy=True)
+        if url:
+            kind = url[0]  # type: ignore[assignment]
+        if repo:
+            found.append(Found(repo, kind, Place(file, number, column, file.rsplit("/", 1)[-1])))
+    return found

@@ -1,0 +1,98 @@
+"""What a scan finds: references to Hub repos, each at a place in a file, and values it could not read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hubgate.inputs.refs import RepoRef, RepoType
+
+IGNORE_MARK = "hubgate: ignore"
+
+
+@dataclass(frozen=True, order=True)
+class Place:
+    """Where a repo is named: `file` relative to the working folder (posix), 1-based `line` and `column`
+    (in a notebook: the line inside code cell `cell`, 1-based over all cells), and `via`, the call or
+    key that names it (`AutoModel.from_pretrained`, `model_name_or_path`, `hf download`)."""
+
+    file: str
+    line: int
+    column: int
+    via: str = ""
+    cell: int | None = None
+
+    def __str__(self) -> str:
+        if self.cell is not None:
+            return f"{self.file}:cell {self.cell}:{self.line}:{self.column}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+    @property
+    def file_line(self) -> str:
+        """`file:line`, the `origin` of a ref (a notebook's cell stays in the text)."""
+        if self.cell is not None:
+            return f"{self.file}:cell {self.cell}:{self.line}"
+        return f"{self.file}:{self.line}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "cell": self.cell,
+            "via": self.via,
+        }
+
+
+@dataclass(frozen=True)
+class Found:
+    """One use of a repo at one place."""
+
+    repo_id: str
+    repo_type: RepoType
+    place: Place
+
+
+@dataclass(frozen=True)
+class Dynamic:
+    """A loading call whose value the scan cannot know without running the code: reported, not checked."""
+
+    place: Place
+    expression: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.place.to_json(), "expression": self.expression, "note": "dynamic: not checked"}
+
+
+@dataclass
+class ScanResult:
+    found: list[Found] = field(default_factory=list)
+    dynamic: list[Dynamic] = field(default_factory=list)
+    files: int = 0  # files read
+    problems: list[str] = field(default_factory=list)  # files that could not be parsed (one line each)
+
+    def places(self) -> dict[tuple[str, str], tuple[Place, ...]]:
+        """(repo_type, repo_id) -> its places, sorted; repos in order of first appearance."""
+        grouped: dict[tuple[str, str], set[Place]] = {}
+        for item in sorted(self.found, key=lambda f: f.place):
+            grouped.setdefault((item.repo_type, item.repo_id), set()).add(item.place)
+        return {key: tuple(sorted(places)) for key, places in grouped.items()}
+
+    def refs(self) -> list[RepoRef]:
+        """One ref per repo; its `origin` is the first place (`file:line`)."""
+        return [
+            RepoRef(repo_id, repo_type, repo_id, origin=places[0].file_line)  # type: ignore[arg-type]
+            for (repo_type, repo_id), places in self.places().items()
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": 1,
+            "files_scanned": self.files,
+            "repos": [
+                {"id": repo_id, "repo_type": repo_type, "places": [p.to_json() for p in places]}
+                for (repo_type, repo_id), places in self.places().items()
+            ],
+            "dynamic": [d.to_json() for d in sorted(self.dynamic, key=lambda d: d.place)],
+            "problems": list(self.problems),
+        }

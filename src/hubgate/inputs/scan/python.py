@@ -1,0 +1,394 @@
+"""Python sources, read with `ast`: the calls that load from the Hub, and the values they are given.
+
+Values are followed through string constants, simple assignments anywhere in the file (every value a
+name is given counts), `for` loops over lists, tuples and dicts of ids, dict look-ups with constant
+keys, `+` and f-strings whose parts are all constants. Anything else is dynamic: reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from hubgate.inputs.refs import RepoType
+from hubgate.inputs.scan.ids import PACKAGED_BUILDERS, hub_id, hub_url
+from hubgate.inputs.scan.model import IGNORE_MARK, Dynamic, Found, Place
+
+# Cheap pre-filter: a file naming none of these has no loading call (most files of a big tree).
+TRIGGERS = (
+    "from_pretrained", "pipeline", "load_dataset", "hf_hub_download", "snapshot_download", "HfApi",
+    "_info", "SentenceTransformer", "CrossEncoder", "create_model", "LLM", "repo_id", "hf_hub",
+)  # fmt: skip
+
+# huggingface_hub functions (and HfApi methods) that take a repo id first or as `repo_id=`.
+_HUB_FUNCTIONS = frozenset(
+    {"hf_hub_download", "snapshot_download", "model_info", "dataset_info", "repo_info", "list_repo_files",
+     "list_repo_tree", "list_repo_refs", "list_repo_commits", "file_exists", "repo_exists",
+     "get_paths_info", "get_safetensors_metadata", "auth_check", "hf_hub_url", "try_to_load_from_cache",
+     "get_hf_file_metadata", "list_repo_likers", "get_repo_discussions"}
+)  # fmt: skip
+# sentence-transformers prefixes a bare name with `sentence-transformers/`, except the classic
+# transformers checkpoints (its `basic_transformer_models` list, whose names start like these).
+_LEGACY_TRANSFORMERS = (
+    "albert-", "bert-", "camembert-", "ctrl", "distilbert-", "distilgpt2", "distilroberta-", "flaubert",
+    "gpt2", "openai-gpt", "roberta-", "t5-", "transfo-xl", "xlm-", "xlnet-",
+)  # fmt: skip
+_STRING_CALLS = frozenset({"getenv", "get", "input", "str", "format", "join", "strip", "lower", "replace"})
+
+
+class _Unknown:
+    """A value the scan cannot know (a parameter, `args.model`, `os.environ[...]`)."""
+
+
+class _Object:
+    """A value that is not a string (a loaded model passed on): neither an id nor dynamic."""
+
+
+UNKNOWN, OBJECT = _Unknown(), _Object()
+Value = list[str] | _Unknown | _Object
+
+
+@dataclass
+class _Env:
+    """Every value each name is given in the file (assignments and loop targets)."""
+
+    nodes: dict[str, list[ast.expr]] = field(default_factory=dict)
+    loops: dict[str, list[ast.expr]] = field(default_factory=dict)  # name -> iterables it loops over
+
+
+def _collect(tree: ast.AST, env: _Env) -> None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    env.nodes.setdefault(target.id, []).append(node.value)
+                elif isinstance(target, ast.Tuple | ast.List):  # a, b = "x", "y"
+                    for index, element in enumerate(target.elts):
+                        if isinstance(element, ast.Name):
+                            value = node.value
+                            item = (
+                                value.elts[index]
+                                if isinstance(value, ast.Tuple | ast.List)
+                                and len(value.elts) == len(target.elts)
+                                else ast.Name(id="<unknown>")
+                            )
+                            env.nodes.setdefault(element.id, []).append(item)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            env.nodes.setdefault(node.target.id, []).append(node.value)
+        elif isinstance(node, ast.For | ast.comprehension):
+            target, iterable = node.target, node.iter
+            if isinstance(target, ast.Name):
+                env.loops.setdefault(target.id, []).append(iterable)
+            elif isinstance(target, ast.Tuple) and _items_call(iterable):
+                # for key, value in D.items()
+                names = [e.id if isinstance(e, ast.Name) else "" for e in target.elts]
+                if len(names) == 2:
+                    base = iterable.func.value  # type: ignore[attr-defined]
+                    env.loops.setdefault(names[0], []).append(_method(base, "keys"))
+                    env.loops.setdefault(names[1], []).append(_method(base, "values"))
+        elif isinstance(node, ast.ClassDef):
+            for statement in node.body:  # class constants: Config.MODEL_ID
+                targets = statement.targets if isinstance(statement, ast.Assign) else []
+                if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                    targets = [statement.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        env.nodes.setdefault(f"{node.name}.{target.id}", []).append(statement.value)  # type: ignore[arg-type]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+                # A parameter can be given anything; its default is one value among others.
+                env.nodes.setdefault(arg.arg, []).append(ast.Name(id="<unknown>"))
+
+
+def _items_call(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "items"
+
+
+def _method(base: ast.expr, name: str) -> ast.Call:
+    return ast.Call(func=ast.Attribute(value=base, attr=name), args=[], keywords=[])
+
+
+class _Resolver:
+    def __init__(self, env: _Env) -> None:
+        self.env = env
+        self.active: set[str] = set()
+
+    def value(self, node: ast.expr) -> Value:
+        """The strings `node` may be, UNKNOWN, or OBJECT."""
+        if isinstance(node, ast.Constant):
+            return [node.value] if isinstance(node.value, str) else OBJECT
+        if isinstance(node, ast.Name):
+            return self._name(node.id)
+        if isinstance(node, ast.JoinedStr):
+            return self._fstring(node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.value(node.left), self.value(node.right)
+            if isinstance(left, list) and isinstance(right, list):
+                return [a + b for a in left for b in right]
+            return UNKNOWN
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node)
+        if isinstance(node, ast.Attribute):
+            dotted = _dotted(node)
+            return self._name(dotted) if dotted in self.env.nodes else UNKNOWN
+        if isinstance(node, ast.Call):
+            name = _callee(node)[1]
+            return UNKNOWN if name in _STRING_CALLS else OBJECT
+        if isinstance(node, ast.IfExp):
+            return self._union([self.value(node.body), self.value(node.orelse)])
+        if isinstance(node, ast.BoolOp):
+            return self._union([self.value(v) for v in node.values])
+        if isinstance(node, ast.Lambda | ast.List | ast.Tuple | ast.Dict | ast.Set | ast.ListComp):
+            return OBJECT
+        return UNKNOWN
+
+    def items(self, node: ast.expr) -> Value:
+        """The strings a `for` over `node` yields."""
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            return self._union([self.value(e) for e in node.elts])
+        if isinstance(node, ast.Dict):
+            return self._union([self.value(k) for k in node.keys if k is not None])
+        if isinstance(node, ast.Name):
+            if node.id in self.active or node.id not in self.env.nodes:
+                return UNKNOWN
+            self.active.add(node.id)
+            try:
+                return self._union([self.items(v) for v in self.env.nodes[node.id]])
+            finally:
+                self.active.discard(node.id)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args:
+            container = self._container(node.func.value)
+            if isinstance(container, ast.Dict):
+                if node.func.attr == "keys":
+                    return self.items(container)
+                if node.func.attr == "values":
+                    return self._union([self.value(v) for v in container.values])
+        if isinstance(node, ast.Call) and _callee(node)[1] in {"enumerate", "sorted", "reversed", "list"}:
+            return self.items(node.args[0]) if node.args else UNKNOWN
+        return UNKNOWN
+
+    def _container(self, node: ast.expr) -> ast.expr | None:
+        if isinstance(node, ast.Name) and len(self.env.nodes.get(node.id, [])) == 1:
+            return self.env.nodes[node.id][0]
+        return node
+
+    def _name(self, name: str) -> Value:
+        if name in self.active:
+            return UNKNOWN
+        sources = self.env.nodes.get(name, [])
+        loops = self.env.loops.get(name, [])
+        if not sources and not loops:
+            return UNKNOWN
+        self.active.add(name)
+        try:
+            return self._union([self.value(v) for v in sources] + [self.items(i) for i in loops])
+        finally:
+            self.active.discard(name)
+
+    def _fstring(self, node: ast.JoinedStr) -> Value:
+        results = [""]
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                pieces = [part.value]
+            elif isinstance(part, ast.FormattedValue) and part.format_spec is None and part.conversion == -1:
+                found = self.value(part.value)
+                if not isinstance(found, list):
+                    return UNKNOWN
+                pieces = found
+            else:
+                return UNKNOWN
+            results = [r + p for r in results for p in pieces]
+        return results
+
+    def _subscript(self, node: ast.Subscript) -> Value:
+        container = self._container(node.value)
+        key = self.value(node.slice)
+        if isinstance(container, ast.Dict) and isinstance(key, list) and len(key) == 1:
+            for k, v in zip(container.keys, container.values, strict=True):
+                if isinstance(k, ast.Constant) and k.value == key[0]:
+                    return self.value(v)
+        return UNKNOWN
+
+    @staticmethod
+    def _union(values: list[Value]) -> Value:
+        strings: list[str] = []
+        unknown = False
+        for value in values:
+            if isinstance(value, list):
+                strings += [s for s in value if s not in strings]
+            elif value is UNKNOWN:
+                unknown = True
+        if unknown:
+            return UNKNOWN  # one unknown source makes the name dynamic: never report half of it as sure
+        return strings if strings else OBJECT
+
+
+def _callee(call: ast.Call) -> tuple[str, str]:
+    """(dotted base, final name) of the called function: `transformers.AutoModel.from_pretrained` ->
+    (`transformers.AutoModel`, `from_pretrained`)."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return "", func.id
+    if isinstance(func, ast.Attribute):
+        return _dotted(func.value), func.attr
+    return "", ""
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else node.attr
+    if isinstance(node, ast.Call):
+        return _dotted(node.func) + "()"
+    return ""
+
+
+def _arg(call: ast.Call, index: int | None, *names: str) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg in names:
+            return keyword.value
+    if index is not None and len(call.args) > index and not isinstance(call.args[index], ast.Starred):
+        return call.args[index]
+    return None
+
+
+def _repo_type(call: ast.Call, default: RepoType) -> RepoType | None:
+    """`repo_type=` when constant ("dataset", "model"); None for spaces and other kinds."""
+    node = _arg(call, None, "repo_type")
+    if node is None:
+        return default
+    if isinstance(node, ast.Constant) and node.value in (None, "model"):
+        return "model"
+    if isinstance(node, ast.Constant) and node.value == "dataset":
+        return "dataset"
+    return None
+
+
+@dataclass(frozen=True)
+class _Use:
+    node: ast.expr
+    repo_type: RepoType
+    via: str
+    prefix: str = ""  # e.g. sentence-transformers/ for bare SentenceTransformer names
+    timm: bool = False
+
+
+def _uses(call: ast.Call) -> Iterator[_Use]:
+    """The arguments of `call` that name a Hub repo, with the kind and how it is named."""
+    base, name = _callee(call)
+    last = base.rsplit(".", 1)[-1]
+    via = f"{last}.{name}" if last else name
+    if name == "from_pretrained":
+        if last.startswith("PeftModel") or last in {"PeftMixedModel"}:
+            node = _arg(call, 1, "model_id")  # PeftModel.from_pretrained(base_model, adapter_id)
+        else:
+            node = _arg(call, 0, "pretrained_model_name_or_path", "model_id")
+        if node is not None:
+            yield _Use(node, "model", via)
+    elif name == "pipeline" and base in {"", "transformers"}:
+        for node in (_arg(call, 1, "model"), _arg(call, None, "tokenizer")):
+            if node is not None:
+                yield _Use(node, "model", "pipeline")
+    elif name == "load_dataset" or (name == "load_dataset_builder"):
+        node = _arg(call, 0, "path")
+        if node is not None:
+            yield _Use(node, "dataset", name)
+    elif name in _HUB_FUNCTIONS and base not in {"self", "cls"}:
+        kind: RepoType = "dataset" if name == "dataset_info" else "model"
+        resolved = _repo_type(call, kind)
+        node = _arg(call, 0, "repo_id")
+        if node is not None and resolved is not None:
+            yield _Use(node, resolved, via)
+    elif name in {"SentenceTransformer", "CrossEncoder", "SparseEncoder"}:
+        node = _arg(call, 0, "model_name_or_path", "model_name")
+        if node is not None:
+            prefix = "sentence-transformers/" if name == "SentenceTransformer" else ""
+            yield _Use(node, "model", name, prefix=prefix)
+    elif name == "create_model" and last in {"", "timm"}:
+        node = _arg(call, 0, "model_name")
+        if node is not None:
+            yield _Use(node, "model", via, timm=True)
+    elif name == "LLM" and last in {"", "vllm"}:
+        for node in (_arg(call, 0, "model"), _arg(call, None, "tokenizer")):
+            if node is not None:
+                yield _Use(node, "model", via)
+
+
+def _ignored(lines: list[str], *numbers: int) -> bool:
+    return any(0 < n <= len(lines) and IGNORE_MARK in lines[n - 1] for n in numbers)
+
+
+def _resolve_id(value: str, use: _Use) -> tuple[RepoType, str] | None:
+    if use.timm:
+        for prefix in ("hf-hub:", "hf_hub:"):
+            if value.startswith(prefix):
+                found = hub_id(value[len(prefix) :].split("@", 1)[0], legacy=False)
+                return (use.repo_type, found) if found else None
+        return None  # timm's own names (resnet50) are not Hub ids
+    url = hub_url(value)
+    if url is not None:
+        return url  # type: ignore[return-value]
+    if use.repo_type == "dataset" and value in PACKAGED_BUILDERS:
+        return None
+    found = hub_id(value, legacy=True)  # in a loading call a single name (`gpt2`) is a Hub id
+    if found is None:
+        return None
+    if use.prefix and "/" not in found and not found.lower().startswith(_LEGACY_TRANSFORMERS):
+        found = use.prefix + found
+    return use.repo_type, found
+
+
+def scan_tree(
+    tree: ast.AST, source_lines: list[str], file: str, *, cell_of: dict[int, tuple[int, int]] | None = None
+) -> tuple[list[Found], list[Dynamic]]:
+    """Every reference in a parsed module. `cell_of` maps a line of a joined notebook to (cell, line)."""
+    env = _Env()
+    _collect(tree, env)
+    resolver = _Resolver(env)
+    found: list[Found] = []
+    dynamic: list[Dynamic] = []
+
+    def place(node: ast.expr, via: str) -> Place:
+        line, column = node.lineno, node.col_offset + 1
+        if cell_of is not None:
+            cell, cell_line = cell_of[line]
+            return Place(file, cell_line, column, via, cell)
+        return Place(file, line, column, via)
+
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        for use in _uses(call):
+            if _ignored(source_lines, call.lineno, use.node.lineno):
+                continue
+            value = resolver.value(use.node)
+            if isinstance(value, _Unknown):
+                dynamic.append(Dynamic(place(use.node, use.via), ast.unparse(use.node)))
+                continue
+            if isinstance(value, _Object):
+                continue
+            for text in value:
+                resolved = _resolve_id(text, use)
+                if resolved is not None:
+                    found.append(Found(resolved[1], resolved[0], place(use.node, use.via)))
+    return found, dynamic
+
+
+def scan_python(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | None]:
+    """(found, dynamic, problem): a file that does not parse is a problem line, never a crash."""
+    if not any(trigger in text for trigger in TRIGGERS):
+        return [], [], None
+    try:
+        tree = ast.parse(text, filename=file)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        return (
+            [],
+            [],
+            f"{file}{f':{line}' if line else ''}: not valid Python, skipped ({getattr(exc, 'msg', exc)})",
+        )
+    found, dynamic = scan_tree(tree, text.splitlines(), file)
+    return found, dynamic, None

@@ -1,0 +1,116 @@
+"""SARIF 2.1.0 for GitHub code scanning: one result per place a blocked repo is used, so the finding
+shows on the line in a pull request. Repos that fail the run (per --fail-on) are errors, other unusable
+ones warnings; usable repos give no result."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from hubgate import __version__
+from hubgate.check.report import Report
+from hubgate.inputs.scan.model import Place
+from hubgate.verdicts.verdict import USABLE, Status, Verdict
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://huggingface.co/docs/hub/models-gated"
+
+_RULE_TEXT = {
+    Status.NEEDS_LOGIN: "The repo is gated and the run has no token.",
+    Status.NOT_REQUESTED: "The repo is gated and access was never requested with this account.",
+    Status.PENDING: "Access was requested and awaits the authors' review.",
+    Status.REJECTED: "The authors rejected the access request.",
+    Status.TOKEN_SCOPE: "The token may not read gated repos (fine-grained token without that permission).",
+    Status.TOKEN_INVALID: "The Hub rejected the token (invalid, expired or revoked).",
+    Status.NOT_FOUND: "No such repo, or a private one this token cannot see.",
+    Status.DISABLED: "The Hub disabled access to this repo.",
+    Status.INVALID: "The text is not a valid repo id.",
+    Status.ERROR: "The Hub's answer could not be classified (see the message).",
+}
+
+
+def _rule_id(status: Status) -> str:
+    return f"hubgate/{status.value}"
+
+
+def _location(place: Place) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": quote(place.file), "uriBaseId": "%SRCROOT%"}}
+    if place.cell is None:
+        physical["region"] = {"startLine": place.line, "startColumn": place.column}
+    return {"physicalLocation": physical}
+
+
+def _origin_place(verdict: Verdict) -> Place | None:
+    """A repo named in a list file (`-f models.txt`) has an origin `file:line`."""
+    if verdict.origin and ":" in verdict.origin:
+        path, _, line = verdict.origin.rpartition(":")
+        if line.isdigit() and path:
+            return Place(path, int(line), 1)
+    return None
+
+
+def _result(verdict: Verdict, level: str, rule_index: int, place: Place | None) -> dict[str, Any]:
+    name = verdict.model_id or verdict.input
+    text = f"{name} is {verdict.status.value}: {verdict.message}"
+    if verdict.next_step:
+        text += f". Next: {verdict.next_step}"
+    if place is not None and (place.via or place.cell is not None):
+        text += f" (used {f'by {place.via} ' if place.via else ''}at {place})"
+    result: dict[str, Any] = {
+        "ruleId": _rule_id(verdict.status),
+        "ruleIndex": rule_index,
+        "level": level,
+        "message": {"text": text},
+        "partialFingerprints": {"hubgateRepo/v1": f"{verdict.repo_type}:{name}:{verdict.status.value}"},
+        "properties": {"repo_id": name, "repo_type": verdict.repo_type, "status": verdict.status.value},
+    }
+    if place is not None:
+        result["locations"] = [_location(place)]
+    if verdict.url:
+        result["properties"]["url"] = verdict.url
+    return result
+
+
+def sarif_log(report: Report, failing: frozenset[Status]) -> dict[str, Any]:
+    blocked = [v for v in report.verdicts if v.status not in USABLE]
+    statuses = [s for s in Status if any(v.status == s for v in blocked)]
+    rules = [
+        {
+            "id": _rule_id(status),
+            "name": status.value.replace("-", " ").title().replace(" ", ""),
+            "shortDescription": {"text": f"Hub repo is {status.value}"},
+            "fullDescription": {"text": _RULE_TEXT.get(status, status.value)},
+            "helpUri": INFORMATION_URI,
+            "defaultConfiguration": {"level": "error" if status in failing else "warning"},
+        }
+        for status in statuses
+    ]
+    index = {status: i for i, status in enumerate(statuses)}
+    results = []
+    for verdict in blocked:
+        level = "error" if verdict.status in failing else "warning"
+        places: list[Place | None] = list(verdict.places) or [_origin_place(verdict)]
+        results += [_result(verdict, level, index[verdict.status], place) for place in places]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "hubgate",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": "hubgate/check/"},
+                "results": results,
+            }
+        ],
+    }
+
+
+def render(report: Report, failing: frozenset[Status]) -> str:
+    return json.dumps(sarif_log(report, failing), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,39 @@
+"""`hubgate scan` without the Hub: the repos a codebase names, each with its places, as text or JSON."""
+
+from __future__ import annotations
+
+import json
+
+from hubgate.inputs.scan.model import ScanResult
+
+
+def summary(result: ScanResult) -> str:
+    places = result.places()
+    models = sum(1 for kind, _ in places if kind == "model")
+    uses = sum(len(p) for p in places.values())
+    line = (
+        f"{len(places)} repos ({models} models, {len(places) - models} datasets) "
+        f"at {uses} places in {result.files} files"
+    )
+    if result.dynamic:
+        line += f"; {len(result.dynamic)} dynamic values not checked"
+    return line
+
+
+def render_table(result: ScanResult) -> str:
+    lines: list[str] = []
+    for (kind, repo_id), places in result.places().items():
+        lines.append(f"{repo_id}" + (" (dataset)" if kind == "dataset" else ""))
+        lines += [f"  {place}  {place.via}" for place in places]
+    if result.dynamic:
+        lines += ["", "dynamic: not checked"]
+        lines += [
+            f"  {d.place}  {d.place.via}: {d.expression}"
+            for d in sorted(result.dynamic, key=lambda d: d.place)
+        ]
+    lines += ["", summary(result)]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(result: ScanResult) -> str:
+    return json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
