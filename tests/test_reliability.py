@@ -253,7 +253,13 @@ def test_python_api_next_steps_name_python_arguments_not_cli_options(hub: HubSim
 @pytest.mark.parametrize("value", ["hf-mirror.com", "ftp://x", "not a url", "http://[::1"])
 @pytest.mark.parametrize(
     "command",
-    [("check", GPT2), ("fit", GPT2), ("watch", GPT2), ("requests", "list", LLAMA2)],
+    [
+        ("check", GPT2),
+        ("fit", GPT2),
+        ("watch", GPT2),
+        ("requests", "list", LLAMA2),
+        ("registry", "verify", "mistral_7b"),
+    ],
     ids=lambda c: c[0] if isinstance(c, tuple) else c,
 )
 def test_a_bad_hf_endpoint_is_one_line_in_every_command(
@@ -261,6 +267,12 @@ def test_a_bad_hf_endpoint_is_one_line_in_every_command(
 ) -> None:  # type: ignore[no-untyped-def]
     result = run_cli(*command, HF_ENDPOINT=value, HF_TOKEN=ALICE)
     one_line_error(result, "HF_ENDPOINT")
+
+
+def test_commands_that_never_talk_to_the_hub_ignore_a_bad_hf_endpoint(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "train.py").write_text('from_pretrained("org/model")\n')
+    assert run_cli("registry", "show", "mistral_7b", HF_ENDPOINT="hf-mirror.com").code == 0
+    assert run_cli("scan", str(tmp_path), HF_ENDPOINT="hf-mirror.com").code == 0
 
 
 def test_a_token_given_as_an_input_is_never_echoed_nor_sent(hub: HubSim, run_cli) -> None:  # type: ignore[no-untyped-def]

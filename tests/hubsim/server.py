@@ -118,6 +118,61 @@ class Fault:
 
 
 @dataclass
+class Chaos:
+    """Seeded random faults on every request (the fault soak): 429s with short and long waits, with and
+    without headers, 5xx, answers slower than the client's timeout, dropped connections. `injected`
+    records each fault drawn, with the delay it asked for, so tests can bound a run's time by them."""
+
+    seed: int
+    p_429: float = 0.02
+    p_5xx: float = 0.02
+    p_slow: float = 0.01
+    p_drop: float = 0.02
+    slow_delay: float = 1.5
+    long_wait: int = 3
+    injected: list[tuple[str, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        import random
+
+        self._random = random.Random(self.seed)
+        self._lock = threading.Lock()
+
+    def draw(self) -> Fault | None:
+        with self._lock:
+            roll = self._random.random()
+            variant = self._random.random()
+            fault: Fault | None = None
+            if roll < self.p_429:
+                wait = 1 if variant < 0.5 else self.long_wait
+                if variant < 0.25:  # RateLimit and Retry-After agree
+                    fault = Fault(
+                        "",
+                        "status",
+                        status=429,
+                        retry_after=wait,
+                        headers={"RateLimit": f'"api";r=0;t={wait}'},
+                    )
+                elif variant < 0.5:  # only a RateLimit reset
+                    fault = Fault("", "status", status=429, headers={"RateLimit": f'"api";r=0;t={wait}'})
+                elif variant < 0.75:  # another limiter: only Retry-After
+                    fault = Fault("", "status", status=429, retry_after=wait, no_ratelimit=True)
+                else:  # no header at all: the client's own backoff
+                    fault, wait = Fault("", "status", status=429, no_ratelimit=True), 1
+                self.injected.append(("429", float(wait)))
+            elif roll < self.p_429 + self.p_5xx:
+                fault = Fault("", "status", status=self._random.choice([500, 502, 503, 504]))
+                self.injected.append(("5xx", 0.0))
+            elif roll < self.p_429 + self.p_5xx + self.p_slow:
+                fault = Fault("", "slow", delay=self.slow_delay)
+                self.injected.append(("slow", self.slow_delay))
+            elif roll < self.p_429 + self.p_5xx + self.p_slow + self.p_drop:
+                fault = Fault("", "drop")
+                self.injected.append(("drop", 0.0))
+            return fault
+
+
+@dataclass
 class OrgPolicy:
     """An organization's token rules (hub-contract.md section 4): fine-grained tokens scoped to it need an
     admin's approval (`approvals`: token value -> "approved" | "pending" | "denied"), and/or it refuses
@@ -193,6 +248,7 @@ class HubSim:
         self.requests: dict[tuple[str, str], dict[str, AccessRequest]] = {}
         self.faults: list[Fault] = []
         self.orgs: dict[str, OrgPolicy] = {}
+        self.chaos: Chaos | None = None
         self.stopping = threading.Event()
         self.quotas: dict[str, tuple[int, float]] = {}  # bucket -> (quota, window seconds)
         self._window: dict[str, tuple[float, int]] = {}  # bucket -> (window start, used)
@@ -409,6 +465,8 @@ class _Handler(BaseHTTPRequestHandler):
         if hub.latency:
             time.sleep(hub.latency)
         fault = hub.take_fault(method, path)
+        if fault is None and hub.chaos is not None:
+            fault = hub.chaos.draw()
         if fault is not None and fault.kind == "drop":
             self.close_connection = True
             self.connection.shutdown(2)

@@ -24,8 +24,14 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# Commands that never talk to the Hub: a bad HF_ENDPOINT is no reason to refuse them.
+# (`registry verify` does talk to it, and checks the variable itself.)
+OFFLINE_COMMANDS = frozenset({"scan", "registry", "policy"})
+
+
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", "-V", help="Show the version and exit.", callback=_version, is_eager=True
     ),
@@ -33,7 +39,8 @@ def _root(
     """hubgate: exact access verdicts for Hugging Face repos, and facts about the models."""
     from hubgate.cli.common import check_endpoint_variable
 
-    check_endpoint_variable()
+    if ctx.invoked_subcommand not in OFFLINE_COMMANDS:
+        check_endpoint_variable()
 
 
 def _register() -> None:

@@ -377,12 +377,14 @@ def verify_cmd(
 
     from hubgate.check.runner import default_endpoint
     from hubgate.cli.check import quiet_library_logs
-    from hubgate.hub.service import HubService, RetryPolicy
+    from hubgate.cli.common import check_endpoint_variable, retry_policy
+    from hubgate.hub.service import HubService
     from hubgate.hub.token import scrub
     from hubgate.inputs.refs import RepoRef
     from hubgate.registry.schema import Provider
     from hubgate.registry.verify import Finding, Kind, compare
 
+    check_endpoint_variable()
     output_format = check_format(output_format, ("table", "json"))
     reg = _load(registry)
     if models:
@@ -403,7 +405,7 @@ def verify_cmd(
     resolved = resolve_token_options(token, anonymous)
     quiet_library_logs()
     service = HubService(
-        default_endpoint(), resolved.value, policy=RetryPolicy(retries=retries, timeout=timeout)
+        default_endpoint(), resolved.value, policy=retry_policy(retries, timeout, None, None)
     )
 
     def verify(entry: ModelEntry) -> list[Finding]:
