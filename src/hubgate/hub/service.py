@@ -236,8 +236,8 @@ class HubService:
         attempt = 0
         while True:
             try:
-                ticket = self.pacer.before_request(bucket)
                 self._check_deadline(method, url)
+                ticket = self.pacer.before_request(bucket)
             except (WaitTooLong, Cancelled) as exc:
                 return HubAnswer(status=None, failure=str(exc)), None
             self.stats.count(bucket, retry=attempt > 0)
@@ -317,7 +317,7 @@ class HubService:
     def _send_once(self, method: str, url: str, params: Any) -> Any:
         """One HTTP exchange with a deadline for the whole of it. httpx's timeouts bound each read, so a
         server trickling a byte a second would hold a request forever: the exchange runs in a daemon
-        thread and is abandoned (its socket closes with it) once the deadline passes."""
+        thread, abandoned once the deadline passes (being a daemon, it never holds the process open)."""
         from huggingface_hub.utils import get_session
 
         budget = self._request_budget()
