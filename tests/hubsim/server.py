@@ -35,6 +35,8 @@ class Repo:
     card_data: dict[str, Any] = field(default_factory=dict)
     safetensors: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
+    gguf: dict[str, Any] | None = None  # the `gguf` expand: {"total", "architecture", "context_length"}
+    contents: dict[str, bytes] = field(default_factory=dict)  # bytes served (with Range) for these files
     files: dict[str, int] = field(
         default_factory=lambda: {
             "README.md": 120,
@@ -605,6 +607,8 @@ class _Handler(BaseHTTPRequestHandler):
             if tail == ["auth-check"]:
                 self._file_gate(repo, token)
                 return 200, "OK", {}
+            if tail[0] == "tree":
+                return self._tree(repo)
             if tail[0] == "user-access-request":
                 return self._owner(method, repo, token, tail[1:], query, body)
             raise _Answer(404, f"Cannot {method} {path}")
@@ -715,16 +719,38 @@ class _Handler(BaseHTTPRequestHandler):
                 data["safetensors"] = repo.safetensors
             if repo.config is not None:
                 data["config"] = repo.config
+            if repo.gguf is not None:
+                data["gguf"] = repo.gguf
         expand = query.get("expand[]") or query.get("expand")
         if expand:
             data = {key: value for key, value in data.items() if key in {"_id", "id", *expand}}
         return 200, data, {}
+
+    def _tree(self, repo: Repo) -> tuple[int, Any, dict[str, str]]:
+        """`GET /api/models/{id}/tree/{rev}`: the files with their sizes (LFS files carry an `lfs` object)."""
+        entries = []
+        for name, size in repo.files.items():
+            oid = uuid.uuid5(uuid.NAMESPACE_URL, repo.id + name).hex
+            entry: dict[str, Any] = {"type": "file", "oid": oid[:40], "size": size, "path": name}
+            if size > 10 * 2**20 or name.endswith((".safetensors", ".gguf", ".bin")):
+                entry["lfs"] = {"oid": oid + oid[:24], "size": size, "pointerSize": 134}
+            entries.append(entry)
+        return 200, entries, {}
 
     def _resolve(self, repo: Repo, token: Token | None, filename: str) -> tuple[int, Any, dict[str, str]]:
         if filename not in ("README.md", ".gitattributes") or repo.disabled or repo.private:
             self._file_gate(repo, token)
         if filename not in repo.files:
             raise _Answer(404, "Entry not found", "EntryNotFound")
+        if filename in repo.contents:
+            data = repo.contents[filename]
+            asked = re.match(r"bytes=(\d+)-(\d*)$", self.headers.get("Range") or "")
+            if asked is None:
+                return 200, data, {}
+            start = int(asked.group(1))
+            end = min(int(asked.group(2) or len(data) - 1), len(data) - 1)
+            part = data[start : end + 1]
+            return 206, part, {"Content-Range": f"bytes {start}-{end}/{len(data)}"}
         size = repo.files[filename]
         headers = {
             "ETag": f'"{uuid.uuid5(uuid.NAMESPACE_URL, repo.id + filename).hex}"',

@@ -143,6 +143,16 @@ class Catalog:
             raise UnknownGpuError(name, self.suggest(name))
         return found
 
+    def also_named(self, name: str) -> list[str]:
+        """Other entries a short name could mean (`a100` -> the 80GB when it resolved to the 40GB):
+        ids containing the name, when the name is an alias rather than an entry's id or full name."""
+        entry = self.get(name)
+        key = normalise(name)
+        if entry is None or key in (entry.id, normalise(entry.name)):
+            return []
+        pattern = re.compile(rf"(^|-){re.escape(key)}(-|$)")
+        return [gpu_id for gpu_id in self.gpus if gpu_id != entry.id and pattern.search(gpu_id)]
+
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         key = normalise(name)
         out: list[str] = []

@@ -83,6 +83,14 @@ class ModelFacts:
     num_experts: int | None = None
     experts_per_token: int | None = None
     encoder_only: bool = False
+    dtype_source: str | None = None  # config | safetensors | registry: where stored_dtype was read
+    sliding_window: int | None = None  # tokens a sliding-window layer keeps in its cache
+    sliding_layers: int | None = None  # how many of the layers use the window (the rest cache everything)
+    kv_lora_rank: int | None = None  # multi-latent attention (DeepSeek-V2/V3): the cached latent's width
+    qk_rope_head_dim: int | None = None  # ... plus the decoupled RoPE key, also cached
+    quant_method: str | None = None  # gptq | awq | bitsandbytes | fp8 | compressed-tensors | gguf | ...
+    quant_bits: float | None = None  # bits per quantized weight
+    quant_file: str | None = None  # the GGUF file (or first shard) the figures are of
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -109,6 +117,13 @@ _ARCH_FIELDS = (
     "num_experts",
     "experts_per_token",
     "stored_dtype",
+    "dtype_source",
+    "sliding_window",
+    "sliding_layers",
+    "kv_lora_rank",
+    "qk_rope_head_dim",
+    "quant_method",
+    "quant_bits",
 )
 
 
@@ -148,6 +163,7 @@ def facts_from_registry(model_id: str, specs: RegistrySpecs, model_type: str | N
         params=params,
         params_source="registry" if params else None,
         stored_dtype=_TORCH_DTYPES.get(str(dtype)) if dtype else None,
+        dtype_source="registry" if dtype and str(dtype) in _TORCH_DTYPES else None,
         context_window=get("context_window"),
         num_layers=get("num_layers"),
         hidden_size=get("hidden_size"),
@@ -280,11 +296,17 @@ def facts_from_metadata(model_id: str, body: Any) -> ModelFacts | None:
     notes: list[str] = []
     params, exact, dominant = params_from_safetensors(safetensors)
     source = "safetensors" if params else None
-    if config and (config.get("quantization_config") or cfg.get("quantization_config")):
-        notes.append(
-            "pre-quantized checkpoint: the safetensors counts are of packed tensors, so the parameter "
-            "count understates the model; the published size is the better figure"
-        )
+    quant = quantization(config or {})
+    if quant is not None and config is not None:
+        # The safetensors counts are of packed tensors (eight 4-bit weights per int32): the model's
+        # parameter count is the config's; the stored bytes stay the exact size of the weights.
+        from_config, _ = params_from_config(config)
+        if from_config:
+            params, source = from_config, "config"
+            notes.append(
+                f"pre-quantized ({quant[0]}, {quant[1]:g}-bit): weights sized as stored; parameter count "
+                "from the config's shapes (the safetensors counts are of packed tensors)"
+            )
     if params is None and config is not None:
         params, why = params_from_config(config)
         if params:
@@ -293,18 +315,22 @@ def facts_from_metadata(model_id: str, body: Any) -> ModelFacts | None:
         elif why:
             notes.append(f"parameter count unknown: {why}")
     dtype = cfg.get("torch_dtype") or cfg.get("dtype") or (config or {}).get("torch_dtype")
+    dtype = _TORCH_DTYPES.get(str(dtype)) if dtype else None
     model_type = str(cfg.get("model_type") or (config or {}).get("model_type") or "")
     kv = _first(cfg, "num_key_value_heads", "num_kv_heads")
     if kv is None and cfg.get("multi_query"):
         kv = 1
+    layers = _first(cfg, "num_hidden_layers", "n_layer", "num_layers")
+    window, windowed = sliding(cfg, layers)
     return ModelFacts(
         model_id=str(data.get("id") or model_id),
         params=params,
         params_source=source,
-        stored_dtype=_TORCH_DTYPES.get(str(dtype)) if dtype else dominant,
+        stored_dtype=dtype or dominant,
+        dtype_source="config" if dtype else ("safetensors" if dominant else None),
         stored_bytes=exact,
         context_window=_first(cfg, "max_position_embeddings", "n_positions", "max_seq_len", "seq_length"),
-        num_layers=_first(cfg, "num_hidden_layers", "n_layer", "num_layers"),
+        num_layers=layers,
         hidden_size=_first(cfg, "hidden_size", "n_embd", "d_model"),
         num_attention_heads=_first(cfg, "num_attention_heads", "n_head", "num_heads"),
         num_kv_heads=kv,
@@ -312,5 +338,62 @@ def facts_from_metadata(model_id: str, body: Any) -> ModelFacts | None:
         num_experts=_first(cfg, "num_local_experts", "num_experts", "n_routed_experts"),
         experts_per_token=_first(cfg, "num_experts_per_tok", "num_experts_per_token"),
         encoder_only=model_type in ENCODER_TYPES,
+        sliding_window=window,
+        sliding_layers=windowed,
+        kv_lora_rank=_first(cfg, "kv_lora_rank"),
+        qk_rope_head_dim=_first(cfg, "qk_rope_head_dim") if _first(cfg, "kv_lora_rank") else None,
+        quant_method=quant[0] if quant else None,
+        quant_bits=quant[1] if quant else None,
         notes=tuple(notes),
     )
+
+
+def sliding(cfg: dict[str, Any], layers: int | None) -> tuple[int | None, int | None]:
+    """(window, how many layers use it) from a config, or (None, None) when every layer caches all tokens.
+
+    `layer_types` (recent transformers configs) names each layer; otherwise Gemma-2 alternates (even layers
+    slide, `Gemma2DecoderLayer`), Gemma-3 slides 5 of every `sliding_window_pattern` (6) layers, and
+    Mistral-style configs with a `sliding_window` slide on every layer. Qwen2-style configs slide only
+    with `use_sliding_window: true`, on the layers from `max_window_layers` on.
+    """
+    window = _first(cfg, "sliding_window", "attention_window")
+    if window is None or not layers:
+        return None, None
+    model_type = str(cfg.get("model_type") or "")
+    types = cfg.get("layer_types")
+    if isinstance(types, list) and types:
+        count = sum(1 for t in types if str(t) == "sliding_attention")
+    elif model_type == "gemma2":
+        count = (layers + 1) // 2
+    elif model_type.startswith("gemma3"):
+        pattern = _first(cfg, "sliding_window_pattern") or 6
+        count = layers - layers // pattern
+    elif "use_sliding_window" in cfg:
+        if not cfg.get("use_sliding_window"):
+            return None, None
+        count = layers - min(layers, _first(cfg, "max_window_layers") or 0)
+    else:
+        count = layers
+    return (window, count) if count else (None, None)
+
+
+def quantization(config: dict[str, Any]) -> tuple[str, float] | None:
+    """(method, bits per weight) from `config.quantization_config`: GPTQ/AWQ `bits`, bitsandbytes
+    `load_in_4bit`/`load_in_8bit`, fp8 (8), compressed-tensors `config_groups.*.weights.num_bits`."""
+    qc = config.get("quantization_config") or _text_config(config).get("quantization_config")
+    if not isinstance(qc, dict):
+        return None
+    method = str(qc.get("quant_method") or "unknown").lower()
+    bits: Any = qc.get("bits") or qc.get("w_bit") or qc.get("weight_bits")
+    if method == "bitsandbytes" or "load_in_4bit" in qc or "load_in_8bit" in qc:
+        method = "bitsandbytes"
+        bits = 4 if qc.get("load_in_4bit") else 8 if qc.get("load_in_8bit") else bits
+    elif method in ("fp8", "fbgemm_fp8"):
+        bits = 8
+    elif method == "compressed-tensors":
+        for group in (qc.get("config_groups") or {}).values():
+            weights = group.get("weights") if isinstance(group, dict) else None
+            if isinstance(weights, dict) and weights.get("num_bits"):
+                bits = weights["num_bits"]
+                break
+    return (method, float(bits)) if isinstance(bits, int | float) and bits > 0 else (method, 16.0)

@@ -177,6 +177,12 @@ class HubService:
             url, params = urljoin(url, next_url), None
         return items, HubAnswer(status=None, failure=f"{path}: more than {max_pages} pages")
 
+    def read_range(self, repo_id: str, filename: str, revision: str, length: int) -> HubAnswer:
+        """The first `length` bytes of a model file (a ranged GET on resolve; the CDN honours Range).
+        `body` holds the bytes on success."""
+        url = f"{self.endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
+        return self._call("GET", url, expect_json=False, headers={"Range": f"bytes=0-{length - 1}"})
+
     def get(self, path_or_url: str, params: Any = None) -> HubAnswer:
         url = path_or_url if "://" in path_or_url else f"{self.endpoint}{path_or_url}"
         return self._call("GET", url, params=params)
@@ -201,10 +207,11 @@ class HubService:
         params: Any = None,
         expect_json: bool = True,
         follow_hub_redirects: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> HubAnswer:
         redirects = 0
         while True:
-            answer, response = self._send_with_retries(method, url, params=params)
+            answer, response = self._send_with_retries(method, url, params=params, headers=headers)
             if response is None:
                 return answer
             location = response.headers.get("Location")
@@ -223,7 +230,9 @@ class HubService:
                     continue
             return self._to_answer(response, expect_json=expect_json)
 
-    def _send_with_retries(self, method: str, url: str, *, params: Any) -> tuple[HubAnswer, Any]:
+    def _send_with_retries(
+        self, method: str, url: str, *, params: Any, headers: dict[str, str] | None = None
+    ) -> tuple[HubAnswer, Any]:
         """One request with its retries. Returns (answer, response); response is None when there is no
         answer to read (no connection, timeouts, a wait the run may not make, cancellation)."""
         import httpx2
@@ -245,7 +254,7 @@ class HubService:
             held = False  # a 429 whose hold the pacer applies on the next attempt
             try:
                 try:
-                    response = self._send_once(method, url, params)
+                    response = self._send_once(method, url, params, headers)
                 except BaseException:
                     self.pacer.release(bucket)  # no answer: the request is no longer in flight
                     raise
@@ -314,7 +323,7 @@ class HubService:
             budget = min(budget, max(0.0, self._deadline - time.monotonic()))
         return max(budget, 0.001)
 
-    def _send_once(self, method: str, url: str, params: Any) -> Any:
+    def _send_once(self, method: str, url: str, params: Any, extra: dict[str, str] | None = None) -> Any:
         """One HTTP exchange with a deadline for the whole of it. httpx's timeouts bound each read, so a
         server trickling a byte a second would hold a request forever: the exchange runs in a daemon
         thread, abandoned once the deadline passes (being a daemon, it never holds the process open)."""
@@ -323,7 +332,7 @@ class HubService:
         budget = self._request_budget()
         box: dict[str, Any] = {}
         done = threading.Event()
-        headers = self._headers()
+        headers = {**self._headers(), **(extra or {})}
 
         def exchange() -> None:
             try:
@@ -406,8 +415,11 @@ class HubService:
             return HubAnswer(
                 status=status, error_code=response.headers.get("X-Error-Code"), message=_one_line(message)
             )
-        if not expect_json or response.request.method == "HEAD":
+        if response.request.method == "HEAD":
             return HubAnswer(status=status)
+        if not expect_json:
+            ranged = "Range" in response.request.headers
+            return HubAnswer(status=status, body=response.content if ranged else None)
         try:
             body = response.json()
         except ValueError:

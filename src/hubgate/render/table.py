@@ -88,7 +88,14 @@ def fit_line(fit: dict[str, Any]) -> str:
     gpus = " · ".join(f"{g['label']} {GpuFit(**g).summary()}" for g in fit.get("gpus", []))
     if fit.get("total_bytes") is None:
         return f"fit unknown: {fit.get('reason') or 'parameter count not known'}"
-    return f"fit ({fit['dtype']}, {human_context(fit['context'])} context, needs {gib(fit['total_bytes'])}): {gpus}"
+    line = f"fit ({fit['dtype']}, {human_context(fit['context'])} context, needs {gib(fit['total_bytes'])}): {gpus}"
+    for alt in fit.get("alternatives") or ():
+        others = " · ".join(f"{g['label']} {GpuFit(**g).summary()}" for g in alt.get("gpus", []))
+        line += (
+            f"; published precision unknown: bfloat16 figures; at {alt['dtype']} it needs "
+            f"{gib(alt['total_bytes'])}: {others}"
+        )
+    return line
 
 
 def render_to(console: Console, report: Report, annotate: Annotate | None = registry_facts) -> None:
