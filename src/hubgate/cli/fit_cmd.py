@@ -369,9 +369,8 @@ def _print_table(
         table.add_column(f"{spec.label} ({shown})" + (" max context" if max_context else ""))
     for r in results:
         source = f" ({r.params_source})" if r.params_source and r.params_source != "registry" else ""
-        name = r.id + (f" [{r.quant_file}]" if r.quant_file else "")
         table.add_row(
-            name,
+            r.id,
             human_count(r.params) + source,
             _dtype_cell(r),
             "n/a" if r.kv_cache_bytes == 0 else f"{r.context:,}" + (f" x{r.batch}" if r.batch > 1 else ""),
@@ -382,17 +381,20 @@ def _print_table(
     console.print(table)
     for line in picked:
         console.print(line)
+    said: set[tuple[str, str]] = set()
     for r in results:
+        name = r.id + (f" [{_dtype_cell(r)}]" if r.quantization == "gguf" else "")
         if r.reason:
-            console.print(f"{r.id}: unknown: {r.reason}")
+            console.print(f"{name}: unknown: {r.reason}")
             continue
-        console.print(f"{r.id}: {terms_line(r)}")
+        console.print(f"{name}: {terms_line(r)}")
         for note in r.notes:
-            if not note.startswith("parameter count unknown"):
+            if not note.startswith("parameter count unknown") and (r.id, note) not in said:
+                said.add((r.id, note))
                 console.print(f"{r.id}: {note}")
         for g in r.gpus:
             if g.note and g.verdict != "unknown" and not g.note.startswith("no bfloat16"):
-                console.print(f"{r.id} on {g.label}: {g.note}")
+                console.print(f"{name} on {g.label}: {g.note}")
     no_bf16 = [g.label for g in specs if g.bf16 is False]
     if no_bf16 and any(r.dtype == "bfloat16" for r in results):
         console.print(

@@ -22,7 +22,7 @@ from hubgate.fit.facts import ModelFacts
 HEADER_BYTES = 4 * 2**20  # the architecture keys come before the tokenizer's arrays in llama.cpp's files
 _SHARD = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.I)
 _QUANT = re.compile(
-    r"(?<![A-Za-z0-9])(I?Q\d(?:_K)?(?:_[A-Z0-9]{1,2})*|TQ\d_\d|MXFP4(?:_MOE)?|BF16|F16|F32|FP16)(?![A-Za-z0-9])",
+    r"(?<![A-Za-z0-9])(I?Q\d(?:_K)?(?:_[A-Z0-9]{1,3})*|TQ\d_\d|MXFP4(?:_MOE)?|BF16|F16|F32|FP16)(?![A-Za-z0-9])",
     re.I,
 )
 _FLOAT_FILES = {"F32": "float32", "F16": "float16", "FP16": "float16", "BF16": "bfloat16"}
