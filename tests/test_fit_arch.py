@@ -225,7 +225,8 @@ def test_deepseek_v2_lite_mla_caches_the_latent() -> None:
     assert kv_bytes_per_token(f, "bfloat16") == per_token == 31_104
     assert kv_cache_bytes(f, 8192, 1, "bfloat16") == per_token * 8192
     # the published DeepSeek-V3 figure from the same rule: 61 layers, q8_0 (34 bytes per 32 values)
-    assert 576 * 61 * 32768 * 34 / 32 / MIB == pytest.approx(1166.62, abs=0.01)
+    v3_mib = 576 * 61 * 32768 * 34 / 32 / MIB
+    assert v3_mib == pytest.approx(1166.62, abs=0.01)
     result = fit_facts(f, [H100])
     assert any("multi-latent attention: 512 + 64" in n for n in result.notes)
     assert any("all 64 experts counted" in n for n in result.notes)
@@ -364,7 +365,9 @@ def test_quantization_configs_of_each_method() -> None:
         "bitsandbytes",
         8.0,
     )
-    assert quantization({"quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]}}) == (
+    assert quantization(
+        {"quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]}}
+    ) == (
         "fp8",
         8.0,
     )

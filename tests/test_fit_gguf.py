@@ -15,7 +15,14 @@ import numpy as np
 import pytest
 
 from hubgate.fit.estimate import GIB, OVERHEAD_FIXED, GpuSpec, fit_facts
-from hubgate.fit.gguf_files import facts_for_files, facts_from_header, gguf_files, header_fields, pick, quant_label
+from hubgate.fit.gguf_files import (
+    facts_for_files,
+    facts_from_header,
+    gguf_files,
+    header_fields,
+    pick,
+    quant_label,
+)
 from tests.hubsim import HubSim, Repo
 
 gguf = pytest.importorskip("gguf")
@@ -113,7 +120,14 @@ def add_gguf_repo(hub: HubSim, tmp_path: Path) -> None:
 def test_fit_sizes_every_quant_file(run_cli, hub: HubSim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     add_gguf_repo(hub, tmp_path)
     result = run_cli(
-        "fit", "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "-g", "t4", "--context", "8192", "--format", "json"
+        "fit",
+        "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF",
+        "-g",
+        "t4",
+        "--context",
+        "8192",
+        "--format",
+        "json",
     )
     assert result.code == 0, result.stderr
     models = result.json()["models"]
