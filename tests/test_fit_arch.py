@@ -168,6 +168,14 @@ def test_llama31_8b_parameter_count_from_its_shapes() -> None:
     assert params_from_config(LLAMA31_8B) == (expected, None)
 
 
+def test_gemma2_has_four_norms_per_layer() -> None:
+    attention = 2 * 3584 * 16 * 256 + 2 * 3584 * 8 * 256  # q, o at 16 heads x 256; k, v at 8 KV heads
+    per_layer = attention + 3 * 3584 * 14336 + 4 * 3584
+    expected = 42 * per_layer + 256000 * 3584 + 3584  # tied embeddings
+    assert params_from_config(GEMMA2_9B) == (expected, None)
+    assert round(expected / 1e9, 2) == 9.24  # "9.24B params" on the Hub page
+
+
 def test_qwen3_moe_counts_every_expert() -> None:
     attention = 2 * 2048 * 32 * 128 + 2 * 2048 * 4 * 128
     experts = 128 * 3 * 2048 * 768 + 2048 * 128  # all 128 experts and the router

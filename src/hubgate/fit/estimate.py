@@ -245,6 +245,8 @@ class GpuFit:
     budget_bytes: int | None = None  # what the model may use: usable memory, x 0.9 under vLLM
     per_gpu_bytes: int | None = None  # this GPU's share at the chosen split
     max_context: int | None = None  # longest context per sequence that fits (None: not even the weights)
+    tp: int = 1  # the split the verdict is for
+
 
     def summary(self) -> str:
         """`fits, 6.9 GiB free`, `no (2 GPUs or int8 on 1)`, `unknown`."""
@@ -257,7 +259,7 @@ class GpuFit:
             if self.min_count:
                 ways.append(f"{self.min_count} GPUs")
             if self.lowest_fitting_dtype:
-                ways.append(f"{self.lowest_fitting_dtype} on 1")
+                ways.append(f"{self.lowest_fitting_dtype} on {self.tp}")
             return "no" + (f" ({' or '.join(ways)})" if ways else "")
         return "unknown"
 
@@ -459,6 +461,7 @@ def judge(facts: ModelFacts, est: Estimate, gpu: GpuSpec, options: FitOptions | 
         budget_bytes=budget,
         per_gpu_bytes=est.per_gpu_bytes,
         max_context=max_context(facts, est, budget),
+        tp=est.tp,
     )
 
 

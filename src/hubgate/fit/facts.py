@@ -263,7 +263,9 @@ def params_from_config(config: dict[str, Any]) -> tuple[int | None, str | None]:
         if cfg.get("attention_bias") or model_type in ("qwen2", "qwen2_moe"):
             attention += heads * head_dim + 2 * kv * head_dim
         mlp = 3 * hidden * inter
-        norms = 2 * hidden + (2 * head_dim if model_type in ("qwen3", "qwen3_moe") else 0)
+        norms = 2 * hidden + (2 * head_dim if model_type in ("qwen3", "qwen3_moe", "gemma3_text") else 0)
+        if model_type in ("gemma2", "gemma3_text"):
+            norms += 2 * hidden  # pre- and post-feedforward norms besides the two around attention
         final_norm = hidden
     else:  # GPT-2 / OPT style: biases everywhere, LayerNorm with bias
         attention = q_o + k_v + (heads * head_dim + 2 * kv * head_dim) + hidden  # q, k, v and o biases
