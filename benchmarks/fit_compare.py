@@ -26,8 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hubgate.fit.estimate import GIB, estimate  # noqa: E402
-from hubgate.fit.facts import facts_from_metadata, params_from_config  # noqa: E402
 from tests.test_fit_arch import (  # noqa: E402
     GEMMA2_9B,
     LLAMA31_8B,
@@ -35,6 +33,9 @@ from tests.test_fit_arch import (  # noqa: E402
     MIXTRAL_8X7B,
     QWEN3_30B_A3B,
 )
+
+from hubgate.fit.estimate import GIB, estimate  # noqa: E402
+from hubgate.fit.facts import facts_from_metadata, params_from_config  # noqa: E402
 
 CONTEXT = 8192
 BYTES = {"bfloat16": 2, "float16": 2, "float32": 4}
@@ -53,7 +54,9 @@ def hf_mem(config: dict, params: int) -> tuple[int, int]:
     if "sliding_window_pattern" in config:
         full = layers // config["sliding_window_pattern"]
     elif "layer_types" in config:
-        full = sum(1 for t in config["layer_types"] if t in {"attention", "full_attention", "global_attention"})
+        full = sum(
+            1 for t in config["layer_types"] if t in {"attention", "full_attention", "global_attention"}
+        )
     else:
         full = layers
     window = config.get("sliding_window") or CONTEXT

@@ -247,7 +247,6 @@ class GpuFit:
     max_context: int | None = None  # longest context per sequence that fits (None: not even the weights)
     tp: int = 1  # the split the verdict is for
 
-
     def summary(self) -> str:
         """`fits, 6.9 GiB free`, `no (2 GPUs or int8 on 1)`, `unknown`."""
         from hubgate.units import gib
