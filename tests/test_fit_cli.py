@@ -176,3 +176,99 @@ def test_missing_repo_is_unknown_and_hub_errors_exit_3(run_cli, hub: HubSim) -> 
     hub.inject("/api/models/acme/flaky$", "status", status=503, times=50)
     flaky = run_cli("fit", "acme/flaky", "-g", "l4", "--anonymous", "--format", "json")
     assert flaky.code == 3 and "Traceback" not in flaky.stderr
+
+
+# Issue 16 options, issue 12 precision and naming -----------------------------------------------------------
+
+
+def test_kv_dtype_tp_and_engine_change_the_json() -> None:
+    base = models(fit("mistralai/Mixtral-8x7B-Instruct-v0.1", "-g", "h100", "--format", "json"))
+    split = models(
+        fit(
+            "mistralai/Mixtral-8x7B-Instruct-v0.1",
+            "-g",
+            "h100",
+            "--tp",
+            "2",
+            "--kv-dtype",
+            "fp8",
+            "--engine",
+            "vllm",
+            "--format",
+            "json",
+        )
+    )
+    one, two = base["mistralai/Mixtral-8x7B-Instruct-v0.1"], split["mistralai/Mixtral-8x7B-Instruct-v0.1"]
+    assert two["kv_cache_bytes"] * 2 == one["kv_cache_bytes"] and two["kv_dtype"] == "fp8"
+    assert (two["tp"], two["engine"]) == (2, "vllm")
+    terms = two["terms"]
+    assert (
+        two["per_gpu_bytes"]
+        == -(-(terms["weights_bytes"] + terms["kv_cache_bytes"] + terms["activations_bytes"]) // 2)
+        + terms["cuda_context_bytes"]
+    )
+    h100 = two["gpus"][0]
+    assert h100["budget_bytes"] == int(h100["memory_bytes"] * 0.9)
+    assert h100["headroom_bytes"] == h100["budget_bytes"] - two["per_gpu_bytes"]
+    assert one["gpus"][0]["verdict"] == "does-not-fit" and h100["verdict"] in ("fits", "tight")
+
+
+def test_bad_kv_dtype_and_engine_are_one_line() -> None:
+    for args, what in ((("--kv-dtype", "int3"), "--kv-dtype"), (("--engine", "tgi"), "--engine")):
+        result = fit("Qwen/Qwen3-4B", "-g", "t4", *args)
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"hubgate: error: {what}") and "Traceback" not in result.stderr
+
+
+def test_api_model_is_said_not_a_hub_404() -> None:
+    result = fit("gpt-4", "-g", "l4", "--format", "json")
+    assert result.exit_code == 1
+    reason = json.loads(result.stdout)["models"][0]["reason"]
+    assert "API model" in reason and "not a Hugging Face repo" in reason
+
+
+def test_short_gpu_name_says_which_it_picked() -> None:
+    result = fit("Qwen/Qwen3-4B", "-g", "a100")
+    assert result.exit_code == 0
+    assert (
+        "--gpu a100: picked NVIDIA A100 40GB (nvidia-a100-40gb); also in the catalogue: nvidia-a100-80gb"
+        in (result.stdout)
+    )
+    assert "picked" not in fit("Qwen/Qwen3-4B", "-g", "l4").stdout  # l4 is not l40s
+    assert "picked" not in fit("Qwen/Qwen3-4B", "-g", "a100-80gb").stdout
+
+
+def test_max_context_column() -> None:
+    args = ("Qwen/Qwen3-8B", "-g", "l4", "-g", "h100", "-g", "t4", "--batch", "2", "--max-context")
+    result = fit(*args, "--format", "json")
+    model = models(result)["Qwen/Qwen3-8B"]
+    l4, h100, t4 = model["gpus"]
+    per_token = model["kv_bytes_per_token"]
+    weights = model["weights_bytes"]
+    by_hand = ((l4["memory_bytes"] - 512 * MIB) / 1.1 - weights) / (per_token * 2)
+    assert abs(l4["max_context"] - by_hand) <= 1
+    assert h100["max_context"] == model["context_window"]  # the whole window
+    assert t4["max_context"] is None  # the weights alone do not fit
+    table = fit(*args).stdout
+    assert (
+        f"{l4['max_context']:,} tokens" in table and "(its window)" in table and "weights do not fit" in table
+    )
+
+
+UNKNOWN_DTYPE_CONFIG = {k: v for k, v in MOE_CONFIG.items() if k != "num_local_experts"} | {
+    "model_type": "mistral"
+}
+
+
+def test_unknown_precision_shows_both_in_fit_and_check(run_cli, hub: HubSim) -> None:  # type: ignore[no-untyped-def]
+    hub.add_repo(Repo("acme/no-dtype", config=UNKNOWN_DTYPE_CONFIG))
+    result = run_cli("fit", "acme/no-dtype", "-g", "l4", "--anonymous")
+    assert result.code == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│ acme/no-dtype"))
+    assert "unknown" in row and "bf16 /" in row and "fp32" in row
+    assert "published precision unknown" in result.stdout
+    data = run_cli("fit", "acme/no-dtype", "-g", "l4", "--anonymous", "--format", "json").json()["models"][0]
+    [alt] = data["alternatives"]
+    assert alt["weights_bytes"] == 2 * data["weights_bytes"] and data["dtype_source"] is None
+    check = run_cli("check", "acme/no-dtype", "--gpu", "l4", "--anonymous")
+    assert "published precision unknown" in check.stdout and "at float32 it needs" in check.stdout
