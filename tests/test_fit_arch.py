@@ -410,3 +410,15 @@ def test_safetensors_dtypes_give_the_precision_when_the_config_does_not() -> Non
     f = facts(config, {"total": 8_030_261_248, "parameters": {"F32": 8_030_261_248}})
     result = fit_facts(f, [H100])
     assert (result.dtype, result.dtype_source, result.alternatives) == ("float32", "safetensors", [])
+
+
+def test_python_api_takes_the_serving_options() -> None:
+    from hubgate.fit import fit_for_metadata
+
+    body = {"id": "org/llama", "config": LLAMA31_8B}
+    result = fit_for_metadata(
+        "org/llama", body, ["h100"], kv_dtype="fp8", tp=2, engine="vllm", use_registry=False
+    )
+    assert (result.kv_dtype, result.tp, result.engine) == ("fp8", 2, "vllm")
+    assert result.kv_bytes_per_token == 65_536
+    assert result.gpus[0].budget_bytes == int(result.gpus[0].memory_bytes * 0.9)

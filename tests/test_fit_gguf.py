@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from hubgate.fit.estimate import GIB, OVERHEAD_FIXED, GpuSpec, fit_facts
@@ -26,6 +25,7 @@ from hubgate.fit.gguf_files import (
 from tests.hubsim import HubSim, Repo
 
 gguf = pytest.importorskip("gguf")
+np = pytest.importorskip("numpy")
 MIB = 2**20
 PARAMS = 8_030_261_248
 SIZES = {

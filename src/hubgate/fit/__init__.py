@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from hubgate.fit.estimate import ASSUMPTIONS, FitResult, GpuFit, GpuSpec, fit_facts
+from hubgate.fit.estimate import ASSUMPTIONS, FitOptions, FitResult, GpuFit, GpuSpec, fit_facts
 from hubgate.fit.facts import ModelFacts, facts_from_metadata, merge, registry_facts
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASSUMPTIONS",
+    "FitOptions",
     "FitResult",
     "GpuFit",
     "GpuSpec",
@@ -74,6 +75,9 @@ def fit_for_metadata(
     registry: Any = None,
     catalog: Catalog | None = None,
     use_registry: bool = True,
+    kv_dtype: str = "auto",
+    tp: int = 1,
+    engine: str | None = None,
 ) -> FitResult:
     """Will `model_id` fit each of `gpus`? No network: `metadata_body` is the JSON the caller already has
     from `GET /api/models/{id}` (with `safetensors` and `config` expanded), or None.
@@ -82,11 +86,14 @@ def fit_for_metadata(
     safetensors, else its config; `FitResult.params_source` says which. `dtype` defaults to the model's
     published precision, `context` to its window capped at 4096. Raises UnknownGpuError (ValueError) for a
     GPU name the catalogue does not know and UnknownDtypeError (ValueError) for an unknown precision.
+    `kv_dtype` (auto, bfloat16, float16, fp8), `tp` (GPUs per model) and `engine` ("vllm": a 0.9 budget) as
+    for `hubgate fit`.
     """
-    from hubgate.fit.estimate import normalise_dtype
+    from hubgate.fit.estimate import FitOptions, normalise_dtype, normalise_kv_dtype
 
     specs = gpu_specs(gpus, catalog)
     if dtype is not None:
         dtype = normalise_dtype(dtype)
     facts = model_facts(model_id, metadata_body, registry=registry, use_registry=use_registry)
-    return fit_facts(facts, specs, dtype, context, batch)
+    options = FitOptions(dtype, context, batch, normalise_kv_dtype(kv_dtype), tp, engine)
+    return fit_facts(facts, specs, options=options)
