@@ -159,3 +159,46 @@ def test_quant_picks_one_file_and_a_wrong_one_lists_them(run_cli, hub: HubSim, t
     assert wrong.code == 1
     assert "no GGUF file matches --quant Q2_K" in wrong.json()["models"][0]["reason"]
     assert "Q4_K_M" in wrong.json()["models"][0]["reason"]
+
+
+def test_gemma_headers_slide_on_their_own_layers(tmp_path: Path) -> None:
+    gemma2 = facts_from_header(
+        "g",
+        {"general.architecture": "gemma2", "gemma2.block_count": 42, "gemma2.attention.sliding_window": 4096},
+    )
+    gemma3 = facts_from_header(
+        "g",
+        {"general.architecture": "gemma3", "gemma3.block_count": 48, "gemma3.attention.sliding_window": 1024},
+    )
+    assert (gemma2.sliding_layers, gemma3.sliding_layers) == (21, 40)
+
+
+def test_gguf_repo_with_a_config_is_still_sized_per_file(run_cli, hub: HubSim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    header = llama_header(tmp_path)
+    hub.add_repo(
+        Repo(
+            "acme/with-config-GGUF",
+            files={"config.json": 600, "model-Q4_K_M.gguf": 4_920_734_016},
+            config={
+                "model_type": "llama",
+                "num_hidden_layers": 32,
+                "hidden_size": 4096,
+                "num_attention_heads": 32,
+                "num_key_value_heads": 8,
+                "intermediate_size": 14336,
+                "vocab_size": 128256,
+                "torch_dtype": "bfloat16",
+            },
+            gguf={"total": PARAMS, "architecture": "llama", "context_length": 131072},
+            contents={"model-Q4_K_M.gguf": header},
+        )
+    )
+    hub.add_repo(Repo("acme/plain", safetensors={"total": 10**9, "parameters": {"BF16": 10**9}}))
+    result = run_cli(
+        "fit", "acme/with-config-GGUF", "acme/plain", "--quant", "Q4_K_M", "-g", "l4", "--format", "json"
+    )
+    assert result.code == 0, result.stderr
+    gguf_model, plain = result.json()["models"]
+    assert (gguf_model["weights_bytes"], gguf_model["dtype"]) == (4_920_734_016, "int4")
+    assert "--quant applies to GGUF repos; this one has none" in plain["notes"]
+    assert plain["weights_bytes"] == 2 * 10**9

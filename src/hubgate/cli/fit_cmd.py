@@ -221,11 +221,14 @@ def _fit_ids(
                 service = HubService(endpoint, resolve_token_options(token, anonymous).value)
             body, problem, hub_error = _metadata(service, canonical or raw, endpoint)
             from_hub = facts_from_metadata(canonical or raw, body) if body is not None else None
-            if body is not None and (from_hub is None or from_hub.params is None):
+            if body is not None and not body.get("safetensors"):
+                # GGUF repos (llama.cpp) are sized per quant file, even when they carry a config.json.
                 from hubgate.fit.gguf_files import gguf_facts_for
 
                 gguf_facts, gguf_problem = gguf_facts_for(service, body, quant)
                 problem = gguf_problem or problem
+                if gguf_problem and from_hub is not None:
+                    from_hub = replace(from_hub, params=None, stored_bytes=None)  # not the quant asked for
             facts = merge(known, from_hub)
             if not gguf_facts and (facts is None or facts.params is None):
                 reason = problem or "the Hub's metadata has no safetensors total and no usable config"
@@ -236,6 +239,8 @@ def _fit_ids(
             results += [fit_facts(merge(one, facts) or one, specs, options=options) for one in gguf_facts]
             continue
         assert facts is not None
+        if quant:
+            facts = replace(facts, notes=(*facts.notes, "--quant applies to GGUF repos; this one has none"))
         results.append(fit_facts(facts, specs, options=options))
     return results, code
 

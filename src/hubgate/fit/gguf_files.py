@@ -115,10 +115,22 @@ def facts_from_header(model_id: str, fields: dict[str, Any]) -> ModelFacts:
         num_experts=num("expert_count"),
         experts_per_token=num("expert_used_count"),
         sliding_window=window,
-        sliding_layers=(layers + 1) // 2 if window and arch == "gemma2" else (layers if window else None),
+        sliding_layers=_sliding_layers(arch, layers, window),
         kv_lora_rank=lora,
         qk_rope_head_dim=num("rope.dimension_count") if lora else None,
     )
+
+
+def _sliding_layers(arch: str, layers: int | None, window: int | None) -> int | None:
+    """Layers that cache only the window, by architecture, as llama.cpp sets `swa_layers`: Gemma-2 every other
+    layer, Gemma-3 five of every six, others (Mistral-style) all."""
+    if not window or not layers:
+        return None
+    if arch == "gemma2":
+        return (layers + 1) // 2
+    if arch.startswith("gemma3"):
+        return layers - layers // 6
+    return layers
 
 
 def facts_for_files(
