@@ -202,3 +202,13 @@ def test_gguf_repo_with_a_config_is_still_sized_per_file(run_cli, hub: HubSim, t
     assert (gguf_model["weights_bytes"], gguf_model["dtype"]) == (4_920_734_016, "int4")
     assert "--quant applies to GGUF repos; this one has none" in plain["notes"]
     assert plain["weights_bytes"] == 2 * 10**9
+
+
+def test_check_gpu_points_gguf_repos_to_fit(run_cli, hub: HubSim, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    add_gguf_repo(hub, tmp_path)
+    result = run_cli("check", "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "--gpu", "l4", "--format", "json")
+    (model,) = result.json()["models"]
+    assert model["fit"]["total_bytes"] is None and model["fit"]["gpus"][0]["verdict"] == "unknown"
+    assert "a GGUF repo: `hubgate fit` sizes each quant file" in model["fit"]["reason"]
+    table = run_cli("check", "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "--gpu", "l4")
+    assert "fit unknown: a GGUF repo" in table.stdout

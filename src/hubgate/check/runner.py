@@ -362,7 +362,16 @@ def fit_of(joins: Joins, verdict: Verdict, facts: RepoFacts | None) -> dict[str,
     assert joins.fit is not None
     if facts is None and verdict.registry is None:
         return None
-    body = {"id": facts.id, "safetensors": facts.safetensors, "config": facts.config} if facts else None
+    body = (
+        {
+            "id": facts.id,
+            "safetensors": facts.safetensors,
+            "config": facts.config,
+            "siblings": [{"rfilename": name} for name in facts.siblings],
+        }
+        if facts
+        else None
+    )
     request = joins.fit
     known = model_facts(
         verdict.model_id or verdict.input,

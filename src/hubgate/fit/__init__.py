@@ -52,6 +52,9 @@ def model_facts(
 ) -> ModelFacts:
     """The registry's facts on the model, gaps filled from the Hub's metadata body (safetensors, config)."""
     from_registry, canonical = registry_facts(model_id, registry) if use_registry else (None, None)
+    if _gguf_only(metadata_body) and (from_registry is None or from_registry.params is None):
+        why = "a GGUF repo: `hubgate fit` sizes each quant file (it reads the file list and one header)"
+        return ModelFacts(model_id=model_id, notes=(f"parameter count unknown: {why}",))
     from_hub = facts_from_metadata(canonical or model_id, metadata_body) if metadata_body else None
     merged = merge(from_registry, from_hub)
     if merged is None:
@@ -62,6 +65,14 @@ def model_facts(
         )
         return ModelFacts(model_id=model_id, notes=(f"parameter count unknown: {reason}",))
     return merged
+
+
+def _gguf_only(body: dict[str, Any] | None) -> bool:
+    """GGUF files and no safetensors: llama.cpp weights, whose sizes are not in the metadata body."""
+    if not isinstance(body, dict) or body.get("safetensors"):
+        return False
+    names = [s.get("rfilename", "") for s in body.get("siblings") or () if isinstance(s, dict)]
+    return any(str(n).lower().endswith(".gguf") for n in names)
 
 
 def fit_for_metadata(
