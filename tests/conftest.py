@@ -38,6 +38,14 @@ DISABLED = "shady/disabled-model"
 README_ONLY = "meta-llama/readme-only-gated"
 GATED_DATA = "acme-research/gated-data"
 OPEN_DATA = "acme-research/open-data"
+# Pre-flight cases (verdicts/findings.py): remote code, pickle-only, mixed formats, licences, revisions.
+REMOTE_CODE = "lab/remote-coder"
+PICKLE_ONLY = "lab/pickle-only"
+MIXED = "lab/mixed-formats"
+NO_LICENCE = "lab/no-licence"
+OTHER_LICENCE = "lab/other-licence"
+PINNED = "lab/pinned"
+PINNED_V1 = "1" * 40
 
 LLAMA2_CONFIG = {
     "model_type": "llama",
@@ -75,6 +83,7 @@ def populate(hub: HubSim) -> HubSim:
         Repo(GATED_DATA, repo_type="dataset", gated="auto", files={"README.md": 10, "data/train.csv": 99})
     )
     hub.add_repo(Repo(OPEN_DATA, repo_type="dataset", files={"README.md": 10, "data/train.csv": 99}))
+    populate_preflight(hub)
 
     hub.add_token(Token(ALICE, "alice", role="read", name="laptop", orgs=("acme",)))
     hub.add_token(Token(BOB, "bob", role="fineGrained", can_read_gated=False, name="ci-fine"))
@@ -91,6 +100,65 @@ def populate(hub: HubSim) -> HubSim:
     hub.set_access("bob", LLAMA2, "accepted")
     hub.set_access("erin", LLAMA2, "accepted")
     return hub
+
+
+def populate_preflight(hub: HubSim) -> None:
+    hub.add_repo(
+        Repo(
+            REMOTE_CODE,
+            card_data={"license": "apache-2.0"},
+            config={
+                "model_type": "coder",
+                "auto_map": {
+                    "AutoConfig": "configuration_coder.CoderConfig",
+                    "AutoModelForCausalLM": "modeling_coder.CoderForCausalLM",
+                },
+            },
+            tags=["custom_code"],
+            files={
+                "README.md": 100,
+                "config.json": 700,
+                "configuration_coder.py": 3_000,
+                "modeling_coder.py": 40_000,
+                "model.safetensors": 2_000_000_000,
+            },
+            safetensors={"total": 1_000_000_000, "parameters": {"BF16": 1_000_000_000}},
+        )
+    )
+    hub.add_repo(
+        Repo(
+            PICKLE_ONLY,
+            card_data={"license": "mit"},
+            files={"README.md": 100, "config.json": 600, "pytorch_model.bin": 500_000_000},
+        )
+    )
+    hub.add_repo(
+        Repo(
+            MIXED,
+            card_data={"license": "apache-2.0"},
+            files={
+                "config.json": 600,
+                "model.safetensors": 3_000_000_000,
+                "pytorch_model.bin": 3_000_000_000,
+                "tf_model.h5": 3_000_000_000,
+            },
+            safetensors={"total": 750_000_000, "parameters": {"F32": 750_000_000}},
+        )
+    )
+    hub.add_repo(Repo(NO_LICENCE))
+    hub.add_repo(
+        Repo(
+            OTHER_LICENCE,
+            card_data={
+                "license": "other",
+                "license_name": "acme-research-licence",
+                "license_link": "LICENSE.md",
+            },
+        )
+    )
+    hub.add_repo(
+        Repo(PINNED, card_data={"license": "apache-2.0"}, revisions={"v1.0": PINNED_V1, "dev": "2" * 40})
+    )
 
 
 @pytest.fixture

@@ -10,6 +10,9 @@ from tests.hubsim import HubSim
 
 JSON_KEYS = {"schema_version", "endpoint", "checked_at", "token", "summary", "models", "requests"}
 MODEL_KEYS = {
+    "findings",
+    "revision",
+    "sha",
     "input",
     "id",
     "repo_type",

@@ -23,3 +23,26 @@ def human_count(count: int | None) -> str:
 def human_context(tokens: int) -> str:
     """4096 -> 4k, 131072 -> 128k, 2048 -> 2k, 1000 -> 1,000."""
     return f"{tokens // 1024}k" if tokens >= 1024 and tokens % 1024 == 0 else f"{tokens:,}"
+
+
+def human_bytes(count: int) -> str:
+    """Decimal units, as the Hub's file pages show them: 1_340_000_000 -> 1.34 GB."""
+    for scale, suffix in ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB")):
+        if count >= scale:
+            return f"{count / scale:.2f}".rstrip("0").rstrip(".") + f" {suffix}"
+    return f"{count} B"
+
+
+def parse_bytes(text: str) -> int:
+    """'20GB', '1.5 TB', '500MB', '20GiB', '1000' (bytes) -> bytes; ValueError otherwise."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*", text, re.IGNORECASE)
+    if not match:
+        raise ValueError(f"not a size: {text!r} (use e.g. 20GB, 500MB, 1.5TB)")
+    number, unit = float(match.group(1)), (match.group(2) or "b").lower()
+    if unit == "b":
+        return int(number)
+    power = "kmgt".index(unit[0]) + 1
+    base = 1024 if "i" in unit else 1000
+    return int(number * base**power)

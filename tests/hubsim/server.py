@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 # -- the world ---------------------------------------------------------------------------------------
 
@@ -48,6 +48,17 @@ class Repo:
     legacy_ids: tuple[str, ...] = ()
     sha: str = field(default_factory=lambda: uuid.uuid4().hex + uuid.uuid4().hex[:8])
     hide_requesters: bool = False  # the repo hides requesters' names: only requestId identifies a request
+    tags: list[str] = field(default_factory=list)
+    revisions: dict[str, str] = field(default_factory=dict)  # branch or tag name -> commit sha
+
+    def commit_of(self, revision: str) -> str | None:
+        """The commit a branch, tag or (full or short) sha names; None when the repo has no such revision."""
+        if revision == "main" or self.sha.startswith(revision) and len(revision) >= 7:
+            return self.sha
+        if revision in self.revisions:
+            return self.revisions[revision]
+        shas = set(self.revisions.values())
+        return next((sha for sha in shas if len(revision) >= 7 and sha.startswith(revision)), None)
 
     @property
     def namespace(self) -> str:
@@ -222,6 +233,7 @@ DISABLED = "Access to this resource is disabled."
 BAD_LOGIN = "Invalid username or password."
 INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
 NOT_FOUND = "Repository not found"
+REVISION_NOT_FOUND = "Invalid rev id: {rev}"
 
 
 class HubSim:
@@ -604,6 +616,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Answer(403, refusal)
             if not tail:
                 return self._metadata(repo, token, query)
+            if tail[0] == "revision" and len(tail) == 2:
+                return self._metadata(repo, token, query, revision=unquote(tail[1]))
             if tail == ["auth-check"]:
                 self._file_gate(repo, token)
                 return 200, "OK", {}
@@ -623,7 +637,7 @@ class _Handler(BaseHTTPRequestHandler):
             if refusal is not None:
                 raise _Answer(403, refusal)
             filename = "/".join(segments[index + 2 :])
-            return self._resolve(repo, token, filename)
+            return self._resolve(repo, token, filename, unquote(segments[index + 1]))
         raise _Answer(404, f"Cannot {method} {path}")
 
     def _find(self, repo_type: str, repo_id: str, path: str, token: Token | None) -> Repo:
@@ -696,21 +710,28 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _metadata(
-        self, repo: Repo, token: Token | None, query: dict[str, list[str]]
+        self, repo: Repo, token: Token | None, query: dict[str, list[str]], revision: str | None = None
     ) -> tuple[int, Any, dict[str, str]]:
         if repo.disabled:
             raise _Answer(self.hub.disabled_status, DISABLED)
+        sha = repo.sha if revision is None else repo.commit_of(revision)
+        if sha is None:
+            raise _Answer(404, REVISION_NOT_FOUND.format(rev=revision), "RevisionNotFound")
+        blobs = (query.get("blobs") or [""])[0].lower() == "true"
         data: dict[str, Any] = {
             "_id": repo.sha[:24],
             "id": repo.id,
             "author": repo.namespace or None,
-            "sha": repo.sha,
+            "sha": sha,
             "private": repo.private,
             "gated": repo.gated,
             "disabled": False,
             "cardData": repo.card_data,
-            "siblings": [{"rfilename": name} for name in repo.files],
-            "tags": [],
+            # sizes only with blobs=true, as huggingface_hub's files_metadata asks for them
+            "siblings": [
+                {"rfilename": name, **({"size": size} if blobs else {})} for name, size in repo.files.items()
+            ],
+            "tags": list(repo.tags),
             "lastModified": "2026-01-01T00:00:00.000Z",
         }
         if repo.repo_type == "model":
@@ -737,9 +758,13 @@ class _Handler(BaseHTTPRequestHandler):
             entries.append(entry)
         return 200, entries, {}
 
-    def _resolve(self, repo: Repo, token: Token | None, filename: str) -> tuple[int, Any, dict[str, str]]:
+    def _resolve(
+        self, repo: Repo, token: Token | None, filename: str, revision: str = "main"
+    ) -> tuple[int, Any, dict[str, str]]:
         if filename not in ("README.md", ".gitattributes") or repo.disabled or repo.private:
             self._file_gate(repo, token)
+        if repo.commit_of(revision) is None:
+            raise _Answer(404, REVISION_NOT_FOUND.format(rev=revision), "RevisionNotFound")
         if filename not in repo.files:
             raise _Answer(404, "Entry not found", "EntryNotFound")
         if filename in repo.contents:
@@ -754,7 +779,7 @@ class _Handler(BaseHTTPRequestHandler):
         size = repo.files[filename]
         headers = {
             "ETag": f'"{uuid.uuid5(uuid.NAMESPACE_URL, repo.id + filename).hex}"',
-            "X-Repo-Commit": repo.sha,
+            "X-Repo-Commit": repo.commit_of(revision) or repo.sha,
         }
         if filename.endswith((".safetensors", ".bin")):
             # LFS files are served from a CDN through a signed redirect (another host).

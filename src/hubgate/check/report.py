@@ -74,6 +74,9 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         "registry": verdict.registry,
         "fit": verdict.fit,
         "places": [place.to_json() for place in verdict.places],
+        "findings": [finding.model_dump(mode="json", exclude_none=True) for finding in verdict.findings],
+        "revision": verdict.revision,
+        "sha": verdict.sha,
     }
 
 

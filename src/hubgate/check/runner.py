@@ -23,6 +23,7 @@ from hubgate.hub.token import (
     token_info_from_whoami,
 )
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
+from hubgate.verdicts.findings import Rules, findings_for
 from hubgate.verdicts.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.verdicts.verdict import (
     ACTION_NEEDED,
@@ -39,6 +40,7 @@ from hubgate.verdicts.verdict import (
     from_probe,
     invalid_verdict,
     with_alternatives,
+    with_findings,
     with_requirements,
     with_suggestions,
 )
@@ -69,6 +71,7 @@ class Joins:
     suggest: bool = True
     alternatives: bool = True
     fit: FitRequest | None = None
+    rules: Rules | None = Rules()  # pre-flight findings under these rules; None for none
 
 
 def default_endpoint() -> str:
@@ -300,6 +303,8 @@ def _checked(session: Session, inspections: _Inspections, joins: Joins, ref: Rep
         entry = entry_for(registry, verdict.model_id, ref.repo_id, ref.input)
         verdict = with_registry(verdict, entry)
     api_only = entry is not None and entry.provider.value != "huggingface"
+    if joins.rules is not None and facts is not None and ref.repo_type == "model":
+        verdict = with_findings(verdict, findings_for(facts, joins.rules))
     if joins.suggest and verdict.status == Status.NOT_FOUND and not api_only:
         verdict = with_suggestions(verdict, suggestions_for(session, ref, registry))
     if joins.follow_bases and facts is not None:

@@ -259,6 +259,7 @@ def load_refs(
     *,
     other_input: bool = False,
     registry: Registry | None = None,
+    revision: str | None = None,
 ) -> tuple[str, list[RepoRef | InvalidRef]]:
     """The endpoint and the parsed inputs; input problems end the run with one line and exit 2.
     With `other_input` (e.g. --author), no ids is fine and ./models_to_check.txt is not read.
@@ -276,7 +277,9 @@ def load_refs(
         from hubgate.registry.joins import input_aliases
 
         aliases = input_aliases(registry)
-    refs = parse_entries(entries, default_type=repo_type.value, endpoint=endpoint, aliases=aliases)
+    refs = parse_entries(
+        entries, default_type=repo_type.value, endpoint=endpoint, aliases=aliases, revision=revision
+    )
     if not refs and not other_input:
         fail_usage("the input lists no repos (only blank lines or comments)")
     return endpoint, refs

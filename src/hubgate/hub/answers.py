@@ -50,6 +50,9 @@ class RepoFacts:
     config: dict[str, Any] | None = field(default=None, repr=False)
     siblings: tuple[str, ...] = field(default=(), repr=False)
     sha: str | None = None
+    tags: tuple[str, ...] = field(default=(), repr=False)
+    # bytes per file, only for files the answer gave a size for (`blobs=true` answers, not expanded ones)
+    sizes: dict[str, int] = field(default_factory=dict, repr=False)
     files_listed: bool = True  # False when the answer had no file list (an organisation listing)
 
 
@@ -89,6 +92,12 @@ def facts_from_metadata(requested_id: str, body: Any) -> RepoFacts:
         for item in data.get("siblings") or []
         if isinstance(item, dict) and "rfilename" in item
     )
+    sizes = {
+        str(item["rfilename"]): int(item["size"])
+        for item in data.get("siblings") or []
+        if isinstance(item, dict) and "rfilename" in item and isinstance(item.get("size"), int)
+    }
+    tags = tuple(str(tag) for tag in data.get("tags") or [] if isinstance(tag, str))
     card = data.get("cardData")
     return RepoFacts(
         id=str(data.get("id") or data.get("modelId") or requested_id),
@@ -100,8 +109,10 @@ def facts_from_metadata(requested_id: str, body: Any) -> RepoFacts:
         safetensors=data.get("safetensors") if isinstance(data.get("safetensors"), dict) else None,
         config=data.get("config") if isinstance(data.get("config"), dict) else None,
         siblings=siblings,
-        sha=data.get("sha"),
+        sha=data.get("sha") if isinstance(data.get("sha"), str) else None,
         files_listed="siblings" in data,
+        tags=tags,
+        sizes=sizes,
     )
 
 

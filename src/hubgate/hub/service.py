@@ -28,7 +28,8 @@ from hubgate.hub.pacing import Cancelled, RatePacer, WaitTooLong, parse_quotas
 from hubgate.inputs.refs import RepoRef, RepoType
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-MODEL_EXPAND = ("gated", "private", "disabled", "cardData", "safetensors", "config", "siblings", "sha")
+# `tags` (custom_code) feeds the pre-flight findings (verdicts/findings.py) at no extra request.
+MODEL_EXPAND = ("gated", "private", "disabled", "cardData", "safetensors", "config", "siblings", "sha", "tags")
 # Dataset file listings can run to many thousands of entries: datasets are probed with auth-check instead.
 DATASET_EXPAND = ("gated", "private", "disabled", "cardData", "sha")
 
@@ -136,7 +137,10 @@ class HubService:
     def metadata(self, ref: RepoRef) -> HubAnswer:
         expand = MODEL_EXPAND if ref.repo_type == "model" else DATASET_EXPAND
         params = [("expand[]", name) for name in expand]
-        return self._call("GET", f"{self.endpoint}/api/{ref.repo_type}s/{ref.repo_id}", params=params)
+        path = f"/api/{ref.repo_type}s/{ref.repo_id}"
+        if ref.revision is not None:  # the repo as of a branch, tag or commit (huggingface_hub's route)
+            path += f"/revision/{quote(ref.revision, safe='')}"
+        return self._call("GET", f"{self.endpoint}{path}", params=params)
 
     def probe(self, repo_type: RepoType, facts: RepoFacts) -> HubAnswer:
         """May this token read the files? A HEAD on a real file (resolvers bucket) when the metadata

@@ -25,10 +25,14 @@ class RepoRef:
     repo_type: RepoType
     repo_id: str
     origin: str | None = None  # "file:line" when it came from a file
+    revision: str | None = None  # `org/name@rev` or --revision: a branch, tag or commit
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.repo_type, self.repo_id)
+        return (self.repo_type, self.repo_id) if self.revision is None else (
+            self.repo_type,
+            f"{self.repo_id}@{self.revision}",
+        )
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,40 @@ def parse_ref(
     default_type: RepoType = "model",
     origin: str | None = None,
     endpoint: str | None = None,
+    revision: str | None = None,
 ) -> RepoRef | InvalidRef:
-    """Parse one entry: `org/name`, legacy `name`, `datasets/org/name`, a Hub URL or an `hf://` URI."""
+    """Parse one entry: `org/name`, legacy `name`, `datasets/org/name`, a Hub URL or an `hf://` URI, each
+    optionally pinned, `org/name@rev`; `revision` (--revision) pins entries that do not pin their own."""
+    stripped = text.strip()
+    pinned: str | None = None
+    if not _URL_RE.match(stripped) and "@" in stripped:
+        stripped, _, pinned = stripped.partition("@")
+        if not pinned:
+            return InvalidRef(text, "empty revision after @", origin)
+    ref = _parse_unpinned(
+        text if pinned is None else stripped, default_type=default_type, origin=origin, endpoint=endpoint
+    )
+    if not isinstance(ref, RepoRef):
+        return InvalidRef(visible(text), ref.reason, origin) if pinned and ref.input != "hf_***" else ref
+    chosen = pinned or ref.revision or revision
+    if chosen is None:
+        return ref
+    if not _REVISION_RE.fullmatch(chosen):
+        return InvalidRef(text, f"not a revision: {chosen!r}", origin)
+    return RepoRef(text, ref.repo_type, ref.repo_id, origin, revision=chosen)
+
+
+# Branch and tag names (git refname rules, loosely) and commit shas; `refs/pr/1` for pull requests.
+_REVISION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,254}")
+
+
+def _parse_unpinned(
+    text: str,
+    *,
+    default_type: RepoType = "model",
+    origin: str | None = None,
+    endpoint: str | None = None,
+) -> RepoRef | InvalidRef:
     from hubgate.hub.token import looks_like_token
 
     raw = text
@@ -113,7 +149,7 @@ def parse_ref(
             return InvalidRef(raw, _short(str(exc)), origin)
         if uri.type not in REPO_TYPES:
             return InvalidRef(raw, f"{uri.type} repos are not checked (models and datasets only)", origin)
-        return RepoRef(raw, uri.type, uri.id, origin)  # type: ignore[arg-type]
+        return RepoRef(raw, uri.type, uri.id, origin, revision=uri.revision)  # type: ignore[arg-type]
 
     segments = text.split("/")
     repo_type = default_type

@@ -171,17 +171,23 @@ def parse_entries(
     default_type: RepoType = "model",
     endpoint: str | None = None,
     aliases: dict[str, str] | None = None,
+    revision: str | None = None,
 ) -> list[RepoRef | InvalidRef]:
-    """Parse entries; exact duplicates (same repo type and id) are kept once, first occurrence wins.
-    `aliases`: lower-cased registry names (mistral_7b, gpt2) -> the Hub id they stand for."""
+    """Parse entries; exact duplicates (same repo type, id and revision) are kept once, first occurrence wins.
+    `aliases`: lower-cased registry names (mistral_7b, gpt2) -> the Hub id they stand for.
+    `revision` (--revision): pins every entry that does not pin its own."""
     seen: set[tuple[str, str]] = set()
     refs: list[RepoRef | InvalidRef] = []
     for entry in entries:
         text = entry.text.strip()
         if aliases and text.lower() in aliases:
-            ref: RepoRef | InvalidRef = RepoRef(entry.text, default_type, aliases[text.lower()], entry.origin)
+            ref: RepoRef | InvalidRef = RepoRef(
+                entry.text, default_type, aliases[text.lower()], entry.origin, revision=revision
+            )
         else:
-            ref = parse_ref(entry.text, default_type=default_type, origin=entry.origin, endpoint=endpoint)
+            ref = parse_ref(
+                entry.text, default_type=default_type, origin=entry.origin, endpoint=endpoint, revision=revision
+            )
         if isinstance(ref, RepoRef):
             if ref.key in seen:
                 continue

@@ -26,6 +26,7 @@ _STATUS_STYLE = {
     Status.REJECTED: "red",
     Status.NOT_FOUND: "red",
     Status.DISABLED: "red",
+    Status.REVISION_NOT_FOUND: "red",
     Status.INVALID: "red",
     Status.ERROR: "magenta",
 }

@@ -13,6 +13,7 @@ from hubgate.hub.answers import HubAnswer, RepoFacts
 from hubgate.hub.token import TokenInfo
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType
 from hubgate.inputs.scan.model import Place
+from hubgate.verdicts.findings import Finding
 
 
 class Status(StrEnum):
@@ -26,6 +27,7 @@ class Status(StrEnum):
     TOKEN_INVALID = "token-invalid"
     NOT_FOUND = "not-found"
     DISABLED = "disabled"
+    REVISION_NOT_FOUND = "revision-not-found"
     INVALID = "invalid"
     ERROR = "error"
 
@@ -41,7 +43,9 @@ ACTION_NEEDED = frozenset(
         Status.TOKEN_INVALID,
     }
 )
-PROBLEMS = frozenset({Status.NOT_FOUND, Status.DISABLED, Status.INVALID, Status.ERROR})
+PROBLEMS = frozenset(
+    {Status.NOT_FOUND, Status.DISABLED, Status.REVISION_NOT_FOUND, Status.INVALID, Status.ERROR}
+)
 
 
 class Requirement(BaseModel):
@@ -93,6 +97,9 @@ class Verdict(BaseModel):
     registry: dict[str, Any] | None = None  # the registry's facts on this model, when it knows it
     fit: dict[str, Any] | None = None  # GPU fit (hubgate.fit.FitResult.to_dict()), with `check --gpu`
     places: tuple[Place, ...] = ()  # with `check --scan`: every place in the code that names this repo
+    findings: tuple[Finding, ...] = ()  # pre-flight concerns (verdicts/findings.py)
+    revision: str | None = None  # the revision the input pinned (branch, tag or commit)
+    sha: str | None = None  # the commit the Hub answered for (the pinned revision, else the default branch)
 
     @property
     def has_access(self) -> bool:
@@ -237,6 +244,8 @@ def classify_error(ref: RepoRef, answer: HubAnswer, ctx: Context, facts: RepoFac
         return verdict(Status.ERROR)
     if code == "RepoNotFound" and status in (401, 404):
         return verdict(Status.NOT_FOUND)
+    if code == "RevisionNotFound" and status == 404 and ref.revision is not None:
+        return verdict(Status.REVISION_NOT_FOUND)
     if status == 403 and code is None:
         if _TOKEN_SCOPE_RE.search(text):
             return verdict(Status.TOKEN_SCOPE)
@@ -363,6 +372,9 @@ def _verdict(
         case Status.DISABLED:
             message = f"this {kind} has been disabled on the Hub"
             next_step = "Pick another repo: disabled repos cannot be downloaded."
+        case Status.REVISION_NOT_FOUND:
+            message = f"this {kind} has no revision {ref.revision!r} (branch, tag or commit)"
+            next_step = f"Pin an existing revision: see the branches, tags and commits at {url}/tree/main."
         case Status.ERROR:
             message = f"no verdict: {hub_words or 'unexpected answer'}"
             next_step = "Re-run later; if it persists, check your network and HF_ENDPOINT."
@@ -381,6 +393,8 @@ def _verdict(
         message=message,
         next_step=next_step,
         origin=ref.origin,
+        revision=ref.revision,
+        sha=facts.sha if facts is not None else None,
     )
 
 
@@ -434,6 +448,10 @@ def with_suggestions(verdict: Verdict, suggestions: list[str]) -> Verdict:
             "next_step": f"Did you mean {listed}? {verdict.next_step or ''}".strip(),
         }
     )
+
+
+def with_findings(verdict: Verdict, findings: list[Finding]) -> Verdict:
+    return verdict.model_copy(update={"findings": tuple(findings)}) if findings else verdict
 
 
 def with_alternatives(verdict: Verdict, alternatives: list[Alternative]) -> Verdict:

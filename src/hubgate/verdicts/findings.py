@@ -1,0 +1,167 @@
+"""Pre-flight findings: what else stops or worries a run once access is settled. Pure: metadata in, findings out.
+
+Every finding comes from the metadata answer `check` already fetched (`RepoFacts`), so it costs no request:
+`config.auto_map` and the `custom_code` tag (remote code), the file list (pickle weights, `.py` files),
+`cardData.license` (licence) and `safetensors` or per-file sizes (size).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from hubgate.hub.answers import RepoFacts, params_from_safetensors
+
+FindingKind = Literal["remote-code", "pickle", "licence", "size"]
+FINDING_KINDS: tuple[str, ...] = ("remote-code", "pickle", "licence", "size")
+
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+# Weights of other frameworks that transformers skips when the repo has safetensors.
+_OTHER_WEIGHTS = (*PICKLE_SUFFIXES, ".h5", ".msgpack", ".ot")
+# Licence tags that name no licence a team can check.
+_UNNAMED_LICENCES = {"other", "unknown"}
+
+
+class Finding(BaseModel):
+    """One pre-flight concern on a repo; `message` is one short line."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: FindingKind
+    message: str
+    files: tuple[str, ...] = ()  # the files concerned (code that would run, pickle weights)
+    licence: str | None = None
+    bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The effective pre-flight policy (inputs/policy.py builds it from files and options)."""
+
+    allowed_licences: frozenset[str] = frozenset()  # empty: any named licence
+    denied_licences: frozenset[str] = frozenset()
+    max_size: int | None = None  # bytes
+    allow_remote_code: tuple[str, ...] = ()  # repo ids or org names; "*" allows every repo
+    allow_pickle: bool = False
+    disk_free: int | None = None  # bytes free where the download lands (--disk)
+    disk_path: str | None = None
+    ignore: frozenset[str] = field(default_factory=frozenset)  # repo ids left out of findings
+
+
+def findings_for(facts: RepoFacts, rules: Rules) -> list[Finding]:
+    """Every finding on one model repo under `rules`, in a fixed order."""
+    if facts.id.lower() in rules.ignore:
+        return []
+    found = [remote_code(facts, rules), pickle_only(facts, rules), licence(facts, rules), size(facts, rules)]
+    return [f for f in found if f is not None]
+
+
+def code_files(facts: RepoFacts) -> tuple[list[str], bool]:
+    """(.py files loading would run, whether the repo asks for remote code at all). `auto_map` entries
+    name `module.Class` (or `other/repo--module.Class`, code from another repo)."""
+    auto_map = (facts.config or {}).get("auto_map")
+    modules: list[str] = []
+    if isinstance(auto_map, dict):
+        for value in auto_map.values():
+            for ref in value if isinstance(value, list) else [value]:
+                if isinstance(ref, str) and "." in ref:
+                    module = ref.rsplit(".", 1)[0]
+                    repo, sep, module = module.rpartition("--")
+                    name = module.replace(".", "/") + ".py"
+                    modules.append(f"{repo}:{name}" if sep else name)
+    asked = bool(modules) or "custom_code" in facts.tags
+    if not modules and asked:
+        modules = [name for name in facts.siblings if name.endswith(".py")]
+    return list(dict.fromkeys(modules)), asked
+
+
+def remote_code(facts: RepoFacts, rules: Rules) -> Finding | None:
+    files, asked = code_files(facts)
+    if not asked or _allowed(facts.id, rules.allow_remote_code):
+        return None
+    how = "config.json sets auto_map" if (facts.config or {}).get("auto_map") else "tagged custom_code"
+    runs = ", ".join(files) if files else "code the file list does not show"
+    return Finding(
+        kind="remote-code",
+        message=f"loading runs code from the repo ({how}; trust_remote_code=True): {runs}",
+        files=tuple(files),
+    )
+
+
+def pickle_only(facts: RepoFacts, rules: Rules) -> Finding | None:
+    pickles = [name for name in facts.siblings if name.lower().endswith(PICKLE_SUFFIXES)]
+    has_safe = any(name.endswith(".safetensors") for name in facts.siblings)
+    if rules.allow_pickle or not pickles or has_safe:
+        return None
+    shown = ", ".join(pickles[:3]) + (f" (+{len(pickles) - 3} more)" if len(pickles) > 3 else "")
+    return Finding(
+        kind="pickle",
+        message=f"weights only in pickle formats, no safetensors (unpickling can run code): {shown}",
+        files=tuple(pickles),
+    )
+
+
+def licence_of(facts: RepoFacts) -> tuple[str | None, str | None]:
+    """(licence tag, the name or link the card gives for an `other` licence)."""
+    card = facts.card_data
+    raw = card.get("license")
+    tag = raw[0] if isinstance(raw, list) and raw else raw
+    tag = str(tag).strip().lower() if tag else None
+    if tag is None:
+        tag = next((t.removeprefix("license:").lower() for t in facts.tags if t.startswith("license:")), None)
+    detail = card.get("license_name") or card.get("license_link")
+    return tag, (str(detail) if detail else None)
+
+
+def licence(facts: RepoFacts, rules: Rules) -> Finding | None:
+    tag, detail = licence_of(facts)
+    named = f"{tag} ({detail})" if detail else tag
+    if tag is None:
+        message = "no licence on the card"
+    elif tag in rules.denied_licences:
+        message = f"licence {named} is denied by the policy"
+    elif rules.allowed_licences and tag not in rules.allowed_licences:
+        message = f"licence {named} is not in the policy's allowed list"
+    elif tag in _UNNAMED_LICENCES:
+        message = f"licence '{tag}': read the terms" + (f": {detail}" if detail else " on the model card")
+    else:
+        return None
+    return Finding(kind="licence", message=message, licence=tag)
+
+
+def download_size(facts: RepoFacts) -> tuple[int | None, str]:
+    """(bytes a default download fetches, how it was known). Per-file sizes when the answer had them,
+    safetensors preferred over pickle and other frameworks' weights as the libraries load them; else the
+    safetensors tensors' exact bytes (parameters by dtype), which leaves out small files."""
+    if facts.sizes:
+        names = list(facts.sizes)
+        if any(name.endswith(".safetensors") for name in names):
+            names = [name for name in names if not name.lower().endswith(_OTHER_WEIGHTS)]
+        return sum(facts.sizes[name] for name in names), "file sizes"
+    exact = params_from_safetensors(facts.safetensors)[1]
+    if exact is not None:
+        return exact, "safetensors tensors"
+    return None, "unknown"
+
+
+def size(facts: RepoFacts, rules: Rules) -> Finding | None:
+    from hubgate.units import human_bytes
+
+    total, _ = download_size(facts)
+    if total is None:
+        return None
+    if rules.max_size is not None and total > rules.max_size:
+        limit = f"max-size {human_bytes(rules.max_size)}"
+    elif rules.disk_free is not None and total > rules.disk_free:
+        limit = f"{human_bytes(rules.disk_free)} free on {rules.disk_path or 'the disk'}"
+    else:
+        return None
+    return Finding(kind="size", message=f"download is {human_bytes(total)}, over {limit}", bytes=total)
+
+
+def _allowed(repo_id: str, allowed: tuple[str, ...]) -> bool:
+    repo = repo_id.lower()
+    org = repo.split("/", 1)[0]
+    return any(entry == "*" or entry.lower() in (repo, org) for entry in allowed)
