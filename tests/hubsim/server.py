@@ -53,7 +53,7 @@ class Repo:
 
     def commit_of(self, revision: str) -> str | None:
         """The commit a branch, tag or (full or short) sha names; None when the repo has no such revision."""
-        if revision == "main" or self.sha.startswith(revision) and len(revision) >= 7:
+        if revision == "main" or (self.sha.startswith(revision) and len(revision) >= 7):
             return self.sha
         if revision in self.revisions:
             return self.revisions[revision]

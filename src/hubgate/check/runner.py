@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +71,7 @@ class Joins:
     suggest: bool = True
     alternatives: bool = True
     fit: FitRequest | None = None
-    rules: Rules | None = Rules()  # pre-flight findings under these rules; None for none
+    rules: Rules | None = field(default_factory=Rules)  # pre-flight findings under these rules; None: none
 
 
 def default_endpoint() -> str:

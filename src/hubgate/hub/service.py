@@ -29,7 +29,17 @@ from hubgate.inputs.refs import RepoRef, RepoType
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # `tags` (custom_code) feeds the pre-flight findings (verdicts/findings.py) at no extra request.
-MODEL_EXPAND = ("gated", "private", "disabled", "cardData", "safetensors", "config", "siblings", "sha", "tags")
+MODEL_EXPAND = (
+    "gated",
+    "private",
+    "disabled",
+    "cardData",
+    "safetensors",
+    "config",
+    "siblings",
+    "sha",
+    "tags",
+)
 # Dataset file listings can run to many thousands of entries: datasets are probed with auth-check instead.
 DATASET_EXPAND = ("gated", "private", "disabled", "cardData", "sha")
 

@@ -29,9 +29,13 @@ class RepoRef:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.repo_type, self.repo_id) if self.revision is None else (
-            self.repo_type,
-            f"{self.repo_id}@{self.revision}",
+        return (
+            (self.repo_type, self.repo_id)
+            if self.revision is None
+            else (
+                self.repo_type,
+                f"{self.repo_id}@{self.revision}",
+            )
         )
 
 

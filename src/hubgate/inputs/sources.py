@@ -186,7 +186,11 @@ def parse_entries(
             )
         else:
             ref = parse_ref(
-                entry.text, default_type=default_type, origin=entry.origin, endpoint=endpoint, revision=revision
+                entry.text,
+                default_type=default_type,
+                origin=entry.origin,
+                endpoint=endpoint,
+                revision=revision,
             )
         if isinstance(ref, RepoRef):
             if ref.key in seen:
