@@ -45,9 +45,11 @@ def _root(
 
 def _register() -> None:
     from hubgate.cli import check, watch  # noqa: F401  (they register their commands on `app`)
+    from hubgate.cli.policy_cmd import policy_app
     from hubgate.cli.registry_cmd import registry_app
     from hubgate.cli.requests_cmd import requests_app
 
+    app.add_typer(policy_app, name="policy")
     app.add_typer(registry_app, name="registry")
     app.add_typer(requests_app, name="requests")
     from hubgate.cli import (

@@ -83,7 +83,33 @@ def check(
     retries: int = RetriesOption,
     max_wait: float | None = MaxWaitOption,
     deadline: float | None = DeadlineOption,
-    fail_on: str = typer.Option("action", "--fail-on", help=FAIL_ON_HELP),
+    fail_on: str | None = typer.Option(
+        None, "--fail-on", help=FAIL_ON_HELP + " Default: the policy file's fail-on, else 'action'."
+    ),
+    max_size: str | None = typer.Option(
+        None,
+        "--max-size",
+        help="Pre-flight: a download over this size is a finding (20GB, 500MB).",
+        show_default=False,
+    ),
+    allow_remote_code: list[str] | None = typer.Option(
+        None,
+        "--allow-remote-code",
+        help="Pre-flight: repos or organisations whose code may run (trust_remote_code); '*' for all. Repeatable.",
+        show_default=False,
+    ),
+    disk: Path | None = typer.Option(
+        None,
+        "--disk",
+        help="Pre-flight: a download larger than the free space here is a finding.",
+        show_default=False,
+    ),
+    revision: str | None = typer.Option(
+        None,
+        "--revision",
+        help="Check every input at this branch, tag or commit (inputs may pin their own: org/name@rev).",
+        show_default=False,
+    ),
     token_file: str | None = typer.Option(
         None,
         "--token-file",
@@ -140,10 +166,14 @@ def check(
         output_format = OutputFormat.json
     if quiet:
         output_format = OutputFormat.quiet
+    from hubgate.cli.policy_cmd import effective_policy
+
+    preflight = effective_policy(fail_on=fail_on, max_size=max_size, allow_remote_code=allow_remote_code)
     try:
-        failing = parse_fail_on(fail_on)
+        failing = parse_fail_on(preflight.fail_on)
     except FailOnError as exc:
         fail_usage(str(exc))
+    rules = preflight.rules(*_disk_free(disk))
 
     policy = retry_policy(retries, timeout, max_wait, deadline)
     if output is not None:
@@ -151,7 +181,11 @@ def check(
     fit_request = _fit_request(gpus, dtype, context, registry_dirs)
     registry = check_registry(registry_dirs, no_registry)
     joins = Joins(
-        registry=registry, follow_bases=not no_bases, alternatives=not no_alternatives, fit=fit_request
+        registry=registry,
+        follow_bases=not no_bases,
+        alternatives=not no_alternatives,
+        fit=fit_request,
+        rules=rules,
     )
     places: dict = {}
     scanned: list = []
@@ -160,7 +194,14 @@ def check(
         ids = []
     elif include or exclude:
         fail_usage("--include and --exclude go with --scan")
-    endpoint, refs = load_refs(ids, files, repo_type, other_input=bool(authors) or scan, registry=registry)
+    endpoint, refs = load_refs(
+        ids,
+        files,
+        repo_type,
+        other_input=bool(authors) or scan,
+        registry=registry,
+        revision=_revision(revision),
+    )
     if scan:
         listed = {ref.key for ref in refs if isinstance(ref, RepoRef)}
         refs = [ref for ref in scanned if ref.key not in listed] + refs
@@ -241,6 +282,31 @@ def _scan_refs(paths: list[str] | None, include: list[str] | None, exclude: list
     if not result.found:
         sys.stderr.write(f"hubgate: the scan found no Hub repos in {result.files} files\n")
     return result.refs(), result.places()
+
+
+def _disk_free(disk: Path | None) -> tuple[int | None, str | None]:
+    """--disk: free bytes where the download will land (the folder, or its nearest existing parent)."""
+    if disk is None:
+        return None, None
+    import shutil
+
+    target = disk.expanduser()
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    try:
+        return shutil.disk_usage(target).free, str(disk)
+    except OSError as exc:
+        fail_usage(f"--disk {disk}: cannot read free space ({exc.strerror or exc})")
+
+
+def _revision(revision: str | None) -> str | None:
+    if revision is None:
+        return None
+    from hubgate.inputs.refs import REVISION_RE
+
+    if not REVISION_RE.fullmatch(revision):
+        fail_usage(f"--revision {revision!r}: not a branch, tag or commit name")
+    return revision
 
 
 def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None, dirs: list[Path] | None):  # type: ignore[no-untyped-def]

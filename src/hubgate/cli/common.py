@@ -216,9 +216,9 @@ def check_registry(dirs: list[Path] | None, disabled: bool):  # type: ignore[no-
     return registry
 
 
-def fail_usage(message: str) -> NoReturn:
-    """One clear line on stderr, exit 2; never a traceback."""
-    sys.stderr.write(f"hubgate: error: {message}\n")
+def fail_usage(message: str, hint: str | None = None) -> NoReturn:
+    """One clear line on stderr (and a hint, when given), exit 2; never a traceback."""
+    sys.stderr.write(f"hubgate: error: {message}\n" + (f"  hint: {hint}\n" if hint else ""))
     raise typer.Exit(EXIT_USAGE)
 
 

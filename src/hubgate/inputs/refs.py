@@ -105,13 +105,13 @@ def parse_ref(
     chosen = pinned or ref.revision or revision
     if chosen is None:
         return ref
-    if not _REVISION_RE.fullmatch(chosen):
+    if not REVISION_RE.fullmatch(chosen):
         return InvalidRef(text, f"not a revision: {chosen!r}", origin)
     return RepoRef(text, ref.repo_type, ref.repo_id, origin, revision=chosen)
 
 
 # Branch and tag names (git refname rules, loosely) and commit shas; `refs/pr/1` for pull requests.
-_REVISION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,254}")
+REVISION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,254}")
 
 
 def _parse_unpinned(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from hubgate.check.report import Report
-from hubgate.verdicts.verdict import Status
 
 FORMATS = ("table", "json", "quiet", "github", "junit", "markdown", "sarif", "cyclonedx")
 
 
-def render_report(report: Report, fmt: str, *, failing: frozenset[Status], color: bool = False) -> str:
+def render_report(report: Report, fmt: str, *, failing: frozenset[str], color: bool = False) -> str:
     """The report as text in `fmt` (for files and pipes; the terminal table is printed by Rich directly)."""
     if fmt == "json":
         from hubgate.render import json_format
@@ -25,7 +24,7 @@ def render_report(report: Report, fmt: str, *, failing: frozenset[Status], color
     if fmt == "junit":
         from hubgate.render import junit
 
-        return junit.render(report)
+        return junit.render(report, failing)
     if fmt == "markdown":
         from hubgate.render import markdown
 

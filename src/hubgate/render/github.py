@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hubgate.check.report import Report
 from hubgate.inputs.scan.model import Place
-from hubgate.verdicts.verdict import USABLE, Status
+from hubgate.verdicts.verdict import USABLE, Verdict
 
 
 def _data(text: str) -> str:
@@ -18,6 +18,14 @@ def _data(text: str) -> str:
 
 def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _where(verdict: Verdict, title: str) -> str:
+    props = [f"title={_property(title)}"]
+    if verdict.origin and ":" in verdict.origin:
+        path, _, line = verdict.origin.rpartition(":")
+        props = [f"file={_property(path)}", f"line={line}", *props]
+    return ",".join(props)
 
 
 def _position(place: Place) -> list[str]:
@@ -29,13 +37,18 @@ def _used(place: Place) -> str:
     return f" (used by {place.via} at {place})" if place.via else f" (used at {place})"
 
 
-def render(report: Report, failing: frozenset[Status]) -> str:
+def render(report: Report, failing: frozenset[str]) -> str:
     lines = []
     for verdict in report.verdicts:
+        name = verdict.model_id or verdict.input
+        # One annotation per pre-flight finding, an error when --fail-on picks its kind.
+        for finding in verdict.findings:
+            level = "error" if finding.kind in failing else "warning"
+            where = _where(verdict, f"hubgate: {name}: {finding.kind}")
+            lines.append(f"::{level} {where}::{_data(finding.message)}")
         if verdict.status in USABLE:
             continue
         level = "error" if verdict.status in failing else "warning"
-        name = verdict.model_id or verdict.input
         title = f"title={_property(f'hubgate: {name} is {verdict.status.value}')}"
         text = verdict.message + (f". Next: {verdict.next_step}" if verdict.next_step else "")
         if verdict.places:  # from `check --scan`: one annotation at each use

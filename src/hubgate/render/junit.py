@@ -5,12 +5,23 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from hubgate.check.report import Report
-from hubgate.verdicts.verdict import USABLE, Status
+from hubgate.verdicts.verdict import USABLE, Status, Verdict
 
 
-def render(report: Report) -> str:
+def _failing_findings(verdict: Verdict, failing: frozenset[str]) -> list[str]:
+    return [f"{f.kind}: {f.message}" for f in verdict.findings if f.kind in failing]
+
+
+def render(report: Report, failing: frozenset[str] = frozenset()) -> str:
+    """Findings that `failing` (--fail-on) selects make a usable repo's case a failure; others go to
+    its system-out."""
     cases = report.verdicts
-    failures = sum(1 for v in cases if v.status not in USABLE and v.status != Status.ERROR)
+    failures = sum(
+        1
+        for v in cases
+        if (v.status not in USABLE and v.status != Status.ERROR)
+        or (v.status in USABLE and _failing_findings(v, failing))
+    )
     errors = sum(1 for v in cases if v.status == Status.ERROR)
     suites = ET.Element(
         "testsuites", name="hubgate", tests=str(len(cases)), failures=str(failures), errors=str(errors)
@@ -37,11 +48,18 @@ def render(report: Report) -> str:
             name=verdict.model_id or verdict.input,
             time="0",
         )
+        notes = [f"{f.kind}: {f.message}" for f in verdict.findings]
         if verdict.status in USABLE:
+            blocking = _failing_findings(verdict, failing)
+            if blocking:
+                ET.SubElement(case, "failure", message=blocking[0], type="pre-flight").text = "\n".join(
+                    blocking
+                )
             ET.SubElement(case, "system-out").text = "\n".join(
                 [
                     f"{verdict.status.value}: {verdict.message}",
                     *(f"used at {p} ({p.via})" for p in verdict.places),
+                    *notes,
                 ]
             )
             continue
@@ -57,6 +75,7 @@ def render(report: Report) -> str:
                 f"next step: {verdict.next_step}" if verdict.next_step else "",
                 f"url: {verdict.url}" if verdict.url else "",
                 *(f"used at {place} ({place.via})" for place in verdict.places),
+                *notes,
             )
             if part
         )

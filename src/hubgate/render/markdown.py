@@ -26,7 +26,9 @@ def render(report: Report) -> str:
     ]
     with_facts = any(v.registry for v in report.verdicts)
     gpus = next((v.fit["gpus"] for v in report.verdicts if v.fit), [])
+    with_findings = any(v.findings for v in report.verdicts)
     header = ["", "Repo", "Status", "Gate", *(["Size · licence · context"] if with_facts else [])]
+    header += ["Pre-flight"] if with_findings else []
     header += [f"{g['label']} fit" for g in gpus] + ["Next step"]
     lines += ["|" + "|".join(f" {h} " if h else " " for h in header) + "|", "|" + "---|" * len(header)]
     for verdict in report.verdicts:
@@ -35,6 +37,8 @@ def render(report: Report) -> str:
         repo = f"[{_cell(name)}]({verdict.url})" if verdict.url else f"`{_cell(name)}`"
         if verdict.redirected:
             repo += f" (asked as `{_cell(verdict.requested_id or '')}`)"
+        if verdict.revision:
+            repo += f" @ `{_cell(verdict.revision)}`" + (f" ({verdict.sha[:12]})" if verdict.sha else "")
         if verdict.places:
             repo += "<br>" + ", ".join(f"`{_cell(str(place))}`" for place in verdict.places)
         gate = verdict.gated_mode or (
@@ -46,6 +50,8 @@ def render(report: Report) -> str:
         cells = [mark, repo, f"`{verdict.status.value}`", gate]
         if with_facts:
             cells.append(_cell(facts_line(verdict.registry) if verdict.registry else ""))
+        if with_findings:
+            cells.append("<br>".join(f"⚠ **{f.kind}**: {_cell(f.message)}" for f in verdict.findings))
         fits = {g["name"]: GpuFit(**g).summary() for g in (verdict.fit or {}).get("gpus", [])}
         cells += [_cell(fits.get(g["name"], "")) for g in gpus]
         lines.append("| " + " | ".join([*cells, _cell(step.strip())]) + " |")

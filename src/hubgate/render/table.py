@@ -49,6 +49,10 @@ def _name(verdict: Verdict) -> str:
     shown = escape(verdict.model_id or verdict.input)
     if verdict.redirected and verdict.model_id:
         shown += f" [dim](asked as {escape(verdict.requested_id or '')})[/]"
+    if verdict.revision:
+        shown += (
+            f"[dim]@{escape(verdict.revision)}" + (f" ({verdict.sha[:12]})" if verdict.sha else "") + "[/]"
+        )
     if verdict.repo_type == "dataset":
         shown += " [dim](dataset)[/]"
     return shown
@@ -125,6 +129,7 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
         for verdict in members:
             if not detailed:
                 console.print(f"   • {_name(verdict)}{_mode(verdict)}{facts(verdict)}")
+                _print_findings(console, verdict)
                 _print_bases(console, verdict)
                 _print_fit(console, verdict)
                 continue
@@ -141,6 +146,7 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
                 console.print(
                     f"      used at {escape(', '.join(str(p) for p in verdict.places))}", style="dim"
                 )
+            _print_findings(console, verdict)
             _print_bases(console, verdict)
             _print_alternatives(console, verdict)
             _print_fit(console, verdict)
@@ -155,6 +161,11 @@ def _print_bases(console: Console, verdict: Verdict) -> None:
         console.print(
             f"      {'  ' * (base.depth - 1)}↳ {base.relation} of {escape(base.id)}: [{style}]{base.status.value}[/] [dim]({need})[/]"
         )
+
+
+def _print_findings(console: Console, verdict: Verdict) -> None:
+    for finding in verdict.findings:
+        console.print(f"      [yellow]! {finding.kind}[/]: {escape(finding.message)}")
 
 
 def _print_fit(console: Console, verdict: Verdict) -> None:
@@ -183,6 +194,9 @@ def summary_line(report: Report) -> Text | str:
         parts.append(f"{len(report.action_needed())} need action")
     if report.problems():
         parts.append(f"{len(report.problems())} problems")
+    flagged = sum(1 for v in report.verdicts if v.findings)
+    if flagged:
+        parts.append(f"{flagged} with pre-flight findings")
     detail = ", ".join(f"{n} {status}" for status, n in counts.items())
     sent = sum(report.requests.values())
     by_bucket = ", ".join(f"{n} {bucket}" for bucket, n in sorted(report.requests.items()))

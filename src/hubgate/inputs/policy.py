@@ -1,0 +1,166 @@
+"""The team's pre-flight policy: `hubgate.toml` or `[tool.hubgate]` in `pyproject.toml`, found upward from
+the working directory, validated with pydantic; command-line options override it, value by value."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from hubgate.units import parse_bytes
+from hubgate.verdicts.findings import Rules
+
+POLICY_FILE = "hubgate.toml"
+PYPROJECT = "pyproject.toml"
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the file and the key."""
+
+
+class PolicyFile(BaseModel):
+    """What a policy file may say (keys as written in TOML, with dashes)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    allowed_licences: list[str] | None = Field(default=None, alias="allowed-licences")
+    denied_licences: list[str] | None = Field(default=None, alias="denied-licences")
+    fail_on: list[str] | None = Field(default=None, alias="fail-on")
+    max_size: int | None = Field(default=None, alias="max-size")
+    allow_remote_code: list[str] | None = Field(default=None, alias="allow-remote-code")
+    allow_pickle: bool | None = Field(default=None, alias="allow-pickle", strict=True)
+    ignore: list[str] | None = None
+
+    @field_validator("max_size", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_bytes(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError("a size: bytes as an integer, or a string such as '20GB'")
+        return value
+
+    @field_validator("fail_on", mode="before")
+    @classmethod
+    def _fail_on(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part for part in value.split(",")]
+        if isinstance(value, list):
+            from hubgate.verdicts.outcome import FailOnError, parse_fail_on
+
+            try:
+                parse_fail_on(",".join(str(v) for v in value))
+            except FailOnError as exc:
+                raise ValueError(str(exc).removeprefix("--fail-on ")) from None
+        return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: Any
+    source: str  # "default", "<file> key", or the command-line option
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The effective policy: each value with where it came from."""
+
+    file: Path | None
+    settings: dict[str, Setting] = field(default_factory=dict)
+
+    def value(self, key: str) -> Any:
+        return self.settings[key].value
+
+    def rules(self, disk_free: int | None = None, disk_path: str | None = None) -> Rules:
+        lower = lambda items: frozenset(i.strip().lower() for i in items or [])  # noqa: E731
+        return Rules(
+            allowed_licences=lower(self.value("allowed-licences")),
+            denied_licences=lower(self.value("denied-licences")),
+            max_size=self.value("max-size"),
+            allow_remote_code=tuple(self.value("allow-remote-code") or ()),
+            allow_pickle=bool(self.value("allow-pickle")),
+            disk_free=disk_free,
+            disk_path=disk_path,
+            ignore=lower(self.value("ignore")),
+        )
+
+    @property
+    def fail_on(self) -> str:
+        value = self.value("fail-on")
+        return value if isinstance(value, str) else ",".join(value)
+
+
+DEFAULTS: dict[str, Any] = {
+    "allowed-licences": [],
+    "denied-licences": [],
+    "fail-on": "action",
+    "max-size": None,
+    "allow-remote-code": [],
+    "allow-pickle": False,
+    "ignore": [],
+}
+
+
+def find_policy_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest `hubgate.toml`, or `pyproject.toml` with a `[tool.hubgate]` table, from `start` upward."""
+    for folder in [start, *start.parents]:
+        own = folder / POLICY_FILE
+        if own.is_file():
+            data = _read(own)
+            table = data.get("tool", {}).get("hubgate", data) if "tool" in data else data
+            return own, table
+        project = folder / PYPROJECT
+        if project.is_file():
+            data = _read(project)
+            table = data.get("tool", {}).get("hubgate")
+            if table is not None:
+                if not isinstance(table, dict):
+                    raise PolicyError(f"{project}: [tool.hubgate] must be a table")
+                return project, table
+    return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def validate(path: Path, table: dict[str, Any]) -> PolicyFile:
+    try:
+        return PolicyFile.model_validate(table)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(part) for part in error["loc"]) or "(table)"
+        what = (
+            "unknown key"
+            if error["type"] == "extra_forbidden"
+            else error["msg"].removeprefix("Value error, ")
+        )
+        section = "[tool.hubgate] " if path.name == PYPROJECT else ""
+        raise PolicyError(f"{path}: {section}key '{key}': {what}") from None
+
+
+def load_policy(cwd: Path | None = None, overrides: dict[str, tuple[Any, str]] | None = None) -> Policy:
+    """Defaults, then the policy file found upward from `cwd`, then `overrides` (key -> (value, option))
+    for the options given on the command line (None values are not given)."""
+    settings = {key: Setting(value, "default") for key, value in DEFAULTS.items()}
+    found = find_policy_file((cwd or Path.cwd()).resolve())
+    path = None
+    if found is not None:
+        path, table = found
+        parsed = validate(path, table)
+        section = "[tool.hubgate] " if path.name == PYPROJECT else ""
+        for key, value in parsed.model_dump(by_alias=True, exclude_none=True).items():
+            settings[key] = Setting(value, f"{path} {section}{key}")
+    for key, (value, option) in (overrides or {}).items():
+        if value is not None:
+            settings[key] = Setting(value, option)
+    return Policy(path, settings)
