@@ -165,7 +165,7 @@ def test_fail_on_selects_findings_as_needs_action() -> None:
     assert exit_code(flagged, parse_fail_on("findings")) == EXIT_ACTION
     assert exit_code(flagged, parse_fail_on("pickle")) == EXIT_OK
     assert parse_fail_on("pending,size") == {Status.PENDING, "size"}
-    with pytest.raises(FailOnError, match="unknown trust"):
+    with pytest.raises(FailOnError, match="unknown status trust"):
         parse_fail_on("action,trust")
 
 
@@ -244,3 +244,53 @@ def test_invalid_policy_names_file_and_key(tmp_path: Path, text: str, message: s
     with pytest.raises(PolicyError) as caught:
         load_policy(tmp_path)
     assert str(caught.value).startswith(str(tmp_path / "hubgate.toml")) and message in str(caught.value)
+
+
+def test_several_licences_on_the_card_are_called_out() -> None:
+    found = findings_for(facts(cardData={"license": ["mit", "cc-by-nc-4.0"]}), Rules())
+    assert kinds(found) == ["licence"] and "mit, cc-by-nc-4.0" in found[0].message
+
+
+# -- registry verify agrees with the findings -----------------------------------------------------------
+
+
+def test_registry_verify_reports_size_drift_with_the_findings_figure() -> None:
+    from hubgate.hub.answers import HubAnswer
+    from hubgate.registry.schema import ModelEntry
+    from hubgate.registry.verify import Kind, compare
+    from tests.test_registry_schema import minimal
+
+    def entry(size: int) -> ModelEntry:
+        specs = {"parameters": 1000, "download_bytes": size}
+        return ModelEntry.model_validate(
+            minimal("acme/m", sources={"specs": "t", "gated": "t"}, gated=False, specs=specs)
+        )
+
+    answer = HubAnswer(
+        200,
+        body={"id": "acme/m", "gated": False, "safetensors": {"total": 1000, "parameters": {"BF16": 1000}}},
+    )
+    assert compare(entry(2010), answer) == []  # within 2%: tensors alone leave small files out
+    (drift,) = compare(entry(4000), answer)
+    assert (drift.field, drift.kind, drift.registry, drift.hub) == ("download_bytes", Kind.DRIFT, 4000, 2000)
+    assert "-50.00%" in drift.message
+
+
+def test_registry_verify_reads_the_licence_as_the_finding_does() -> None:
+    from hubgate.hub.answers import HubAnswer
+    from hubgate.registry.schema import ModelEntry
+    from hubgate.registry.verify import Kind, compare
+    from tests.test_registry_schema import minimal
+
+    e = ModelEntry.model_validate(
+        minimal("acme/m", sources={"gated": "t"}, gated=False, license={"id": "mit"})
+    )
+    tagged = {"id": "acme/m", "gated": False, "cardData": {}, "tags": ["license:gpl-3.0"]}
+    (drift,) = compare(e, HubAnswer(200, body=tagged))
+    assert (drift.field, drift.kind, drift.hub) == ("license", Kind.DRIFT, "gpl-3.0")
+    assert (
+        findings_for(facts_from_metadata("acme/m", tagged), Rules(allowed_licences=frozenset({"mit"})))[
+            0
+        ].licence
+        == "gpl-3.0"
+    )

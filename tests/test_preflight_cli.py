@@ -48,7 +48,7 @@ def test_findings_in_json_from_the_metadata_request_alone(run_cli, hub: HubSim) 
     assert models[REMOTE_CODE]["findings"][0]["files"] == ["configuration_coder.py", "modeling_coder.py"]
     assert models[PICKLE_ONLY]["findings"][0]["files"] == ["pytorch_model.bin"]
     assert "acme-research-licence" in models[OTHER_LICENCE]["findings"][0]["message"]
-    schema = json.loads(resources.files("hubgate").joinpath("schemas/check-v1.json").read_text())
+    schema = json.loads(resources.files("hubgate").joinpath("schemas/check-v2.json").read_text())
     jsonschema.validate(result.json(), schema)
     # One metadata request per open repo, asking for the tags too; nothing else was spent on findings.
     metadata = [e for e in hub.log if e.path.startswith("/api/models/")]
@@ -69,12 +69,19 @@ def test_fail_on_findings_and_allow_options(run_cli) -> None:
     )
 
 
-def test_max_size_and_disk(run_cli, tmp_path: Path) -> None:
-    # lab/remote-coder: 1e9 BF16 parameters in safetensors, 2 GB of tensors.
+def test_max_size_and_disk(run_cli, hub: HubSim, tmp_path: Path) -> None:
+    # lab/remote-coder: a 2 GB model.safetensors and four small files; a size limit asks for file sizes
+    # (blobs=true) in the one metadata request instead of the expanded fields.
     over = run_cli("check", REMOTE_CODE, "--max-size", "1GB", "--fail-on", "size", "--json", "--no-registry")
     assert over.code == 1
     size = [f for f in over.json()["models"][0]["findings"] if f["kind"] == "size"]
-    assert size[0]["bytes"] == 2 * 10**9 and "over max-size 1 GB" in size[0]["message"]
+    expected = sum(hub.repos[("model", REMOTE_CODE)].files.values())
+    assert size[0]["bytes"] == expected and "2 GB, over max-size 1 GB" in size[0]["message"]
+    (metadata,) = [e for e in hub.log if e.path.startswith("/api/models/")]
+    assert metadata.query == "blobs=true"
+    # lab/mixed-formats: safetensors, pickle and h5 copies of 3 GB each; only the safetensors count.
+    mixed = run_cli("check", MIXED, "--max-size", "1GB", "--json", "--no-registry").json()["models"][0]
+    assert mixed["findings"][0]["bytes"] == 3_000_000_600
     under = run_cli("check", REMOTE_CODE, "--max-size", "3GB", "--fail-on", "size", "--no-registry")
     assert under.code == 0
     disk = run_cli(
@@ -164,3 +171,28 @@ def test_revision_option_pins_every_input(run_cli, hub: HubSim) -> None:
     assert table.code == 1 and "revision-not-found" in table.stdout and f"{PINNED}@missing" in table.stdout
     bad = run_cli("check", PINNED, "--revision", "two words")
     assert bad.code == 2 and "--revision" in bad.stderr
+
+
+def test_findings_in_sarif_validate_against_the_schema(run_cli, tmp_path: Path) -> None:
+    schema = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    listing = tmp_path / "models.txt"
+    listing.write_text(f"{REMOTE_CODE}\n{PICKLE_ONLY}\n{PINNED}@gone\n")
+    result = run_cli(
+        "check", "-f", str(listing), "--format", "sarif", "--fail-on", "action,pickle", "--no-registry"
+    )
+    assert result.code == 1
+    log = result.json()
+    jsonschema.validate(log, schema)
+    run = log["runs"][0]
+    rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert rules == ["hubgate/revision-not-found", "hubgate/finding/remote-code", "hubgate/finding/pickle"]
+    found = {
+        (r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for r in run["results"]
+    }
+    assert found == {
+        ("hubgate/revision-not-found", "error", 3),
+        ("hubgate/finding/remote-code", "warning", 1),
+        ("hubgate/finding/pickle", "error", 2),
+    }
+    assert all(rules[r["ruleIndex"]] == r["ruleId"] for r in run["results"])

@@ -256,6 +256,9 @@ def check_all(
     `suggest` replace the keyword arguments)."""
 
     joins = joins if joins is not None else Joins(follow_bases=follow_bases, suggest=suggest)
+    rules = joins.rules
+    if rules is not None and (rules.max_size is not None or rules.disk_free is not None):
+        session.service.file_sizes = True  # size limits judged on exact file sizes, same request count
     inspections = _Inspections(session, known)
 
     def task(ref: RepoRef | InvalidRef) -> Verdict:

@@ -144,9 +144,16 @@ class HubService:
     def whoami(self) -> HubAnswer:
         return self._call("GET", f"{self.endpoint}/api/whoami-v2")
 
+    # Pre-flight size limits need per-file sizes: the Hub gives them with `blobs=true`, which
+    # huggingface_hub (`files_metadata`) never sends with `expand[]`; the unexpanded answer holds every
+    # field MODEL_EXPAND names, so it is still one request per model.
+    file_sizes: bool = False
+
     def metadata(self, ref: RepoRef) -> HubAnswer:
         expand = MODEL_EXPAND if ref.repo_type == "model" else DATASET_EXPAND
-        params = [("expand[]", name) for name in expand]
+        params: list[tuple[str, str]] = [("expand[]", name) for name in expand]
+        if self.file_sizes and ref.repo_type == "model":
+            params = [("blobs", "true")]
         path = f"/api/{ref.repo_type}s/{ref.repo_id}"
         if ref.revision is not None:  # the repo as of a branch, tag or commit (huggingface_hub's route)
             path += f"/revision/{quote(ref.revision, safe='')}"

@@ -73,6 +73,11 @@ class Specs(_Strict):
     experts_per_token: int | None = PositiveInt
     vocab_size: int | None = PositiveInt
     torch_dtype: Literal["float32", "float16", "bfloat16"] | None = None
+    download_bytes: int | None = Field(
+        default=None,
+        gt=0,
+        description="Bytes a default download fetches (safetensors preferred over pickle weights)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Specs:
@@ -162,6 +167,7 @@ SOURCED_FIELDS = (
             "num_experts",
             "experts_per_token",
             "vocab_size",
+            "download_bytes",
         )
     ),
     "cost.input_per_1m",

@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from hubgate.hub.answers import HubAnswer, facts_from_metadata
+from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata
 from hubgate.registry.schema import ModelEntry
+from hubgate.verdicts.findings import card_licence, download_size, licence_of
 
 
 class Kind(StrEnum):
@@ -35,15 +36,15 @@ class Finding:
 
 
 # Fields verify compares, in report order.
-FIELDS = ("model_id", "gated", "license", "parameters")
+FIELDS = ("model_id", "gated", "license", "parameters", "download_bytes")
+# The Hub's size without per-file sizes counts the safetensors tensors only (no headers, no small files).
+SIZE_TOLERANCE = 0.02
 
 
-def hub_license(card_data: dict[str, Any]) -> str | None:
-    """The card's licence tag (`license: apache-2.0`, or a one-element list)."""
-    raw = card_data.get("license")
-    if isinstance(raw, list):
-        raw = raw[0] if len(raw) == 1 else None
-    return str(raw).strip().lower() if isinstance(raw, str) and raw.strip() else None
+def hub_license(facts: RepoFacts | dict[str, Any]) -> str | None:
+    """The licence tag as check's pre-flight `licence` finding reads it (card, else a `license:` tag), so
+    that verify and check never disagree on a repo's licence. A card dict alone: its tag."""
+    return card_licence(facts) if isinstance(facts, dict) else licence_of(facts)[0]
 
 
 def hub_parameters(body: Any) -> int | None:
@@ -85,11 +86,20 @@ def compare(entry: ModelEntry, answer: HubAnswer) -> list[Finding]:
         )
     hub_gated: Any = (facts.gate_mode or True) if facts.gated else False
     found += _differs(model_id, "gated", entry.gated, hub_gated)
-    if entry.license is not None or hub_license(facts.card_data) is not None:
+    if entry.license is not None or hub_license(facts) is not None:
         registry_licence = entry.license.id.lower() if entry.license and entry.license.id else None
-        found += _differs(model_id, "license", registry_licence, hub_license(facts.card_data))
+        found += _differs(model_id, "license", registry_licence, hub_license(facts))
     found += _differs(model_id, "parameters", entry.specs.parameters, hub_parameters(answer.body))
+    found += _size_differs(model_id, entry.specs.download_bytes, download_size(facts)[0])
     return found
+
+
+def _size_differs(model_id: str, registry: int | None, hub: int | None) -> list[Finding]:
+    """Download size, the same figure check's `size` finding uses; within SIZE_TOLERANCE is no drift. An
+    entry that records no size is not a gap: sizes change with every upload, few entries keep one."""
+    if hub is None or registry is None or abs(hub - registry) <= SIZE_TOLERANCE * registry:
+        return []
+    return _differs(model_id, "download_bytes", registry, hub)
 
 
 def _differs(model_id: str, field: str, registry: Any, hub: Any) -> list[Finding]:
@@ -98,6 +108,6 @@ def _differs(model_id: str, field: str, registry: Any, hub: Any) -> list[Finding
     if registry is None:
         return [Finding(model_id, field, Kind.GAP, None, hub, f"{field}: not recorded; the Hub says {hub!r}")]
     message = f"{field}: the registry says {registry!r}, the Hub says {hub!r}"
-    if field == "parameters" and isinstance(registry, int) and isinstance(hub, int):
+    if field in ("parameters", "download_bytes") and isinstance(registry, int) and isinstance(hub, int):
         message += f" ({(hub - registry) / registry:+.2%})"
     return [Finding(model_id, field, Kind.DRIFT, registry, hub, message)]

@@ -1,6 +1,7 @@
 """SARIF 2.1.0 for GitHub code scanning: one result per place a blocked repo is used, so the finding
 shows on the line in a pull request. Repos that fail the run (per --fail-on) are errors, other unusable
-ones warnings; usable repos give no result."""
+ones warnings; usable repos give no access result. Each pre-flight finding (remote code, pickle, licence,
+size) is a result of its own, under a rule `hubgate/finding/<kind>`, for usable repos too."""
 
 from __future__ import annotations
 
@@ -25,13 +26,44 @@ _RULE_TEXT = {
     Status.TOKEN_INVALID: "The Hub rejected the token (invalid, expired or revoked).",
     Status.NOT_FOUND: "No such repo, or a private one this token cannot see.",
     Status.DISABLED: "The Hub disabled access to this repo.",
+    Status.REVISION_NOT_FOUND: "The pinned revision (branch, tag or commit) does not exist in the repo.",
     Status.INVALID: "The text is not a valid repo id.",
     Status.ERROR: "The Hub's answer could not be classified (see the message).",
 }
 
 
+_FINDING_TEXT = {
+    "remote-code": "Loading the model runs Python code from the repo (trust_remote_code).",
+    "pickle": "The weights exist only in pickle formats; unpickling can run code.",
+    "licence": "The licence is missing, 'other', or not allowed by the policy.",
+    "size": "The download is larger than the policy's max-size or the free disk space.",
+}
+
+
 def _rule_id(status: Status) -> str:
     return f"hubgate/{status.value}"
+
+
+def _finding_results(
+    verdict: Verdict, failing: frozenset[str], index: dict[str, int]
+) -> list[dict[str, Any]]:
+    name = verdict.model_id or verdict.input
+    places: list[Place | None] = list(verdict.places) or [_origin_place(verdict)]
+    results = []
+    for finding in verdict.findings:
+        for place in places:
+            result: dict[str, Any] = {
+                "ruleId": f"hubgate/finding/{finding.kind}",
+                "ruleIndex": index[finding.kind],
+                "level": "error" if finding.kind in failing else "warning",
+                "message": {"text": f"{name}: {finding.message}"},
+                "partialFingerprints": {"hubgateRepo/v1": f"{verdict.repo_type}:{name}:{finding.kind}"},
+                "properties": {"repo_id": name, "repo_type": verdict.repo_type, "finding": finding.kind},
+            }
+            if place is not None:
+                result["locations"] = [_location(place)]
+            results.append(result)
+    return results
 
 
 def _location(place: Place) -> dict[str, Any]:
@@ -72,7 +104,7 @@ def _result(verdict: Verdict, level: str, rule_index: int, place: Place | None) 
     return result
 
 
-def sarif_log(report: Report, failing: frozenset[Status]) -> dict[str, Any]:
+def sarif_log(report: Report, failing: frozenset[str]) -> dict[str, Any]:
     blocked = [v for v in report.verdicts if v.status not in USABLE]
     statuses = [s for s in Status if any(v.status == s for v in blocked)]
     rules = [
@@ -86,12 +118,27 @@ def sarif_log(report: Report, failing: frozenset[Status]) -> dict[str, Any]:
         }
         for status in statuses
     ]
+    kinds = list(dict.fromkeys(f.kind for v in report.verdicts for f in v.findings))
+    rules += [
+        {
+            "id": f"hubgate/finding/{kind}",
+            "name": "PreFlight" + kind.replace("-", " ").title().replace(" ", ""),
+            "shortDescription": {"text": f"Pre-flight finding: {kind}"},
+            "fullDescription": {"text": _FINDING_TEXT[kind]},
+            "helpUri": INFORMATION_URI,
+            "defaultConfiguration": {"level": "error" if kind in failing else "warning"},
+        }
+        for kind in kinds
+    ]
     index = {status: i for i, status in enumerate(statuses)}
+    finding_index = {kind: len(statuses) + i for i, kind in enumerate(kinds)}
     results = []
     for verdict in blocked:
         level = "error" if verdict.status in failing else "warning"
         places: list[Place | None] = list(verdict.places) or [_origin_place(verdict)]
         results += [_result(verdict, level, index[verdict.status], place) for place in places]
+    for verdict in report.verdicts:
+        results += _finding_results(verdict, failing, finding_index)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -112,5 +159,5 @@ def sarif_log(report: Report, failing: frozenset[Status]) -> dict[str, Any]:
     }
 
 
-def render(report: Report, failing: frozenset[Status]) -> str:
+def render(report: Report, failing: frozenset[str]) -> str:
     return json.dumps(sarif_log(report, failing), indent=2, ensure_ascii=False) + "\n"

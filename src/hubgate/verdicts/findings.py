@@ -8,7 +8,7 @@ Every finding comes from the metadata answer `check` already fetched (`RepoFacts
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -103,14 +103,25 @@ def pickle_only(facts: RepoFacts, rules: Rules) -> Finding | None:
     )
 
 
-def licence_of(facts: RepoFacts) -> tuple[str | None, str | None]:
-    """(licence tag, the name or link the card gives for an `other` licence)."""
-    card = facts.card_data
+def card_licence(card: dict[str, Any]) -> str | None:
+    """The card's licence tag (`license: apache-2.0`, or a one-element list), lower-cased; None when the
+    card names none or several."""
     raw = card.get("license")
-    tag = raw[0] if isinstance(raw, list) and raw else raw
-    tag = str(tag).strip().lower() if tag else None
-    if tag is None:
+    if isinstance(raw, list):
+        raw = raw[0] if len(raw) == 1 else None
+    return str(raw).strip().lower() if isinstance(raw, str) and raw.strip() else None
+
+
+def licence_of(facts: RepoFacts) -> tuple[str | None, str | None]:
+    """(licence tag: the card's, else a `license:` tag; the name or link the card gives, or the several
+    licences it lists)."""
+    card = facts.card_data
+    tag = card_licence(card)
+    if tag is None and not card.get("license"):
         tag = next((t.removeprefix("license:").lower() for t in facts.tags if t.startswith("license:")), None)
+    raw = card.get("license")
+    if tag is None and isinstance(raw, list) and len(raw) > 1:
+        return None, "several: " + ", ".join(str(item) for item in raw)
     detail = card.get("license_name") or card.get("license_link")
     return tag, (str(detail) if detail else None)
 
@@ -119,7 +130,7 @@ def licence(facts: RepoFacts, rules: Rules) -> Finding | None:
     tag, detail = licence_of(facts)
     named = f"{tag} ({detail})" if detail else tag
     if tag is None:
-        message = "no licence on the card"
+        message = f"the card lists {detail}: check which applies" if detail else "no licence on the card"
     elif tag in rules.denied_licences:
         message = f"licence {named} is denied by the policy"
     elif rules.allowed_licences and tag not in rules.allowed_licences:

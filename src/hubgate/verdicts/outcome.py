@@ -41,7 +41,7 @@ def parse_fail_on(value: str) -> frozenset[str]:
     ]
     if unknown or not names:
         raise FailOnError(
-            f"--fail-on {value.strip()!r}: unknown {', '.join(unknown) or '(empty)'}; use action, error, never, "
+            f"--fail-on {value.strip()!r}: unknown status {', '.join(unknown) or '(empty)'}; use action, error, never, "
             f"findings, finding kinds ({', '.join(FINDING_KINDS)}) or statuses from: {', '.join(known)}"
         )
     selected: set[str] = set()
