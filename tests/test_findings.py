@@ -182,6 +182,8 @@ def test_revision_pins() -> None:
         "org/data",
         "refs/pr/3",
     )
+    page = parse_ref("https://huggingface.co/org/name/tree/v2.0")
+    assert isinstance(page, RepoRef) and page.revision == "v2.0"
     uri = parse_ref("hf://org/name@abc1234")
     assert isinstance(uri, RepoRef) and uri.revision == "abc1234"
     option = parse_ref("org/name", revision="dev")
@@ -294,3 +296,9 @@ def test_registry_verify_reads_the_licence_as_the_finding_does() -> None:
         ].licence
         == "gpl-3.0"
     )
+
+
+def test_size_just_over_the_limit_gives_the_exact_figure() -> None:
+    body = {"files": {"model.safetensors": 2_000_000_000, "config.json": 43_800}, "sized": True, **LICENSED}
+    (found,) = findings_for(facts(**body), Rules(max_size=2 * 10**9))
+    assert found.message == "download is 2,000,043,800 bytes, over max-size 2 GB"

@@ -169,7 +169,10 @@ def size(facts: RepoFacts, rules: Rules) -> Finding | None:
         limit = f"{human_bytes(rules.disk_free)} free on {rules.disk_path or 'the disk'}"
     else:
         return None
-    return Finding(kind="size", message=f"download is {human_bytes(total)}, over {limit}", bytes=total)
+    shown = human_bytes(total)
+    if shown in limit:  # 2,000,043,800 bytes is "2 GB" too: say the exact figure
+        shown = f"{total:,} bytes"
+    return Finding(kind="size", message=f"download is {shown}, over {limit}", bytes=total)
 
 
 def _allowed(repo_id: str, allowed: tuple[str, ...]) -> bool:
