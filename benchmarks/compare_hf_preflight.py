@@ -20,19 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import (  # noqa: E402
-    GPT2,
-    LLAMA2,
-    MIXED,
-    NO_LICENCE,
-    OTHER_LICENCE,
-    PICKLE_ONLY,
-    REMOTE_CODE,
-    populate,
-)
+from tests.conftest import GPT2, LLAMA2, PREFLIGHT_REPOS, populate  # noqa: E402
 from tests.hubsim import HubSim  # noqa: E402
 
-REPOS = (REMOTE_CODE, PICKLE_ONLY, MIXED, NO_LICENCE, OTHER_LICENCE, GPT2, LLAMA2)
+REPOS = (*PREFLIGHT_REPOS, GPT2, LLAMA2)
 
 
 def hf_preflight(folder: str, url: str) -> dict[str, str]:

@@ -46,6 +46,7 @@ NO_LICENCE = "lab/no-licence"
 OTHER_LICENCE = "lab/other-licence"
 PINNED = "lab/pinned"
 PINNED_V1 = "1" * 40
+PREFLIGHT_REPOS = (REMOTE_CODE, PICKLE_ONLY, MIXED, NO_LICENCE, OTHER_LICENCE)
 
 LLAMA2_CONFIG = {
     "model_type": "llama",

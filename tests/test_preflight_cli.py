@@ -20,12 +20,13 @@ from tests.conftest import (
     PICKLE_ONLY,
     PINNED,
     PINNED_V1,
+    PREFLIGHT_REPOS,
     REMOTE_CODE,
     assert_no_token,
 )
 from tests.hubsim import HubSim
 
-PREFLIGHT = (REMOTE_CODE, PICKLE_ONLY, MIXED, NO_LICENCE, OTHER_LICENCE, GPT2)
+PREFLIGHT = (*PREFLIGHT_REPOS, GPT2)
 
 
 def by_id(result) -> dict:  # type: ignore[no-untyped-def,type-arg]
