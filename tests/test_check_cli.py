@@ -89,13 +89,28 @@ def test_grouped_report(run_cli, hub: HubSim) -> None:
     assert result.code == 1
     assert "\x1b[" not in out  # no colour: NO_COLOR set and stdout is not a terminal
     assert 'Token: alice · read token "laptop" · from HF_TOKEN · reads gated repos: yes' in out
-    sections = ["Open access (1)", "Gated: you have access (1)", "Gated: action needed (2)", "Problems (1)"]
+    sections = ["Usable now (2)", "Action needed (2)", "Problems (1)"]
     positions = [out.index(section) for section in sections]
     assert positions == sorted(positions)
     assert f"{GPT2} (asked as gpt2)" in out
     assert f"→ Accept the terms at {hub.url}/{GEMMA}; access is immediate." in out
     assert "nobody/missing  not-found" in out
-    assert "Summary: 5 checked · 2 usable · 2 need action · 1 problems" in out
+    assert f"• {LLAMA2}  granted · gated, manual" in out
+    assert "Summary: 5 checked · 2 usable · 2 need action · 1 problem " in out
+
+
+def test_group_headings_are_true_of_every_member(run_cli, hub: HubSim) -> None:
+    from tests.conftest import CAROL, PRIVATE
+
+    # An open repo under a rejected token is not "gated"; a private, non-gated repo is not "gated" either.
+    rejected = run_cli("check", BERT, HF_TOKEN=CAROL).stdout
+    assert "Action needed (1)" in rejected and "Gated" not in rejected
+    line = next(line for line in rejected.splitlines() if BERT in line and "✗" in line)
+    assert line.startswith(f"   ✗ {BERT}  token-invalid") and "gated" not in line
+    owned = run_cli("check", PRIVATE, HF_TOKEN=ALICE).stdout
+    assert "Usable now (1)" in owned and "Gated" not in owned
+    assert f"• {PRIVATE}  granted · private" in owned
+    assert "1 checked · 1 usable" in owned and "(1 granted; 3 requests" in owned
 
 
 def test_quiet_format_lists_only_unusable(run_cli) -> None:

@@ -92,10 +92,10 @@ def test_registry_facts_in_json_and_table(run_cli, hub: HubSim) -> None:
     assert models["nobody/missing"]["registry"] is None
 
     table = run_cli("check", "gpt2", "acme/unlisted", HF_TOKEN=ALICE).stdout
-    assert f"• {GPT2} (asked as gpt2)  124.44M params · mit · 1k context" in table
-    assert "   • acme/unlisted\n" in table
+    assert f"• {GPT2} (asked as gpt2)  open  124.44M params · mit · 1k context" in table
+    assert "   • acme/unlisted  open\n" in table
     bare = run_cli("check", "gpt2", "--no-registry", HF_TOKEN=ALICE).stdout
-    assert f"• {GPT2} (asked as gpt2)\n" in bare and "params" not in bare
+    assert f"• {GPT2} (asked as gpt2)  open\n" in bare and "params" not in bare
 
 
 def test_json_with_every_join_validates_against_the_schema(run_cli, hub: HubSim) -> None:

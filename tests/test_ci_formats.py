@@ -114,6 +114,6 @@ def test_output_file_and_terminal_report(run_cli, tmp_path: Path) -> None:
     result = run_cli("check", BERT, LLAMA32, "--format", "junit", "-o", "out/report.xml", HF_TOKEN=ALICE)
     assert result.code == 1
     ET.parse(tmp_path / "out" / "report.xml")
-    assert "Gated: action needed (1)" in result.stdout and "<testsuite" not in result.stdout
+    assert "Action needed (1)" in result.stdout and "<testsuite" not in result.stdout
     assert_no_token(result.stdout, result.stderr, (tmp_path / "out" / "report.xml").read_text())
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["report.xml"]  # no temp file left behind

@@ -46,3 +46,8 @@ def parse_bytes(text: str) -> int:
     power = "kmgt".index(unit[0]) + 1
     base = 1024 if "i" in unit else 1000
     return int(number * base**power)
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 problem`, `2 problems`; `plural_form` for irregular words (`1 needs action`, `2 need action`)."""
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"

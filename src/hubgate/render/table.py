@@ -59,8 +59,9 @@ def _name(verdict: Verdict) -> str:
 
 
 def _mode(verdict: Verdict) -> str:
+    """What kind of repo it is, said per line (group headings say only what is true of every member)."""
     if verdict.is_gated:
-        return f" [dim]· {verdict.gated_mode or 'gated'}[/]"
+        return f" [dim]· gated, {verdict.gated_mode}[/]" if verdict.gated_mode else " [dim]· gated[/]"
     if verdict.private:
         return " [dim]· private[/]"
     return ""
@@ -111,14 +112,10 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
     console.print(token_line(report.token))
     console.print(f"[dim]Hub: {escape(report.endpoint)}[/]")
 
+    # Headings true of every member: whether a repo is gated, private or public is said on its line.
     groups: list[tuple[str, list[Verdict], bool]] = [
-        ("[green]✔ Open access[/]", [v for v in report.verdicts if v.status == Status.OPEN], False),
-        (
-            "[green]🔓 Gated: you have access[/]",
-            [v for v in report.verdicts if v.status == Status.GRANTED],
-            False,
-        ),
-        ("[yellow]🔒 Gated: action needed[/]", report.action_needed(), True),
+        ("[green]✔ Usable now[/]", report.usable(), False),
+        ("[yellow]✗ Action needed[/]", report.action_needed(), True),
         ("[red]⚠ Problems[/]", report.problems(), True),
     ]
     for title, members, detailed in groups:
@@ -128,7 +125,9 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
         console.print(f"{title} ({len(members)})")
         for verdict in members:
             if not detailed:
-                console.print(f"   • {_name(verdict)}{_mode(verdict)}{facts(verdict)}")
+                console.print(
+                    f"   • {_name(verdict)}  [green]{verdict.status.value}[/]{_mode(verdict)}{facts(verdict)}"
+                )
                 _print_findings(console, verdict)
                 _print_bases(console, verdict)
                 _print_fit(console, verdict)
@@ -189,18 +188,20 @@ def summary_line(report: Report) -> Text | str:
     counts = report.summary()
     total = len(report.verdicts)
     usable = len(report.usable())
+    from hubgate.units import plural
+
     parts = [f"{total} checked", f"{usable} usable"]
     if report.action_needed():
-        parts.append(f"{len(report.action_needed())} need action")
+        parts.append(plural(len(report.action_needed()), "needs action", "need action"))
     if report.problems():
-        parts.append(f"{len(report.problems())} problems")
+        parts.append(plural(len(report.problems()), "problem"))
     flagged = sum(1 for v in report.verdicts if v.findings)
     if flagged:
         parts.append(f"{flagged} with pre-flight findings")
     detail = ", ".join(f"{n} {status}" for status, n in counts.items())
     sent = sum(report.requests.values())
     by_bucket = ", ".join(f"{n} {bucket}" for bucket, n in sorted(report.requests.items()))
-    requests = f"{sent} requests ({by_bucket})" if sent else "no requests"
+    requests = f"{plural(sent, 'request')} ({by_bucket})" if sent else "no requests"
     return f"[bold]Summary:[/] {' · '.join(parts)}  [dim]({detail}; {requests})[/]"
 
 
