@@ -116,6 +116,7 @@ def test_notifications_reach_the_receiver_and_failed_ones_are_retried(
         "Notification via --notify-url failed (HTTP 500); 1 pending, sent again on the next run."
         in result.stdout
     )
+    assert result.code == 4  # its own exit code, so that cron notices
     assert receiver.bodies == []
 
     receiver.failures = 0
@@ -234,15 +235,18 @@ def test_foreign_or_unreadable_state_is_never_overwritten(run_cli, tmp_path: Pat
 
 def test_default_state_location_and_table_output(run_cli, hub: HubSim, tmp_path: Path) -> None:
     first = run_cli("watch", BERT, LLAMA32, HF_TOKEN=ALICE)
-    assert "No changes since the last run." in first.stdout
+    assert "No changes since the last run." not in first.stdout  # there was no last run
+    assert "First check: 2 repos recorded in " in first.stdout
     assert (tmp_path / "state" / "hubgate" / "watch.sqlite3").exists()  # XDG_STATE_HOME is honoured
     hub.set_access("alice", LLAMA32, "accepted")
     second = run_cli("watch", BERT, LLAMA32, HF_TOKEN=ALICE)
     assert f"{LLAMA32}: pending -> granted" in second.stdout
     assert (
-        f"Skipped 1 repos already granted, open or rejected (use --all to re-check them): {BERT}"
+        f"Skipped 1 repo already granted, open or rejected (use --all to re-check them): {BERT}"
         in second.stdout
     )
+    third = run_cli("watch", BERT, LLAMA32, GEMMA, "--all", HF_TOKEN=ALICE)
+    assert "No changes since the last run; 1 repo checked for the first time." in third.stdout
     history = run_cli("watch", "--history")
     assert f"alice  model  {LLAMA32}  pending -> granted  manual" in history.stdout
     assert f"alice  model  {BERT}  open (first check)  false" in history.stdout

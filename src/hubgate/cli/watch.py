@@ -93,10 +93,17 @@ def watch(
     from hubgate.check.runner import Joins, check_all, open_session
     from hubgate.hub.token import scrub
     from hubgate.inputs.refs import RepoRef
-    from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, exit_code, parse_fail_on
+    from hubgate.verdicts.outcome import (
+        EXIT_ACTION,
+        EXIT_ERROR,
+        EXIT_NOT_DELIVERED,
+        EXIT_OK,
+        exit_code,
+        parse_fail_on,
+    )
     from hubgate.verdicts.verdict import Status
     from hubgate.watch.notify import DeliveryReport, deliver, post_json, run_command
-    from hubgate.watch.state import StateError, StateStore
+    from hubgate.watch.state import UNRECORDED, StateError, StateStore
 
     policy = retry_policy(retries, timeout, max_wait, deadline)
     if notify_url is not None:
@@ -184,7 +191,9 @@ def watch(
             data["notifications"] = [vars(d) for d in deliveries]
             sys.stdout.write(json.dumps(data, indent=2) + "\n")
         else:
-            _print_watch(report, real_changes, skipped, deliveries, account, path)
+            first_seen = [change for change in changes if change.first_seen]
+            recorded = [v for v in report.verdicts if v.status not in UNRECORDED and v.model_id is not None]
+            _print_watch(report, real_changes, first_seen, len(recorded), skipped, deliveries, account, path)
 
         if exit_code_on_change:
             code = (
@@ -194,6 +203,8 @@ def watch(
             )
         else:
             code = exit_code(report.verdicts, parse_fail_on("action"))
+        if code != EXIT_ERROR and any(delivery.failed for delivery in deliveries):
+            code = EXIT_NOT_DELIVERED  # cron must notice: the change waits in the outbox for the next run
         raise typer.Exit(code)
 
 
@@ -227,11 +238,12 @@ def check_webhook_url(url: str) -> None:
         fail_usage("--notify-url names no host; give the webhook's full https:// URL")
 
 
-def _print_watch(report, changes, skipped, deliveries, account, path) -> None:  # type: ignore[no-untyped-def]
+def _print_watch(report, changes, first_seen, recorded, skipped, deliveries, account, path) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.markup import escape
 
     from hubgate.render import table
+    from hubgate.units import plural
 
     console = Console(soft_wrap=True, highlight=False)
     if account is None:
@@ -244,11 +256,22 @@ def _print_watch(report, changes, skipped, deliveries, account, path) -> None:  
             console.print(f"   • {escape(change.describe())}")
             if change.next_step and change.new_status not in ("open", "granted"):
                 console.print(f"      → {escape(change.next_step)}")
-    else:
+        if first_seen:
+            console.print(f"{plural(len(first_seen), 'repo')} checked for the first time (recorded).")
+    elif first_seen and len(first_seen) == recorded and not skipped:
+        console.print(
+            f"First check: {plural(len(first_seen), 'repo')} recorded in {escape(str(path))}; "
+            "later runs report what changed."
+        )
+    elif first_seen:
+        console.print(
+            f"No changes since the last run; {plural(len(first_seen), 'repo')} checked for the first time."
+        )
+    elif account is not None:
         console.print("No changes since the last run.")
     if skipped:
         console.print(
-            f"Skipped {len(skipped)} repos already granted, open or rejected (use --all to re-check them): "
+            f"Skipped {plural(len(skipped), 'repo')} already granted, open or rejected (use --all to re-check them): "
             + escape(", ".join(skipped))
         )
     for delivery in deliveries:

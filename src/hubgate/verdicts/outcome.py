@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_ACTION = 1  # some repos need action, are missing, disabled or invalid
 EXIT_USAGE = 2
 EXIT_ERROR = 3  # Hub or network errors left some repos without a verdict
+EXIT_NOT_DELIVERED = 4  # watch: a notification could not be delivered (it stays queued for the next run)
 EXIT_INTERRUPTED = 130  # Ctrl-C: the shell's convention (128 + SIGINT)
 
 FAIL_ON_HELP = (
