@@ -62,6 +62,10 @@ def test_registry_alias_is_checked_as_its_hub_id(run_cli, hub: HubSim) -> None:
     assert model["registry"]["model_id"] == MISTRAL_INSTRUCT
     assert hub.count(path=f"^/api/models/{MISTRAL_INSTRUCT}$") == 1
     assert hub.count(path="mistral_7b") == 0
+    table = run_cli("check", "mistral_7b", HF_TOKEN=ALICE).stdout
+    assert f"• {MISTRAL_INSTRUCT} (asked as mistral_7b)  open" in table  # reported like a legacy id
+    markdown = run_cli("check", "mistral_7b", "--format", "markdown", HF_TOKEN=ALICE).stdout
+    assert "(asked as `mistral_7b`)" in markdown
 
 
 def test_no_registry_checks_an_alias_as_a_bare_id(run_cli, hub: HubSim) -> None:

@@ -117,3 +117,27 @@ def test_output_file_and_terminal_report(run_cli, tmp_path: Path) -> None:
     assert "Action needed (1)" in result.stdout and "<testsuite" not in result.stdout
     assert_no_token(result.stdout, result.stderr, (tmp_path / "out" / "report.xml").read_text())
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["report.xml"]  # no temp file left behind
+
+
+def test_every_renderer_escapes_control_and_bidi_characters_from_the_hub() -> None:
+    from datetime import UTC, datetime
+
+    from hubgate.check.report import Report
+    from hubgate.hub.token import TokenInfo
+    from hubgate.render import FORMATS, render_report
+    from hubgate.verdicts.verdict import Status, Verdict
+
+    hostile = "bad\x1b[2J\x00answer \u202eevil"
+    verdicts = [
+        Verdict(input="a/b", model_id="a/b", status=Status.ERROR, message=hostile, next_step=hostile),
+        Verdict(input="org/na`me", model_id=None, status=Status.INVALID, message="not a repo id"),
+    ]
+    report = Report("https://hub", datetime.now(UTC), TokenInfo("none", False), verdicts)
+    for fmt in (f for f in FORMATS if f != "cyclonedx"):
+        text = render_report(report, fmt, failing=frozenset({Status.ERROR, Status.INVALID}))
+        assert "\x1b" not in text and "\x00" not in text and "\u202e" not in text, fmt
+        if fmt == "junit":
+            ET.fromstring(text)
+        if fmt == "markdown":
+            assert "`` org/na`me ``" in text  # the backtick stays inside the code span
+    assert "bad\\x1b[2J\\x00answer \\u202eevil" in render_report(report, "table", failing=frozenset())

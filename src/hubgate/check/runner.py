@@ -43,6 +43,7 @@ from hubgate.verdicts.verdict import (
     with_findings,
     with_requirements,
     with_suggestions,
+    without_missing_suggestions,
 )
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ class _Inspections:
 def suggestions_for(session: Session, ref: RepoRef, registry: Registry | None = None) -> list[str]:
     """Candidates for an id the Hub does not know. A misspelling the registry records answers at once;
     otherwise close registry ids join the Hub's search (one or two api requests), ranked by similarity."""
-    from hubgate.verdicts.suggest import MAX_SUGGESTIONS, rank
+    from hubgate.verdicts.suggest import MAX_SUGGESTIONS, case_first, rank
 
     from_registry: list[str] = []
     if registry is not None and ref.repo_type == "model":
@@ -149,7 +150,7 @@ def suggestions_for(session: Session, ref: RepoRef, registry: Registry | None = 
         if registry.misspelling_of(ref.repo_id) is not None:
             return from_registry[:MAX_SUGGESTIONS]
     from_hub = [c for c in hub_search(session, ref) if c not in from_registry]
-    return (from_registry + rank(ref.repo_id, from_hub))[:MAX_SUGGESTIONS]
+    return case_first(ref.repo_id, from_registry + rank(ref.repo_id, from_hub))[:MAX_SUGGESTIONS]
 
 
 def hub_search(session: Session, ref: RepoRef) -> list[str]:
@@ -283,6 +284,7 @@ def check_all(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+    verdicts = without_missing_suggestions(verdicts)
     return Report(
         endpoint=session.ctx.endpoint,
         checked_at=datetime.now(UTC),

@@ -169,9 +169,12 @@ def _parse_unpinned(
     return RepoRef(raw, repo_type, text, origin)
 
 
-def visible(text: str) -> str:
-    """The text with control and formatting characters (ESC, NUL, bidi overrides) written as escapes."""
-    return "".join(_escape(ch) if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
+def visible(text: str, keep: str = "") -> str:
+    """The text with control and formatting characters (ESC, NUL, bidi overrides) written as escapes;
+    the characters in `keep` (say, newlines a renderer encodes itself) are left as they are."""
+    return "".join(
+        _escape(ch) if unicodedata.category(ch) in ("Cc", "Cf") and ch not in keep else ch for ch in text
+    )
 
 
 def _escape(ch: str) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from hubgate.check.report import Report
+from hubgate.verdicts.verdict import Verdict
 
 FORMATS = ("table", "json", "quiet", "github", "junit", "markdown", "sarif", "cyclonedx")
 
 
 def render_report(report: Report, fmt: str, *, failing: frozenset[str], color: bool = False) -> str:
     """The report as text in `fmt` (for files and pipes; the terminal table is printed by Rich directly)."""
+    report = printable(report)
     if fmt == "json":
         from hubgate.render import json_format
 
@@ -42,3 +44,29 @@ def render_report(report: Report, fmt: str, *, failing: frozenset[str], color: b
 
         return table.render(report, color=color)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+_TEXT_FIELDS = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin")
+
+
+def printable(report: Report) -> Report:
+    """The report with control and bidi characters in every text a verdict carries written as escapes
+    (`\\x1b`, `\\u202e`): a Hub message or an id can never clear a terminal, reverse a line or break XML."""
+    from dataclasses import replace
+
+    return replace(report, verdicts=[_printable(v) for v in report.verdicts])
+
+
+def _printable(verdict: Verdict) -> Verdict:
+    from hubgate.inputs.refs import visible
+
+    update = {
+        name: visible(value, keep="\n\t")
+        for name in _TEXT_FIELDS
+        if isinstance(value := getattr(verdict, name), str)
+    }
+    return (
+        verdict.model_copy(update=update)
+        if any(update[k] != getattr(verdict, k) for k in update)
+        else verdict
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 
 from hubgate.check.report import Report
@@ -12,6 +14,16 @@ from hubgate.verdicts.verdict import USABLE
 
 def _cell(text: str | None) -> str:
     return (text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """A code span that holds any text (CommonMark): its fence is one backtick longer than the longest
+    run of backticks inside, with a space inside the fence when the text has backticks."""
+    text = _cell(text)
+    runs = [len(run) for run in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if runs else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def render(report: Report) -> str:
@@ -34,20 +46,20 @@ def render(report: Report) -> str:
     for verdict in report.verdicts:
         mark = "✅" if verdict.status in USABLE else "❌"
         name = verdict.model_id or verdict.input
-        repo = f"[{_cell(name)}]({verdict.url})" if verdict.url else f"`{_cell(name)}`"
-        if verdict.redirected:
-            repo += f" (asked as `{_cell(verdict.requested_id or '')}`)"
+        repo = f"[{_cell(name)}]({verdict.url})" if verdict.url else _code(name)
+        if verdict.asked_as:
+            repo += f" (asked as {_code(verdict.asked_as)})"
         if verdict.revision:
-            repo += f" @ `{_cell(verdict.revision)}`" + (f" ({verdict.sha[:12]})" if verdict.sha else "")
+            repo += f" @ {_code(verdict.revision)}" + (f" ({verdict.sha[:12]})" if verdict.sha else "")
         if verdict.places:
-            repo += "<br>" + ", ".join(f"`{_cell(str(place))}`" for place in verdict.places)
+            repo += "<br>" + ", ".join(_code(str(place)) for place in verdict.places)
         gate = verdict.gated_mode or (
             "private" if verdict.private else ("open" if verdict.is_gated is False else "")
         )
         step = verdict.next_step or ("" if verdict.status in USABLE else verdict.message)
         if verdict.alternatives:
             step += " Meanwhile: " + ", ".join(alt.id for alt in verdict.alternatives) + "."
-        cells = [mark, repo, f"`{verdict.status.value}`", gate]
+        cells = [mark, repo, _code(verdict.status.value), gate]
         if with_facts:
             cells.append(_cell(facts_line(verdict.registry) if verdict.registry else ""))
         if with_findings:

@@ -47,8 +47,8 @@ def token_line(info: TokenInfo) -> str:
 
 def _name(verdict: Verdict) -> str:
     shown = escape(verdict.model_id or verdict.input)
-    if verdict.redirected and verdict.model_id:
-        shown += f" [dim](asked as {escape(verdict.requested_id or '')})[/]"
+    if verdict.asked_as:
+        shown += f" [dim](asked as {escape(verdict.asked_as)})[/]"
     if verdict.revision:
         shown += (
             f"[dim]@{escape(verdict.revision)}" + (f" ({verdict.sha[:12]})" if verdict.sha else "") + "[/]"
@@ -105,6 +105,10 @@ def fit_line(fit: dict[str, Any]) -> str:
 
 
 def render_to(console: Console, report: Report, annotate: Annotate | None = registry_facts) -> None:
+    from hubgate.render import printable
+
+    report = printable(report)
+
     def facts(verdict: Verdict) -> str:
         extra = annotate(verdict) if annotate else None
         return f"  [dim]{escape(extra)}[/]" if extra else ""

@@ -20,9 +20,16 @@ def score(query: str, candidate: str) -> float:
 
 
 def rank(query: str, candidates: Iterable[str], *, limit: int = MAX_SUGGESTIONS) -> list[str]:
-    scored = {c: score(query, c) for c in candidates if c and c.lower() != query.lower()}
+    """The closest candidates, best first; the same id in another case (the Hub's ids are
+    case-sensitive) is the best of all."""
+    scored = {c: score(query, c) for c in candidates if c and c != query}
     best = sorted((c for c, s in scored.items() if s >= MIN_SCORE), key=lambda c: (-scored[c], c))
-    return best[:limit]
+    return case_first(query, best)[:limit]
+
+
+def case_first(query: str, ids: list[str]) -> list[str]:
+    """`ids` with those equal to `query` but for case moved to the front, order otherwise kept."""
+    return sorted(ids, key=lambda c: c.lower() != query.lower())
 
 
 def search_terms(repo_id: str) -> list[str]:

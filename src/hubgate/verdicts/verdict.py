@@ -110,6 +110,17 @@ class Verdict(BaseModel):
     def redirected(self) -> bool:
         return None not in (self.model_id, self.requested_id) and self.model_id != self.requested_id
 
+    @property
+    def asked_as(self) -> str | None:
+        """What the user typed, when it is not the id reported: a legacy id the Hub redirected (`gpt2`)
+        or a registry alias (`mistral_7b`)."""
+        if self.redirected:
+            return self.requested_id
+        typed = self.input.strip()
+        if self.model_id and typed and "/" not in typed and typed != self.model_id:
+            return typed
+        return None
+
 
 def with_places(verdicts: list[Verdict], places: dict[tuple[str, str], tuple[Place, ...]]) -> list[Verdict]:
     """Verdicts with the places a scan found for their repo (matched on the id as it was asked for)."""
@@ -441,13 +452,31 @@ def with_requirements(verdict: Verdict, requirements: list[Requirement]) -> Verd
 def with_suggestions(verdict: Verdict, suggestions: list[str]) -> Verdict:
     if not suggestions:
         return verdict
-    listed = ", ".join(suggestions)
     return verdict.model_copy(
         update={
             "suggestions": tuple(suggestions),
-            "next_step": f"Did you mean {listed}? {verdict.next_step or ''}".strip(),
+            "next_step": f"{_did_you_mean(suggestions)}{verdict.next_step or ''}".strip(),
         }
     )
+
+
+def _did_you_mean(suggestions: list[str] | tuple[str, ...]) -> str:
+    return f"Did you mean {', '.join(suggestions)}? "
+
+
+def without_missing_suggestions(verdicts: list[Verdict]) -> list[Verdict]:
+    """Never suggest an id that is itself `not-found` in the same run."""
+    missing = {v.requested_id or v.input for v in verdicts if v.status == Status.NOT_FOUND}
+    kept: list[Verdict] = []
+    for verdict in verdicts:
+        keep = [s for s in verdict.suggestions if s not in missing]
+        if len(keep) == len(verdict.suggestions):
+            kept.append(verdict)
+            continue
+        step = (verdict.next_step or "").removeprefix(_did_you_mean(verdict.suggestions)) or None
+        bare = verdict.model_copy(update={"suggestions": (), "next_step": step})
+        kept.append(with_suggestions(bare, keep))
+    return kept
 
 
 def with_findings(verdict: Verdict, findings: list[Finding]) -> Verdict:
