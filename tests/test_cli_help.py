@@ -1,0 +1,67 @@
+"""Help that reads well: readable metavars (never Python types), 2 or 3 runnable examples at the end of
+every command, 80 columns; usage errors in hubgate's own one-line style."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+import typer
+
+from hubgate.cli import _register, add_examples, app, readable_metavars
+from hubgate.cli.examples import EXAMPLES
+
+
+def _tree() -> object:
+    _register()
+    command = typer.main.get_command(app)
+    readable_metavars(command)
+    add_examples(command)
+    return command
+
+
+def _leaves(command: object, path: tuple[str, ...] = ()) -> list[tuple[str, object]]:
+    subs = getattr(command, "commands", None)
+    if not subs:
+        return [(" ".join(path), command)]
+    return [leaf for name, sub in subs.items() for leaf in _leaves(sub, (*path, name))]
+
+
+LEAVES = _leaves(_tree())
+
+
+def test_every_command_has_examples() -> None:
+    assert {path for path, _ in LEAVES} == set(EXAMPLES)
+    assert all(2 <= len(lines) <= 3 for lines in EXAMPLES.values())
+
+
+@pytest.mark.parametrize(("path", "command"), LEAVES, ids=[path for path, _ in LEAVES])
+def test_examples_parse_and_help_is_plain_at_80_columns(path: str, command) -> None:  # type: ignore[no-untyped-def]
+    for line in EXAMPLES[path]:
+        words = shlex.split(line.split("#", 1)[0].split("|", 1)[0].split(">", 1)[0])
+        assert words[: 1 + len(path.split())] == ["hubgate", *path.split()], line
+        args = words[1 + len(path.split()) :]
+        command.make_context(f"hubgate {path}", args)  # unknown options or bad choices raise here
+    ctx = command.make_context(f"hubgate {path}", ["--help"], resilient_parsing=True)
+    ctx.terminal_width = ctx.max_content_width = 80
+    text = command.get_help(ctx)
+    assert "<list[" not in text and "<str>" not in text and "<bool>" not in text and "range>" not in text
+    assert "Examples:" in text
+    too_wide = [row for row in text.splitlines() if len(row) > 80 and "hubgate " not in row]
+    assert not too_wide, too_wide
+    assert all(row == row.rstrip() for row in text.splitlines())
+
+
+def test_usage_errors_are_one_line_with_a_hint(run_cli) -> None:  # type: ignore[no-untyped-def]
+    # Errors from option parsing (typer/click) get the same style as hubgate's own, with a hint.
+    for args in (("check", "--timeout", "soon"), ("check", "--bogus"), ("watch", "--repo-type", "space")):
+        result = run_cli(*args)
+        assert result.code == 2, args
+        lines = result.stderr.splitlines()
+        assert len(lines) == 2, result.stderr
+        assert lines[0].startswith("hubgate: error: ") and lines[1].startswith("  hint: `hubgate "), (
+            result.stderr
+        )
+        assert "╭" not in result.stderr and "Traceback" not in result.stderr
+    own = run_cli("fit", "--format", "xml", "gpt2")
+    assert own.code == 2 and own.stderr.startswith("hubgate: error: --format 'xml'")
