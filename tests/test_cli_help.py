@@ -65,3 +65,37 @@ def test_usage_errors_are_one_line_with_a_hint(run_cli) -> None:  # type: ignore
         assert "╭" not in result.stderr and "Traceback" not in result.stderr
     own = run_cli("fit", "--format", "xml", "gpt2")
     assert own.code == 2 and own.stderr.startswith("hubgate: error: --format 'xml'")
+
+
+def test_contradictory_format_flags_are_refused_with_one_line(run_cli) -> None:  # type: ignore[no-untyped-def]
+    for args in (("--json", "-q"), ("--format", "markdown", "--json"), ("--format", "github", "-q")):
+        result = run_cli("check", "gpt2", *args)
+        assert result.code == 2 and "contradict" in result.stderr.splitlines()[0], args
+    assert run_cli("check", "gpt2", "--format", "json", "--json", "--anonymous").code in (0, 1, 3)
+
+
+def test_watch_takes_format_like_check(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    state = tmp_path / "s.db"
+    data = json.loads(run_cli("watch", "gpt2", "--state", str(state), "--format", "json").stdout)
+    assert data["schema_version"] >= 1 and "changes" in data and "first_seen" in data
+    assert run_cli("watch", "gpt2", "--state", str(state), "--format", "xml").code == 2
+
+
+def test_token_matrix_says_why_other_formats_do_not_apply(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import ALICE
+
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text(f"work={ALICE}\n")
+    result = run_cli("check", "gpt2", "--token-file", str(tokens), "--format", "markdown")
+    assert result.code == 2
+    assert "a token matrix is printed as table or json" in result.stderr
+    assert "hint: the other formats describe one token's verdicts" in result.stderr
+
+
+def test_table_output_has_no_trailing_spaces_in_a_pipe(run_cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import ALICE, GEMMA, LLAMA2
+
+    out = run_cli("check", "gpt2", LLAMA2, GEMMA, "nobody/missing", HF_TOKEN=ALICE).stdout
+    assert out and all(line == line.rstrip() for line in out.splitlines())

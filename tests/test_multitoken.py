@@ -14,10 +14,10 @@ def test_token_file_matrix(run_cli, hub: HubSim, tmp_path: Path) -> None:
     (tmp_path / "tokens.txt").write_text(f"# team tokens\npersonal={ALICE}\n{ERIN}\nold={CAROL}\n")
     result = run_cli("check", BERT, LLAMA2, LLAMA32, GEMMA, "--token-file", "tokens.txt", "--json")
     data = result.json()
-    assert [t["label"] for t in data["tokens"]] == ["alice/laptop", "erin/fine-ok", "old (rejected)"]
+    assert [t["label"] for t in data["tokens"]] == ["personal", "erin/fine-ok", "old (rejected)"]
     rows = {m["id"]: m for m in data["models"]}
     assert rows[LLAMA32]["statuses"] == {
-        "alice/laptop": "pending",
+        "personal": "pending",
         "erin/fine-ok": "granted",
         "old (rejected)": "token-invalid",
     }
@@ -29,7 +29,7 @@ def test_token_file_matrix(run_cli, hub: HubSim, tmp_path: Path) -> None:
 
     table = run_cli("check", BERT, LLAMA32, "--token-file", "tokens.txt")
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["repo", "alice/laptop", "erin/fine-ok", "old", "(rejected)"]
+    assert lines[0].split() == ["repo", "personal", "erin/fine-ok", "old", "(rejected)"]  # the file's names
     assert lines[2].split() == [LLAMA32, "pending", "granted", "token-invalid"]
     assert "2 of 2 repos usable with at least one of 3 tokens." in table.stdout
     assert table.code == 0
@@ -47,7 +47,7 @@ def test_all_stored_tokens(run_cli, hub: HubSim, tmp_path: Path) -> None:
     result = run_cli("check", LLAMA2, "--all-stored-tokens", "--json")
     data = result.json()
     assert [t["source"] for t in data["tokens"]] == ["stored:personal", "stored:work"]
-    assert data["models"][0]["statuses"] == {"alice/laptop": "granted", "bob/ci-fine": "token-scope"}
+    assert data["models"][0]["statuses"] == {"personal": "granted", "work": "token-scope"}
     assert_no_token(result.stdout, result.stderr)
 
 

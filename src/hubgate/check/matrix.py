@@ -62,11 +62,15 @@ def stored_tokens() -> list[ResolvedToken]:
 
 
 def label(info: TokenInfo) -> str:
+    """The column header: the name the file or `hf auth login` gave the token; for an unnamed line of a
+    token file, the account and token name whoami reports."""
+    given = info.source.removeprefix("stored:")
+    unnamed = ":" in given  # "tokens.txt:3", a line without name=
     if info.valid is False:
-        return f"{info.source} (rejected)"
-    if info.user:
+        return f"{given} (rejected)"
+    if unnamed and info.user:
         return f"{info.user}/{info.name}" if info.name else info.user
-    return info.source
+    return given
 
 
 @dataclass

@@ -32,6 +32,7 @@ from hubgate.cli.common import (
     gpus_option,
     interruptible,
     load_refs,
+    pick_format,
     resolve_token_options,
     retry_policy,
     stderr_is_interactive,
@@ -162,10 +163,7 @@ def check(
     from hubgate.inputs.refs import RepoRef
     from hubgate.verdicts.outcome import FailOnError, exit_code, parse_fail_on
 
-    if as_json:
-        output_format = OutputFormat.json
-    if quiet:
-        output_format = OutputFormat.quiet
+    output_format = OutputFormat(pick_format(output_format, as_json, quiet))
     from hubgate.cli.policy_cmd import effective_policy
 
     preflight = effective_policy(fail_on=fail_on, max_size=max_size, allow_remote_code=allow_remote_code)
@@ -337,7 +335,10 @@ def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, faili
     except InputError as exc:
         fail_usage(str(exc))
     if output_format not in (OutputFormat.table, OutputFormat.json):
-        fail_usage("a token matrix is printed as table or json")
+        fail_usage(
+            f"--format {output_format.value}: a token matrix is printed as table or json",
+            hint="the other formats describe one token's verdicts: run check once per token for them",
+        )
 
     def run(token, refs):  # type: ignore[no-untyped-def]
         session = open_session(token, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy))

@@ -51,7 +51,12 @@ RepoTypeOption = typer.Option(RepoTypeChoice.model, "--repo-type", help="Type of
 JobsOption = typer.Option(
     8, "--jobs", "-j", min=1, max=64, help="Checks run at once (one shared HTTP session)."
 )
-TimeoutOption = typer.Option(15.0, "--timeout", min=0.1, help="Seconds per request before it is retried.")
+TimeoutOption = typer.Option(
+    15.0,
+    "--timeout",
+    min=0.1,
+    help="Seconds for one whole request (connect, headers, body) before it is retried.",
+)
 RetriesOption = typer.Option(
     4, "--retries", min=0, max=20, help="Retries on 429, 5xx, timeouts, dropped connections."
 )
@@ -214,6 +219,22 @@ def check_registry(dirs: list[Path] | None, disabled: bool):  # type: ignore[no-
             f"{registry.problems[0]}; those entries are left out (`hubgate registry validate` lists all)\n"
         )
     return registry
+
+
+def pick_format(fmt: str, as_json: bool, quiet: bool = False, *, default: str = "table") -> str:
+    """--format with its shorthands --json and -q; contradictory ones end the run with one line."""
+    fmt = str(getattr(fmt, "value", fmt))
+    if as_json and quiet:
+        fail_usage(
+            "--json and -q contradict each other; pass one", hint="--json is --format json, -q --format quiet"
+        )
+    shorthand = "json" if as_json else ("quiet" if quiet else None)
+    if shorthand is None:
+        return fmt
+    if fmt not in (default, shorthand):
+        flag = "--json" if as_json else "-q"
+        fail_usage(f"{flag} and --format {fmt} contradict each other; pass one")
+    return shorthand
 
 
 def fail_usage(message: str, hint: str | None = None) -> NoReturn:

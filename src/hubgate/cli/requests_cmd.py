@@ -13,6 +13,8 @@ from hubgate.cli.common import (
     AnonymousOption,
     RepoTypeChoice,
     RepoTypeOption,
+    RetriesOption,
+    TimeoutOption,
     TokenOption,
     announce_wait,
     fail_usage,
@@ -73,10 +75,6 @@ UsersFileOption = typer.Option(
 )
 YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation of a -f bulk run.")
 DryRunOption = typer.Option(False, "--dry-run", help="Show what would be done; send nothing.")
-RetriesOption = typer.Option(
-    4, "--retries", min=0, max=20, help="Retries of each answer on 429, 5xx, timeouts, dropped connections."
-)
-TimeoutOption = typer.Option(30.0, "--timeout", min=0.1, help="Seconds per request before it is retried.")
 AnswerFormatOption = typer.Option(AnswerFormat.table, "--format", help="table or json (results on stdout).")
 
 

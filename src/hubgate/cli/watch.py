@@ -27,10 +27,12 @@ from hubgate.cli.common import (
     TimeoutOption,
     TokenOption,
     announcing_pacer,
+    check_format,
     check_registry,
     fail_usage,
     interruptible,
     load_refs,
+    pick_format,
     resolve_token_options,
     retry_policy,
 )
@@ -80,7 +82,12 @@ def watch(
         "--exit-code-on-change",
         help="Exit 0 when something changed, 1 when nothing did (3: Hub errors).",
     ),
-    as_json: bool = typer.Option(False, "--json", help="JSON output (the check contract plus `changes`)."),
+    output_format: str = typer.Option(
+        "table",
+        "--format",
+        help="table, or json (the check contract plus `changes`, `first_seen`, `skipped`, `state`).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
     jobs: int = JobsOption,
     timeout: float = TimeoutOption,
     retries: int = RetriesOption,
@@ -105,6 +112,7 @@ def watch(
     from hubgate.watch.notify import DeliveryReport, deliver, post_json, run_command
     from hubgate.watch.state import UNRECORDED, StateError, StateStore
 
+    as_json = check_format(pick_format(output_format, as_json), ("table", "json")) == "json"
     policy = retry_policy(retries, timeout, max_wait, deadline)
     if notify_url is not None:
         check_webhook_url(notify_url)
