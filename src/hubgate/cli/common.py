@@ -136,8 +136,8 @@ def check_endpoint_variable() -> None:
 RegistryDirsOption = typer.Option(
     None,
     "--registry",
-    help="A folder of your own registry entries (models/<org>/<name>.yaml), merged over the bundled "
-    "registry. Repeatable; HUBGATE_REGISTRY adds more.",
+    help="A folder of your own entries (models/<org>/<name>.yaml, gpus/<id>.yaml), merged over the "
+    "bundled ones; an entry with the same id replaces the bundled one. Repeatable; HUBGATE_REGISTRY adds more.",
     show_default=False,
 )
 NoRegistryOption = typer.Option(

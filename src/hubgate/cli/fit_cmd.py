@@ -12,6 +12,7 @@ import typer
 from hubgate.cli import app
 from hubgate.cli.common import (
     AnonymousOption,
+    RegistryDirsOption,
     TokenOption,
     check_format,
     check_registry,
@@ -98,13 +99,7 @@ def fit(
     output_format: str = typer.Option("table", "--format", help="table or json."),
     token: str | None = TokenOption,
     anonymous: bool = AnonymousOption,
-    registry: list[Path] | None = typer.Option(
-        None,
-        "--registry",
-        help="A folder of your own entries: gpus/<id>.yaml for GPUs, models/<org>/<name>.yaml for models, "
-        "merged over the bundled ones. Repeatable; HUBGATE_REGISTRY adds more.",
-        show_default=False,
-    ),
+    registry: list[Path] | None = RegistryDirsOption,
     show_all: bool = typer.Option(
         False, "--all", help="Without ids: list the registry models that do not fit as well."
     ),

@@ -12,6 +12,7 @@ import typer
 from hubgate.cli.common import (
     AnonymousOption,
     JobsOption,
+    RegistryDirsOption,
     RetriesOption,
     TimeoutOption,
     TokenOption,
@@ -41,13 +42,6 @@ registry_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-RegistryOption = typer.Option(
-    None,
-    "--registry",
-    help="A folder of your own entries (models/<org>/<name>.yaml), merged over the bundled registry; "
-    "an entry with the same model_id replaces the bundled one. Repeatable; HUBGATE_REGISTRY adds more.",
-    show_default=False,
-)
 FormatOption = typer.Option("table", "--format", help="table or json.")
 
 
@@ -158,7 +152,7 @@ def list_cmd(
         None, "--min-params", help="At least this many parameters.", show_default=False
     ),
     output_format: str = FormatOption,
-    registry: list[Path] | None = RegistryOption,
+    registry: list[Path] | None = RegistryDirsOption,
 ) -> None:
     """List models, filtered. Models whose size is unknown are left out by --max-params/--min-params."""
     from hubgate.registry.schema import ModelType, Provider
@@ -235,7 +229,7 @@ def _show_table(entry: ModelEntry, source: Path | None) -> None:
 def show_cmd(
     model: str = typer.Argument(..., help="A model id, legacy id (gpt2) or alias (mistral_7b)."),
     output_format: str = FormatOption,
-    registry: list[Path] | None = RegistryOption,
+    registry: list[Path] | None = RegistryDirsOption,
 ) -> None:
     """Everything the registry knows about one model, with the source of each number."""
     from hubgate.registry.queries import suggest
@@ -269,7 +263,7 @@ def search_cmd(
         ..., help="Words to find in ids, names, family, description, use cases, licence."
     ),
     output_format: str = FormatOption,
-    registry: list[Path] | None = RegistryOption,
+    registry: list[Path] | None = RegistryDirsOption,
 ) -> None:
     """Find models by words; matches in ids and names come first. Exit 1 when nothing matches."""
     from hubgate.registry.queries import search_models
@@ -293,7 +287,7 @@ def search_cmd(
 def export_cmd(
     output_format: str = typer.Option("json", "--format", help="json or yaml."),
     include_empty: bool = typer.Option(False, "--include-empty", help="Also write unknown facts as null."),
-    registry: list[Path] | None = RegistryOption,
+    registry: list[Path] | None = RegistryDirsOption,
 ) -> None:
     """The whole merged registry as one JSON or YAML document: model_id -> entry."""
     from hubgate.registry.queries import export_to_dict
@@ -319,7 +313,7 @@ def validate_cmd(
         show_default=False,
     ),
     output_format: str = FormatOption,
-    registry: list[Path] | None = RegistryOption,
+    registry: list[Path] | None = RegistryDirsOption,
 ) -> None:
     """Check every file against the schema; one line per problem (file:line: field: message), exit 1 if any."""
     output_format = check_format(output_format, ("table", "json"))
@@ -363,7 +357,7 @@ def verify_cmd(
         show_default=False,
     ),
     output_format: str = FormatOption,
-    registry: list[Path] | None = RegistryOption,
+    registry: list[Path] | None = RegistryDirsOption,
     token: str | None = TokenOption,
     anonymous: bool = AnonymousOption,
     jobs: int = JobsOption,
