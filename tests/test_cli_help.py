@@ -97,5 +97,11 @@ def test_token_matrix_says_why_other_formats_do_not_apply(run_cli, tmp_path) -> 
 def test_table_output_has_no_trailing_spaces_in_a_pipe(run_cli) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import ALICE, GEMMA, LLAMA2
 
-    out = run_cli("check", "gpt2", LLAMA2, GEMMA, "nobody/missing", HF_TOKEN=ALICE).stdout
-    assert out and all(line == line.rstrip() for line in out.splitlines())
+    for args in (
+        ("check", "gpt2", LLAMA2, GEMMA, "nobody/missing"),
+        ("registry", "show", "gpt2"),
+        ("registry", "list", "--max-params", "2B"),
+        ("fit", "gpt2", "-g", "t4"),
+    ):
+        out = run_cli(*args, HF_TOKEN=ALICE).stdout
+        assert out and all(line == line.rstrip() for line in out.splitlines()), args

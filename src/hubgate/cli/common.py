@@ -261,12 +261,30 @@ def table_console():  # type: ignore[no-untyped-def]
 
     tty = sys.stdout.isatty()
     return Console(
+        file=None if tty else TrimmedLines(sys.stdout),
         highlight=False,
         no_color=bool(os.environ.get("NO_COLOR")) or not tty,
         color_system="auto" if tty else None,
         width=None if tty else 1000,
         soft_wrap=not tty,
     )
+
+
+class TrimmedLines:
+    """A text stream that drops the spaces Rich pads table cells with at the end of lines (pipes, logs)."""
+
+    def __init__(self, out) -> None:  # type: ignore[no-untyped-def]
+        self._out = out
+
+    def write(self, text: str) -> int:
+        self._out.write("\n".join(line.rstrip(" ") for line in text.split("\n")))
+        return len(text)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def isatty(self) -> bool:
+        return False
 
 
 def stderr_is_interactive() -> bool:
