@@ -8,7 +8,7 @@ import shlex
 import pytest
 import typer
 
-from hubgate.cli import _register, add_examples, app, readable_metavars
+from hubgate.cli.root import _register, add_examples, app, readable_metavars
 from hubgate.cli.examples import EXAMPLES
 
 
@@ -105,3 +105,16 @@ def test_table_output_has_no_trailing_spaces_in_a_pipe(run_cli) -> None:  # type
     ):
         out = run_cli(*args, HF_TOKEN=ALICE).stdout
         assert out and all(line == line.rstrip() for line in out.splitlines()), args
+
+
+def test_version_answers_without_typer_rich_or_pydantic() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; sys.argv[1:] = ['--version']; from hubgate.cli import main; main(); "
+        "print(sorted(m for m in ('typer', 'rich', 'pydantic', 'httpx2') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    version, imported = out.splitlines()
+    assert version.startswith("hubgate ") and imported == "[]"

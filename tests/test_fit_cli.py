@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hubgate.cli import _register, app
+from hubgate.cli.root import _register, app
 from tests.hubsim import HubSim, Repo
 
 _register()

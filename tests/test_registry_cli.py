@@ -12,7 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hubgate.cli import _register, app
+from hubgate.cli.root import _register, app
 from hubgate.registry import set_default_registry
 from tests.test_registry_schema import write_entry
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hubgate.cli import app
 from hubgate.cli.common import (
     AnonymousOption,
     DeadlineOption,
@@ -37,6 +36,7 @@ from hubgate.cli.common import (
     retry_policy,
     stderr_is_interactive,
 )
+from hubgate.cli.root import app
 from hubgate.cli.scan_cmd import ExcludeOption, IncludeOption
 from hubgate.verdicts.outcome import FAIL_ON_HELP
 

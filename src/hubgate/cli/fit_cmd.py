@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from hubgate.cli import app
 from hubgate.cli.common import (
     AnonymousOption,
     RegistryDirsOption,
@@ -23,6 +22,7 @@ from hubgate.cli.common import (
     resolve_token_options,
     table_console,
 )
+from hubgate.cli.root import app
 from hubgate.units import gib, human_count
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from hubgate.cli import app
 from hubgate.cli.common import fail_usage
+from hubgate.cli.root import app
 
 
 class ScanFormat(StrEnum):

@@ -11,7 +11,6 @@ from typing import Any
 
 import typer
 
-from hubgate.cli import app
 from hubgate.cli.common import (
     AnonymousOption,
     DeadlineOption,
@@ -36,6 +35,7 @@ from hubgate.cli.common import (
     resolve_token_options,
     retry_policy,
 )
+from hubgate.cli.root import app
 
 SKIPPABLE = ("granted", "open", "rejected")
 
