@@ -8,8 +8,8 @@ import shlex
 import pytest
 import typer
 
-from hubgate.cli.root import _register, add_examples, app, readable_metavars
 from hubgate.cli.examples import EXAMPLES
+from hubgate.cli.root import _register, add_examples, app, readable_metavars
 
 
 def _tree() -> object:

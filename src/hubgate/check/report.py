@@ -21,6 +21,9 @@ class Report:
     verdicts: list[Verdict]
     requests: dict[str, int] = field(default_factory=dict)
     retries: int = 0
+    # Per bucket, as the Hub last announced it: {"remaining": r, "limit": q, "reset_in": t}.
+    quotas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    budget: dict[str, int] | None = None  # --budget caps
 
     def summary(self) -> dict[str, int]:
         counts = Counter(v.status.value for v in self.verdicts)
@@ -89,5 +92,10 @@ def report_json(report: Report) -> dict[str, Any]:
         "token": token_json(report.token),
         "summary": report.summary(),
         "models": [verdict_json(v) for v in report.verdicts],
-        "requests": {"by_bucket": dict(sorted(report.requests.items())), "retries": report.retries},
+        "requests": {
+            "by_bucket": dict(sorted(report.requests.items())),
+            "retries": report.retries,
+            "quota_left": dict(sorted(report.quotas.items())),
+            "budget": report.budget,
+        },
     }

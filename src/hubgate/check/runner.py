@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from hubgate.check.report import Report
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem
 from hubgate.hub.pacing import RatePacer
-from hubgate.hub.service import HubService, RetryPolicy, validate_endpoint
+from hubgate.hub.service import Budget, HubService, RetryPolicy, validate_endpoint
 from hubgate.hub.token import (
     ResolvedToken,
     TokenInfo,
@@ -231,10 +231,13 @@ def open_session(
     policy: RetryPolicy | None = None,
     pacer: RatePacer | None = None,
     caller: str = "cli",
+    budget: Budget | None = None,
 ) -> Session:
     """Resolve the endpoint and identify the token (one whoami-v2, which also primes the pacer).
     `caller`: "api" words next steps for Python code instead of command-line options."""
-    service = HubService(endpoint or default_endpoint(), token.value, policy=policy, pacer=pacer)
+    service = HubService(
+        endpoint or default_endpoint(), token.value, policy=policy, pacer=pacer, budget=budget
+    )
     info = identify_token(service, token)
     return Session(service, Context(endpoint=service.endpoint, token=info, caller=caller), token)
 
@@ -292,6 +295,11 @@ def check_all(
         verdicts=verdicts,
         requests=dict(session.service.stats.sent),
         retries=session.service.stats.retries,
+        quotas={
+            bucket: {"remaining": q.remaining, "limit": q.limit, "reset_in": q.reset_in}
+            for bucket, q in session.service.pacer.last_quotas.items()
+        },
+        budget=session.service.budget.caps if session.service.budget is not None else None,
     )
 
 

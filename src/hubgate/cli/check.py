@@ -11,6 +11,7 @@ import typer
 
 from hubgate.cli.common import (
     AnonymousOption,
+    BudgetOption,
     DeadlineOption,
     FilesOption,
     IdsArgument,
@@ -24,6 +25,7 @@ from hubgate.cli.common import (
     TimeoutOption,
     TokenOption,
     announcing_pacer,
+    budget_option,
     check_registry,
     dtype_option,
     fail_usage,
@@ -84,6 +86,7 @@ def check(
     retries: int = RetriesOption,
     max_wait: float | None = MaxWaitOption,
     deadline: float | None = DeadlineOption,
+    budget: str | None = BudgetOption,
     fail_on: str | None = typer.Option(
         None, "--fail-on", help=FAIL_ON_HELP + " Default: the policy file's fail-on, else 'action'."
     ),
@@ -174,6 +177,7 @@ def check(
     rules = preflight.rules(*_disk_free(disk))
 
     policy = retry_policy(retries, timeout, max_wait, deadline)
+    caps = budget_option(budget)
     if output is not None:
         check_output_path(output)
     fit_request = _fit_request(gpus, dtype, context, registry_dirs)
@@ -216,11 +220,14 @@ def check(
             output_format,
             failing,
             joins,
+            caps,
         )
     resolved = resolve_token_options(token, anonymous)
     done: list[object] = []
     with interruptible(lambda: f"{len(done)} of {len(refs)} repos checked"):
-        session = open_session(resolved, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy))
+        session = open_session(
+            resolved, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy), budget=caps
+        )
         known: dict = {}
         listing_problems = []
         for author in authors or []:
@@ -320,7 +327,7 @@ def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None,
     return FitRequest(gpus=tuple(specs), dtype=dtype_option(dtype), context=context)
 
 
-def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, failing, joins) -> None:  # type: ignore[no-untyped-def]
+def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, failing, joins, caps=None) -> None:  # type: ignore[no-untyped-def]
     import json
     from dataclasses import replace
 
@@ -341,7 +348,9 @@ def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, faili
         )
 
     def run(token, refs):  # type: ignore[no-untyped-def]
-        session = open_session(token, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy))
+        session = open_session(
+            token, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy), budget=caps
+        )
         return check_all(session, refs, jobs=jobs, joins=matrix_joins)
 
     # The matrix shows statuses only: alternatives and fit would spend requests for nothing.

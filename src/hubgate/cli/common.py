@@ -77,6 +77,13 @@ DeadlineOption = typer.Option(
     help="Seconds for the whole run; repos not checked by then become `error` verdicts. Default: none.",
     show_default=False,
 )
+BudgetOption = typer.Option(
+    None,
+    "--budget",
+    help="Cap the run's requests per rate-limit bucket, e.g. api=900,resolvers=4000; repos past the cap "
+    "become `error` verdicts naming the budget.",
+    show_default=False,
+)
 INTERACTIVE_MAX_WAIT = 60.0
 UNATTENDED_MAX_WAIT = 300.0  # cron and CI can sit out one five-minute window, announced on stderr
 
@@ -92,6 +99,18 @@ def retry_policy(retries: int, timeout: float, max_wait: float | None, deadline:
     if max_wait is None:
         max_wait = INTERACTIVE_MAX_WAIT if stderr_is_interactive() else UNATTENDED_MAX_WAIT
     return RetryPolicy(retries=retries, timeout=timeout, max_server_wait=max_wait, deadline=deadline)
+
+
+def budget_option(text: str | None):  # type: ignore[no-untyped-def]
+    """--budget parsed, or None; a malformed one ends the run with one line."""
+    if text is None:
+        return None
+    from hubgate.hub.service import Budget
+
+    try:
+        return Budget.parse(text)
+    except ValueError as exc:
+        fail_usage(f"--budget {exc}")
 
 
 def announce_wait(bucket: str, seconds: float, why: str) -> None:

@@ -13,6 +13,7 @@ import typer
 
 from hubgate.cli.common import (
     AnonymousOption,
+    BudgetOption,
     DeadlineOption,
     FilesOption,
     IdsArgument,
@@ -26,6 +27,7 @@ from hubgate.cli.common import (
     TimeoutOption,
     TokenOption,
     announcing_pacer,
+    budget_option,
     check_format,
     check_registry,
     fail_usage,
@@ -93,6 +95,7 @@ def watch(
     retries: int = RetriesOption,
     max_wait: float | None = MaxWaitOption,
     deadline: float | None = DeadlineOption,
+    budget: str | None = BudgetOption,
     registry_dirs: list[Path] | None = RegistryDirsOption,
     no_registry: bool = NoRegistryOption,
 ) -> None:
@@ -114,6 +117,7 @@ def watch(
 
     as_json = check_format(pick_format(output_format, as_json), ("table", "json")) == "json"
     policy = retry_policy(retries, timeout, max_wait, deadline)
+    caps = budget_option(budget)
     if notify_url is not None:
         check_webhook_url(notify_url)
     path = state or default_state_path()
@@ -136,7 +140,9 @@ def watch(
         done: list[object] = []
         skipped: list[str] = []
         with interruptible(lambda: f"{len(done)} of {len(refs)} repos checked; the state is unchanged"):
-            session = open_session(resolved, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy))
+            session = open_session(
+                resolved, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy), budget=caps
+            )
             info = session.ctx.token
             account = info.user if info.valid else ("anonymous" if not info.present else None)
             if account is not None and not recheck_all:

@@ -56,6 +56,38 @@ class RetryPolicy:
     silent_timeouts: int = 2
 
 
+class Budget:
+    """`--budget api=N,resolvers=M`: the most requests a run may send per bucket (retries included). A
+    request past the cap is not sent: its answer says so, and its repo gets an `error` verdict."""
+
+    def __init__(self, caps: dict[str, int]) -> None:
+        self.caps = dict(caps)
+        self._spent: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def parse(cls, text: str) -> Budget:
+        """`api=900,resolvers=4000`; ValueError with the reason for anything else."""
+        caps: dict[str, int] = {}
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            bucket, sep, number = part.partition("=")
+            if not sep or bucket.strip() not in ("api", "resolvers") or not number.strip().isdigit():
+                raise ValueError(f"{part!r}: use api=N and/or resolvers=N, e.g. api=900,resolvers=4000")
+            caps[bucket.strip()] = int(number)
+        if not caps:
+            raise ValueError("empty: use api=N and/or resolvers=N, e.g. api=900,resolvers=4000")
+        return cls(caps)
+
+    def take(self, bucket: str) -> str | None:
+        """Count one request; the reason it may not be sent, when the bucket's cap is spent."""
+        with self._lock:
+            cap = self.caps.get(bucket)
+            if cap is not None and self._spent[bucket] >= cap:
+                return f"--budget: this run may send {cap} {bucket} requests and has sent them; not sent"
+            self._spent[bucket] += 1
+            return None
+
+
 class EndpointError(ValueError):
     """HF_ENDPOINT (or an endpoint argument) that is not an http(s) URL."""
 
@@ -114,8 +146,10 @@ class HubService:
         policy: RetryPolicy | None = None,
         pacer: RatePacer | None = None,
         sleep: Callable[[float], None] | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.endpoint = validate_endpoint(endpoint, "endpoint")
+        self.budget = budget
         self._token = token
         self.policy = policy or RetryPolicy()
         self._cancelled = threading.Event()
@@ -270,6 +304,10 @@ class HubService:
                 ticket = self.pacer.before_request(bucket)
             except (WaitTooLong, Cancelled) as exc:
                 return HubAnswer(status=None, failure=str(exc)), None
+            refused = self.budget.take(bucket) if self.budget is not None else None
+            if refused is not None:
+                self.pacer.release(bucket)
+                return HubAnswer(status=None, failure=refused), None
             self.stats.count(bucket, retry=attempt > 0)
             wait: float | None = None
             held = False  # a 429 whose hold the pacer applies on the next attempt

@@ -206,6 +206,11 @@ def summary_line(report: Report) -> Text | str:
     sent = sum(report.requests.values())
     by_bucket = ", ".join(f"{n} {bucket}" for bucket, n in sorted(report.requests.items()))
     requests = f"{plural(sent, 'request')} ({by_bucket})" if sent else "no requests"
+    for bucket, quota in sorted(report.quotas.items()):
+        of = f" of {quota['limit']:,}" if quota.get("limit") else ""
+        requests += f"; {bucket} quota left {quota['remaining']:,}{of}"
+    if report.budget:
+        requests += "; budget " + ", ".join(f"{b} {n:,}" for b, n in sorted(report.budget.items()))
     return f"[bold]Summary:[/] {' · '.join(parts)}  [dim]({detail}; {requests})[/]"
 
 
