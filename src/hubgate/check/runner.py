@@ -28,6 +28,7 @@ from hubgate.verdicts.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, b
 from hubgate.verdicts.verdict import (
     ACTION_NEEDED,
     PROBLEMS,
+    TEXT_FIELDS,
     USABLE,
     Alternative,
     Context,
@@ -420,10 +421,11 @@ def run_checks(
 
 def _scrubbed(verdict: Verdict, token: str | None) -> Verdict:
     """No token value in any text a verdict carries, whatever the Hub or an exception said."""
-    fields = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin")
     return verdict.model_copy(
         update={
-            name: scrub(value, token) for name in fields if isinstance(value := getattr(verdict, name), str)
+            name: scrub(value, token)
+            for name in TEXT_FIELDS
+            if isinstance(value := getattr(verdict, name), str)
         }
     )
 

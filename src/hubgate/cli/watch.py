@@ -235,21 +235,12 @@ def _state_errors() -> Iterator[None]:
 
 def check_webhook_url(url: str) -> None:
     """--notify-url must be an http(s) URL with a host. The URL is a secret (it carries the webhook's
-    key): errors name only its scheme and host."""
-    from urllib.parse import urlsplit
+    key): the error never repeats it."""
+    from hubgate.hub.service import http_url_problem
 
-    try:
-        parts = urlsplit(url.strip())
-        host = parts.hostname
-        parts.port  # noqa: B018  (raises on a bad port)
-    except ValueError as exc:
-        fail_usage(f"--notify-url is not a valid URL ({exc}); give the webhook's https:// URL")
-    if "://" not in url:
-        fail_usage("--notify-url has no scheme; give the webhook's full URL, starting with https://")
-    if parts.scheme.lower() not in ("http", "https"):
-        fail_usage(f"--notify-url: {parts.scheme}:// URLs are not supported; give an http(s) webhook URL")
-    if not host:
-        fail_usage("--notify-url names no host; give the webhook's full https:// URL")
+    problem = http_url_problem(url)
+    if problem is not None:
+        fail_usage(f"--notify-url {problem}", hint="give the webhook's full URL, starting with https://")
 
 
 def _print_watch(report, changes, first_seen, recorded, skipped, deliveries, account, path) -> None:  # type: ignore[no-untyped-def]

@@ -92,28 +92,38 @@ class EndpointError(ValueError):
     """HF_ENDPOINT (or an endpoint argument) that is not an http(s) URL."""
 
 
-def validate_endpoint(value: str, name: str = "HF_ENDPOINT") -> str:
-    """The endpoint without a trailing slash; EndpointError with the fix when it is not an http(s) URL."""
+def http_url_problem(value: str) -> str | None:
+    """Why `value` is not an http(s) URL with a host, in words that never repeat the URL (webhook URLs
+    are secrets); None when it is one."""
     text = value.strip()
-    hint = f"set {name} to a URL such as https://huggingface.co"
     if not text or any(ch.isspace() or ord(ch) < 32 for ch in text):
-        raise EndpointError(f"{name}={value!r} is not a URL; {hint}")
+        return "is not a URL"
     try:
         parts = urlsplit(text)
-    except ValueError as exc:
-        raise EndpointError(f"{name}={value!r} is not a valid URL ({exc}); {hint}") from None
-    if not parts.scheme or "://" not in text:
-        raise EndpointError(f"{name}={value!r} has no scheme; use https://{text.lstrip('/')}")
-    if parts.scheme.lower() not in ("http", "https"):
-        raise EndpointError(f"{name}={value!r}: only http:// and https:// are supported; {hint}")
-    try:
         host = parts.hostname
         parts.port  # noqa: B018  (raises on a bad port)
     except ValueError as exc:
-        raise EndpointError(f"{name}={value!r} is not a valid URL ({exc}); {hint}") from None
+        return f"is not a valid URL ({exc})"
+    if not parts.scheme or "://" not in text:
+        return "has no scheme (http:// or https://)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"is a {parts.scheme}:// URL; only http:// and https:// are supported"
     if not host:
-        raise EndpointError(f"{name}={value!r} names no host; {hint}")
-    return text.rstrip("/")
+        return "names no host"
+    return None
+
+
+def validate_endpoint(value: str, name: str = "HF_ENDPOINT") -> str:
+    """The endpoint without a trailing slash; EndpointError with the fix when it is not an http(s) URL."""
+    problem = http_url_problem(value)
+    if problem is None:
+        return value.strip().rstrip("/")
+    text = value.strip()
+    if problem.startswith("has no scheme") and text and " " not in text:
+        fix = f"use https://{text.lstrip('/')}"
+    else:
+        fix = f"set {name} to a URL such as https://huggingface.co"
+    raise EndpointError(f"{name}={value!r} {problem}; {fix}")
 
 
 @dataclass

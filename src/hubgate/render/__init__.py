@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hubgate.check.report import Report
-from hubgate.verdicts.verdict import Verdict
+from hubgate.verdicts.verdict import TEXT_FIELDS, Verdict
 
 FORMATS = ("table", "json", "quiet", "github", "junit", "markdown", "sarif", "cyclonedx")
 
@@ -46,9 +46,6 @@ def render_report(report: Report, fmt: str, *, failing: frozenset[str], color: b
     raise ValueError(f"unknown format {fmt!r}")
 
 
-_TEXT_FIELDS = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin")
-
-
 def printable(report: Report) -> Report:
     """The report with control and bidi characters in every text a verdict carries written as escapes
     (`\\x1b`, `\\u202e`): a Hub message or an id can never clear a terminal, reverse a line or break XML."""
@@ -62,7 +59,7 @@ def _printable(verdict: Verdict) -> Verdict:
 
     update = {
         name: visible(value, keep="\n\t")
-        for name in _TEXT_FIELDS
+        for name in TEXT_FIELDS
         if isinstance(value := getattr(verdict, name), str)
     }
     return (

@@ -74,6 +74,10 @@ class Alternative(BaseModel):
     parameters: int | None = None
 
 
+# Every text a verdict carries: scrubbed of tokens before it leaves the runner, escaped before rendering.
+TEXT_FIELDS = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin")
+
+
 class Verdict(BaseModel):
     """The access verdict for one input. `model_id` is the canonical id the Hub answered with."""
 
