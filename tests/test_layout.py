@@ -18,6 +18,7 @@ FLOORS = {
     "datafiles": 0,
     "check": 1,
     "watch": 1,
+    "access": 1,
     "render": 1,
     "registry": 1,
     "fit": 1,

@@ -255,6 +255,10 @@ class HubSim:
         self.reset_message = reset_message
         self.disabled_status = disabled_status
         self.page_size = page_size
+        # ask-access (contract section 8, uncertain): how a missing field and an existing request answer
+        self.missing_field_status = 400  # or 422
+        self.existing_request_status = 409  # or 400
+        self.batch_supported = True  # False: the batch answer endpoint answers 404 (fall back to handle)
         self.repos: dict[tuple[str, str], Repo] = {}
         self.legacy: dict[tuple[str, str], str] = {}
         self.tokens: dict[str, Token] = {}
@@ -441,7 +445,7 @@ class _Answer(Exception):
         self.status, self.message, self.code, self.headers = status, message, code, headers or {}
 
 
-_API_SUFFIXES = {"auth-check", "user-access-request", "revision", "tree", "paths-info"}
+_API_SUFFIXES = {"auth-check", "user-access-request", "ask-access", "revision", "tree", "paths-info"}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -623,6 +627,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return 200, "OK", {}
             if tail[0] == "tree":
                 return self._tree(repo)
+            if tail == ["ask-access"] and method == "POST":
+                return self._ask_access(repo, token, body)
             if tail[0] == "user-access-request":
                 return self._owner(method, repo, token, tail[1:], query, body)
             raise _Answer(404, f"Cannot {method} {path}")
@@ -887,6 +893,32 @@ class _Handler(BaseHTTPRequestHandler):
                 hub.requests.setdefault(key, {})[user] = AccessRequest(user, "accepted")
             return 200, {"status": "ok"}, {}
         raise _Answer(404, f"Cannot {method} {self.path}")
+
+    # -- user side (hub-contract.md section 8) --
+
+    def _ask_access(self, repo: Repo, token: Token | None, body: Any) -> tuple[int, Any, dict[str, str]]:
+        hub = self.hub
+        if token is None:
+            raise _Answer(401, "You must be authenticated to request access.")
+        if token.role == "fineGrained" and not token.can_read_gated:
+            raise _Answer(403, TOKEN_SCOPE)
+        if not repo.gated:
+            raise _Answer(400, f"{repo.repo_type.title()} {repo.id} is not gated.")
+        if isinstance(body, bytes):  # a form post
+            body = {key: values[0] for key, values in parse_qs(body.decode()).items()}
+        fields = body if isinstance(body, dict) else {}
+        for name, spec in (repo.card_data.get("extra_gated_fields") or {}).items():
+            value = fields.get(name)
+            if value in (None, "", False, "false") and not (isinstance(spec, dict) and spec.get("optional")):
+                raise _Answer(hub.missing_field_status, f"Missing required field: {name}")
+        key = (repo.repo_type, repo.id)
+        with hub.lock:
+            existing = hub.requests.get(key, {}).get(token.user)
+            if existing is not None and existing.status != "reset":
+                raise _Answer(hub.existing_request_status, "You have already requested access to this repo.")
+            status = "accepted" if repo.gated == "auto" else "pending"
+            hub.requests.setdefault(key, {})[token.user] = AccessRequest(token.user, status, fields=fields)
+        return 200, {"status": status}, {}
 
     def _request_json(self, repo: Repo, request: AccessRequest) -> dict[str, Any]:
         data: dict[str, Any] = {

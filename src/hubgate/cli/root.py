@@ -55,6 +55,7 @@ def _register() -> None:
     app.add_typer(requests_app, name="requests")
     from hubgate.cli import (
         fit_cmd,  # noqa: F401
+        request_cmd,  # noqa: F401
         scan_cmd,  # noqa: F401
     )
 

@@ -252,6 +252,38 @@ class HubService:
         url = path_or_url if "://" in path_or_url else f"{self.endpoint}{path_or_url}"
         return self._call("GET", url, params=params)
 
+    def post(self, path: str, body: Any) -> HubAnswer:
+        """POST a JSON body (ask-access, batch answers). Paced and counted like every request; retried
+        only on 429, where the Hub refused before acting (a 5xx may have acted: never sent twice)."""
+        from huggingface_hub.utils import get_session
+
+        url, attempt = f"{self.endpoint}{path}", 0
+        while True:
+            self.pacer.before_request(bucket_of(url))
+            self.stats.count(bucket_of(url), retry=attempt > 0)
+            try:
+                response = get_session().request(
+                    "POST", url, json=body, headers=self._headers(), timeout=self.policy.timeout
+                )
+            except Exception as exc:  # network errors: the request may have arrived, so no retry
+                failure = f"{type(exc).__name__}: {exc or 'no answer'} (POST {path})"
+                return HubAnswer(status=None, failure=failure)
+            self._answered = True
+            self.pacer.after_response(response.headers)
+            if response.status_code != 429 or attempt >= self.policy.retries:
+                if not response.is_success:
+                    return self._to_answer(response, expect_json=False)
+                try:
+                    body = response.json() if response.content else None
+                except ValueError:
+                    body = None
+                return HubAnswer(status=response.status_code, body=body)
+            attempt += 1
+            wait = _server_wait(response.headers, response.status_code)
+            self._sleep(
+                min(wait if wait is not None else self.policy.base_wait * 2**attempt, MAX_SERVER_WAIT)
+            )
+
     # -- transport -------------------------------------------------------------------------------
 
     def _headers(self) -> dict[str, str]:

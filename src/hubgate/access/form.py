@@ -1,0 +1,122 @@
+"""Pure: the gate form of a card (`extra_gated_*` in cardData), filled from the user's answers.
+
+Every checkbox of a gate form is an agreement (terms, licence, use policy): it is ticked only with
+the user's consent (`--accept-terms` or a yes per repo), never from an answers file alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+KINDS = ("text", "checkbox", "select", "date_picker", "country")
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    kind: str  # one of KINDS ("text" for a type the Hub may add later)
+    options: tuple[str, ...] = ()
+    optional: bool = False
+
+    @property
+    def terms(self) -> bool:
+        return self.kind == "checkbox"
+
+    def describe(self) -> str:
+        extra = f" ({' | '.join(self.options)})" if self.options else ""
+        return f"{self.name} [{self.kind}]{extra}"
+
+
+@dataclass(frozen=True)
+class GateForm:
+    prompt: str | None
+    fields: tuple[FormField, ...]
+    button: str | None
+
+
+def _options(raw: Any) -> tuple[str, ...]:
+    out = []
+    for item in raw or ():
+        if isinstance(item, dict):
+            item = item.get("value", item.get("label"))
+        if item is not None:
+            out.append(str(item))
+    return tuple(out)
+
+
+def form_of(card: dict[str, Any]) -> GateForm:
+    """The card's gate form; field specs are a type name or a mapping with `type` and `options`."""
+    raw = card.get("extra_gated_fields") or {}
+    fields = []
+    if isinstance(raw, dict):
+        for name, spec in raw.items():
+            if isinstance(spec, dict):
+                kind = str(spec.get("type", "text"))
+                fields.append(
+                    FormField(str(name), kind, _options(spec.get("options")), bool(spec.get("optional")))
+                )
+            else:
+                fields.append(FormField(str(name), str(spec or "text")))
+    prompt, button = card.get("extra_gated_prompt"), card.get("extra_gated_button_content")
+    return GateForm(
+        prompt if isinstance(prompt, str) else None,
+        tuple(fields),
+        button if isinstance(button, str) else None,
+    )
+
+
+def check_value(field: FormField, value: Any) -> str | None:
+    """Why `value` does not fit `field`, or None."""
+    if field.kind == "select" and field.options and str(value) not in field.options:
+        return f"{field.name}: {value!r} is not one of {', '.join(field.options)}"
+    if field.kind == "date_picker":
+        try:
+            dt.date.fromisoformat(str(value))
+        except ValueError:
+            return f"{field.name}: {value!r} is not a date (YYYY-MM-DD)"
+    return None
+
+
+@dataclass(frozen=True)
+class Filled:
+    values: dict[str, Any]
+    missing: tuple[str, ...]  # required fields with no (valid) answer, or terms not accepted
+    problems: tuple[str, ...]
+
+
+def fill(form: GateForm, answers: dict[str, Any], *, accept_terms: bool) -> Filled:
+    """The body to send: each field's answer; checkboxes ticked only when `accept_terms`."""
+    values: dict[str, Any] = {}
+    missing: list[str] = []
+    problems: list[str] = []
+    for field in form.fields:
+        if field.terms:
+            if accept_terms:
+                values[field.name] = True
+            elif not field.optional:
+                missing.append(field.name)
+            continue
+        value = answers.get(field.name)
+        if value is None or str(value).strip() == "":
+            if not field.optional:
+                missing.append(field.name)
+            continue
+        problem = check_value(field, value)
+        if problem:
+            problems.append(problem)
+            missing.append(field.name)
+            continue
+        values[field.name] = value.isoformat() if isinstance(value, dt.date) else value
+    return Filled(values, tuple(missing), tuple(problems))
+
+
+def distinct_fields(forms: list[GateForm]) -> list[FormField]:
+    """Each non-checkbox field once across the batch (by name), in first-seen order."""
+    seen: dict[str, FormField] = {}
+    for form in forms:
+        for field in form.fields:
+            if not field.terms and field.name not in seen:
+                seen[field.name] = field
+    return list(seen.values())

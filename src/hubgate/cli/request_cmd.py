@@ -1,0 +1,171 @@
+"""`hubgate request`: ask for access to every repo that needs it, filling each gate form once."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from hubgate.cli.root import app
+from hubgate.cli.common import (
+    AnonymousOption,
+    FilesOption,
+    IdsArgument,
+    RepoTypeChoice,
+    RepoTypeOption,
+    RetriesOption,
+    TimeoutOption,
+    TokenOption,
+    check_format,
+    fail_usage,
+    load_refs,
+    resolve_token_options,
+)
+
+FORMATS = ("table", "json")
+
+
+def load_answers(path: Path | None, pairs: list[str]) -> dict[str, Any]:
+    """Field answers from a YAML or TOML file (a mapping of field name to value), then --field pairs."""
+    answers: dict[str, Any] = {}
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            fail_usage(f"--answers {path}: {exc.strerror or exc}")
+        try:
+            if path.suffix.lower() == ".toml":
+                import tomllib
+
+                data: Any = tomllib.loads(text)
+            else:
+                import yaml
+
+                data = yaml.safe_load(text)
+        except Exception as exc:
+            fail_usage(
+                f"--answers {path}: not valid {'TOML' if path.suffix == '.toml' else 'YAML'} ({exc})".splitlines()[
+                    0
+                ]
+            )
+        if not isinstance(data, dict):
+            fail_usage(f"--answers {path}: expected a mapping of field name to value")
+        answers.update({str(k): v for k, v in data.items()})
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            fail_usage(f"--field {pair!r}: use --field 'Name=value'")
+        answers[name.strip()] = value
+    return answers
+
+
+@app.command()
+def request(
+    ids: list[str] | None = IdsArgument,
+    files: list[str] | None = FilesOption,
+    repo_type: RepoTypeChoice = RepoTypeOption,
+    token: str | None = TokenOption,
+    anonymous: bool = AnonymousOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be sent; send nothing."),
+    fields: list[str] = typer.Option(
+        [], "--field", help="A form answer, 'Name=value' (repeatable); wins over --answers."
+    ),
+    answers_file: Path | None = typer.Option(
+        None, "--answers", help="Form answers: a YAML or TOML mapping of field name to value."
+    ),
+    accept_terms: bool = typer.Option(
+        False, "--accept-terms", help="Tick the forms' terms checkboxes: you accept every repo's terms."
+    ),
+    state: Path | None = typer.Option(
+        None, "--state", help="The watch state, where pending requests are recorded.", show_default=False
+    ),
+    output_format: str = typer.Option("table", "--format", help="table or json."),
+    timeout: float = TimeoutOption,
+    retries: int = RetriesOption,
+) -> None:
+    """Request access to every gated repo you have not asked for yet (skips granted and pending ones).
+    `manual` repos are recorded as pending in the watch state, so `hubgate watch` reports when they land."""
+    from hubgate.access.outcome import FAILED, Outcome
+    from hubgate.access.run import pending_verdicts, request_all
+    from hubgate.check.runner import open_session
+    from hubgate.cli.check import quiet_library_logs
+    from hubgate.cli.watch import default_state_path
+    from hubgate.hub.service import RetryPolicy
+    from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK
+    from hubgate.watch.state import StateError, StateStore
+
+    fmt = check_format(output_format, FORMATS)
+    answers = load_answers(answers_file, fields)
+    endpoint, refs = load_refs(ids, files, repo_type)
+    quiet_library_logs()
+    resolved = resolve_token_options(token, anonymous)
+    session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
+
+    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+
+    def ask_value(form_field: Any) -> Any:
+        choices = f" ({' | '.join(form_field.options)})" if form_field.options else ""
+        return typer.prompt(f"{form_field.name}{choices}", default="", show_default=False, err=True)
+
+    def confirm_terms(repo: str, form: Any) -> bool:
+        if form.prompt:
+            typer.echo(f"\n{repo}:\n{form.prompt}", err=True)
+        return typer.confirm(f"Accept the terms of {repo}?", default=False, err=True)
+
+    results, _verdicts = request_all(
+        session,
+        refs,
+        answers=answers,
+        accept_terms=accept_terms,
+        dry_run=dry_run,
+        ask_value=ask_value if interactive else None,
+        confirm_terms=confirm_terms if interactive else None,
+    )
+
+    recorded = 0
+    info = session.ctx.token
+    pending = pending_verdicts(results, _verdicts)
+    if pending and info.valid and info.user:
+        try:
+            store = StateStore(state or default_state_path())
+            store.record(info.user, session.ctx.endpoint, pending)
+            store.close()
+            recorded = len(pending)
+        except StateError as exc:
+            sys.stderr.write(f"hubgate: warning: pending requests not recorded: {exc}\n")
+
+    if fmt == "json":
+        doc = {
+            "endpoint": session.ctx.endpoint,
+            "dry_run": dry_run,
+            "recorded_pending": recorded,
+            "results": [r.to_dict() for r in results],
+        }
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        _print_table(results, dry_run)
+    if any(r.outcome == Outcome.ERROR for r in results):
+        raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(EXIT_ACTION if any(r.outcome in FAILED for r in results) else EXIT_OK)
+
+
+def _print_table(results: list[Any], dry_run: bool) -> None:
+    from rich.table import Table
+
+    from hubgate.cli.common import table_console
+
+    console = table_console()
+    table = Table(title="hubgate request" + (" (dry run: nothing sent)" if dry_run else ""))
+    for column in ("repo", "gate", "outcome", "details"):
+        table.add_column(column)
+    for r in results:
+        details = r.message
+        if r.fields and r.outcome.value in ("would-send", "form-incomplete"):
+            details += "\n  fields: " + ", ".join(f"{f['name']} [{f['type']}]" for f in r.fields)
+        if r.prompt and dry_run:
+            details += f"\n  prompt: {r.prompt}"
+        table.add_row(r.repo_id or r.input, r.gate_mode or "-", r.outcome.value, details)
+    console.print(table)
