@@ -11,7 +11,16 @@ import pytest
 
 from tests.conftest import ALICE, DAVE, LLAMA2, CliResult, assert_no_token, clean_env
 from tests.hubsim import HubSim
-from tests.test_owner_service import DATASET, HIDDEN, OPEN_OWNED, PENDING, owner_world, posts, state
+from tests.test_owner_service import (
+    DATASET,
+    HIDDEN,
+    OPEN_OWNED,
+    PENDING,
+    handle_posts,
+    owner_world,
+    posts,
+    state,
+)
 
 
 @pytest.fixture
@@ -144,6 +153,7 @@ def test_accept_reject_cancel_grant(owner, world: HubSim) -> None:
 
 
 def test_answer_errors_are_one_line_each(inproc, world: HubSim) -> None:
+    world.batch_supported = False  # the one-by-one path (the batch path: test_owner_batch.py)
     cases = [
         (("accept", LLAMA2, "p1", "--anonymous"), "FAILED     p1  not authenticated (401)"),
         (("accept", LLAMA2, "p1", "p2", "--token", ALICE), "SKIPPED    p2  not sent: no write permission"),
@@ -167,11 +177,12 @@ def test_answer_errors_are_one_line_each(inproc, world: HubSim) -> None:
         assert result.code == 1, result.stdout
         assert line in result.stdout
         assert "Not done:" in result.stdout
-        assert posts(world) == 1  # after a repo-wide refusal, the rest is not sent
+        assert handle_posts(world) == 1  # after a repo-wide refusal, the rest is not sent
     assert [state(world, u) for u in ("p1", "p2", "alice")] == ["pending", "pending", "accepted"]
 
 
 def test_bulk_file_with_partial_failure(owner, world: HubSim, tmp_path: Path) -> None:
+    world.batch_supported = False  # the one-by-one path (the batch path: test_owner_batch.py)
     (tmp_path / "users.txt").write_text("# approved by the board\np1\nzed   # typo?\n\np3\np1\n")
     result = owner("accept", LLAMA2, "-f", "users.txt", "--yes")
     assert result.code == 1
@@ -182,7 +193,7 @@ def test_bulk_file_with_partial_failure(owner, world: HubSim, tmp_path: Path) ->
     ]
     assert f"accept on model {LLAMA2}: 2 accepted, 1 failed\nNot done: zed" in result.stdout
     assert state(world, "p1") == state(world, "p3") == "accepted"
-    assert posts(world) == 3  # p1 listed twice, sent once
+    assert handle_posts(world) == 3  # p1 listed twice, sent once (after the refused batch call)
 
 
 def test_bulk_without_a_terminal_refuses(owner, world: HubSim, tmp_path: Path) -> None:
@@ -216,7 +227,7 @@ def test_bulk_asks_on_a_terminal(world: HubSim, tmp_path: Path, answer: str, cod
     assert proc.returncode == code, stderr
     assert f"Will accept 2 requests on model {LLAMA2}:\n  p1\n  p2\nProceed? [y/N]" in stderr
     assert state(world, "p1") == state(world, "p2") == after
-    assert posts(world) == (2 if answer == "y" else 0)
+    assert posts(world) == (1 if answer == "y" else 0)  # one batch call for both
     assert_no_token(stdout, stderr)
 
 
@@ -304,7 +315,7 @@ def test_auto_is_a_dry_run_unless_applied(owner, inproc, world: HubSim, tmp_path
         "accepted",
         "pending",
     ]
-    assert posts(world) == 3
+    assert posts(world) == 1  # the three accepts in one batch call
 
 
 def test_auto_rejects_unknown_rule_keys(inproc, world: HubSim, tmp_path: Path) -> None:

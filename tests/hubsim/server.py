@@ -259,6 +259,8 @@ class HubSim:
         self.missing_field_status = 400  # or 422
         self.existing_request_status = 409  # or 400
         self.batch_supported = True  # False: the batch answer endpoint answers 404 (fall back to handle)
+        self.batch_shape = "object"  # the body the batch endpoint takes: "object" or "list"
+        self.batch_calls = 0
         self.repos: dict[tuple[str, str], Repo] = {}
         self.legacy: dict[tuple[str, str], str] = {}
         self.tokens: dict[str, Token] = {}
@@ -882,6 +884,8 @@ class _Handler(BaseHTTPRequestHandler):
                 match.reviewed_at = datetime.now(UTC).isoformat(timespec="milliseconds")
                 match.rejection_reason = reason
             return 200, {"status": "ok"}, {}
+        if method == "POST" and tail == ["batch"]:
+            return self._batch(key, body)
         if method == "POST" and tail == ["grant"]:
             user = body.get("user") if isinstance(body, dict) else None
             with hub.lock:
@@ -893,6 +897,50 @@ class _Handler(BaseHTTPRequestHandler):
                 hub.requests.setdefault(key, {})[user] = AccessRequest(user, "accepted")
             return 200, {"status": "ok"}, {}
         raise _Answer(404, f"Cannot {method} {self.path}")
+
+    def _batch(self, key: tuple[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
+        """Up to 100 answers at once; all or nothing (a request not found refuses the whole call)."""
+        hub = self.hub
+        with hub.lock:
+            hub.batch_calls += 1
+        if not hub.batch_supported:
+            raise _Answer(404, f"Cannot POST {self.path}")
+        if hub.batch_shape == "object" and isinstance(body, dict) and isinstance(body.get("requests"), list):
+            items = [
+                {**one, "status": body.get("status"), "rejectionReason": body.get("rejectionReason")}
+                for one in body["requests"]
+            ]
+        elif hub.batch_shape == "list" and isinstance(body, list):
+            items = body
+        else:
+            raise _Answer(400, "Invalid body.")
+        if not 1 <= len(items) <= 100:
+            raise _Answer(400, "Between 1 and 100 requests per batch.")
+        with hub.lock:
+            requests = hub.requests.get(key, {})
+            matches = []
+            for item in items:
+                if not isinstance(item, dict) or item.get("status") not in ("accepted", "rejected"):
+                    raise _Answer(400, "Invalid body: each request needs a status, accepted or rejected.")
+                match = next(
+                    (
+                        r
+                        for r in requests.values()
+                        if r.request_id == item.get("requestId")
+                        or (item.get("user") and r.user == item["user"])
+                    ),
+                    None,
+                )
+                if match is None:
+                    raise _Answer(
+                        404, f"Access request {item.get('requestId') or item.get('user')} not found."
+                    )
+                matches.append((match, item))
+            for match, item in matches:
+                match.status = item["status"]
+                match.reviewed_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+                match.rejection_reason = item.get("rejectionReason")
+        return 200, {"status": "ok", "count": len(matches)}, {}
 
     # -- user side (hub-contract.md section 8) --
 

@@ -58,6 +58,7 @@ def request_json(request: AccessRequestInfo) -> dict[str, Any]:
         "status": request.status,
         "timestamp": _iso(request.timestamp),
         "fields": request.fields,
+        "reviewed_at": _iso(request.reviewed_at),
     }
 
 
@@ -65,7 +66,8 @@ def list_table(requests: Sequence[AccessRequestInfo], *, status: str, repo_label
     if not requests:
         return f"No {status} access requests on {repo_label}.\n"
     hidden = any(r.user is None for r in requests)
-    rows = [["USER", "NAME", "EMAIL", "REQUESTED", "FIELDS"]]
+    reviewed = any(r.reviewed_at is not None for r in requests)
+    rows = [["USER", "NAME", "EMAIL", "REQUESTED", *(["REVIEWED"] if reviewed else []), "FIELDS"]]
     for r in requests:
         rows.append(
             [
@@ -73,6 +75,7 @@ def list_table(requests: Sequence[AccessRequestInfo], *, status: str, repo_label
                 _clean(r.fullname) or "-",
                 _clean(r.email) or "-",
                 _short_time(r.timestamp),
+                *([_short_time(r.reviewed_at) if r.reviewed_at else "-"] if reviewed else []),
                 _fields_text(r.fields) or "-",
             ]
         )
@@ -115,7 +118,16 @@ def list_csv(requests: Sequence[AccessRequestInfo]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        ["request_id", "user", "fullname", "email", "status", "timestamp", *[f"field:{k}" for k in keys]]
+        [
+            "request_id",
+            "user",
+            "fullname",
+            "email",
+            "status",
+            "timestamp",
+            *[f"field:{k}" for k in keys],
+            "reviewed_at",  # last: the columns before it keep their places
+        ]
     )
     for r in requests:
         fields = {str(k): v for k, v in r.fields.items()}
@@ -124,6 +136,7 @@ def list_csv(requests: Sequence[AccessRequestInfo]) -> str:
             fields.get(k) if not isinstance(fields.get(k), dict | list) else json.dumps(fields[k])
             for k in keys
         ]
+        row.append(_iso(r.reviewed_at))
         writer.writerow([_csv_cell(cell) for cell in row])
     return out.getvalue()
 

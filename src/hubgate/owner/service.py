@@ -25,6 +25,8 @@ ACTIONS: tuple[Action, ...] = ("accept", "reject", "cancel", "grant")
 STATUSES = ("pending", "accepted", "rejected", "reset")
 PAST = {"accept": "accepted", "reject": "rejected", "cancel": "cancelled", "grant": "granted"}
 REQUEST_ID_PREFIX = "id:"
+BATCH_SIZE = 100  # the batch answer endpoint takes up to 100 requests per call (contract section 8)
+BATCH_STATUS = {"accept": "accepted", "reject": "rejected"}
 
 # Problems after which every other user of the same run would get the same answer.
 REPO_WIDE = frozenset(
@@ -63,6 +65,7 @@ class AccessRequestInfo:
     status: str
     timestamp: datetime | None
     fields: dict[str, Any] = field(default_factory=dict)
+    reviewed_at: datetime | None = None  # when the authors answered, when the Hub says
 
     @property
     def target(self) -> Target:
@@ -242,6 +245,9 @@ class OwnerService:
         )
         self._stop: Problem | None = None  # a repo-wide problem: the rest are skipped
         self._answered = False  # the Hub answered at least once (a connect error is then not "unreachable")
+        self.batch_supported: bool | None = None  # None: not tried yet; False: refused, answer one by one
+        self.batch_calls = 0
+        self._batch_shape = 0  # which body shape the Hub took (index into the shapes tried)
 
     @property
     def repo_label(self) -> str:
@@ -270,42 +276,28 @@ class OwnerService:
             ) from None
 
     def _raw_list(self, status: str) -> Iterable[Any]:
-        kwargs = {"repo_type": self.repo_type, "token": self._token}
-        if status == "pending":
-            return self.api.list_pending_access_requests(self.repo_id, **kwargs)
-        if status == "accepted":
-            return self.api.list_accepted_access_requests(self.repo_id, **kwargs)
-        if status == "rejected":
-            return self.api.list_rejected_access_requests(self.repo_id, **kwargs)
-        # huggingface_hub has no lister for "reset" (its private `_list_access_requests` takes pending,
-        # accepted or rejected only): the same route and the same Link pagination, through its helpers.
+        # The raw JSON through huggingface_hub's own pagination (the same route and backoff as its
+        # `list_*_access_requests`): those drop `reviewedAt` and know no "reset" status.
         from huggingface_hub.utils import build_hf_headers, paginate
 
         headers = build_hf_headers(token=self._token, library_name="hubgate", library_version=__version__)
-        url = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/user-access-request/reset"
+        url = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/user-access-request/{status}"
         return paginate(url, params={}, headers=headers)
 
     @staticmethod
     def _info(item: Any, status: str) -> AccessRequestInfo:
-        if isinstance(item, dict):  # the raw JSON of the reset listing
-            user = item.get("user") or {}  # absent when the repo hides requesters' names
-            return AccessRequestInfo(
-                request_id=str(item.get("requestId", "")),
-                user=user.get("user"),
-                fullname=user.get("fullname"),
-                email=user.get("email"),
-                status=str(item.get("status") or status),
-                timestamp=_timestamp(item.get("timestamp")),
-                fields=dict(item.get("fields") or {}),
-            )
+        user = item.get("user") or {}  # absent when the repo hides requesters' names
+        if isinstance(user, str):
+            user = {"user": user}
         return AccessRequestInfo(
-            request_id=item.request_id,
-            user=item.username,
-            fullname=item.fullname,
-            email=item.email,
-            status=str(item.status or status),
-            timestamp=_timestamp(item.timestamp),
-            fields=dict(item.fields or {}),
+            request_id=str(item.get("requestId", "")),
+            user=user.get("user"),
+            fullname=user.get("fullname"),
+            email=user.get("email"),
+            status=str(item.get("status") or status),
+            timestamp=_timestamp(item.get("timestamp")),
+            fields=dict(item.get("fields") or {}),
+            reviewed_at=_timestamp(item.get("reviewedAt")),
         )
 
     # -- answering -------------------------------------------------------------------------------------
@@ -388,14 +380,57 @@ class OwnerService:
         on_result: Callable[[ActionResult], None] | None = None,
     ) -> list[ActionResult]:
         """Each target in turn: one failing user never stops the others; a repo-wide problem
-        (401, 403, not gated, repo not found, Hub unreachable) marks the rest skipped, unsent."""
-        results = []
+        (401, 403, not gated, repo not found, Hub unreachable) marks the rest skipped, unsent.
+        Accepts and rejects go through the batch endpoint, 100 per call, while the Hub takes it."""
+        targets = list(targets)
+        results: list[ActionResult] = []
+        while action in BATCH_STATUS and len(targets) > 1 and self.batch_supported is not False:
+            chunk, targets = targets[:BATCH_SIZE], targets[BATCH_SIZE:]
+            if not self._batch(BATCH_STATUS[action], chunk, reason):
+                targets = chunk + targets  # refused: these go one by one below
+                break
+            for target in chunk:
+                result = ActionResult(target, action, "done", None, 1, "answered in a batch call")
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
         for target in targets:
             result = self.act(action, target, reason=reason)
             results.append(result)
             if on_result is not None:
                 on_result(result)
         return results
+
+    def _batch(self, status: str, targets: list[Target], reason: str | None) -> bool:
+        """One batch call; False when the Hub refuses it (then nothing was done: answer one by one).
+        The body shape is uncertain: an object with the shared status first, then a list of handle
+        bodies; the shape the Hub took is kept for the next calls."""
+        from huggingface_hub.utils import build_hf_headers, get_session
+
+        who = [{"user": t.user} if t.user is not None else {"requestId": t.request_id} for t in targets]
+        extra = {"rejectionReason": reason} if reason else {}
+        shapes: list[Any] = [
+            {"status": status, "requests": who, **extra},
+            [{**one, "status": status, **extra} for one in who],
+        ]
+        url = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/user-access-request/batch"
+        headers = build_hf_headers(token=self._token, library_name="hubgate", library_version=__version__)
+        for index in range(self._batch_shape, len(shapes)):
+            body = shapes[index]
+            self.batch_calls += 1
+            try:
+                response = get_session().post(url, json=body, headers=headers, timeout=30)
+            except Exception:  # the request may or may not have arrived: one by one settles it
+                self.batch_supported = False
+                return False
+            self._answered = True
+            if response.is_success:
+                self.batch_supported, self._batch_shape = True, index
+                return True
+            if response.status_code not in (400, 422):
+                break  # 404/405 (no such endpoint), 401/403 and the rest: answered one by one
+        self.batch_supported = False
+        return False
 
     def _finish(self, target: Target, action: str, problem: Problem, attempts: int) -> ActionResult:
         if problem.repo_wide:
