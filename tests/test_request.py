@@ -222,3 +222,37 @@ def test_bad_field_option_is_one_line(hub: Any, run_cli: Any) -> None:
     result = run_cli("request", GEMMA, "--field", "nonsense", HF_TOKEN=ALICE)
     assert result.code == 2 and result.stderr.startswith("hubgate: error: --field")
     assert "Traceback" not in result.stderr
+
+
+def test_request_scan_finds_the_repos_in_code(dinos: Any, run_cli: Any, tmp_path: Any) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "train.py").write_text(
+        "from transformers import AutoModel\n"
+        f"a = AutoModel.from_pretrained('{DINO2}')\n"
+        f"b = AutoModel.from_pretrained('{LLAMA2}')\n"
+    )
+    result = run_cli("request", "--scan", str(project), "--dry-run", "--format", "json", HF_TOKEN=ALICE)
+    rows = by_id(result)
+    assert set(rows) == {DINO2, LLAMA2}, result.stderr
+    assert rows[DINO2]["outcome"] == "form-incomplete" and rows[LLAMA2]["outcome"] == "already-granted"
+    assert posts(dinos) == []
+
+
+def test_a_429_is_retried_and_a_5xx_never_resent(hub: Any) -> None:
+    from hubgate.check.runner import open_session
+    from hubgate.hub.service import RetryPolicy
+    from hubgate.hub.token import resolve_token
+
+    hub.requests[("model", GEMMA)] = {}
+    session = open_session(resolve_token(ALICE), endpoint=hub.url, policy=RetryPolicy(base_wait=0.01))
+    hub.inject(r"/ask-access$", "status", status=429, retry_after=0, method="POST")
+    answer = session.service.post(f"/api/models/{GEMMA}/ask-access", {})
+    assert classify_answer(answer, "auto")[0] == Outcome.SENT_GRANTED
+    assert len(posts(hub)) == 2
+    hub.requests[("model", GEMMA)] = {}
+    hub.reset_log()
+    hub.inject(r"/ask-access$", "status", status=503, method="POST")
+    outcome, words = classify_answer(session.service.post(f"/api/models/{GEMMA}/ask-access", {}), "auto")
+    assert outcome == Outcome.ERROR and words.startswith("HTTP 503")
+    assert len(posts(hub)) == 1  # the Hub may have acted: not sent twice

@@ -9,7 +9,6 @@ from typing import Any
 
 import typer
 
-from hubgate.cli.root import app
 from hubgate.cli.common import (
     AnonymousOption,
     FilesOption,
@@ -24,6 +23,8 @@ from hubgate.cli.common import (
     load_refs,
     resolve_token_options,
 )
+from hubgate.cli.root import app
+from hubgate.cli.scan_cmd import ExcludeOption, IncludeOption
 
 FORMATS = ("table", "json")
 
@@ -83,6 +84,13 @@ def request(
         None, "--state", help="The watch state, where pending requests are recorded.", show_default=False
     ),
     output_format: str = typer.Option("table", "--format", help="table or json."),
+    scan: bool = typer.Option(
+        False,
+        "--scan",
+        help="The arguments are files or folders (default .): request every repo their code uses (`hubgate scan`).",
+    ),
+    include: list[str] | None = IncludeOption,
+    exclude: list[str] | None = ExcludeOption,
     timeout: float = TimeoutOption,
     retries: int = RetriesOption,
 ) -> None:
@@ -99,7 +107,22 @@ def request(
 
     fmt = check_format(output_format, FORMATS)
     answers = load_answers(answers_file, fields)
-    endpoint, refs = load_refs(ids, files, repo_type)
+    scanned: list[Any] = []
+    if scan:
+        from hubgate.cli.check import _scan_refs
+
+        scanned, _places = _scan_refs(ids, include, exclude)
+        ids = []
+    elif include or exclude:
+        fail_usage("--include and --exclude go with --scan")
+    endpoint, refs = load_refs(ids, files, repo_type, other_input=scan)
+    if scan:
+        from hubgate.inputs.refs import RepoRef
+
+        listed = {ref.key for ref in refs if isinstance(ref, RepoRef)}
+        refs = [ref for ref in scanned if ref.key not in listed] + refs
+    if not refs:
+        fail_usage("nothing to request: the scan found no Hub repos")
     quiet_library_logs()
     resolved = resolve_token_options(token, anonymous)
     session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))

@@ -253,36 +253,42 @@ class HubService:
         return self._call("GET", url, params=params)
 
     def post(self, path: str, body: Any) -> HubAnswer:
-        """POST a JSON body (ask-access, batch answers). Paced and counted like every request; retried
-        only on 429, where the Hub refused before acting (a 5xx may have acted: never sent twice)."""
+        """POST a JSON body (ask-access). Paced and counted like every request; retried only on 429,
+        where the Hub refused before acting (a 5xx or a lost answer may have acted: never sent twice)."""
         from huggingface_hub.utils import get_session
 
-        url, attempt = f"{self.endpoint}{path}", 0
+        url, bucket, attempt = f"{self.endpoint}{path}", bucket_of(f"{self.endpoint}{path}"), 0
         while True:
-            self.pacer.before_request(bucket_of(url))
-            self.stats.count(bucket_of(url), retry=attempt > 0)
+            try:
+                self._check_deadline("POST", url)
+                ticket = self.pacer.before_request(bucket)
+            except (WaitTooLong, Cancelled) as exc:
+                return HubAnswer(status=None, failure=str(exc))
+            self.stats.count(bucket, retry=attempt > 0)
             try:
                 response = get_session().request(
-                    "POST", url, json=body, headers=self._headers(), timeout=self.policy.timeout
+                    "POST", url, json=body, headers=self._headers(), timeout=self._request_budget()
                 )
-            except Exception as exc:  # network errors: the request may have arrived, so no retry
-                failure = f"{type(exc).__name__}: {exc or 'no answer'} (POST {path})"
-                return HubAnswer(status=None, failure=failure)
+            except Exception as exc:
+                self.pacer.release(bucket)
+                return HubAnswer(
+                    status=None, failure=f"{type(exc).__name__}: {exc or 'no answer'} (POST {path})"
+                )
             self._answered = True
-            self.pacer.after_response(response.headers)
+            retry_after = _retry_after(response.headers)
+            self.pacer.after_response(response.headers, response.status_code, retry_after, bucket, ticket)
             if response.status_code != 429 or attempt >= self.policy.retries:
                 if not response.is_success:
                     return self._to_answer(response, expect_json=False)
                 try:
-                    body = response.json() if response.content else None
+                    parsed = response.json() if response.content else None
                 except ValueError:
-                    body = None
-                return HubAnswer(status=response.status_code, body=body)
+                    parsed = None
+                return HubAnswer(status=response.status_code, body=parsed)
             attempt += 1
-            wait = _server_wait(response.headers, response.status_code)
-            self._sleep(
-                min(wait if wait is not None else self.policy.base_wait * 2**attempt, MAX_SERVER_WAIT)
-            )
+            held = retry_after is not None or any(q.remaining == 0 for q in parse_quotas(response.headers))
+            if not held:  # otherwise the pacer holds the next attempt as long as the Hub asked
+                self._pause(min(self.policy.max_wait, self.policy.base_wait * 2 ** (attempt - 1)))
 
     # -- transport -------------------------------------------------------------------------------
 
