@@ -53,8 +53,18 @@ def test_the_readme_has_marked_examples() -> None:
     ("command", "options", "body", "expected"), EXAMPLES, ids=[e[0][:60] for e in EXAMPLES]
 )
 def test_readme_example_matches_real_output(
-    hub: HubSim, run_cli, command: str, options: dict[str, str], body: str, expected: list[str]
+    hub: HubSim,
+    run_cli,
+    tmp_path: Path,
+    command: str,
+    options: dict[str, str],
+    body: str,
+    expected: list[str],
 ) -> None:  # type: ignore[no-untyped-def]
+    if options.get("world") == "dinov3":
+        from tests.test_request import dinov3_world
+
+        dinov3_world(hub, tmp_path)
     if options.get("world") == "alternatives":
         for repo_id, licence in ALTERNATIVES.items():
             hub.add_repo(Repo(repo_id, card_data={"license": licence}))

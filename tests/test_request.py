@@ -35,8 +35,37 @@ ANSWERS = {
     "Country": "France",
     "Affiliation": "Wonderland U",
     "Job title": "Researcher",
-    "geo": "FR",
 }
+
+
+DINOV3 = [
+    f"facebook/dinov3-{size}-pretrain-lvd1689m"
+    for size in (
+        "vits16",
+        "vitb16",
+        "vitl16",
+        "vith16",
+        "vit7b16",
+        "convnext-tiny",
+        "convnext-small",
+        "convnext-base",
+        "convnext-large",
+    )
+]
+
+
+def dinov3_world(hub: Any, folder: Any) -> None:
+    """The nine DINOv3 checkpoints of seed 002, each with Meta's gate form; the seed's list and answers."""
+    for repo_id in DINOV3:
+        if ("model", repo_id) in hub.repos:
+            hub.repos[("model", repo_id)].card_data = dict(DINO_FORM)
+        else:
+            hub.add_repo(Repo(repo_id, gated="manual", card_data=dict(DINO_FORM)))
+    (folder / "dinov3.txt").write_text("".join(f"{repo_id}\n" for repo_id in DINOV3))
+    (folder / "me.yaml").write_text(
+        "First Name: Alice\nLast Name: Liddell\nDate of birth: 1990-01-02\nCountry: France\n"
+        "Affiliation: Wonderland University\nJob title: Researcher\n"
+    )
 
 
 @pytest.fixture

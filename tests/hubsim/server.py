@@ -957,6 +957,8 @@ class _Handler(BaseHTTPRequestHandler):
         fields = body if isinstance(body, dict) else {}
         for name, spec in (repo.card_data.get("extra_gated_fields") or {}).items():
             value = fields.get(name)
+            if spec == "ip_location":  # the Hub records the requester's location itself
+                continue
             if value in (None, "", False, "false") and not (isinstance(spec, dict) and spec.get("optional")):
                 raise _Answer(hub.missing_field_status, f"Missing required field: {name}")
         key = (repo.repo_type, repo.id)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 KINDS = ("text", "checkbox", "select", "date_picker", "country")
+FILLED_BY_THE_HUB = frozenset({"ip_location"})  # the Hub records it itself: never asked, never sent
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _options(raw: Any) -> tuple[str, ...]:
 def form_of(card: dict[str, Any]) -> GateForm:
     """The card's gate form; field specs are a type name or a mapping with `type` and `options`."""
     raw = card.get("extra_gated_fields") or {}
-    fields = []
+    fields: list[FormField] = []
     if isinstance(raw, dict):
         for name, spec in raw.items():
             if isinstance(spec, dict):
@@ -59,6 +60,7 @@ def form_of(card: dict[str, Any]) -> GateForm:
                 )
             else:
                 fields.append(FormField(str(name), str(spec or "text")))
+    fields = [f for f in fields if f.kind not in FILLED_BY_THE_HUB]
     prompt, button = card.get("extra_gated_prompt"), card.get("extra_gated_button_content")
     return GateForm(
         prompt if isinstance(prompt, str) else None,

@@ -13,6 +13,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "hubgate check -f models_to_check.txt --format github --fail-on error",
         "hubgate check --author meta-llama --json | jq '.models[].status'",
     ),
+    "request": (
+        "hubgate request -f models.txt --dry-run        # the forms, nothing sent",
+        "hubgate request -f models.txt --answers me.yaml --accept-terms",
+        "hubgate request --scan src --field 'Country=France' --format json",
+    ),
     "watch": (
         "hubgate watch -f models_to_check.txt            # from cron",
         "hubgate watch -f models.txt --notify-url https://hooks.slack.com/...",

@@ -169,13 +169,25 @@ def request(
         }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        _print_table(results, dry_run)
+        _print_table(results, dry_run, recorded)
     if any(r.outcome == Outcome.ERROR for r in results):
         raise typer.Exit(EXIT_ERROR)
     raise typer.Exit(EXIT_ACTION if any(r.outcome in FAILED for r in results) else EXIT_OK)
 
 
-def _print_table(results: list[Any], dry_run: bool) -> None:
+def _short(result: Any) -> str:
+    """The table's one line for a repo (the JSON keeps the full message)."""
+    if result.outcome.value != "form-incomplete" or not result.fields:
+        return result.message
+    terms = {f["name"] for f in result.fields if f["type"] == "checkbox"}
+    answers = [name for name in result.missing if name not in terms]
+    parts = [f"{len(answers)} answer{'s' if len(answers) != 1 else ''} missing"] if answers else []
+    if any(name in terms for name in result.missing):
+        parts.append("terms not accepted")
+    return "; ".join(parts) or result.message
+
+
+def _print_table(results: list[Any], dry_run: bool, recorded: int) -> None:
     from rich.table import Table
 
     from hubgate.cli.common import table_console
@@ -185,10 +197,49 @@ def _print_table(results: list[Any], dry_run: bool) -> None:
     for column in ("repo", "gate", "outcome", "details"):
         table.add_column(column)
     for r in results:
-        details = r.message
-        if r.fields and r.outcome.value in ("would-send", "form-incomplete"):
-            details += "\n  fields: " + ", ".join(f"{f['name']} [{f['type']}]" for f in r.fields)
-        if r.prompt and dry_run:
-            details += f"\n  prompt: {r.prompt}"
-        table.add_row(r.repo_id or r.input, r.gate_mode or "-", r.outcome.value, details)
+        table.add_row(r.repo_id or r.input, r.gate_mode or "-", r.outcome.value, _short(r))
     console.print(table)
+    # Each distinct gate form once: its prompt, fields and what is missing.
+    forms: dict[str, list[Any]] = {}
+    for r in results:
+        if r.fields and r.outcome.value in ("would-send", "form-incomplete"):
+            forms.setdefault(repr((r.prompt, r.button, r.fields)), []).append(r)
+    missing: list[str] = []
+    terms = False
+    for group in forms.values():
+        first = group[0]
+        names = ", ".join(r.repo_id for r in group[:2]) + (
+            f" and {len(group) - 2} more" if len(group) > 2 else ""
+        )
+        lines = [f"Form of {names}" + (f' (button "{first.button}")' if first.button else "") + ":"]
+        if first.prompt:
+            lines.append(f"  {' '.join(first.prompt.split())}")
+        for f in first.fields:
+            options = f" ({' | '.join(f['options'])})" if f["options"] else ""
+            lines.append(f"  - {f['name']} [{f['type']}]{options}{' optional' if f['optional'] else ''}")
+        console.print("\n".join(lines), markup=False, highlight=False)
+        for r in group:
+            for name in r.missing:
+                is_terms = any(f["name"] == name and f["type"] == "checkbox" for f in r.fields)
+                terms = terms or is_terms
+                if not is_terms and name not in missing:
+                    missing.append(name)
+    if recorded:
+        console.print(
+            f"{recorded} pending request{'s' if recorded != 1 else ''} recorded in the watch state: "
+            "`hubgate watch` on the same repos reports when access lands.",
+            markup=False,
+            highlight=False,
+        )
+    if missing:
+        console.print(
+            f"Missing answers: {', '.join(missing)}: pass --answers FILE or --field 'Name=value'.",
+            markup=False,
+            highlight=False,
+        )
+    if terms:
+        console.print(
+            "Terms not accepted: read them, then pass --accept-terms (or run on a terminal to answer per repo).",
+            markup=False,
+            highlight=False,
+        )
