@@ -127,7 +127,7 @@ def request(
     resolved = resolve_token_options(token, anonymous)
     session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
 
-    interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    interactive = sys.stdin.isatty()  # prompts go to stderr, answers come from the terminal
 
     def ask_value(form_field: Any) -> Any:
         choices = f" ({' | '.join(form_field.options)})" if form_field.options else ""
