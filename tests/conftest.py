@@ -223,3 +223,24 @@ def assert_no_token(*texts: str) -> None:
     for text in texts:
         for token in ALL_TOKENS:
             assert token not in text, "a token value leaked into output"
+
+
+def run_on_a_terminal(args: list[str], typed: str, *, cwd: Path, env: dict[str, str]) -> CliResult:
+    """Run the real CLI with stdin on a pseudo-terminal (prompts are shown), typing `typed` into it."""
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hubgate", *args],
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            text=True,
+        )
+        os.close(slave)
+        os.write(master, typed.encode())
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        os.close(master)
+    return CliResult(proc.returncode, stdout, stderr)

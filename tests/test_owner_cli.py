@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ALICE, DAVE, LLAMA2, CliResult, assert_no_token, clean_env
+from tests.conftest import ALICE, DAVE, LLAMA2, CliResult, assert_no_token, clean_env, run_on_a_terminal
 from tests.hubsim import HubSim
 from tests.test_owner_service import (
     DATASET,
@@ -208,23 +205,14 @@ def test_bulk_without_a_terminal_refuses(owner, world: HubSim, tmp_path: Path) -
 @pytest.mark.parametrize(("answer", "code", "after"), [("n", 1, "pending"), ("y", 0, "accepted")])
 def test_bulk_asks_on_a_terminal(world: HubSim, tmp_path: Path, answer: str, code: int, after: str) -> None:
     (tmp_path / "users.txt").write_text("p1\np2\n")
-    master, slave = os.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hubgate", "requests", "accept", LLAMA2, "-f", "users.txt"],
-            stdin=slave,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=tmp_path,
-            env=clean_env(world.url, tmp_path, HF_TOKEN=DAVE),
-            text=True,
-        )
-        os.close(slave)
-        os.write(master, f"{answer}\n".encode())
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        os.close(master)
-    assert proc.returncode == code, stderr
+    result = run_on_a_terminal(
+        ["requests", "accept", LLAMA2, "-f", "users.txt"],
+        f"{answer}\n",
+        cwd=tmp_path,
+        env=clean_env(world.url, tmp_path, HF_TOKEN=DAVE),
+    )
+    stdout, stderr = result.stdout, result.stderr
+    assert result.code == code, stderr
     assert f"Will accept 2 requests on model {LLAMA2}:\n  p1\n  p2\nProceed? [y/N]" in stderr
     assert state(world, "p1") == state(world, "p2") == after
     assert posts(world) == (1 if answer == "y" else 0)  # one batch call for both

@@ -289,29 +289,17 @@ def test_a_429_is_retried_and_a_5xx_never_resent(hub: Any) -> None:
 
 
 def test_on_a_terminal_each_field_is_asked_once_and_terms_per_repo(dinos: Any, tmp_path: Any) -> None:
-    import os
-    import subprocess
-    import sys
 
-    from tests.conftest import clean_env
+    from tests.conftest import clean_env, run_on_a_terminal
 
     given = [f"--field={k}={v}" for k, v in ANSWERS.items() if k != "Country"]
-    master, slave = os.openpty()
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hubgate", "request", DINO, DINO2, *given, "--format", "json"],
-            stdin=slave,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=tmp_path,
-            env=clean_env(dinos.url, tmp_path, HF_TOKEN=ALICE),
-            text=True,
-        )
-        os.close(slave)
-        os.write(master, b"France\ny\nn\n")  # Country (once for both), yes to DINO's terms, no to DINO2's
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        os.close(master)
+    result = run_on_a_terminal(
+        ["request", DINO, DINO2, *given, "--format", "json"],
+        "France\ny\nn\n",  # Country (once for both), yes to DINO's terms, no to DINO2's
+        cwd=tmp_path,
+        env=clean_env(dinos.url, tmp_path, HF_TOKEN=ALICE),
+    )
+    stdout, stderr = result.stdout, result.stderr
     assert stderr.count("Country") == 1, stderr
     assert f"Accept the terms of {DINO}?" in stderr and f"Accept the terms of {DINO2}?" in stderr
     assert DINO_FORM["extra_gated_prompt"] in stderr  # the authors' words shown before the question
@@ -319,4 +307,4 @@ def test_on_a_terminal_each_field_is_asked_once_and_terms_per_repo(dinos: Any, t
     assert rows[DINO]["outcome"] == "sent-pending" and rows[DINO]["sent"]["Country"] == "France"
     assert rows[DINO2]["outcome"] == "form-incomplete"
     assert posts(dinos) == [f"/api/models/{DINO}/ask-access"]
-    assert proc.returncode == 1
+    assert result.code == 1
