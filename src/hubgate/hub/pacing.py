@@ -119,7 +119,10 @@ class RatePacer:
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
         self.waited_seconds = 0.0
+        # For reports: per bucket, the lowest quota the Hub announced in the current window (answers
+        # overtake each other; the lowest is the one the Hub counted last). Pacing uses `_buckets`.
         self.last_quotas: dict[str, Quota] = {}
+        self._quota_resets: dict[str, float] = {}
         self._sent: dict[str, int] = {}  # requests counted per bucket, for tickets
         self._in_flight: dict[str, int] = {}  # sent, no answer yet: the Hub may not have counted them
 
@@ -225,7 +228,7 @@ class RatePacer:
                 state.window = quota.window or state.window
                 state.remaining = max(0, quota.remaining - self._in_flight.get(quota.bucket, 0))
                 state.reset_at = now + quota.reset_in
-                self.last_quotas[quota.bucket] = quota
+                self._report_quota(quota, now)
             if status != 429:
                 return
             spent = [q for q in by_bucket.values() if q.remaining == 0]
@@ -240,6 +243,14 @@ class RatePacer:
                     # The 429's own Retry-After is the whole wait: its `t` must not add a second one.
                     state.remaining = None
                 state.blocked_why = f"the Hub answered 429 and asked for {hold:.0f} s ({source})"
+
+    def _report_quota(self, quota: Quota, now: float) -> None:
+        known = self.last_quotas.get(quota.bucket)
+        reset_at = now + quota.reset_in
+        same_window = known is not None and abs(reset_at - self._quota_resets[quota.bucket]) <= 1.5
+        if not same_window or quota.remaining <= known.remaining:  # type: ignore[union-attr]
+            self.last_quotas[quota.bucket] = quota
+            self._quota_resets[quota.bucket] = reset_at
 
     def release(self, bucket: str) -> None:
         """A counted request that got no answer (dropped, timed out): it is no longer in flight."""
