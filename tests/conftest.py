@@ -162,6 +162,12 @@ def populate_preflight(hub: HubSim) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def _own_metadata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process checks keep their metadata cache in the test's own directory, never the user's."""
+    monkeypatch.setenv("HUBGATE_CACHE_DIR", str(tmp_path / "metadata-cache"))
+
+
 @pytest.fixture
 def hub() -> Iterator[HubSim]:
     with HubSim() as sim:

@@ -11,6 +11,7 @@ from tests.hubsim import HubSim
 JSON_KEYS = {"schema_version", "endpoint", "checked_at", "token", "summary", "models", "requests"}
 MODEL_KEYS = {
     "findings",
+    "cost",
     "revision",
     "sha",
     "input",
@@ -226,15 +227,15 @@ def test_version_and_help_are_fast_paths(run_cli) -> None:
 
 def test_request_budget_per_model(run_cli, hub: HubSim) -> None:
     """Open: 1 api request. Gated with a token: 1 api + 1 resolvers. Gated without a token: 1 api."""
-    run_cli("check", BERT, "--anonymous")
+    run_cli("check", BERT, "--anonymous", "--no-cache")
     assert (hub.count("api"), hub.count("resolvers")) == (1, 0)
     hub.reset_log()
-    run_cli("check", LLAMA2, GEMMA, "--no-alternatives", HF_TOKEN=ALICE)
+    run_cli("check", LLAMA2, GEMMA, "--no-alternatives", "--no-cache", HF_TOKEN=ALICE)
     assert hub.count("api", path="whoami") == 1
     assert (hub.count("api") - 1, hub.count("resolvers")) == (2, 2)
     assert hub.count(path="auth-check") == 0
     hub.reset_log()
-    run_cli("check", LLAMA2, GEMMA, "--anonymous", "--no-alternatives")
+    run_cli("check", LLAMA2, GEMMA, "--anonymous", "--no-alternatives", "--no-cache")
     assert (hub.count("api"), hub.count("resolvers")) == (2, 0)
 
 

@@ -293,11 +293,11 @@ def test_an_adapter_on_the_blocked_model_is_no_alternative(run_cli, hub: HubSim,
 
 
 def test_gpu_fit_from_the_registry_costs_no_request(run_cli, hub: HubSim) -> None:
-    plain = by_input(run_cli("check", LLAMA2, "--json", HF_TOKEN=ALICE))[LLAMA2]
+    plain = by_input(run_cli("check", LLAMA2, "--json", "--no-cache", HF_TOKEN=ALICE))[LLAMA2]
     assert plain["fit"] is None
     without_gpu = requests_seen(hub)
     hub.reset_log()
-    result = run_cli("check", LLAMA2, "--gpu", "l4", "--gpu", "t4", "--json", HF_TOKEN=ALICE)
+    result = run_cli("check", LLAMA2, "--gpu", "l4", "--gpu", "t4", "--json", "--no-cache", HF_TOKEN=ALICE)
     assert result.code == 0, result.stderr
     assert requests_seen(hub) == without_gpu
     fit = by_input(result)[LLAMA2]["fit"]

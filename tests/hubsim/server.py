@@ -271,7 +271,9 @@ class HubSim:
         self.chaos: Chaos | None = None
         self.stopping = threading.Event()
         self.quotas: dict[str, tuple[int, float]] = {}  # bucket -> (quota, window seconds)
-        self._window: dict[str, tuple[float, int]] = {}  # bucket -> (window start, used)
+        self.anonymous_quotas: dict[str, int] = {}  # bucket -> quota per IP for anonymous callers
+        # (caller, bucket) -> (window start, used): users are counted per account, anonymous callers per IP
+        self._window: dict[tuple[str, str], tuple[float, int]] = {}
         self.log: list[Logged] = []
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -318,10 +320,17 @@ class HubSim:
             self.orgs[org.name] = org
         return org
 
-    def set_quota(self, bucket: str, quota: int, window: float = 300.0) -> None:
+    def set_quota(
+        self, bucket: str, quota: int, window: float = 300.0, *, anonymous: int | None = None
+    ) -> None:
+        """Requests per window in `bucket` for each account; `anonymous`: the quota of callers without a
+        token (per IP, hub-contract.md section 5), else the same."""
         with self.lock:
             self.quotas[bucket] = (quota, window)
-            self._window.pop(bucket, None)
+            if anonymous is not None:
+                self.anonymous_quotas[bucket] = anonymous
+            for key in [key for key in self._window if key[1] == bucket]:
+                del self._window[key]
 
     # -- observing -----------------------------------------------------------------------------------
 
@@ -399,18 +408,22 @@ class HubSim:
     def member(self, token: Token | None, repo: Repo) -> bool:
         return token is not None and (repo.namespace == token.user or repo.namespace in token.orgs)
 
-    def ratelimit(self, bucket: str) -> tuple[bool, dict[str, str]]:
-        """(allowed, headers) for one more request in `bucket`'s fixed window."""
+    def ratelimit(self, bucket: str, caller: str | None = None) -> tuple[bool, dict[str, str]]:
+        """(allowed, headers) for one more request in `bucket`'s fixed window of `caller` (an account; None:
+        anonymous)."""
         with self.lock:
             quota, window = self.quotas.get(bucket, (1_000_000, 300.0))
+            if caller is None:
+                quota = self.anonymous_quotas.get(bucket, quota)
             now = time.monotonic()
-            start, used = self._window.get(bucket, (now, 0))
+            key = (caller or "", bucket)
+            start, used = self._window.get(key, (now, 0))
             if now - start >= window:
                 start, used = now, 0
             allowed = used < quota
             if allowed:
                 used += 1
-            self._window[bucket] = (start, used)
+            self._window[key] = (start, used)
             reset = max(0, math.ceil(start + window - now))
             headers = {
                 "RateLimit": f'"{bucket}";r={max(0, quota - used)};t={reset}',
@@ -497,7 +510,7 @@ class _Handler(BaseHTTPRequestHandler):
             hub.stopping.wait(60)  # accepted, never answered (bounded, so a test can never hang forever)
             self.close_connection = True
             return
-        allowed, rate_headers = hub.ratelimit(bucket)
+        allowed, rate_headers = hub.ratelimit(bucket, token.user if token is not None else None)
         if fault is not None and fault.no_ratelimit:
             rate_headers = {}
         if fault is not None and fault.kind == "body":
@@ -608,7 +621,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Answer(401, INVALID_CREDENTIALS)
         segments = [s for s in path.split("/") if s]
         if segments[:1] == ["api"] and len(segments) == 2 and segments[1] in ("models", "datasets"):
-            return self._listing(segments[1][:-1], query)
+            return self._listing(segments[1][:-1], query, token)
         if segments[:1] == ["api"] and len(segments) >= 3 and segments[1] in ("models", "datasets"):
             repo_type = segments[1][:-1]
             rest = segments[2:]
@@ -774,7 +787,8 @@ class _Handler(BaseHTTPRequestHandler):
         if repo.commit_of(revision) is None:
             raise _Answer(404, REVISION_NOT_FOUND.format(rev=revision), "RevisionNotFound")
         if filename not in repo.files:
-            raise _Answer(404, "Entry not found", "EntryNotFound")
+            commit = repo.commit_of(revision) or repo.sha
+            raise _Answer(404, "Entry not found", "EntryNotFound", {"X-Repo-Commit": commit})
         if filename in repo.contents:
             data = repo.contents[filename]
             asked = re.match(r"bytes=(\d+)-(\d*)$", self.headers.get("Range") or "")
@@ -800,7 +814,11 @@ class _Handler(BaseHTTPRequestHandler):
         headers["Content-Length"] = str(size) if self.command == "HEAD" else str(len(b"x" * min(size, 64)))
         return 200, b"x" * min(size, 64), headers
 
-    def _listing(self, repo_type: str, query: dict[str, list[str]]) -> tuple[int, Any, dict[str, str]]:
+    def _listing(
+        self, repo_type: str, query: dict[str, list[str]], token: Token | None
+    ) -> tuple[int, Any, dict[str, str]]:
+        """`GET /api/{models,datasets}`: public repos and the private ones the caller may see. With
+        `expand[]`, each item carries the fields asked for, as the repo's own metadata would."""
         hub = self.hub
         author = (query.get("author") or [None])[0]
         search = ((query.get("search") or [""])[0]).lower()
@@ -813,21 +831,34 @@ class _Handler(BaseHTTPRequestHandler):
                     repo
                     for (kind, _), repo in hub.repos.items()
                     if kind == repo_type
-                    and not repo.private
+                    and (not repo.private or hub.member(token, repo))
                     and (author is None or repo.namespace == author)
                     and search in repo.id.lower()
                 ),
                 key=lambda r: r.id,
             )
         page = items[cursor : cursor + page_size]
-        payload = [
-            {"_id": r.sha[:24], "id": r.id, "gated": r.gated, "private": r.private, "disabled": r.disabled}
-            for r in page
-        ]
+        expand = query.get("expand[]") or query.get("expand")
+        payload = []
+        for r in page:
+            if expand and not r.disabled:
+                payload.append(self._metadata(r, token, {"expand[]": expand})[1])
+            elif expand:
+                payload.append({"_id": r.sha[:24], "id": r.id, "disabled": True})
+            else:
+                payload.append(
+                    {
+                        "_id": r.sha[:24],
+                        "id": r.id,
+                        "gated": r.gated,
+                        "private": r.private,
+                        "disabled": r.disabled,
+                    }
+                )
         headers: dict[str, str] = {}
         if cursor + page_size < len(items) and len(page) < limit:
-            params = {key: values[0] for key, values in query.items() if key != "cursor"}
-            params["cursor"] = str(cursor + page_size)
+            params = [(key, value) for key, values in query.items() if key != "cursor" for value in values]
+            params.append(("cursor", str(cursor + page_size)))
             headers["Link"] = f'<{hub.url}/api/{repo_type}s?{urlencode(params)}>; rel="next"'
         return 200, payload, headers
 

@@ -24,6 +24,8 @@ class Report:
     # Per bucket, as the Hub last announced it: {"remaining": r, "limit": q, "reset_in": t}.
     quotas: dict[str, dict[str, Any]] = field(default_factory=dict)
     budget: dict[str, int] | None = None  # --budget caps
+    cache: dict[str, int] | None = None  # metadata cache {"hits", "misses"}; None without a cache
+    listing_pages: int = 0  # author listing pages read in place of per-repo metadata requests
 
     def summary(self) -> dict[str, int]:
         counts = Counter(v.status.value for v in self.verdicts)
@@ -80,6 +82,7 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         "findings": [finding.model_dump(mode="json", exclude_none=True) for finding in verdict.findings],
         "revision": verdict.revision,
         "sha": verdict.sha,
+        "cost": verdict.cost.model_dump() if verdict.cost is not None else None,
     }
 
 
@@ -97,5 +100,7 @@ def report_json(report: Report) -> dict[str, Any]:
             "retries": report.retries,
             "quota_left": dict(sorted(report.quotas.items())),
             "budget": report.budget,
+            "metadata_cache": report.cache,
+            "listing_pages": report.listing_pages,
         },
     }

@@ -10,10 +10,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from hubgate.check.listings import AuthorListings
 from hubgate.check.report import Report
-from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem
+from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem, probe_file
+from hubgate.hub.cache import CachedRepo, MetadataCache
 from hubgate.hub.pacing import RatePacer
-from hubgate.hub.service import Budget, HubService, RetryPolicy, validate_endpoint
+from hubgate.hub.service import (
+    ANONYMOUS,
+    RETRY_STATUSES,
+    Budget,
+    HubService,
+    RetryPolicy,
+    validate_endpoint,
+)
 from hubgate.hub.token import (
     ResolvedToken,
     TokenInfo,
@@ -32,11 +41,13 @@ from hubgate.verdicts.verdict import (
     USABLE,
     Alternative,
     Context,
+    Cost,
     NeedsProbe,
     Requirement,
     Status,
     Verdict,
     error_verdict,
+    from_file_probes,
     from_metadata,
     from_probe,
     invalid_verdict,
@@ -97,23 +108,43 @@ def inspect(
     """At most two requests: metadata (api bucket; skipped when `meta` came from a listing), then, for
     gated or private repos with a token, one access probe (a HEAD on a file: resolvers bucket;
     auth-check for datasets)."""
-    meta = meta if meta is not None else service.metadata(ref)
+    return decide_from_metadata(service, ctx, ref, meta if meta is not None else service.metadata(ref))
+
+
+def decide_from_metadata(
+    service: HubService, ctx: Context, ref: RepoRef, meta: HubAnswer, probe: HubAnswer | None = None
+) -> tuple[Verdict, RepoFacts | None]:
+    """The verdict from a metadata answer, probing the files when it does not decide. `probe`: a file
+    probe already answered for this repo (the gate answers alike for every file), used instead of a new one."""
     readable = meta.status == 200 and metadata_shape_problem(meta.body) is None
     facts = facts_from_metadata(ref.repo_id, meta.body) if readable else None
     first = from_metadata(ref, meta, ctx)
     if isinstance(first, Verdict):
         return first, facts
     assert isinstance(first, NeedsProbe)
-    return from_probe(ref, first.facts, service.probe(ref.repo_type, first.facts), ctx), facts
+    if probe is None or probe.status is None or probe.status in RETRY_STATUSES:
+        probe = service.probe(ref.repo_type, first.facts)
+    return from_probe(ref, first.facts, probe, ctx), facts
+
+
+@dataclass
+class Evidence:
+    """Where a run finds metadata besides one api request per repo. `known`: answers already in hand (an
+    `--author` listing), by ref key; `listings`: author listings fetched when they cost less; `cache`:
+    commit-bound facts from earlier runs, which let file probes (resolvers) decide without the api."""
+
+    known: dict[tuple[str, str], HubAnswer] = field(default_factory=dict)
+    listings: AuthorListings | None = None
+    cache: MetadataCache | None = None
 
 
 class _Inspections:
     """Each repo inspected once per run, even when it is the base of many models (Llama-2 under its
     adapters). Waiting threads wait on a single inspection, never on a chain, so cycles cannot deadlock."""
 
-    def __init__(self, session: Session, known: dict[tuple[str, str], HubAnswer] | None = None) -> None:
+    def __init__(self, session: Session, evidence: Evidence | None = None) -> None:
         self._session = session
-        self._known = known or {}
+        self._evidence = evidence or Evidence()
         self._lock = threading.Lock()
         self._done: dict[tuple[str, str], tuple[threading.Event, list[tuple[Verdict, RepoFacts | None]]]] = {}
 
@@ -128,14 +159,93 @@ class _Inspections:
         event, slot = entry
         if owner:
             try:
-                meta = self._known.get(ref.key)
-                slot.append(inspect(self._session.service, self._session.ctx, ref, meta))
+                slot.append(self._inspect(ref))
             except Exception as exc:  # one repo's failure never stops the others
                 slot.append((error_verdict(ref, self._session.ctx, f"{type(exc).__name__}: {exc}"), None))
             finally:
                 event.set()
         event.wait()
         return slot[0]
+
+    def _inspect(self, ref: RepoRef) -> tuple[Verdict, RepoFacts | None]:
+        """One repo's verdict, with what it cost (its own requests, per bucket)."""
+        stats = self._session.service.stats
+        with stats.tally() as spent:
+            verdict, facts, via = self._decide(ref)
+        cost = Cost(
+            api=spent["api"],
+            resolvers=spent["resolvers"],
+            resolvers_anonymous=spent["resolvers" + ANONYMOUS],
+            via=via,
+        )
+        return verdict.model_copy(update={"cost": cost}), facts
+
+    def _decide(self, ref: RepoRef) -> tuple[Verdict, RepoFacts | None, str]:
+        """Cheapest sufficient evidence first: cached facts and file probes (resolvers), then metadata from
+        an author listing or the repo's own api request; every verdict as exact as the metadata path's."""
+        service, ctx, evidence = self._session.service, self._session.ctx, self._evidence
+        known = evidence.known.get(ref.key)
+        if known is not None:
+            return (*decide_from_metadata(service, ctx, ref, known), "listing")
+        cache = evidence.cache if ctx.token.valid is not False else None
+        probe: HubAnswer | None = None
+        if cache is not None:
+            cached = cache.get(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision)
+            # Without a token, a repo last seen gated only answers its gate: the metadata decides at once.
+            last_seen_gated = cached is not None and cached.gate_mode is not None and not ctx.token.present
+            if cached is not None and (cached.with_sizes or not service.file_sizes) and not last_seen_gated:
+                decided, probe = self._from_cache(ref, cached)
+                if decided is not None:
+                    return (*decided, "cache" if decided[1] is not None else "none")
+        listed = evidence.listings.metadata(ref) if evidence.listings is not None else None
+        if listed is not None:
+            from_listing, probe = self._from_listing(ref, listed, probe)
+            if from_listing is not None:
+                if cache is not None:
+                    cache.put(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision, listed.body)
+                return (*from_listing, "listing")
+        meta = service.metadata(ref)
+        if cache is not None and meta.status == 200 and metadata_shape_problem(meta.body) is None:
+            cache.put(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision, meta.body)
+        return (*decide_from_metadata(service, ctx, ref, meta, probe), "metadata")
+
+    def _from_listing(
+        self, ref: RepoRef, listed: HubAnswer, probe: HubAnswer | None
+    ) -> tuple[tuple[Verdict, RepoFacts | None] | None, HubAnswer | None]:
+        """The verdict from a listing item, when the files agree: with a token every repo's files are
+        probed (an organization's token policy refuses files of repos a listing shows as open), and any
+        answer but the files or a gate error sends the repo to its own metadata request."""
+        service, ctx = self._session.service, self._session.ctx
+        facts = facts_from_metadata(ref.repo_id, listed.body)
+        first = from_metadata(ref, listed, ctx)
+        if isinstance(first, Verdict) and (first.status != Status.OPEN or not ctx.token.present):
+            return (first, facts), probe
+        if probe is None or probe.status is None or probe.status in RETRY_STATUSES:
+            probe = service.probe(ref.repo_type, facts)
+        if isinstance(first, Verdict):
+            agreed = probe.files_readable
+        else:
+            agreed = probe.files_readable or probe.error_code == "GatedRepo"
+        if not agreed:
+            return None, probe
+        verdict = first if isinstance(first, Verdict) else from_probe(ref, facts, probe, ctx)
+        return (verdict, facts), probe
+
+    def _from_cache(
+        self, ref: RepoRef, cached: CachedRepo
+    ) -> tuple[tuple[Verdict, RepoFacts | None] | None, HubAnswer]:
+        """A HEAD with the token on a real file of the cached commit; when it may read it, the same HEAD
+        without the token tells open from gated or private. Returns the verdict when that decides, and
+        the probe (reused by the metadata path otherwise)."""
+        service, ctx = self._session.service, self._session.ctx
+        facts = facts_from_metadata(ref.repo_id, cached.metadata_body(gated=False, private=False))
+        filename = probe_file(facts) or "config.json"
+        revision = ref.revision or "main"
+        probe = service.head_file(ref.repo_type, cached.repo_id, revision, filename)
+        anonymous = None
+        if probe.files_readable and probe.commit == cached.sha and ctx.token.present:
+            anonymous = service.head_file(ref.repo_type, cached.repo_id, revision, filename, anonymous=True)
+        return from_file_probes(ref, cached, probe, anonymous, ctx), probe
 
 
 def suggestions_for(session: Session, ref: RepoRef, registry: Registry | None = None) -> list[str]:
@@ -253,18 +363,25 @@ def check_all(
     suggest: bool = True,
     known: dict[tuple[str, str], HubAnswer] | None = None,
     joins: Joins | None = None,
+    cache: MetadataCache | None = None,
+    batch: bool = True,
 ) -> Report:
     """Check every ref concurrently; one failing check never stops the others. Results keep input order.
     With `follow_bases`, each model's `base_model` chain is checked too (each base once per run).
     `known`: metadata answers already in hand (from an organisation listing), by ref key.
     `joins`: registry facts, alternatives and GPU fit beside each verdict (its own `follow_bases` and
-    `suggest` replace the keyword arguments)."""
+    `suggest` replace the keyword arguments). `cache`: commit-bound metadata from earlier runs (and this
+    run's, for the next); `batch`: read the metadata of authors with several repos in the run from their
+    listing."""
 
     joins = joins if joins is not None else Joins(follow_bases=follow_bases, suggest=suggest)
     rules = joins.rules
     if rules is not None and (rules.max_size is not None or rules.disk_free is not None):
         session.service.file_sizes = True  # size limits judged on exact file sizes, same request count
-    inspections = _Inspections(session, known)
+    listings = None
+    if batch and session.ctx.token.valid is not False and not session.service.file_sizes:
+        listings = AuthorListings(session.service, refs)
+    inspections = _Inspections(session, Evidence(known=known or {}, listings=listings, cache=cache))
 
     def task(ref: RepoRef | InvalidRef) -> Verdict:
         if isinstance(ref, InvalidRef):
@@ -301,6 +418,8 @@ def check_all(
             for bucket, q in session.service.pacer.last_quotas.items()
         },
         budget=session.service.budget.caps if session.service.budget is not None else None,
+        cache={"hits": cache.hits, "misses": cache.misses} if cache is not None else None,
+        listing_pages=listings.pages if listings is not None else 0,
     )
 
 
@@ -413,10 +532,11 @@ def run_checks(
     on_result: Callable[[Verdict], None] | None = None,
     joins: Joins | None = None,
     caller: str = "cli",
+    cache: MetadataCache | None = None,
 ) -> Report:
     """Identify the token, then check every ref."""
     session = open_session(token, endpoint=endpoint, policy=policy, pacer=pacer, caller=caller)
-    return check_all(session, refs, jobs=jobs, on_result=on_result, joins=joins)
+    return check_all(session, refs, jobs=jobs, on_result=on_result, joins=joins, cache=cache)
 
 
 def _scrubbed(verdict: Verdict, token: str | None) -> Verdict:
@@ -443,10 +563,12 @@ def check_models(
     jobs: int = DEFAULT_JOBS,
     registry: Registry | bool = True,
     gpus: Sequence[str] = (),
+    cache: bool = True,
 ) -> list[Verdict]:
     """Check several ids (any accepted form, registry aliases too); one Verdict per distinct input, in input
     order. `registry`: True for the default registry (bundled + HUBGATE_REGISTRY), a loaded Registry, or
-    False for none. `gpus`: catalogue names to judge each model on (`Verdict.fit`)."""
+    False for none. `gpus`: catalogue names to judge each model on (`Verdict.fit`). `cache`: keep and use
+    commit-bound metadata between runs (HUBGATE_CACHE_DIR, else the user cache dir)."""
     from hubgate.inputs.sources import Entry, parse_entries
 
     loaded = _api_registry(registry)
@@ -466,7 +588,15 @@ def check_models(
     )
     resolved = resolve_token(token, anonymous=anonymous)
     joins = Joins(registry=loaded, fit=fit)
-    return run_checks(refs, token=resolved, endpoint=endpoint, jobs=jobs, joins=joins, caller="api").verdicts
+    store = MetadataCache() if cache else None
+    try:
+        report = run_checks(
+            refs, token=resolved, endpoint=endpoint, jobs=jobs, joins=joins, caller="api", cache=store
+        )
+    finally:
+        if store is not None:
+            store.close()
+    return report.verdicts
 
 
 def _api_registry(registry: Registry | bool) -> Registry | None:

@@ -17,6 +17,7 @@ from hubgate.cli.common import (
     IdsArgument,
     JobsOption,
     MaxWaitOption,
+    NoCacheOption,
     NoRegistryOption,
     RegistryDirsOption,
     RepoTypeChoice,
@@ -33,6 +34,7 @@ from hubgate.cli.common import (
     gpus_option,
     interruptible,
     load_refs,
+    metadata_cache,
     pick_format,
     resolve_token_options,
     retry_policy,
@@ -87,6 +89,7 @@ def check(
     max_wait: float | None = MaxWaitOption,
     deadline: float | None = DeadlineOption,
     budget: str | None = BudgetOption,
+    no_cache: bool = NoCacheOption,
     fail_on: str | None = typer.Option(
         None, "--fail-on", help=FAIL_ON_HELP + " Default: the policy file's fail-on, else 'action'."
     ),
@@ -178,6 +181,7 @@ def check(
 
     policy = retry_policy(retries, timeout, max_wait, deadline)
     caps = budget_option(budget)
+    cache = metadata_cache(no_cache)
     if output is not None:
         check_output_path(output)
     fit_request = _fit_request(gpus, dtype, context, registry_dirs)
@@ -221,6 +225,7 @@ def check(
             failing,
             joins,
             caps,
+            cache,
         )
     resolved = resolve_token_options(token, anonymous)
     done: list[object] = []
@@ -244,7 +249,9 @@ def check(
                 done.append(verdict)
                 advance()
 
-            report = check_all(session, refs, jobs=jobs, known=known, joins=joins, on_result=one_done)
+            report = check_all(
+                session, refs, jobs=jobs, known=known, joins=joins, on_result=one_done, cache=cache
+            )
     report.verdicts.extend(listing_problems)
     if places:
         from hubgate.verdicts.verdict import with_places
@@ -327,7 +334,9 @@ def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None,
     return FitRequest(gpus=tuple(specs), dtype=dtype_option(dtype), context=context)
 
 
-def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, failing, joins, caps=None) -> None:  # type: ignore[no-untyped-def]
+def _check_matrix(
+    refs, endpoint, token_file, policy, jobs, output_format, failing, joins, caps=None, cache=None
+) -> None:  # type: ignore[no-untyped-def]
     import json
     from dataclasses import replace
 
@@ -351,7 +360,7 @@ def _check_matrix(refs, endpoint, token_file, policy, jobs, output_format, faili
         session = open_session(
             token, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy), budget=caps
         )
-        return check_all(session, refs, jobs=jobs, joins=matrix_joins)
+        return check_all(session, refs, jobs=jobs, joins=matrix_joins, cache=cache)
 
     # The matrix shows statuses only: alternatives and fit would spend requests for nothing.
     matrix_joins = replace(joins, alternatives=False, fit=None)

@@ -84,6 +84,12 @@ BudgetOption = typer.Option(
     "become `error` verdicts naming the budget.",
     show_default=False,
 )
+NoCacheOption = typer.Option(
+    False,
+    "--no-cache",
+    help="Do not read or write the metadata cache (facts fixed by a repo's commit, kept between runs so a "
+    "repeat run spends file probes instead of api requests; HUBGATE_CACHE_DIR, else the user cache dir).",
+)
 INTERACTIVE_MAX_WAIT = 60.0
 UNATTENDED_MAX_WAIT = 300.0  # cron and CI can sit out one five-minute window, announced on stderr
 
@@ -111,6 +117,18 @@ def budget_option(text: str | None):  # type: ignore[no-untyped-def]
         return Budget.parse(text)
     except ValueError as exc:
         fail_usage(f"--budget {exc}")
+
+
+def metadata_cache(no_cache: bool):  # type: ignore[no-untyped-def]
+    """The metadata cache for this run, or None with --no-cache; an unusable one is one warning line."""
+    if no_cache:
+        return None
+    from hubgate.hub.cache import MetadataCache
+
+    cache = MetadataCache()
+    if cache.problem is not None:
+        sys.stderr.write(f"hubgate: warning: {cache.problem}\n")
+    return cache
 
 
 def announce_wait(bucket: str, seconds: float, why: str) -> None:

@@ -19,6 +19,7 @@ from hubgate.cli.common import (
     IdsArgument,
     JobsOption,
     MaxWaitOption,
+    NoCacheOption,
     NoRegistryOption,
     RegistryDirsOption,
     RepoTypeChoice,
@@ -33,6 +34,7 @@ from hubgate.cli.common import (
     fail_usage,
     interruptible,
     load_refs,
+    metadata_cache,
     pick_format,
     resolve_token_options,
     retry_policy,
@@ -96,6 +98,7 @@ def watch(
     max_wait: float | None = MaxWaitOption,
     deadline: float | None = DeadlineOption,
     budget: str | None = BudgetOption,
+    no_cache: bool = NoCacheOption,
     registry_dirs: list[Path] | None = RegistryDirsOption,
     no_registry: bool = NoRegistryOption,
 ) -> None:
@@ -118,6 +121,7 @@ def watch(
     as_json = check_format(pick_format(output_format, as_json), ("table", "json")) == "json"
     policy = retry_policy(retries, timeout, max_wait, deadline)
     caps = budget_option(budget)
+    cache = metadata_cache(no_cache)
     if notify_url is not None:
         check_webhook_url(notify_url)
     path = state or default_state_path()
@@ -161,6 +165,7 @@ def watch(
                 jobs=jobs,
                 joins=Joins(registry=registry, alternatives=False),
                 on_result=done.append,
+                cache=cache,
             )
 
         targets = [t for t in (notify_url, on_change) if t]

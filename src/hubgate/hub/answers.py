@@ -16,10 +16,16 @@ class HubAnswer:
     body: Any = field(default=None, repr=False)  # parsed JSON on success
     failure: str | None = None  # why there is no answer
     location: str | None = None  # redirect target, when the answer is a 3xx not followed
+    commit: str | None = None  # X-Repo-Commit: the commit a file answer (or its EntryNotFound) is about
 
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 400
+
+    @property
+    def files_readable(self) -> bool:
+        """A file probe the gate let through: the file, or 404 EntryNotFound (only that file is missing)."""
+        return self.ok or (self.status == 404 and self.error_code == "EntryNotFound")
 
     def describe(self) -> str:
         """The Hub's own words, for `error` verdicts."""

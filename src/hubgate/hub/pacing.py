@@ -13,6 +13,7 @@ Rules (hub-contract.md section 5):
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -206,15 +207,20 @@ class RatePacer:
         retry_after: float | None = None,
         bucket: str = "api",
         ticket: int | None = None,
+        *,
+        suffix: str = "",
     ) -> None:
         """Learn each bucket's state from an answer's `RateLimit` / `RateLimit-Policy` headers. A 429 holds
         the buckets it says are spent (else the request's `bucket`) for its own `Retry-After`, else for
         its reset; a 429 with neither header holds nothing (the request's own backoff applies).
         `ticket` (from `before_request`): this answer is for a request the pacer counted; every other
         request still in flight is taken off the quota the answer announces, since the Hub may not have
-        counted it yet (answers overtake each other)."""
+        counted it yet (answers overtake each other). `suffix` names the buckets of a request sent without
+        the token, whose headers describe the anonymous quota (per IP) and not the account's."""
         by_bucket: dict[str, Quota] = {}
         for quota in parse_quotas(headers):
+            if suffix:
+                quota = dataclasses.replace(quota, bucket=quota.bucket + suffix)
             known = by_bucket.get(quota.bucket)
             if known is None or quota.remaining < known.remaining:
                 by_bucket[quota.bucket] = quota  # a repeated header: the most cautious item

@@ -18,7 +18,8 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -128,21 +129,53 @@ def validate_endpoint(value: str, name: str = "HF_ENDPOINT") -> str:
 
 @dataclass
 class RequestStats:
-    """Requests sent per bucket (every attempt, retries included)."""
+    """Requests sent per bucket (every attempt, retries included). `tally()` also counts, per thread, the
+    requests one piece of work sends (what each verdict cost)."""
 
     sent: Counter[str] = field(default_factory=Counter)
     retries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def count(self, bucket: str, *, retry: bool) -> None:
         with self.lock:
             self.sent[bucket] += 1
             if retry:
                 self.retries += 1
+        current: Counter[str] | None = getattr(self._local, "tally", None)
+        if current is not None:
+            current[bucket] += 1
+
+    @contextmanager
+    def tally(self) -> Iterator[Counter[str]]:
+        """Count this thread's requests inside the block (None inside: not counted, for shared work)."""
+        counter: Counter[str] = Counter()
+        before = getattr(self._local, "tally", None)
+        self._local.tally = counter
+        try:
+            yield counter
+        finally:
+            self._local.tally = before
+
+    @contextmanager
+    def untallied(self) -> Iterator[None]:
+        """Requests made for many verdicts at once (a listing page) are nobody's own cost."""
+        before = getattr(self._local, "tally", None)
+        self._local.tally = None
+        try:
+            yield
+        finally:
+            self._local.tally = before
 
 
-def bucket_of(url: str) -> str:
-    return "resolvers" if "/resolve/" in urlsplit(url).path else "api"
+def bucket_of(url: str, *, anonymous: bool = False) -> str:
+    """The Hub's rate-limit bucket of a URL. Requests sent without the token spend the anonymous quota
+    (per IP), not the account's: they are paced and counted under their own name."""
+    bucket = "resolvers" if "/resolve/" in urlsplit(url).path else "api"
+    return f"{bucket}{ANONYMOUS}" if anonymous else bucket
+
+
+ANONYMOUS = "-anonymous"
 
 
 class HubService:
@@ -218,6 +251,15 @@ class HubService:
         url = f"{self.endpoint}/{prefix}{facts.id}/resolve/{revision}/{quote(filename)}"
         return self._call("HEAD", url, follow_hub_redirects=True)
 
+    def head_file(
+        self, repo_type: RepoType, repo_id: str, revision: str, filename: str, *, anonymous: bool = False
+    ) -> HubAnswer:
+        """HEAD on a file (resolvers bucket): the gate's answer, with the commit it is about. `anonymous`:
+        without the token, which tells public from gated or private (anonymous quota, per IP)."""
+        prefix = "datasets/" if repo_type == "dataset" else ""
+        url = f"{self.endpoint}/{prefix}{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
+        return self._call("HEAD", url, follow_hub_redirects=True, anonymous=anonymous)
+
     def auth_check(self, repo_type: RepoType, repo_id: str) -> HubAnswer:
         return self._call("GET", f"{self.endpoint}/api/{repo_type}s/{repo_id}/auth-check", expect_json=False)
 
@@ -225,22 +267,34 @@ class HubService:
         self, path: str, params: Any, *, max_pages: int = 1000
     ) -> tuple[list[Any], HubAnswer | None]:
         """Every item of a paginated listing, following `Link: rel="next"`; the error that stopped it, if any."""
-        url, items = f"{self.endpoint}{path}", []
+        items: list[Any] = []
+        pages = self.list_pages(path, params)
         for _ in range(max_pages):
+            page, error = next(pages, ([], None))
+            items.extend(page)
+            if error is not None or not page:
+                return items, error
+        return items, HubAnswer(status=None, failure=f"{path}: more than {max_pages} pages")
+
+    def list_pages(self, path: str, params: Any) -> Iterator[tuple[list[Any], HubAnswer | None]]:
+        """A paginated listing one page at a time, following `Link: rel="next"`, so a caller can stop early.
+        Yields (items, None), or ([], error) once for the error that ends it."""
+        url: str | None = f"{self.endpoint}{path}"
+        while url is not None:
             answer, response = self._send_with_retries("GET", url, params=params)
             if response is None:
-                return items, answer
+                yield [], answer
+                return
             page = self._to_answer(response, expect_json=True)
             if not page.ok or not isinstance(page.body, list):
-                return items, page if not page.ok else HubAnswer(
-                    status=None, failure=f"{path} did not answer a list"
+                yield (
+                    [],
+                    page if not page.ok else HubAnswer(status=None, failure=f"{path} did not answer a list"),
                 )
-            items.extend(page.body)
+                return
             next_url = response.links.get("next", {}).get("url")
-            if not next_url:
-                return items, None
-            url, params = urljoin(url, next_url), None
-        return items, HubAnswer(status=None, failure=f"{path}: more than {max_pages} pages")
+            url, params = (urljoin(url, next_url), None) if next_url else (None, params)
+            yield page.body, None
 
     def read_range(self, repo_id: str, filename: str, revision: str, length: int) -> HubAnswer:
         """The first `length` bytes of a model file (a ranged GET on resolve; the CDN honours Range).
@@ -292,14 +346,16 @@ class HubService:
 
     # -- transport -------------------------------------------------------------------------------
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, *, anonymous: bool = False) -> dict[str, str]:
         from huggingface_hub.utils import build_hf_headers
 
         from hubgate import __version__
 
         # token=False, not None: None would make the library pick up a stored token on its own.
         return build_hf_headers(
-            token=self._token or False, library_name="hubgate", library_version=__version__
+            token=(self._token if not anonymous else None) or False,
+            library_name="hubgate",
+            library_version=__version__,
         )
 
     def _call(
@@ -311,10 +367,13 @@ class HubService:
         expect_json: bool = True,
         follow_hub_redirects: bool = False,
         headers: dict[str, str] | None = None,
+        anonymous: bool = False,
     ) -> HubAnswer:
         redirects = 0
         while True:
-            answer, response = self._send_with_retries(method, url, params=params, headers=headers)
+            answer, response = self._send_with_retries(
+                method, url, params=params, headers=headers, anonymous=anonymous
+            )
             if response is None:
                 return answer
             location = response.headers.get("Location")
@@ -334,14 +393,20 @@ class HubService:
             return self._to_answer(response, expect_json=expect_json)
 
     def _send_with_retries(
-        self, method: str, url: str, *, params: Any, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any,
+        headers: dict[str, str] | None = None,
+        anonymous: bool = False,
     ) -> tuple[HubAnswer, Any]:
         """One request with its retries. Returns (answer, response); response is None when there is no
         answer to read (no connection, timeouts, a wait the run may not make, cancellation)."""
         import httpx2
         from huggingface_hub.errors import OfflineModeIsEnabled
 
-        bucket = bucket_of(url)
+        bucket = bucket_of(url, anonymous=anonymous)
         if self._unreachable is not None and not self._answered:
             # Nothing ever answered and connecting failed: do not hammer a dead host.
             return HubAnswer(status=None, failure=self._unreachable), None
@@ -361,7 +426,7 @@ class HubService:
             held = False  # a 429 whose hold the pacer applies on the next attempt
             try:
                 try:
-                    response = self._send_once(method, url, params, headers)
+                    response = self._send_once(method, url, params, headers, anonymous=anonymous)
                 except BaseException:
                     self.pacer.release(bucket)  # no answer: the request is no longer in flight
                     raise
@@ -388,10 +453,17 @@ class HubService:
             else:
                 self._answered = True
                 for hop in response.history:  # redirects followed (legacy ids) are requests too
-                    self.stats.count(bucket_of(str(hop.url)), retry=False)
+                    self.stats.count(bucket_of(str(hop.url), anonymous=anonymous), retry=False)
                 status = response.status_code
                 retry_after = _retry_after(response.headers)
-                self.pacer.after_response(response.headers, status, retry_after, bucket, ticket)
+                self.pacer.after_response(
+                    response.headers,
+                    status,
+                    retry_after,
+                    bucket,
+                    ticket,
+                    suffix=ANONYMOUS if anonymous else "",
+                )
                 if status not in RETRY_STATUSES or attempt >= self.policy.retries:
                     return HubAnswer(status=status), response
                 if status == 429:
@@ -430,7 +502,15 @@ class HubService:
             budget = min(budget, max(0.0, self._deadline - time.monotonic()))
         return max(budget, 0.001)
 
-    def _send_once(self, method: str, url: str, params: Any, extra: dict[str, str] | None = None) -> Any:
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        params: Any,
+        extra: dict[str, str] | None = None,
+        *,
+        anonymous: bool = False,
+    ) -> Any:
         """One HTTP exchange with a deadline for the whole of it. httpx's timeouts bound each read, so a
         server trickling a byte a second would hold a request forever: the exchange runs in a daemon
         thread, abandoned once the deadline passes (being a daemon, it never holds the process open)."""
@@ -439,7 +519,7 @@ class HubService:
         budget = self._request_budget()
         box: dict[str, Any] = {}
         done = threading.Event()
-        headers = {**self._headers(), **(extra or {})}
+        headers = {**self._headers(anonymous=anonymous), **(extra or {})}
 
         def exchange() -> None:
             try:
@@ -512,18 +592,22 @@ class HubService:
                 failure=f"HTTP {status} without the Hub's file headers (X-Repo-Commit, ETag): "
                 f"not an answer from a Hugging Face Hub; check HF_ENDPOINT ({_path(str(response.url))})",
             )
+        commit = response.headers.get("X-Repo-Commit") if response.request.method == "HEAD" else None
         if response.is_redirect:
-            return HubAnswer(status=status, location=response.headers.get("Location"))
+            return HubAnswer(status=status, location=response.headers.get("Location"), commit=commit)
         try:
             hf_raise_for_status(response)
         except HfHubHTTPError as exc:
             # The Hub's own words only: huggingface_hub's fallback ("403 Forbidden: None.") says nothing.
             message = response.headers.get("X-Error-Message") or exc.server_message
             return HubAnswer(
-                status=status, error_code=response.headers.get("X-Error-Code"), message=_one_line(message)
+                status=status,
+                error_code=response.headers.get("X-Error-Code"),
+                message=_one_line(message),
+                commit=commit,
             )
         if response.request.method == "HEAD":
-            return HubAnswer(status=status)
+            return HubAnswer(status=status, commit=commit)
         if not expect_json:
             ranged = "Range" in response.request.headers
             return HubAnswer(status=status, body=response.content if ranged else None)

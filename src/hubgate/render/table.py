@@ -209,6 +209,9 @@ def summary_line(report: Report) -> Text | str:
     for bucket, quota in sorted(report.quotas.items()):
         of = f" of {quota['limit']:,}" if quota.get("limit") else ""
         requests += f"; {bucket} quota left {quota['remaining']:,}{of}"
+    cached = sum(1 for v in report.verdicts if v.cost is not None and v.cost.via == "cache")
+    if cached:
+        requests += f"; {cached:,} decided by file probes and the metadata cache"
     if report.budget:
         requests += "; budget " + ", ".join(f"{b} {n:,}" for b, n in sorted(report.budget.items()))
     return f"[bold]Summary:[/] {' · '.join(parts)}  [dim]({detail}; {requests})[/]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +14,9 @@ from hubgate.hub.token import TokenInfo
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType
 from hubgate.inputs.scan.model import Place
 from hubgate.verdicts.findings import Finding
+
+if TYPE_CHECKING:
+    from hubgate.hub.cache import CachedRepo
 
 
 class Status(StrEnum):
@@ -78,6 +81,20 @@ class Alternative(BaseModel):
 TEXT_FIELDS = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin")
 
 
+class Cost(BaseModel):
+    """The requests one repo's verdict took, per bucket (retries included; listing pages shared by many
+    repos are not anyone's own). `via`: where its metadata came from: `metadata` (its own api request),
+    `listing` (its author's listing, shared), `cache` (file probes only, the commit-bound facts from the
+    cache) or `none` (the probe alone decided)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    api: int = 0
+    resolvers: int = 0
+    resolvers_anonymous: int = 0
+    via: str = "metadata"
+
+
 class Verdict(BaseModel):
     """The access verdict for one input. `model_id` is the canonical id the Hub answered with."""
 
@@ -104,6 +121,7 @@ class Verdict(BaseModel):
     findings: tuple[Finding, ...] = ()  # pre-flight concerns (verdicts/findings.py)
     revision: str | None = None  # the revision the input pinned (branch, tag or commit)
     sha: str | None = None  # the commit the Hub answered for (the pinned revision, else the default branch)
+    cost: Cost | None = None  # the requests this verdict took (None: not inspected, e.g. invalid input)
 
     @property
     def has_access(self) -> bool:
@@ -224,6 +242,51 @@ def from_probe(ref: RepoRef, facts: RepoFacts, probe: HubAnswer, ctx: Context) -
         # The repo's files are readable (only the probed file is missing): the gate let us through.
         return _verdict(ref, ctx, Status.GRANTED, facts=facts)
     return classify_error(ref, probe, ctx, facts=facts)
+
+
+def from_file_probes(
+    ref: RepoRef, cached: CachedRepo, probe: HubAnswer, anonymous: HubAnswer | None, ctx: Context
+) -> tuple[Verdict, RepoFacts | None] | None:
+    """Resolver-first: a verdict from file probes and the commit-bound facts cached for this repo, or None
+    when they do not decide it (then its metadata must). `probe`: a HEAD on a file with the token;
+    `anonymous`: the same HEAD without it, asked when the token could read the files.
+
+    Decided here: readable at the cached commit (open when anonymous callers can read it too, granted when
+    they meet the gate or cannot see the repo), and the answers that need no metadata (not found,
+    disabled, no such revision). Everything else, including any blocked gated repo (its gate mode words
+    the next step) and every unfamiliar answer, goes to the metadata."""
+    from hubgate.hub.answers import facts_from_metadata
+
+    if ctx.token.valid is False:
+        return None
+    if probe.files_readable:
+        if probe.commit is None or probe.commit != cached.sha:
+            return None  # a new commit (or no proof of which): the cached facts may be stale
+        if not ctx.token.present:
+            gated = private = False
+        elif anonymous is None:
+            return None
+        elif anonymous.files_readable:
+            gated = private = False
+        elif anonymous.status == 401 and anonymous.error_code == "GatedRepo":
+            if cached.gate_mode is None:
+                return None  # gated since the facts were cached: let the metadata name the mode
+            gated, private = True, False
+        elif (anonymous.status == 401 and anonymous.error_code in (None, "RepoNotFound")) or (
+            anonymous.status == 404 and anonymous.error_code == "RepoNotFound"
+        ):
+            gated, private = False, True
+        else:
+            return None
+        facts = facts_from_metadata(ref.repo_id, cached.metadata_body(gated=gated, private=private))
+        status = Status.GRANTED if gated or private else Status.OPEN
+        return _verdict(ref, ctx, status, facts=facts), facts
+    if probe.status is None or probe.status == 429 or probe.status >= 500:
+        return None
+    decided = classify_error(ref, probe, ctx, facts=None)
+    if decided.status in (Status.NOT_FOUND, Status.DISABLED, Status.REVISION_NOT_FOUND):
+        return decided, None
+    return None
 
 
 def classify_error(ref: RepoRef, answer: HubAnswer, ctx: Context, facts: RepoFacts | None) -> Verdict:
