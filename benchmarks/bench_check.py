@@ -1,21 +1,36 @@
-"""Benchmark: `hubgate check` against the naive loop, on the same 200-model list, against the loopback Hub.
+"""Benchmark: `hubgate check` against the naive loop and against its own metadata path, on a model zoo
+served by the loopback Hub (tests/hubsim), through the real huggingface_hub client.
 
-The naive loop is what the seed notebooks do: `HfApi().model_info(id)` then `auth_check(id)` for each
-model, one after another. Both run through the real huggingface_hub client against the loopback Hub
-(tests/hubsim) with a fixed latency per request. Prints wall time and requests per model for both,
-and the ideal `requests x latency / jobs` for hubgate.
+The zoo is what a lab keeps: half the models gated (in the organizations that gate, in every state:
+granted, pending, rejected, never asked, auto), the rest open; a few big authors, many medium ones and a
+long tail of one-model authors.
 
-    .venv/bin/python benchmarks/bench_check.py [--models 200] [--latency 0.05] [--jobs 8]
+Two scenarios:
+
+- `latency` (default 200 models, 50 ms per request): wall time and requests of the naive loop of the seed
+  notebooks (`HfApi.model_info` then `auth_check`, one model after another), hubgate's metadata path
+  (one api request per model, as before issue 17: `batch=False`, no cache), and hubgate's first and
+  second runs (author listings, file probes, the metadata cache), as a library and as the CLI. `ideal` is
+  requests x latency / jobs.
+- `free-tier` (default 1,000 models): the Hub enforces a free account's quotas (api 1,000 and resolvers
+  5,000 per 5-minute window; anonymous callers 500 and 3,000 per IP). Counts the 429s and the api
+  requests per model (whoami included) of the first run, the second run with the cache, and the
+  metadata path.
+
+    .venv/bin/python benchmarks/bench_check.py [--scenario latency|free-tier|both] [--models N]
+        [--latency 0.05] [--jobs 8]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,22 +39,44 @@ sys.path.insert(0, str(ROOT))
 from tests.hubsim import HubSim, Repo, Token  # noqa: E402
 
 TOKEN = "hf_" + "Bench" * 7
+GATED_ORGS = ("meta-llama", "google", "mistralai", "bigcode", "tiiuae", "stabilityai")
+STATES = ("accepted", "pending", "rejected", None, "accepted")  # None: never asked
 
 
-def build_world(hub: HubSim, count: int) -> list[str]:
+def build_zoo(hub: HubSim, count: int) -> list[str]:
+    """`count` model ids: half gated (spread over the gating organizations, in every state), half open,
+    from 12 big authors, 40 medium ones and a tail of one-model authors (a fifth of the open models)."""
     hub.add_token(Token(TOKEN, "bench", role="read"))
-    ids = []
-    for index in range(count):
-        if index % 2 == 0:
-            repo = hub.add_repo(Repo(f"open-org/model-{index:04d}"))
-        else:
-            repo = hub.add_repo(
-                Repo(f"gated-org/model-{index:04d}", gated="manual" if index % 4 == 1 else "auto")
+    ids: list[str] = []
+    gated = count // 2
+    for index in range(gated):
+        org = GATED_ORGS[index % len(GATED_ORGS)]
+        repo = hub.add_repo(
+            Repo(
+                f"{org}/gated-{index:04d}",
+                gated="manual" if index % 3 else "auto",
+                card_data={"license": "other"},
+                config={"model_type": "llama"},
             )
-            state = ("accepted", "pending", "rejected", None)[(index // 2) % 4]
-            if state:
-                hub.set_access("bench", repo.id, state)
+        )
+        state = STATES[index % len(STATES)]
+        if state is not None:
+            hub.set_access("bench", repo.id, state)
         ids.append(repo.id)
+    tail = (count - gated) // 5
+    for index in range(count - gated):
+        if index < tail:
+            author = f"solo-{index:04d}"
+        elif index % 2:
+            author = f"big-{index % 12:02d}"
+        else:
+            author = f"lab-{index % 40:02d}"
+        repo = hub.add_repo(Repo(f"{author}/open-{index:04d}", card_data={"license": "apache-2.0"}))
+        ids.append(repo.id)
+    # Each author also has repos nobody asked for: a listing page carries them too.
+    for author in ("meta-llama", "google", "big-00", "lab-00"):
+        for extra in range(30):
+            hub.add_repo(Repo(f"{author}/unasked-{extra:03d}"))
     return ids
 
 
@@ -56,21 +93,39 @@ def naive_loop(endpoint: str, ids: list[str]) -> None:
             pass
 
 
-def hubgate_library(endpoint: str, ids: list[str], jobs: int) -> None:
-    from hubgate.check.runner import run_checks
+def library(
+    endpoint: str, ids: list[str], jobs: int, *, cache_dir: Path | None, batch: bool, max_wait: float = 330.0
+) -> int:
+    """Returns the number of `error` verdicts."""
+    from hubgate.check.runner import check_all, open_session
+    from hubgate.hub.cache import MetadataCache
+    from hubgate.hub.service import RetryPolicy
     from hubgate.hub.token import ResolvedToken
     from hubgate.inputs.refs import RepoRef
 
     refs = [RepoRef(i, "model", i) for i in ids]
-    run_checks(refs, token=ResolvedToken(TOKEN, "bench"), endpoint=endpoint, jobs=jobs)
+    policy = RetryPolicy(max_server_wait=max_wait)
+    session = open_session(ResolvedToken(TOKEN, "bench"), endpoint=endpoint, policy=policy)
+    cache = MetadataCache(cache_dir) if cache_dir is not None else None
+    report = check_all(session, refs, jobs=jobs, cache=cache, batch=batch)
+    if cache is not None:
+        cache.close()
+    return sum(1 for v in report.verdicts if v.status.value == "error")
 
 
-def hubgate_cli(endpoint: str, ids: list[str], jobs: int, *extra: str) -> None:
+def cli(endpoint: str, ids: list[str], jobs: int, cache_dir: Path, *extra: str) -> int:
+    """Returns the number of `error` verdicts."""
     with tempfile.TemporaryDirectory() as tmp:
         listing = Path(tmp) / "models.txt"
         listing.write_text("\n".join(ids) + "\n")
-        env = {**os.environ, "HF_ENDPOINT": endpoint, "HF_TOKEN": TOKEN, "HF_HOME": tmp}
-        subprocess.run(
+        env = {
+            **os.environ,
+            "HF_ENDPOINT": endpoint,
+            "HF_TOKEN": TOKEN,
+            "HF_HOME": tmp,
+            "HUBGATE_CACHE_DIR": str(cache_dir),
+        }
+        done = subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -80,70 +135,129 @@ def hubgate_cli(endpoint: str, ids: list[str], jobs: int, *extra: str) -> None:
                 str(listing),
                 "--jobs",
                 str(jobs),
-                "--format",
-                "quiet",
+                "--json",
                 *extra,
             ],
             env=env,
-            stdout=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
             check=False,
+        )
+    return json.loads(done.stdout)["summary"].get("error", 0)
+
+
+class Row:
+    def __init__(self, name: str, jobs: int, elapsed: float, hub: HubSim, errors: int) -> None:
+        self.name, self.jobs, self.elapsed, self.errors = name, jobs, elapsed, errors
+        self.api = hub.count("api")
+        self.resolvers = sum(1 for e in hub.log if e.bucket == "resolvers" and e.authorized)
+        self.anonymous = sum(1 for e in hub.log if e.bucket == "resolvers" and not e.authorized)
+        self.too_many = hub.count(status=429)
+
+    @property
+    def requests(self) -> int:
+        return self.api + self.resolvers + self.anonymous
+
+
+def measure(hub: HubSim, name: str, jobs: int, run: Callable[[], int | None]) -> Row:
+    for bucket in list(hub.quotas):  # every run starts in a fresh rate-limit window
+        quota, window = hub.quotas[bucket]
+        hub.set_quota(bucket, quota, window)
+    hub.reset_log()
+    start = time.perf_counter()
+    errors = run() or 0
+    return Row(name, jobs, time.perf_counter() - start, hub, errors)
+
+
+def latency_scenario(models: int, latency: float, jobs: int) -> None:
+    with HubSim(latency=latency, page_size=1000) as hub, tempfile.TemporaryDirectory() as tmp:
+        ids = build_zoo(hub, models)
+        lib_cache, cli_cache = Path(tmp) / "lib", Path(tmp) / "cli"
+        rows = [
+            measure(hub, "naive loop (model_info + auth_check)", 1, lambda: naive_loop(hub.url, ids)),
+            measure(
+                hub,
+                "hubgate library, metadata path (before)",
+                jobs,
+                lambda: library(hub.url, ids, jobs, cache_dir=None, batch=False),
+            ),
+            measure(
+                hub,
+                "hubgate library, first run",
+                jobs,
+                lambda: library(hub.url, ids, jobs, cache_dir=lib_cache, batch=True),
+            ),
+            measure(
+                hub,
+                "hubgate library, second run (cache)",
+                jobs,
+                lambda: library(hub.url, ids, jobs, cache_dir=lib_cache, batch=True),
+            ),
+            measure(hub, "hubgate CLI, first run", jobs, lambda: cli(hub.url, ids, jobs, cli_cache)),
+            measure(hub, "hubgate CLI, second run (cache)", jobs, lambda: cli(hub.url, ids, jobs, cli_cache)),
+        ]
+    print(
+        f"\n{models} models ({models // 2} gated), {latency * 1000:.0f} ms latency per request, --jobs {jobs}\n"
+    )
+    header = (
+        f"{'run':40} {'wall s':>7} {'api/model':>9} {'resolvers/model':>15} {'anon/model':>10} "
+        f"{'ideal s':>7} {'vs ideal':>8} {'vs naive':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    naive = rows[0].elapsed
+    for row in rows:
+        ideal = row.requests * latency / row.jobs
+        print(
+            f"{row.name:40} {row.elapsed:7.2f} {row.api / models:9.3f} {row.resolvers / models:15.3f} "
+            f"{row.anonymous / models:10.3f} {ideal:7.2f} {row.elapsed / ideal:7.2f}x {naive / row.elapsed:7.1f}x"
         )
 
 
-def measure(hub: HubSim, count: int, run) -> tuple[float, int, int]:  # type: ignore[no-untyped-def]
-    hub.reset_log()
-    start = time.perf_counter()
-    run()
-    elapsed = time.perf_counter() - start
-    return elapsed, hub.count("api"), hub.count("resolvers")
+def free_tier_scenario(models: int, jobs: int) -> None:
+    with HubSim(latency=0.002, page_size=1000) as hub, tempfile.TemporaryDirectory() as tmp:
+        ids = build_zoo(hub, models)
+        hub.set_quota("api", 1000, 300, anonymous=500)
+        hub.set_quota("resolvers", 5000, 300, anonymous=3000)
+        cache_dir = Path(tmp) / "cache"
+        rows = [
+            measure(
+                hub,
+                "metadata path (before), max wait 5 s",
+                jobs,
+                lambda: library(hub.url, ids, jobs, cache_dir=None, batch=False, max_wait=5),
+            ),
+            measure(hub, "first run", jobs, lambda: cli(hub.url, ids, jobs, cache_dir, "--no-registry")),
+            measure(
+                hub, "second run (cache)", jobs, lambda: cli(hub.url, ids, jobs, cache_dir, "--no-registry")
+            ),
+        ]
+    print(
+        f"\n{models} models ({models // 2} gated) as a free user: api 1,000 and resolvers 5,000 per window\n"
+    )
+    header = (
+        f"{'run':40} {'wall s':>7} {'429s':>5} {'api':>5} {'api/model':>9} {'resolvers':>9} {'anonymous':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print(
+            f"{row.name:40} {row.elapsed:7.2f} {row.too_many:5d} {row.errors:6d} {row.api:5d} {row.api / models:9.3f} "
+            f"{row.resolvers:9d} {row.anonymous:9d}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=int, default=200)
+    parser.add_argument("--scenario", choices=("latency", "free-tier", "both"), default="both")
+    parser.add_argument("--models", type=int, default=None, help="default: 200 (latency), 1000 (free tier)")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=8)
     args = parser.parse_args()
-
-    with HubSim(latency=args.latency) as hub:
-        ids = build_world(hub, args.models)
-        rows = [
-            (
-                "naive loop (model_info + auth_check)",
-                measure(hub, args.models, lambda: naive_loop(hub.url, ids)),
-                1,
-            ),
-            (
-                f"hubgate library, --jobs {args.jobs}",
-                measure(hub, args.models, lambda: hubgate_library(hub.url, ids, args.jobs)),
-                args.jobs,
-            ),
-            (
-                f"hubgate CLI, --jobs {args.jobs}",
-                measure(hub, args.models, lambda: hubgate_cli(hub.url, ids, args.jobs)),
-                args.jobs,
-            ),
-            (
-                f"hubgate CLI, --jobs {args.jobs} --no-registry",
-                measure(hub, args.models, lambda: hubgate_cli(hub.url, ids, args.jobs, "--no-registry")),
-                args.jobs,
-            ),
-        ]
-
-    naive_time = rows[0][1][0]
-    print(
-        f"{args.models} models ({args.models // 2} gated), {args.latency * 1000:.0f} ms latency per request\n"
-    )
-    header = f"{'run':40} {'wall s':>7} {'api/model':>9} {'resolvers/model':>15} {'requests':>8} {'ideal s':>7} {'vs ideal':>8} {'speedup':>7}"
-    print(header)
-    print("-" * len(header))
-    for name, (elapsed, api, resolvers), jobs in rows:
-        requests = api + resolvers
-        ideal = requests * args.latency / jobs
-        print(
-            f"{name:40} {elapsed:7.2f} {api / args.models:9.3f} {resolvers / args.models:15.3f} {requests:8d} "
-            f"{ideal:7.2f} {elapsed / ideal:7.2f}x {naive_time / elapsed:6.1f}x"
-        )
+    if args.scenario in ("latency", "both"):
+        latency_scenario(args.models or 200, args.latency, args.jobs)
+    if args.scenario in ("free-tier", "both"):
+        free_tier_scenario(args.models or 1000, args.jobs)
 
 
 if __name__ == "__main__":
