@@ -157,6 +157,19 @@ class RequestStats:
         finally:
             self._local.tally = before
 
+    def current_tally(self) -> Counter[str] | None:
+        return getattr(self._local, "tally", None)
+
+    @contextmanager
+    def tallied_into(self, counter: Counter[str] | None) -> Iterator[None]:
+        """A helper thread's requests counted in the tally of the thread it works for."""
+        before = getattr(self._local, "tally", None)
+        self._local.tally = counter
+        try:
+            yield
+        finally:
+            self._local.tally = before
+
     @contextmanager
     def untallied(self) -> Iterator[None]:
         """Requests made for many verdicts at once (a listing page) are nobody's own cost."""
