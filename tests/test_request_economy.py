@@ -276,3 +276,17 @@ def test_anonymous_answers_never_describe_the_accounts_quota() -> None:
     pacer.after_response(per_ip, 200, None, "resolvers-anonymous", suffix="-anonymous")
     assert pacer.remaining("resolvers") == 4000
     assert pacer.remaining("resolvers-anonymous") == 10
+
+
+def test_python_api_uses_the_cache_unless_told_not_to(hub: HubSim, tmp_path: Path) -> None:
+    from hubgate import check_models
+
+    populate_ids = [GPT2, LLAMA2]
+    first = check_models(populate_ids, token=ALICE, endpoint=hub.url, registry=False)
+    second = check_models(populate_ids, token=ALICE, endpoint=hub.url, registry=False)
+    plain = check_models(populate_ids, token=ALICE, endpoint=hub.url, registry=False, cache=False)
+    assert [v.cost.via for v in first] == ["metadata", "metadata"]
+    assert [v.cost.via for v in second] == ["cache", "cache"]
+    assert [v.cost.via for v in plain] == ["metadata", "metadata"]
+    assert [v.model_dump(exclude={"cost"}) for v in second] == [v.model_dump(exclude={"cost"}) for v in plain]
+    assert (tmp_path / "metadata-cache").is_dir()  # HUBGATE_CACHE_DIR, set for every test
