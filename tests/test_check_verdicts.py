@@ -50,7 +50,7 @@ def test_classic_read_token_with_mixed_request_states(hub: HubSim) -> None:
         DINO: "not-requested",  # the authors reset the request: a new one is needed
         PRIVATE: "granted",  # alice belongs to acme
         DISABLED: "disabled",
-        README_ONLY: "granted",  # no gated file listed: probed through auth-check
+        README_ONLY: "granted",  # no gated file listed: probed on a path it lacks (EntryNotFound)
         "nobody/missing": "not-found",
     }
 

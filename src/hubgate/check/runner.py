@@ -17,6 +17,7 @@ from hubgate.hub.cache import CachedRepo, MetadataCache
 from hubgate.hub.pacing import RatePacer
 from hubgate.hub.service import (
     ANONYMOUS,
+    ANY_FILE,
     RETRY_STATUSES,
     Budget,
     HubService,
@@ -106,8 +107,7 @@ def inspect(
     service: HubService, ctx: Context, ref: RepoRef, meta: HubAnswer | None = None
 ) -> tuple[Verdict, RepoFacts | None]:
     """At most two requests: metadata (api bucket; skipped when `meta` came from a listing), then, for
-    gated or private repos with a token, one access probe (a HEAD on a file: resolvers bucket;
-    auth-check for datasets)."""
+    gated or private repos with a token, one access probe (a HEAD on a file: resolvers bucket)."""
     return decide_from_metadata(service, ctx, ref, meta if meta is not None else service.metadata(ref))
 
 
@@ -239,7 +239,7 @@ class _Inspections:
         the probe (reused by the metadata path otherwise)."""
         service, ctx = self._session.service, self._session.ctx
         facts = facts_from_metadata(ref.repo_id, cached.metadata_body(gated=False, private=False))
-        filename = probe_file(facts) or "config.json"
+        filename = probe_file(facts) or ANY_FILE
         revision = ref.revision or "main"
 
         def head(anonymous: bool = False) -> HubAnswer:

@@ -28,6 +28,7 @@ from hubgate.hub.answers import HubAnswer, RepoFacts, probe_file
 from hubgate.hub.pacing import Cancelled, RatePacer, WaitTooLong, parse_quotas
 from hubgate.inputs.refs import RepoRef, RepoType
 
+ANY_FILE = "config.json"  # probed when no gated file is known: present (200) or absent (EntryNotFound)
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # `tags` (custom_code) feeds the pre-flight findings (verdicts/findings.py) at no extra request.
 MODEL_EXPAND = (
@@ -41,7 +42,7 @@ MODEL_EXPAND = (
     "sha",
     "tags",
 )
-# Dataset file listings can run to many thousands of entries: datasets are probed with auth-check instead.
+# Dataset file listings can run to many thousands of entries: datasets are probed on ANY_FILE instead.
 DATASET_EXPAND = ("gated", "private", "disabled", "cardData", "sha")
 
 
@@ -250,19 +251,11 @@ class HubService:
         return self._call("GET", f"{self.endpoint}{path}", params=params)
 
     def probe(self, repo_type: RepoType, facts: RepoFacts) -> HubAnswer:
-        """May this token read the files? A HEAD on a real file (resolvers bucket) when the metadata
-        lists one, else auth-check (api bucket)."""
-        filename = probe_file(facts) if repo_type == "model" else None
-        if filename is None and repo_type == "model" and not facts.files_listed:
-            # No file list (an organisation listing): any path works, since a readable repo answers
-            # 404 EntryNotFound for a missing file while a gated one answers its gate first.
-            filename = "config.json"
-        if filename is None:
-            return self.auth_check(repo_type, facts.id)
-        prefix = "datasets/" if repo_type == "dataset" else ""
-        revision = quote(facts.sha or "main", safe="")
-        url = f"{self.endpoint}/{prefix}{facts.id}/resolve/{revision}/{quote(filename)}"
-        return self._call("HEAD", url, follow_hub_redirects=True)
+        """May this token read the files? A HEAD on a file (resolvers bucket, never api): a real gated
+        file when the metadata lists one, else any path, since a readable repo answers 404 EntryNotFound
+        for a missing file while a gated one answers its gate first (hub-contract.md section 3)."""
+        filename = probe_file(facts) or ANY_FILE
+        return self.head_file(repo_type, facts.id, facts.sha or "main", filename)
 
     def head_file(
         self, repo_type: RepoType, repo_id: str, revision: str, filename: str, *, anonymous: bool = False
@@ -272,9 +265,6 @@ class HubService:
         prefix = "datasets/" if repo_type == "dataset" else ""
         url = f"{self.endpoint}/{prefix}{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
         return self._call("HEAD", url, follow_hub_redirects=True, anonymous=anonymous)
-
-    def auth_check(self, repo_type: RepoType, repo_id: str) -> HubAnswer:
-        return self._call("GET", f"{self.endpoint}/api/{repo_type}s/{repo_id}/auth-check", expect_json=False)
 
     def list_all(
         self, path: str, params: Any, *, max_pages: int = 1000

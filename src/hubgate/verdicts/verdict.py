@@ -177,7 +177,7 @@ class Context:
 
 
 class NeedsProbe(BaseModel):
-    """Metadata did not decide: the files' gate must be asked (auth-check or a HEAD on a file)."""
+    """Metadata did not decide: the files' gate must be asked (a HEAD on a file)."""
 
     facts: Any
 
