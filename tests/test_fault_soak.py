@@ -58,48 +58,45 @@ def world(hub: HubSim) -> dict[str, str]:
     return expected
 
 
-def test_fault_soak_every_repo_ends_true_or_explicit_error_within_the_injected_bound(tmp_path: Path) -> None:
-    seed = int(os.environ.get("HUBGATE_SOAK_SEED", "20261125"))
-    with HubSim() as hub:
-        expected = world(hub)
-        listing = tmp_path / "zoo.txt"
-        listing.write_text("\n".join(expected) + "\n")
-        hub.chaos = chaos = Chaos(seed, slow_delay=TIMEOUT + 0.5)
-        start = time.monotonic()
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "hubgate",
-                "check",
-                "-f",
-                str(listing),
-                "--format",
-                "json",
-                "--timeout",
-                str(TIMEOUT),
-                "--retries",
-                "4",
-                "--max-wait",
-                "10",
-                "--jobs",
-                "8",
-                "--no-registry",
-                "--no-bases",
-            ],
-            capture_output=True,
-            text=True,
-            env=clean_env(hub.url, tmp_path, HF_TOKEN=ALICE),
-            timeout=180,
-        )
-        elapsed = time.monotonic() - start
+def run_soak(hub: HubSim, listing: Path, home: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    start = time.monotonic()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hubgate",
+            "check",
+            "-f",
+            str(listing),
+            "--format",
+            "json",
+            "--timeout",
+            str(TIMEOUT),
+            "--retries",
+            "4",
+            "--max-wait",
+            "10",
+            "--jobs",
+            "8",
+            "--no-registry",
+            "--no-bases",
+        ],
+        capture_output=True,
+        text=True,
+        env=clean_env(hub.url, home, HF_TOKEN=ALICE),
+        timeout=180,
+    )
+    return proc, time.monotonic() - start
+
+
+def check_soak_run(
+    proc: subprocess.CompletedProcess[str], expected: dict[str, str], seed: int
+) -> tuple[dict, list]:  # type: ignore[type-arg]
+    """Every repo once, in input order; every verdict true or an explicit error; few errors."""
     assert proc.returncode in (1, 3), proc.stderr
     report = json.loads(proc.stdout)
     models = report["models"]
-
-    # Nothing reported twice, nothing lost: one verdict per input, in input order.
     assert [m["input"] for m in models] == list(expected)
-
     wrong = {
         m["input"]: (m["status"], expected[m["input"]])
         for m in models
@@ -110,24 +107,39 @@ def test_fault_soak_every_repo_ends_true_or_explicit_error_within_the_injected_b
     assert all(m["message"].startswith("no verdict: ") and len(m["message"]) > 20 for m in errors)
     # The soak tests recovery, not giving up: retries must carry most repos through the faults.
     assert len(errors) <= REPOS // 10, [m["message"] for m in errors][:5]
+    return report, errors
+
+
+def test_fault_soak_every_repo_ends_true_or_explicit_error_within_the_injected_bound(tmp_path: Path) -> None:
+    seed = int(os.environ.get("HUBGATE_SOAK_SEED", "20261125"))
+    with HubSim() as hub:
+        expected = world(hub)
+        listing = tmp_path / "zoo.txt"
+        listing.write_text("\n".join(expected) + "\n")
+        hub.chaos = chaos = Chaos(seed, slow_delay=TIMEOUT + 0.5)
+        proc, elapsed = run_soak(hub, listing, tmp_path)
+        first_faults = len(chaos.injected)
+        report, errors = check_soak_run(proc, expected, seed)
+        # The same list again, through the metadata cache and file probes, under the same chaos.
+        again, _ = run_soak(hub, listing, tmp_path)
+        cached_report, _ = check_soak_run(again, expected, seed + 1)
+        vias = [m["cost"]["via"] for m in cached_report["models"] if m["cost"] is not None]
+        assert vias.count("cache") >= REPOS // 3, vias
+    injected = chaos.injected[:first_faults]
 
     # The run's time is bounded by what was injected: every 429 wait in a row (they hold the whole
     # bucket), every slow answer timing out in turn, the backoffs, and a margin for the work itself.
-    waits = sum(delay for kind, delay in chaos.injected if kind == "429")
-    slow = sum(1 for kind, _ in chaos.injected if kind == "slow") * TIMEOUT
-    backoffs = sum(1 for kind, _ in chaos.injected if kind in ("5xx", "drop")) * 0.5
+    waits = sum(delay for kind, delay in injected if kind == "429")
+    slow = sum(1 for kind, _ in injected if kind == "slow") * TIMEOUT
+    backoffs = sum(1 for kind, _ in injected if kind in ("5xx", "drop")) * 0.5
     bound = waits + slow + backoffs + 30
-    assert elapsed <= bound, (
-        f"seed {seed}: {elapsed:.1f} s > bound {bound:.1f} s ({len(chaos.injected)} faults)"
-    )
-    assert {kind for kind, _ in chaos.injected} >= {"429", "5xx", "slow", "drop"}
+    assert elapsed <= bound, f"seed {seed}: {elapsed:.1f} s > bound {bound:.1f} s ({len(injected)} faults)"
+    assert {kind for kind, _ in injected} >= {"429", "5xx", "slow", "drop"}
 
     # Waits are announced once per episode, never a line per worker.
     waiting = [line for line in proc.stderr.splitlines() if line.startswith("hubgate: waiting")]
-    assert len(waiting) == len(set(waiting)) or len(waiting) <= sum(
-        1 for k, _ in chaos.injected if k == "429"
-    )
+    assert len(waiting) == len(set(waiting)) or len(waiting) <= sum(1 for k, _ in injected if k == "429")
     print(
-        f"soak seed {seed}: {REPOS} repos, {len(chaos.injected)} faults injected, {len(errors)} errors, "
+        f"soak seed {seed}: {REPOS} repos, {len(injected)} faults injected, {len(errors)} errors, "
         f"{elapsed:.1f} s (bound {bound:.1f} s), requests {report['requests']}"
     )
