@@ -395,6 +395,9 @@ def _start_cli(hub: HubSim, home: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=clean_env(hub.url, home, HF_TOKEN=ALICE),
+        # A suite started in the background of a non-interactive shell inherits SIGINT ignored, and
+        # Python then never installs its Ctrl-C handler: the child gets the default, as on a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
