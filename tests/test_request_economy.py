@@ -290,3 +290,22 @@ def test_python_api_uses_the_cache_unless_told_not_to(hub: HubSim, tmp_path: Pat
     assert [v.cost.via for v in plain] == ["metadata", "metadata"]
     assert [v.model_dump(exclude={"cost"}) for v in second] == [v.model_dump(exclude={"cost"}) for v in plain]
     assert (tmp_path / "metadata-cache").is_dir()  # HUBGATE_CACHE_DIR, set for every test
+
+
+def test_a_listing_that_ignores_expand_is_not_trusted(tmp_path: Path) -> None:
+    with HubSim(page_size=1000) as hub:
+        populate(hub)
+        hub.inject(
+            r"^/api/models$",
+            "body",
+            body=[{"id": f"lab/{n}", "gated": False} for n in ("pickle-only", "mixed-formats", "no-licence")],
+            times=1,
+        )
+        refs = [
+            RepoRef(f"lab/{n}", "model", f"lab/{n}") for n in ("pickle-only", "mixed-formats", "no-licence")
+        ]
+        verdicts = run(hub, ALICE, refs, cache=None, batch=True)
+        assert {v.cost.via for v in verdicts.values()} == {"metadata"}
+        assert [f.kind for f in verdicts["lab/pickle-only"].findings] == [
+            "pickle"
+        ]  # the card and files were read

@@ -21,6 +21,8 @@ from hubgate.inputs.refs import InvalidRef, RepoRef
 # far heavier answer, so an author's listing is used from three ids in a run.
 MIN_IDS = 3
 PAGE_LIMIT = 1000
+# Fields every repo has once expanded: an item without them is not the repo's full metadata.
+ALWAYS_EXPANDED = {"model": ("sha", "siblings"), "dataset": ("sha",)}
 
 
 def author_of(ref: RepoRef) -> str | None:
@@ -84,6 +86,8 @@ class AuthorListings:
         item = found.get(ref.repo_id)
         if item is None or metadata_shape_problem(item) is not None or item.get("disabled") is True:
             return None
+        if any(name not in item for name in ALWAYS_EXPANDED[ref.repo_type]):
+            return None  # a listing that ignored expand[] would hide the card and files: ask the repo
         return HubAnswer(status=200, body=item)
 
     def _fetch(self, repo_type: str, author: str, wanted: set[str]) -> dict[str, Any]:
