@@ -139,3 +139,27 @@ def test_waits_are_announced_once_per_episode() -> None:
     assert len(told) == 1
     bucket, seconds, why = told[0]
     assert bucket == "api" and round(seconds) == 20 and "429" in why
+
+
+def test_a_wait_past_max_wait_is_refused_before_sleeping_even_behind_a_shorter_429_hold() -> None:
+    # Found by the property above: a 429 asks for 1 s, then an answer still in flight says the quota is
+    # spent for 32 s. The wait is 32 s from the start: refused at once, not after sleeping the first second.
+    clock = Clock()
+    pacer = RatePacer(clock=lambda: clock.now, sleep=clock.sleep, max_wait=30.0)
+    pacer.after_response({}, 429, 1.0, "api")
+    pacer.after_response({"RateLimit": '"api";r=0;t=32'}, 200, None, "api")
+    with pytest.raises(WaitTooLong):
+        pacer.before_request("api")
+    assert clock.slept == []
+
+
+def test_an_overtaken_answer_never_raises_the_quota_within_its_window() -> None:
+    # Found by a flaky run: the Hub counted 6 of 6 (r=0), then an answer sent earlier arrived saying r=2;
+    # taking it whole let one more request out, and the Hub answered 429.
+    clock = Clock()
+    pacer = RatePacer(clock=lambda: clock.now, sleep=clock.sleep, max_wait=30.0)
+    pacer.after_response({"RateLimit": '"api";r=0;t=2'}, 200, None, "api")
+    pacer.after_response({"RateLimit": '"api";r=2;t=2'}, 200, None, "api")
+    assert pacer.remaining("api") == 0
+    pacer.after_response({"RateLimit": '"api";r=5;t=300'}, 200, None, "api")  # a later window: whole
+    assert pacer.remaining("api") == 5

@@ -32,6 +32,10 @@ class Cancelled(Exception):
     """The run was cancelled (Ctrl-C) while this request waited."""
 
 
+# Two answers whose resets are this close (seconds, `t` is rounded) describe the same window.
+SAME_WINDOW_SLACK = 1.5
+
+
 @dataclass
 class _Bucket:
     remaining: int | None = None  # None: unknown, nothing holds requests back
@@ -155,10 +159,13 @@ class RatePacer:
                     self._sent[bucket] = self._sent.get(bucket, 0) + 1
                     self._in_flight[bucket] = self._in_flight.get(bucket, 0) + 1
                     return self._sent[bucket]
-                if held:
+                # Held by a 429 and spent until the reset: the longer of the two is the wait, known now, so
+                # a wait past --max-wait is refused before any sleep rather than after the first part.
+                spent_for = max(state.reset_at - now, 0.0) if spent else 0.0
+                if held >= spent_for:
                     wait, why = held, state.blocked_why
                 else:
-                    wait, why = max(state.reset_at - now, 0.0), "its quota is spent until the window resets"
+                    wait, why = spent_for, "its quota is spent until the window resets"
                 self._refuse_if_too_long(bucket, wait, why, now)
                 announce = wait >= ANNOUNCE_AFTER and now + wait > state.announced_until + 1.0
                 if announce:
@@ -232,8 +239,14 @@ class RatePacer:
                 state = self._buckets.setdefault(quota.bucket, _Bucket())
                 state.limit = quota.limit if quota.limit is not None else state.limit
                 state.window = quota.window or state.window
-                state.remaining = max(0, quota.remaining - self._in_flight.get(quota.bucket, 0))
-                state.reset_at = now + quota.reset_in
+                remaining = max(0, quota.remaining - self._in_flight.get(quota.bucket, 0))
+                reset_at = now + quota.reset_in
+                if state.remaining is not None and abs(reset_at - state.reset_at) <= SAME_WINDOW_SLACK:
+                    # The same window: its quota only goes down, so a higher count is an answer that was
+                    # overtaken by a later one (answers arrive out of order): never a reason to send more.
+                    remaining = min(remaining, state.remaining)
+                state.remaining = remaining
+                state.reset_at = reset_at
                 self._report_quota(quota, now)
             if status != 429:
                 return
@@ -253,7 +266,9 @@ class RatePacer:
     def _report_quota(self, quota: Quota, now: float) -> None:
         known = self.last_quotas.get(quota.bucket)
         reset_at = now + quota.reset_in
-        same_window = known is not None and abs(reset_at - self._quota_resets[quota.bucket]) <= 1.5
+        same_window = (
+            known is not None and abs(reset_at - self._quota_resets[quota.bucket]) <= SAME_WINDOW_SLACK
+        )
         if not same_window or quota.remaining <= known.remaining:  # type: ignore[union-attr]
             self.last_quotas[quota.bucket] = quota
             self._quota_resets[quota.bucket] = reset_at
