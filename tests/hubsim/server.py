@@ -617,6 +617,8 @@ class _Handler(BaseHTTPRequestHandler):
         hub = self.hub
         if path == "/api/whoami-v2":
             return self._whoami(token, rejected)
+        if path == "/api/agent-harnesses":  # huggingface_hub's user-agent registry, cached a day in HF_HOME
+            return 200, {"standardEnvVars": ["AI_AGENT", "AGENT"], "harnesses": {}}, {}
         if rejected and hub.invalid_token_mode == "reject":
             raise _Answer(401, INVALID_CREDENTIALS)
         segments = [s for s in path.split("/") if s]
