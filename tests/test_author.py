@@ -45,3 +45,11 @@ def test_listing_failure_is_an_error_not_an_empty_org(run_cli, hub: HubSim) -> N
     (model,) = result.json()["models"]
     assert model["status"] == "error" and "503" in model["message"]
     assert result.code == 3
+
+
+def test_an_empty_page_with_a_next_link_does_not_end_the_listing(run_cli, hub: HubSim) -> None:
+    hub.page_size = 2
+    next_page = f'<{hub.url}/api/models?author=meta-llama&limit=1000&cursor=0>; rel="next"'
+    hub.inject(r"^/api/models$", "body", body=[], headers={"Link": next_page}, times=1)
+    result = run_cli("check", "--author", "meta-llama", "--json", HF_TOKEN=ALICE)
+    assert {m["id"] for m in result.json()["models"]} == {LLAMA2, LLAMA32, README_ONLY}

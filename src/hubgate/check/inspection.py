@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from hubgate.check.listings import AuthorListings
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem, probe_file
@@ -29,14 +29,6 @@ if TYPE_CHECKING:
     from hubgate.check.runner import Session
 
 
-def inspect(
-    service: HubService, ctx: Context, ref: RepoRef, meta: HubAnswer | None = None
-) -> tuple[Verdict, RepoFacts | None]:
-    """At most two requests: metadata (api bucket; skipped when `meta` came from a listing), then, for
-    gated or private repos with a token, one access probe (a HEAD on a file: resolvers bucket)."""
-    return decide_from_metadata(service, ctx, ref, meta if meta is not None else service.metadata(ref))
-
-
 def decide_from_metadata(
     service: HubService, ctx: Context, ref: RepoRef, meta: HubAnswer, probe: HubAnswer | None = None
 ) -> tuple[Verdict, RepoFacts | None]:
@@ -48,9 +40,14 @@ def decide_from_metadata(
     if isinstance(first, Verdict):
         return first, facts
     assert isinstance(first, NeedsProbe)
-    if probe is None or probe.status is None or probe.status in RETRY_STATUSES:
-        probe = service.probe(ref.repo_type, first.facts)
+    probe = probe if reusable(probe) else service.probe(ref.repo_type, first.facts)
     return from_probe(ref, first.facts, probe, ctx), facts
+
+
+def reusable(probe: HubAnswer | None) -> TypeGuard[HubAnswer]:
+    """A file probe already answered that can stand for a new one: the Hub's answer, not a failure to
+    get one (a timeout, a 429 or a 5xx says nothing about the gate)."""
+    return probe is not None and probe.status is not None and probe.status not in RETRY_STATUSES
 
 
 @dataclass
@@ -146,8 +143,7 @@ class Inspections:
         first = from_metadata(ref, listed, ctx)
         if isinstance(first, Verdict) and (first.status != Status.OPEN or not ctx.token.present):
             return (first, facts), probe
-        if probe is None or probe.status is None or probe.status in RETRY_STATUSES:
-            probe = service.probe(ref.repo_type, facts)
+        probe = probe if reusable(probe) else service.probe(ref.repo_type, facts)
         if isinstance(first, Verdict):
             agreed = probe.files_readable
         else:

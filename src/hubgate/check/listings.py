@@ -98,7 +98,7 @@ class AuthorListings:
         params = [("author", author), ("limit", str(PAGE_LIMIT)), *(("expand[]", name) for name in expand)]
         found: dict[str, Any] = {}
         max_pages = max(1, len(wanted) - 1)
-        with self._service.stats.untallied():
+        with self._service.stats.tallied_into(None):
             pages = self._service.list_pages(f"/api/{repo_type}s", params)
             try:
                 for count, (items, error) in enumerate(pages, 1):

@@ -24,7 +24,7 @@ from typing import Any
 
 # The metadata fields fixed by a commit (the rest of an answer is asked again every run).
 COMMIT_BOUND = ("cardData", "safetensors", "config", "siblings", "tags", "gguf")
-MAX_AGE_SECONDS = 30 * 24 * 3600  # entries not used for a month are dropped when the cache opens
+MAX_AGE_SECONDS = 30 * 24 * 3600  # entries stored over a month ago are dropped when the cache opens
 SCHEMA = 1
 
 
@@ -78,10 +78,10 @@ class MetadataCache:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS repos (endpoint TEXT, repo_type TEXT, asked TEXT, revision TEXT, "
                 "repo_id TEXT NOT NULL, sha TEXT NOT NULL, gate_mode TEXT, body TEXT NOT NULL, "
-                "with_sizes INTEGER NOT NULL, used REAL NOT NULL, "
+                "with_sizes INTEGER NOT NULL, stored REAL NOT NULL, "
                 "PRIMARY KEY (endpoint, repo_type, asked, revision))"
             )
-            db.execute("DELETE FROM repos WHERE used < ?", (time.time() - MAX_AGE_SECONDS,))
+            db.execute("DELETE FROM repos WHERE stored < ?", (time.time() - MAX_AGE_SECONDS,))
             self._db = db
         except (sqlite3.Error, OSError) as exc:
             self._set_aside(exc)

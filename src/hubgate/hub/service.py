@@ -143,39 +143,26 @@ class RequestStats:
             self.sent[bucket] += 1
             if retry:
                 self.retries += 1
-        current: Counter[str] | None = getattr(self._local, "tally", None)
+        current = self.current_tally()
         if current is not None:
             current[bucket] += 1
 
     @contextmanager
     def tally(self) -> Iterator[Counter[str]]:
-        """Count this thread's requests inside the block (None inside: not counted, for shared work)."""
+        """Count this thread's requests inside the block."""
         counter: Counter[str] = Counter()
-        before = getattr(self._local, "tally", None)
-        self._local.tally = counter
-        try:
+        with self.tallied_into(counter):
             yield counter
-        finally:
-            self._local.tally = before
 
     def current_tally(self) -> Counter[str] | None:
         return getattr(self._local, "tally", None)
 
     @contextmanager
     def tallied_into(self, counter: Counter[str] | None) -> Iterator[None]:
-        """A helper thread's requests counted in the tally of the thread it works for."""
-        before = getattr(self._local, "tally", None)
+        """This thread's requests inside the block counted in `counter`: the tally of the thread a helper
+        works for, or None for requests made for many verdicts at once (a listing page: nobody's own)."""
+        before = self.current_tally()
         self._local.tally = counter
-        try:
-            yield
-        finally:
-            self._local.tally = before
-
-    @contextmanager
-    def untallied(self) -> Iterator[None]:
-        """Requests made for many verdicts at once (a listing page) are nobody's own cost."""
-        before = getattr(self._local, "tally", None)
-        self._local.tally = None
         try:
             yield
         finally:
@@ -273,10 +260,15 @@ class HubService:
         items: list[Any] = []
         pages = self.list_pages(path, params)
         for _ in range(max_pages):
-            page, error = next(pages, ([], None))
+            step = next(pages, None)
+            if step is None:
+                return items, None
+            page, error = step
             items.extend(page)
-            if error is not None or not page:
+            if error is not None:
                 return items, error
+        if next(pages, None) is None:
+            return items, None
         return items, HubAnswer(status=None, failure=f"{path}: more than {max_pages} pages")
 
     def list_pages(self, path: str, params: Any) -> Iterator[tuple[list[Any], HubAnswer | None]]:
