@@ -1,0 +1,258 @@
+"""Reading files hubgate did not write, at a bounded cost.
+
+Every file hubgate reads (id lists, token files, answers files, policy, registry, scanned code) may be
+hostile or a mistake: a link to `/dev/zero`, a FIFO nobody writes to, a YAML "billion laughs" whose nine
+lines expand to a billion nodes, a TOML array nested 100,000 deep. Each of those must cost one line,
+not memory, time or a traceback. Readers here stop at a byte cap, refuse device files and sockets,
+measure a YAML document's expanded size before anything walks it, and turn a parser's recursion
+overflow into the same one-line problem.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import yaml
+
+# A YAML document hubgate reads (a registry entry, a models_config.yaml, a CI workflow) has at most some
+# thousands of nodes; aliases may legitimately repeat a block a few times. Past these, it is a bomb.
+MAX_YAML_NODES = 200_000
+MAX_NESTING = 100
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be read within its bounds. `str()` is one line naming the file; `hint` says
+    what to do about it."""
+
+    def __init__(self, where: str, problem: str, hint: str = "") -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
+        self.hint = hint
+
+
+def _size_words(limit: int) -> str:
+    return f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit // 2**10} KiB"
+
+
+def read_capped(path: str | os.PathLike[str], limit: int, *, what: str = "file") -> bytes:
+    """The bytes of `path`, refused past `limit` bytes. Regular files and pipes only (a pipe is how a
+    shell hands over a secret: `--token-file <(pass show hf)`); devices and sockets are refused before a
+    byte is read. The open never blocks on a FIFO without a writer."""
+    name = os.fspath(path)
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise UnreadableFile(name, f"no such {what}", "check the path") from None
+    except IsADirectoryError:
+        raise UnreadableFile(name, f"is a directory, expected a {what}", "name a file") from None
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket, or a FIFO opened elsewhere
+            raise UnreadableFile(name, f"not a regular file, expected a {what}", "name a file") from None
+        raise UnreadableFile(name, f"cannot read ({exc.strerror or exc})", "check its permissions") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise UnreadableFile(name, f"is a directory, expected a {what}", "name a file")
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise UnreadableFile(
+                name, f"a device or socket, not a {what}", "name a regular file (devices are never read)"
+            )
+        if stat.S_ISFIFO(mode):
+            os.set_blocking(fd, True)  # a named pipe the user chose: wait for its writer
+        chunks: list[bytes] = []
+        total = 0
+        while total <= limit:
+            chunk = os.read(fd, min(2**20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise UnreadableFile(name, f"cannot read ({exc.strerror or exc})", "check its permissions") from None
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise UnreadableFile(
+            name,
+            f"larger than {_size_words(limit)}, too large for a {what}",
+            "wrong file? hubgate reads at most this much of it",
+        )
+    return b"".join(chunks)
+
+
+def decode_text(data: bytes, name: str, *, what: str = "text file") -> str:
+    """UTF-8 text (a BOM allowed), or one line saying the file is binary or in another encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.count(b"\x00") > max(8, len(data) // 100):
+        raise UnreadableFile(name, f"a binary file, not a UTF-8 {what}", "save it as UTF-8 text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(name, f"not UTF-8 text (byte {exc.start})", "save it as UTF-8") from None
+
+
+def read_text_capped(path: str | os.PathLike[str], limit: int, *, what: str = "text file") -> str:
+    return decode_text(read_capped(path, limit, what=what), os.fspath(path), what=what)
+
+
+def check_yaml_size(
+    node: yaml.Node | None, name: str, *, max_nodes: int = MAX_YAML_NODES, max_depth: int = MAX_NESTING
+) -> None:
+    """Refuse a composed YAML document whose aliases expand past `max_nodes` nodes, nest past
+    `max_depth`, or refer to themselves. Composing is cheap (an alias is one shared node); what costs is
+    any walk or construction that expands it, so this measures before anything walks. Iterative, with
+    each shared node measured once: linear in the document, whatever it claims to expand to."""
+    import yaml
+
+    if node is None:
+        return
+    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (expanded nodes, depth)
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, children_done = stack.pop()
+        key = id(current)
+        if key in sizes:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(current, yaml.SequenceNode):
+            children = list(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            children = [part for pair in current.value for part in pair]
+        if children_done:
+            visiting.discard(key)
+            size = 1 + sum(sizes[id(child)][0] for child in children)
+            depth = 1 + max((sizes[id(child)][1] for child in children), default=0)
+            if size > max_nodes:
+                raise UnreadableFile(
+                    name,
+                    f"YAML aliases expand past {max_nodes:,} nodes (an alias bomb?)",
+                    "hubgate refuses YAML that expands this far; remove the repeated aliases",
+                )
+            if depth > max_depth:
+                raise UnreadableFile(
+                    name,
+                    f"YAML nested deeper than {max_depth} levels",
+                    "hubgate refuses YAML nested this deep; flatten it",
+                )
+            sizes[key] = (size, depth)
+            continue
+        if key in visiting:
+            raise UnreadableFile(name, "YAML alias refers to itself", "remove the recursive alias")
+        visiting.add(key)
+        stack.append((current, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+        if len(visiting) > max_depth:
+            raise UnreadableFile(
+                name, f"YAML nested deeper than {max_depth} levels", "hubgate refuses YAML nested this deep"
+            )
+
+
+def yaml_problem(exc: BaseException, name: str) -> UnreadableFile:
+    """A PyYAML error (or a parser recursion overflow) as one line with the line number."""
+    if isinstance(exc, RecursionError):
+        return UnreadableFile(name, "YAML nested too deep to parse", "flatten it")
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{name}:{mark.line + 1}" if mark is not None else name
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return UnreadableFile(where, f"not valid YAML ({problem})", "fix the YAML syntax")
+
+
+def _yaml_loader() -> type[Any]:
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
+
+
+def compose_yaml_all(text: str, name: str, *, loader: type[Any] | None = None) -> list[yaml.Node]:
+    """Every document of a YAML stream as nodes, each within the size and depth bounds."""
+    import yaml
+
+    try:
+        nodes = [node for node in yaml.compose_all(text, Loader=loader or _yaml_loader()) if node is not None]
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise yaml_problem(exc, name) from None
+    for node in nodes:
+        check_yaml_size(node, name)
+    return nodes
+
+
+def load_yaml(text: str, name: str, *, loader: type[Any] | None = None) -> Any:
+    """One YAML document as Python data (safe tags only), within the size and depth bounds."""
+    import yaml
+
+    instance = (loader or _yaml_loader())(text)
+    try:
+        node = instance.get_single_node()
+        check_yaml_size(node, name)
+        return None if node is None else instance.construct_document(node)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise yaml_problem(exc, name) from None
+    finally:
+        instance.dispose()
+
+
+def _nesting_depth(text: str, opening: str, closing: str) -> int:
+    """Bracket nesting, strings ignored roughly (a quote toggles): enough to refuse a bomb before a
+    recursive parser overflows, never used to accept."""
+    depth = deepest = 0
+    quote = ""
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in opening:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in closing:
+            depth -= 1
+    return deepest
+
+
+def load_toml(data: bytes, name: str) -> dict[str, Any]:
+    """A TOML document as a table; binary, non-UTF-8, malformed or absurdly nested input is one line."""
+    text = decode_text(data, name, what="TOML file")
+    if _nesting_depth(text, "[{", "]}") > MAX_NESTING:
+        raise UnreadableFile(name, f"TOML nested deeper than {MAX_NESTING} levels", "flatten it")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UnreadableFile(name, f"not valid TOML: {exc}", "fix the TOML syntax") from None
+    except RecursionError:
+        raise UnreadableFile(name, "TOML nested too deep to parse", "flatten it") from None
+
+
+def load_json(text: str, name: str) -> Any:
+    """JSON whose nesting cannot overflow the parser."""
+    if _nesting_depth(text, "[{", "]}") > MAX_NESTING:
+        raise UnreadableFile(name, f"JSON nested deeper than {MAX_NESTING} levels", "flatten it")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(f"{name}:{exc.lineno}", f"not valid JSON ({exc.msg})", "fix the JSON") from None
+    except RecursionError:
+        raise UnreadableFile(name, "JSON nested too deep to parse", "flatten it") from None
+
+
+def regular_file_within(path: Path, root: Path) -> str | None:
+    """Why `path` must not be read as part of the tree under `root` (None when it may): it resolves
+    outside the root, or is not a regular file (FIFO, device, socket)."""
+    try:
+        real = path.resolve(strict=True)
+        mode = real.stat().st_mode
+    except (OSError, RuntimeError):  # a dangling or looping link
+        return "a broken or looping link"
+    if not real.is_relative_to(root):
+        return f"a link to {real}, outside the scanned folder"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, device or socket)"
+    return None
