@@ -14,6 +14,8 @@ import errno
 import json
 import os
 import stat
+import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,67 +27,144 @@ if TYPE_CHECKING:
 # thousands of nodes; aliases may legitimately repeat a block a few times. Past these, it is a bomb.
 MAX_YAML_NODES = 200_000
 MAX_NESTING = 100
+# A file a person writes by hand (policy, answers, rules, a registry entry, a token file) is a few KiB.
+MAX_CONFIG_BYTES = 2**20
+# How long a named pipe may stay without a writer (or silent) before hubgate gives up on it: long enough
+# for `mkfifo t; pass show hf > t &`, short enough that a pipe nobody writes to is an error, not a hang.
+FIFO_WAIT_SECONDS = 30.0
 
 
 class UnreadableFile(Exception):
     """A file that cannot be read within its bounds. `str()` is one line naming the file; `hint` says
     what to do about it."""
 
-    def __init__(self, where: str, problem: str, hint: str = "") -> None:
+    def __init__(self, where: str, problem: str, hint: str = "", *, line: int | None = None) -> None:
         super().__init__(f"{where}: {problem}")
         self.where = where
         self.problem = problem
         self.hint = hint
+        self.line = line  # the 1-based line the problem is on, when a parser said so
+
+
+def _a(what: str) -> str:
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
 
 
 def _size_words(limit: int) -> str:
     return f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit // 2**10} KiB"
 
 
-def read_capped(path: str | os.PathLike[str], limit: int, *, what: str = "file") -> bytes:
+def read_capped(
+    path: str | os.PathLike[str], limit: int, *, what: str = "file", fifo_wait: float | None = None
+) -> bytes:
     """The bytes of `path`, refused past `limit` bytes. Regular files and pipes only (a pipe is how a
     shell hands over a secret: `--token-file <(pass show hf)`); devices and sockets are refused before a
-    byte is read. The open never blocks on a FIFO without a writer."""
+    byte is read. The open never blocks on a FIFO without a writer, and a FIFO that gets no writer (or
+    no bytes) within `fifo_wait` seconds (default FIFO_WAIT_SECONDS) is refused."""
     name = os.fspath(path)
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise UnreadableFile(name, f"no such {what}", "check the path") from None
+        raise UnreadableFile(name, "no such file", "check the path") from None
     except IsADirectoryError:
-        raise UnreadableFile(name, f"is a directory, expected a {what}", "name a file") from None
+        raise UnreadableFile(name, f"is a directory, expected {_a(what)}", "name a file") from None
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # a socket, or a FIFO opened elsewhere
-            raise UnreadableFile(name, f"not a regular file, expected a {what}", "name a file") from None
+            raise UnreadableFile(name, f"not a regular file, expected {_a(what)}", "name a file") from None
         raise UnreadableFile(name, f"cannot read ({exc.strerror or exc})", "check its permissions") from None
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise UnreadableFile(name, f"is a directory, expected a {what}", "name a file")
+            raise UnreadableFile(name, f"is a directory, expected {_a(what)}", "name a file")
+        if stat.S_ISCHR(mode) and _is_devnull(os.fstat(fd)):
+            return b""  # the usual way to say "an empty list": nothing to read, nothing to fear
         if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
             raise UnreadableFile(
-                name, f"a device or socket, not a {what}", "name a regular file (devices are never read)"
+                name, f"a device or socket, not {_a(what)}", "name a regular file (devices are never read)"
             )
         if stat.S_ISFIFO(mode):
-            os.set_blocking(fd, True)  # a named pipe the user chose: wait for its writer
-        chunks: list[bytes] = []
-        total = 0
-        while total <= limit:
-            chunk = os.read(fd, min(2**20, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+            chunks = _read_pipe(fd, name, limit, FIFO_WAIT_SECONDS if fifo_wait is None else fifo_wait)
+        else:
+            os.set_blocking(fd, True)
+            chunks = _read_chunks(fd, limit)
     except OSError as exc:
         raise UnreadableFile(name, f"cannot read ({exc.strerror or exc})", "check its permissions") from None
     finally:
         os.close(fd)
-    if total > limit:
+    return _within(b"".join(chunks), limit, name, what)
+
+
+def _is_devnull(info: os.stat_result) -> bool:
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return stat.S_ISCHR(null.st_mode) and info.st_rdev == null.st_rdev
+
+
+def _read_chunks(fd: int, limit: int) -> list[bytes]:
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = os.read(fd, min(2**20, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return chunks
+
+
+def _read_pipe(fd: int, name: str, limit: int, wait: float) -> list[bytes]:
+    """A named pipe, read without blocking: poll() waits for its writer (a FIFO reports neither data
+    nor hang-up before one connects), and end of file is the writer closing it."""
+    import select
+
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    deadline = time.monotonic() + wait
+    chunks: list[bytes] = []
+    total = 0
+    while total <= limit:
+        left = deadline - time.monotonic()
+        if left <= 0 or not poller.poll(left * 1000):
+            raise UnreadableFile(
+                name,
+                f"a named pipe that nothing wrote to in {wait:.0f} s",
+                "start the program that writes to it first, or pass a regular file",
+            )
+        try:
+            chunk = os.read(fd, min(2**20, limit + 1 - total))
+        except BlockingIOError:
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return chunks
+
+
+def _within(data: bytes, limit: int, name: str, what: str) -> bytes:
+    if len(data) > limit:
         raise UnreadableFile(
             name,
-            f"larger than {_size_words(limit)}, too large for a {what}",
+            f"larger than {_size_words(limit)}, too large for {_a(what)}",
             "wrong file? hubgate reads at most this much of it",
         )
-    return b"".join(chunks)
+    return data
+
+
+def read_stdin_capped(limit: int, *, what: str = "input", name: str = "<stdin>") -> bytes:
+    """Standard input's bytes, refused past `limit`; a closed stdin (`<&-`) is one line, not a crash."""
+    stream = getattr(sys.stdin, "buffer", None)
+    hint = "pipe the input in, or name a file instead of -"
+    if stream is None or getattr(sys.stdin, "closed", False) or stream.closed:
+        raise UnreadableFile(name, "standard input is closed", hint)
+    try:
+        data = stream.read(limit + 1)
+    except (OSError, ValueError) as exc:
+        problem = getattr(exc, "strerror", None) or "closed"
+        raise UnreadableFile(name, f"standard input cannot be read ({problem})", hint) from None
+    return _within(data or b"", limit, name, what)
 
 
 def decode_text(data: bytes, name: str, *, what: str = "text file") -> str:
@@ -160,9 +239,10 @@ def yaml_problem(exc: BaseException, name: str) -> UnreadableFile:
     if isinstance(exc, RecursionError):
         return UnreadableFile(name, "YAML nested too deep to parse", "flatten it")
     mark = getattr(exc, "problem_mark", None)
-    where = f"{name}:{mark.line + 1}" if mark is not None else name
+    line = mark.line + 1 if mark is not None else None
+    where = f"{name}:{line}" if line is not None else name
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return UnreadableFile(where, f"not valid YAML ({problem})", "fix the YAML syntax")
+    return UnreadableFile(where, f"not valid YAML ({problem})", "fix the YAML syntax", line=line)
 
 
 def _yaml_loader() -> type[Any]:
@@ -238,7 +318,9 @@ def load_json(text: str, name: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UnreadableFile(f"{name}:{exc.lineno}", f"not valid JSON ({exc.msg})", "fix the JSON") from None
+        raise UnreadableFile(
+            f"{name}:{exc.lineno}", f"not valid JSON ({exc.msg})", "fix the JSON", line=exc.lineno
+        ) from None
     except RecursionError:
         raise UnreadableFile(name, "JSON nested too deep to parse", "flatten it") from None
 
