@@ -15,14 +15,23 @@ _ROOT_NAMES = ("app", "_register", "run", "readable_metavars", "add_examples", "
 
 
 def main() -> None:
+    from hubgate.cli.output import reserve_standard_streams, run_guarded
+
+    reserve_standard_streams()
+    code = run_guarded(_run)
+    if code:
+        sys.exit(code)
+
+
+def _run() -> int:
     if sys.argv[1:] in (["--version"], ["-V"]):
         # The most common scripted call stays free of every heavy import.
         sys.stdout.write(f"hubgate {__version__}\n")
-        return
+        return 0
     from hubgate.cli.root import _register, run
 
     _register()
-    sys.exit(run())
+    return run()
 
 
 def __getattr__(name: str) -> Any:
