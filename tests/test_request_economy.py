@@ -226,9 +226,13 @@ def test_the_cache_holds_no_token_and_survives_damage(run_cli, hub: HubSim, tmp_
         path.write_bytes(b"not a database " * 100)
     damaged = run_cli("check", LLAMA2, GPT2, "--json", HF_TOKEN=ALICE, HUBGATE_CACHE_DIR=str(cache_dir))
     assert damaged.code == 0, damaged.stderr
-    assert "metadata cache" in damaged.stderr and "running without it" in damaged.stderr
+    assert "metadata cache" in damaged.stderr and "was damaged" in damaged.stderr
     assert damaged.stderr.count("\n") == 1 and "Traceback" not in damaged.stderr
     assert [m["status"] for m in damaged.json()["models"]] == ["granted", "open"]
+    # Set aside, not left in the way: the next run uses a new cache, without a word.
+    assert list(cache_dir.glob("metadata-v1.sqlite.corrupt-*"))
+    healed = run_cli("check", LLAMA2, GPT2, "--json", HF_TOKEN=ALICE, HUBGATE_CACHE_DIR=str(cache_dir))
+    assert healed.stderr == "" and [m["cost"]["via"] for m in healed.json()["models"]] == ["cache", "cache"]
 
 
 def test_no_cache_reads_and_writes_nothing(run_cli, hub: HubSim, tmp_path: Path) -> None:

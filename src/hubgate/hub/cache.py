@@ -7,7 +7,8 @@ Hub. The one exception is the gate mode (auto or manual) of a repo the token was
 report's wording only (the access itself is probed).
 
 One SQLite file in the user cache dir (`HUBGATE_CACHE_DIR` overrides it). Each write is one transaction;
-a damaged or unwritable cache is set aside for the run (`problem` says why), never a failure.
+a damaged file is moved aside and replaced (`notes` says so), an unwritable cache is left out for the run
+(`problem` says why): never a failure.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,18 +64,39 @@ def default_cache_dir() -> Path:
 
 
 class MetadataCache:
-    """Commit-bound metadata per (endpoint, repo type, id as asked, revision). Thread-safe."""
+    """Commit-bound metadata per (endpoint, repo type, id as asked, revision). Thread-safe.
 
-    def __init__(self, directory: Path | None = None) -> None:
+    A damaged file (flipped bytes, a truncated copy, something else at its path) is moved aside to
+    `<name>.corrupt-<time>` and a new cache started; `notes` says so. It only ever holds what the Hub
+    serves again, so nothing is lost but requests; left in place it would fail every later run."""
+
+    def __init__(self, directory: Path | None = None, *, tell: Callable[[str], None] | None = None) -> None:
+        """`tell` hears each note as it happens (a damaged file moved aside), at open or mid-run."""
         self.path = (directory or default_cache_dir()) / f"metadata-v{SCHEMA}.sqlite"
         self.problem: str | None = None
+        self.notes: list[str] = []
+        self._tell = tell
         self.hits = 0
         self.misses = 0
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
+        self._inode: int | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            db = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False, isolation_level=None)
+            self._db = self._connect()
+        except (sqlite3.Error, OSError) as exc:
+            if not (isinstance(exc, sqlite3.Error) and damaged(exc) and self._move_aside(exc)):
+                self._disable(exc)
+                return
+            try:
+                self._db = self._connect()
+            except (sqlite3.Error, OSError) as again:
+                self._disable(again)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False, isolation_level=None)
+        try:
+            self._inode = os.stat(self.path).st_ino
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS repos (endpoint TEXT, repo_type TEXT, asked TEXT, revision TEXT, "
@@ -82,9 +105,42 @@ class MetadataCache:
                 "PRIMARY KEY (endpoint, repo_type, asked, revision))"
             )
             db.execute("DELETE FROM repos WHERE stored < ?", (time.time() - MAX_AGE_SECONDS,))
-            self._db = db
-        except (sqlite3.Error, OSError) as exc:
-            self._set_aside(exc)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _move_aside(self, exc: sqlite3.Error) -> bool:
+        """Rename the damaged file (and its WAL, which belongs to it) to `<name>.corrupt-<time>`; the
+        shared-memory index is rebuilt from scratch. False when it cannot be moved. A file another run
+        already replaced (a different inode) is left alone: that run moved the damaged one."""
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        try:
+            if self._inode is not None and os.stat(self.path).st_ino != self._inode:
+                return True
+            number = 1
+            while aside.exists():
+                number += 1
+                aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{number}")
+            os.replace(self.path, aside)
+            wal = Path(f"{self.path}-wal")
+            if wal.exists():
+                os.replace(wal, f"{aside}-wal")
+            Path(f"{self.path}-shm").unlink(missing_ok=True)
+        except FileNotFoundError:
+            return True  # another run moved it first
+        except OSError:
+            return False
+        self._inode = None
+        note = (
+            f"the metadata cache {self.path} was damaged ({_first_line(exc)}); moved it to {aside.name}, "
+            "a new one starts"
+        )
+        self.notes.append(note)
+        if self._tell is not None:
+            self._tell(note)
+        return True
 
     def get(self, endpoint: str, repo_type: str, asked: str, revision: str | None) -> CachedRepo | None:
         row = self._run(
@@ -99,13 +155,15 @@ class MetadataCache:
         repo_id, sha, gate_mode, body, with_sizes = row
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, TypeError, RecursionError):  # a damaged row is a miss
             data = None
-        if not isinstance(data, dict):
+        if not (isinstance(data, dict) and isinstance(repo_id, str) and isinstance(sha, str)):
             self.misses += 1
             return None
         self.hits += 1
-        return CachedRepo(repo_id, sha, gate_mode, data, bool(with_sizes))
+        return CachedRepo(
+            repo_id, sha, gate_mode if isinstance(gate_mode, str) else None, data, bool(with_sizes)
+        )
 
     def put(
         self, endpoint: str, repo_type: str, asked: str, revision: str | None, metadata: dict[str, Any]
@@ -147,14 +205,35 @@ class MetadataCache:
                 cursor = self._db.execute(sql, args)
                 return cursor.fetchone() if fetch else None
             except sqlite3.Error as exc:
-                self._set_aside(exc)
+                self._close()
+                if damaged(exc) and self._move_aside(exc):
+                    return None  # the rest of this run goes without; the next starts a new cache
+                self._disable(exc)
                 return None
 
-    def _set_aside(self, exc: Exception) -> None:
-        self.problem = (
-            f"metadata cache {self.path} unusable ({type(exc).__name__}: {exc}); running without it"
-        )
+    def _disable(self, exc: Exception) -> None:
+        self.problem = f"metadata cache {self.path} unusable ({type(exc).__name__}: {_first_line(exc)}); running without it"
+        self._close()
+
+    def _close(self) -> None:
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
         self._db = None
+
+
+def damaged(exc: sqlite3.Error) -> bool:
+    """The file itself is bad (flipped bytes, truncated, not SQLite, text that is not UTF-8), as opposed
+    to a busy, read-only or full disk, where moving the file aside would help nothing."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    text = str(exc).lower()
+    return (
+        name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+        or "malformed" in text
+        or "not a database" in text
+        or "could not decode" in text
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
