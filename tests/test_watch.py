@@ -214,11 +214,8 @@ def test_foreign_or_unreadable_state_is_never_overwritten(run_cli, tmp_path: Pat
     text = tmp_path / "notes.txt"
     text.write_text("my precious notes\n")
     result = run_cli("watch", BERT, "--state", str(text))
-    assert (
-        result.code == 2
-        and "not a hubgate state database" in result.stderr
-        and result.stderr.count("\n") == 1
-    )
+    assert result.code == 2 and "not a hubgate state database" in result.stderr
+    assert [line.startswith("  hint: ") for line in result.stderr.splitlines()] == [False, True]
     assert text.read_text() == "my precious notes\n"
 
     other = tmp_path / "other.db"

@@ -31,6 +31,7 @@ from hubgate.cli.common import (
     budget_option,
     check_format,
     check_registry,
+    fail_unreadable,
     fail_usage,
     interruptible,
     load_refs,
@@ -128,7 +129,7 @@ def watch(
     try:
         store = StateStore(path)
     except StateError as exc:
-        fail_usage(str(exc))
+        fail_unreadable(exc)
 
     with _state_errors():
         if history:
@@ -235,7 +236,7 @@ def _state_errors() -> Iterator[None]:
     try:
         yield
     except StateError as exc:
-        fail_usage(str(exc))
+        fail_unreadable(exc)
 
 
 def check_webhook_url(url: str) -> None:

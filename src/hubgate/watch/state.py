@@ -55,9 +55,6 @@ _MIGRATIONS = {
         "ALTER TABLE outbox ADD COLUMN claimed_until REAL",
     ),
 }
-DAMAGED = (
-    "the state database is damaged ({}); move it away (it only remembers past verdicts) or pass --state PATH"
-)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -66,7 +63,46 @@ def _first_line(exc: BaseException) -> str:
 
 
 class StateError(Exception):
-    """The state file cannot be used. One line, exit 2."""
+    """The state file cannot be used. One line, exit 2; `hint` says what to do about it."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _damaged(path: Path, detail: str) -> StateError:
+    return StateError(
+        f"{path}: the state database is damaged ({detail})",
+        f"move it aside to start afresh (mv '{path}' '{path}.damaged'), or pass --state PATH; "
+        "it holds past verdicts and undelivered notifications",
+    )
+
+
+def _sqlite_problem(path: Path, exc: sqlite3.Error) -> StateError:
+    """What went wrong with the database at `path`, and the fix. A damaged file is never moved or
+    replaced here: it holds the past verdicts and the undelivered notifications, and only the user
+    may decide to start afresh."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    text = _first_line(exc)
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or any(
+        word in text.lower() for word in ("malformed", "not a database", "could not decode")
+    ):
+        return _damaged(path, text)
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return StateError(
+            f"{path}: cannot write the state database ({text})",
+            "make it and its folder writable, or pass --state PATH",
+        )
+    if name.startswith("SQLITE_FULL"):
+        return StateError(f"{path}: cannot write the state database ({text})", "free some disk space")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StateError(
+            f"{path}: the state database is busy ({text})",
+            "another hubgate run holds it for longer than a minute; try again when it ends",
+        )
+    return StateError(
+        f"{path}: cannot use the state database ({text})", "check the file and its disk, or pass --state PATH"
+    )
 
 
 @dataclass(frozen=True)
@@ -137,47 +173,68 @@ class StateStore:
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
+        elsewhere = "pass --state PATH to keep hubgate's state elsewhere"
         if path.is_dir():
-            raise StateError(f"state path {path} is a directory; pass --state FILE")
-        if path.exists() and path.stat().st_size > 0:
+            raise StateError(f"state path {path} is a directory", "pass --state FILE")
+        if path.exists() and not path.is_file():  # a FIFO would block the read below, a device mislead it
+            raise StateError(f"{path} is not a regular file (a device or a FIFO)", elsewhere)
+        try:
             with path.open("rb") as handle:
-                if handle.read(16) != b"SQLite format 3\x00":
-                    raise StateError(
-                        f"{path} is not a hubgate state database (not SQLite); refusing to overwrite it, pass --state PATH"
-                    )
-        path.parent.mkdir(parents=True, exist_ok=True)
+                header = handle.read(16)
+        except (FileNotFoundError, NotADirectoryError):  # a new state; its folder is made below
+            header = None
+        except OSError as exc:
+            raise StateError(
+                f"{path}: cannot read the state database ({exc.strerror or exc})",
+                f"check its permissions, or {elsewhere}",
+            ) from None
+        if header and header != b"SQLite format 3\x00":
+            raise StateError(
+                f"{path} is not a hubgate state database (not SQLite); refusing to overwrite it", elsewhere
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateError(
+                f"{path.parent}: cannot create the state folder ({exc.strerror or exc})",
+                "make it writable, point XDG_STATE_HOME at a writable folder, or pass --state PATH",
+            ) from None
         try:
             db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _sqlite_problem(path, exc) from None
+        try:
             db.execute("PRAGMA busy_timeout = 60000")
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
             tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise StateError(
-                f"{path}: unreadable state database ({exc}); move it away or pass --state PATH"
-            ) from None
-        if app_id == 0 and tables == 0:
-            StateStore._create(db)
-        elif app_id != APPLICATION_ID:
+            if app_id == 0 and tables == 0:
+                StateStore._create(db)
+                return db
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            db.close()
+            raise _sqlite_problem(path, exc) from None
+        if app_id != APPLICATION_ID:
             db.close()
             raise StateError(
-                f"{path} is an SQLite database of another program; refusing to touch it, pass --state PATH"
+                f"{path} is an SQLite database of another program; refusing to touch it", elsewhere
             )
-        else:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                db.close()
-                raise StateError(
-                    f"{path} was written by a newer hubgate (state version {version}); upgrade hubgate"
-                )
-            try:
-                check = db.execute("PRAGMA quick_check").fetchone()[0]
-                if check != "ok":
-                    raise sqlite3.DatabaseError(check)
-                if version < SCHEMA_VERSION:
-                    StateStore._migrate(db)
-            except sqlite3.DatabaseError as exc:
-                db.close()
-                raise StateError(f"{path}: " + DAMAGED.format(_first_line(exc))) from None
+        if version > SCHEMA_VERSION:
+            db.close()
+            raise StateError(
+                f"{path} was written by a newer hubgate (state version {version})",
+                f"upgrade hubgate, or {elsewhere}",
+            )
+        try:
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check == "ok" and version < SCHEMA_VERSION:
+                StateStore._migrate(db)
+        except sqlite3.Error as exc:
+            db.close()
+            raise _sqlite_problem(path, exc) from None
+        if check != "ok":
+            db.close()
+            raise _damaged(path, str(check).splitlines()[0])
         return db
 
     @staticmethod
@@ -228,11 +285,12 @@ class StateStore:
 
     @contextmanager
     def _readable(self) -> Iterator[None]:
-        """A damaged page met mid-run is one line (StateError), never a traceback."""
+        """A damaged page, a full disk or a read-only file met mid-run is one line (StateError) that
+        tells them apart, never a traceback."""
         try:
             yield
-        except sqlite3.DatabaseError as exc:
-            raise StateError(f"{self.path}: " + DAMAGED.format(_first_line(exc))) from None
+        except sqlite3.Error as exc:
+            raise _sqlite_problem(self.path, exc) from None
 
     # -- reading ---------------------------------------------------------------------------------
 
