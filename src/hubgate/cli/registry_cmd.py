@@ -55,7 +55,8 @@ def _load(dirs: list[Path] | None, *, strict: bool = True) -> Registry:
         for problem in exc.problems:
             sys.stderr.write(f"{problem}\n")
         fail_usage(
-            f"the registry has {len(exc.problems)} problem(s) (listed above); fix them or run `hubgate registry validate`"
+            f"the registry has {len(exc.problems)} problem(s) (listed above)",
+            hint="fix them; `hubgate registry validate` lists every problem with its file and line",
         )
 
 

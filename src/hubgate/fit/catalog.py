@@ -197,20 +197,19 @@ _PREFIXED = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[A-Za-z0-9_]+)*): (.+)$", re.S)
 
 def read_entry(path: Path) -> tuple[GpuEntry | None, list[CatalogProblem]]:
     """One GPU file, validated; problems name the file, the line and the field."""
-    import yaml
     from pydantic import ValidationError
+
+    from hubgate.inputs.bounded import MAX_CONFIG_BYTES, UnreadableFile, decode_text, load_yaml, read_capped
 
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [CatalogProblem(shown, 1, "(file)", f"cannot be read: {exc}")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [
-            CatalogProblem(shown, (mark.line + 1) if mark else 1, "(yaml)", str(exc).split("\n")[0])
-        ]
+        text = decode_text(read_capped(path, MAX_CONFIG_BYTES, what="GPU file"), shown)
+    except UnreadableFile as exc:
+        return None, [CatalogProblem(shown, 1, "(file)", f"cannot be read: {exc.problem}")]
+    try:
+        data = load_yaml(text, shown)  # aliases and nesting measured before anything is built
+    except UnreadableFile as exc:
+        return None, [CatalogProblem(shown, exc.line or 1, "(yaml)", exc.problem)]
     if not isinstance(data, dict):
         return None, [CatalogProblem(shown, 1, "(file)", "must be a mapping of fields")]
     try:
@@ -250,7 +249,7 @@ def load_catalog(
     files: dict[str, Path] = {}
     overrides: list[str] = []
     for layer in layers:
-        for path in sorted(layer.glob("*.y*ml")):
+        for path in sorted(p for p in layer.glob("*.y*ml") if not p.is_dir()):
             entry, found_problems = read_entry(path)
             problems += found_problems
             if entry is None:

@@ -28,6 +28,7 @@ from hubgate.datafiles import Problem, bundled_dir, display_path, env_dirs
 from hubgate.registry.schema import SCHEMA_VERSION, ModelEntry, Provider
 
 ENV_CACHE = "HUBGATE_REGISTRY_CACHE"  # a folder for the compiled cache, or "off"
+MAX_CACHE_BYTES = 64 * 2**20  # the bundled layer compiles to well under 1 MiB
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -156,7 +157,8 @@ def registry_files(folder: Path) -> list[Path]:
     return sorted(
         path
         for path in root.rglob("*")
-        if path.suffix in _YAML_SUFFIXES and path.is_file() and not path.is_relative_to(gpus)
+        # Not only regular files: a link to a device or a FIFO is reported when read, never skipped.
+        if path.suffix in _YAML_SUFFIXES and not path.is_dir() and not path.is_relative_to(gpus)
     )
 
 
@@ -169,14 +171,31 @@ def expected_relpath(entry_id: str, provider: Provider) -> str:
 # Parsing with lines ----------------------------------------------------------------------------------
 
 
+# One entry is a screenful of YAML; a file far past this is not an entry.
+MAX_ENTRY_BYTES = 2**20
+
+
+def _read_entry_text(path: Path) -> str:
+    from hubgate.inputs.bounded import decode_text, read_capped
+
+    return decode_text(read_capped(path, MAX_ENTRY_BYTES, what="registry entry"), display_path(path))
+
+
 def parse_file(path: Path) -> tuple[Any, Problem | None]:
-    """The YAML data of one file, or the problem that stops it being read."""
+    """The YAML data of one file, or the problem that stops it being read. The file is read within
+    MAX_ENTRY_BYTES, and its composed document is measured (aliases expanded, nesting) before it is
+    built: a "billion laughs" file is one problem, not minutes and gigabytes."""
+    from hubgate.inputs.bounded import UnreadableFile, check_yaml_size
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, Problem(display_path(path), 1, "(file)", f"cannot be read: {exc}")
+        text = _read_entry_text(path)
+    except UnreadableFile as exc:
+        return None, Problem(display_path(path), 1, "(file)", f"cannot be read: {exc.problem}")
+    loader = _Loader(text)
     try:
-        data = yaml.load(text, Loader=_Loader)  # _Loader is a safe loader
+        node = loader.get_single_node()
+        check_yaml_size(node, display_path(path))
+        data = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -185,6 +204,12 @@ def parse_file(path: Path) -> tuple[Any, Problem | None]:
         )
     except yaml.YAMLError as exc:
         return None, Problem(display_path(path), 1, "(yaml)", str(exc))
+    except UnreadableFile as exc:
+        return None, Problem(display_path(path), 1, "(yaml)", exc.problem)
+    except RecursionError:
+        return None, Problem(display_path(path), 1, "(yaml)", "nested too deep to parse")
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         return None, Problem(
             display_path(path), 1, "(file)", f"must be a mapping of fields, not {type(data).__name__}"
@@ -194,9 +219,11 @@ def parse_file(path: Path) -> tuple[Any, Problem | None]:
 
 def _line_of(path: Path, loc: Sequence[str | int]) -> int:
     """The 1-based line of the node at `loc` (a pydantic error location); the nearest parent if absent."""
+    from hubgate.inputs.bounded import UnreadableFile
+
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_BaseLoader)
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        node = yaml.compose(_read_entry_text(path), Loader=_BaseLoader)
+    except (UnreadableFile, yaml.YAMLError, RecursionError):
         return 1
     if node is None:
         return 1
@@ -284,7 +311,11 @@ def default_cache_dir() -> Path | None:
 def _signature(files: Iterable[Path]) -> list[list[Any]]:
     rows = []
     for path in files:
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except OSError:  # a dangling link: parse_file reports it
+            rows.append([str(path), -1, -1])
+            continue
         rows.append([str(path), stat.st_mtime_ns, stat.st_size])
     return rows
 
@@ -310,11 +341,18 @@ def read_layer(
     signature = _signature(files)
     cache_file = _cache_file(cache_dir, folder) if cache_dir else None
     if cache_file is not None:
+        from hubgate.inputs.bounded import UnreadableFile, decode_text, load_json, read_capped
+
         try:
-            cached = json.loads(cache_file.read_bytes())
-            if cached.get("files") == signature:
-                return [(Path(p), data) for p, data in cached["data"]], []
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            # hubgate wrote it, but a damaged or replaced cache is only a miss: the YAML is the truth.
+            # The digest catches flipped bytes that still parse, which would otherwise be blamed on the
+            # YAML files, run after run, until someone deleted the cache by hand.
+            digest, _, body = read_capped(cache_file, MAX_CACHE_BYTES, what="registry cache").partition(b"\n")
+            if digest.decode("ascii") == hashlib.sha256(body).hexdigest():
+                cached = load_json(decode_text(body, str(cache_file)), str(cache_file))
+                if cached.get("files") == signature:
+                    return [(Path(p), data) for p, data in cached["data"]], []
+        except (UnreadableFile, ValueError, KeyError, TypeError, AttributeError):
             pass
     parsed: list[tuple[Path, dict[str, Any]]] = []
     problems: list[Problem] = []
@@ -325,14 +363,12 @@ def read_layer(
         else:
             parsed.append((path, data))
     if cache_file is not None and not problems:
-        _write_atomically(
-            cache_file,
-            json.dumps(
-                {"files": signature, "data": [[str(p), d] for p, d in parsed]},
-                default=_json_default,
-                separators=(",", ":"),
-            ).encode(),
-        )
+        body = json.dumps(
+            {"files": signature, "data": [[str(p), d] for p, d in parsed]},
+            default=_json_default,
+            separators=(",", ":"),
+        ).encode()
+        _write_atomically(cache_file, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     return parsed, problems
 
 
