@@ -174,7 +174,9 @@ def test_models_config_yaml_input(run_cli, tmp_path: Path) -> None:
 def test_missing_file_is_one_line_exit_2(run_cli) -> None:
     result = run_cli("check", "-f", "nope.txt")
     assert result.code == 2
-    assert result.stderr == "hubgate: error: nope.txt: no such file (pass ids as arguments, or -f FILE)\n"
+    assert (
+        result.stderr == "hubgate: error: nope.txt: no such file\n  hint: pass ids as arguments, or -f FILE\n"
+    )
     nothing = run_cli("check")
     assert nothing.code == 2 and "models_to_check.txt" in nothing.stderr and "Traceback" not in nothing.stderr
 

@@ -66,7 +66,8 @@ def inproc(world: HubSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # t
 
 
 def one_line(text: str) -> str:
-    lines = text.strip().splitlines()
+    """The one error line (a `  hint:` line may follow it)."""
+    lines = [line for line in text.strip().splitlines() if not line.startswith("  hint: ")]
     assert len(lines) == 1, text
     return lines[0]
 

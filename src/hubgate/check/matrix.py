@@ -16,18 +16,22 @@ from hubgate.verdicts.verdict import USABLE, Verdict
 
 
 def tokens_from_file(path: str) -> list[ResolvedToken]:
-    """One token per line, optionally `name=token`; blank lines and # comments allowed."""
+    """One token per line, optionally `name=token`; blank lines and # comments allowed. Read within
+    MAX_CONFIG_BYTES, so `/dev/zero` or a pipe that never ends is one line, not a hang."""
+    from hubgate.inputs.bounded import MAX_CONFIG_BYTES, UnreadableFile, read_capped
+
+    shape = "one per line, optionally name=token"
     try:
-        data = Path(path).read_bytes()[: 2**20 + 1]
-    except OSError as exc:
-        raise InputError(f"--token-file {path}: cannot read ({exc.strerror or exc})") from None
+        data = read_capped(path, MAX_CONFIG_BYTES, what="token file")
+    except UnreadableFile as exc:
+        raise InputError(f"--token-file {exc}", exc.hint) from None
     try:
-        if len(data) > 2**20 or b"\x00" in data:
+        if b"\x00" in data:
             raise ValueError
         text = data.decode("utf-8-sig")
     except ValueError:
         raise InputError(
-            f"--token-file {path}: not a text file of tokens (one per line, optionally name=token)"
+            f"--token-file {path}: not a text file of tokens ({shape})", "save the tokens as UTF-8 text"
         ) from None
     tokens = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -38,19 +42,25 @@ def tokens_from_file(path: str) -> list[ResolvedToken]:
         value = value.strip()
         if not value or any(ch.isspace() or not ch.isprintable() or not ch.isascii() for ch in value):
             # The line is never echoed: it may hold a secret.
-            raise InputError(
-                f"--token-file {path}:{number}: not a token (one per line, optionally name=token)"
-            )
+            raise InputError(f"--token-file {path}:{number}: not a token ({shape})")
         tokens.append(ResolvedToken(value, name.strip() or f"{Path(path).name}:{number}"))
     if not tokens:
-        raise InputError(f"--token-file {path}: no tokens in it (one per line, optionally name=token)")
+        raise InputError(f"--token-file {path}: no tokens in it ({shape})")
     return tokens
 
 
 def stored_tokens() -> list[ResolvedToken]:
     """The tokens saved by `hf auth login`, as `hf auth list` shows them."""
+    from huggingface_hub import constants
     from huggingface_hub.utils import get_stored_tokens
 
+    from hubgate.hub.token import check_login_file
+    from hubgate.inputs.bounded import UnreadableFile
+
+    try:
+        check_login_file(constants.HF_STORED_TOKENS_PATH)
+    except UnreadableFile as exc:
+        raise InputError(f"--all-stored-tokens: {exc}", exc.hint) from None
     tokens = [
         ResolvedToken(value, f"stored:{name}") for name, value in sorted(get_stored_tokens().items()) if value
     ]

@@ -29,6 +29,7 @@ from hubgate.cli.common import (
     budget_option,
     check_registry,
     dtype_option,
+    fail_unreadable,
     fail_usage,
     gpu_catalog,
     gpus_option,
@@ -349,7 +350,7 @@ def _check_matrix(
     try:
         tokens = tokens_from_file(token_file) if token_file else stored_tokens()
     except InputError as exc:
-        fail_usage(str(exc))
+        fail_unreadable(exc)
     if output_format not in (OutputFormat.table, OutputFormat.json):
         fail_usage(
             f"--format {output_format.value}: a token matrix is printed as table or json",
@@ -391,6 +392,8 @@ def check_output_path(path: Path) -> None:
 
     if path.is_dir():
         fail_usage(f"--output {path}: is a directory; name a file in it (e.g. {path / 'report.txt'})")
+    if _special(path):
+        return  # /dev/stdout, a FIFO: written in place, whatever its folder allows
     parent = path.parent
     if not parent.is_dir():
         fail_usage(f"--output {path}: directory {parent} does not exist")
@@ -398,18 +401,39 @@ def check_output_path(path: Path) -> None:
         fail_usage(f"--output {path}: directory {parent} is not writable")
 
 
+def _special(path: Path) -> bool:
+    """An existing target that is not a regular file (/dev/stdout, a FIFO, a terminal)."""
+    import stat
+
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
 def write_output(path: Path, text: str) -> None:
-    """Write atomically: a reader (or a killed run) never sees half a report."""
+    """Write atomically: a reader (or a killed run) never sees half a report. A device or a FIFO is
+    written in place, as a shell redirect would: renaming over it would replace the device itself."""
     import os
     import tempfile
 
+    temp = None
     try:
+        if _special(path):
+            with path.open("w", encoding="utf-8") as file:
+                file.write(text)
+            return
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
         os.replace(temp, path)
     except OSError as exc:
-        fail_usage(f"--output {path}: cannot write ({exc.strerror or exc})")
+        if temp is not None:  # a full disk must not leave half a report beside the target
+            Path(temp).unlink(missing_ok=True)
+        fail_usage(
+            f"--output {path}: cannot write ({exc.strerror or exc}); the report is lost",
+            hint="free some disk space, or give -o a path on another disk",
+        )
 
 
 def quiet_library_logs() -> None:

@@ -125,7 +125,7 @@ def metadata_cache(no_cache: bool):  # type: ignore[no-untyped-def]
         return None
     from hubgate.hub.cache import MetadataCache
 
-    cache = MetadataCache()
+    cache = MetadataCache(tell=lambda note: sys.stderr.write(f"hubgate: note: {note}\n"))
     if cache.problem is not None:
         sys.stderr.write(f"hubgate: warning: {cache.problem}\n")
     return cache
@@ -203,7 +203,10 @@ def gpu_catalog(dirs: list[Path] | None):  # type: ignore[no-untyped-def]
     except CatalogError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"{problem}\n")
-        fail_usage(f"the GPU catalogue has {len(exc.problems)} problem(s) (listed above)")
+        fail_usage(
+            f"the GPU catalogue has {len(exc.problems)} problem(s) (listed above)",
+            hint="fix those gpus/ files, or leave their --registry folder out",
+        )
     for line in catalog.overrides:
         sys.stderr.write(f"note: {line}\n")
     return catalog
@@ -280,13 +283,23 @@ def fail_usage(message: str, hint: str | None = None) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+def fail_unreadable(exc: Exception, prefix: str = "") -> NoReturn:
+    """A file that could not be read within its bounds (`UnreadableFile`, or an error carrying a
+    `hint`): its one line, `prefix` (the option that named it) first, and its hint."""
+    fail_usage(f"{prefix}{exc}", hint=getattr(exc, "hint", None) or None)
+
+
 def resolve_token_options(token: str | None, anonymous: bool):  # type: ignore[no-untyped-def]
     """--token and --anonymous, checked and resolved (the environment and the stored login follow)."""
     from hubgate.hub.token import resolve_token
+    from hubgate.inputs.bounded import UnreadableFile
 
     if token is not None and anonymous:
         fail_usage("--token and --anonymous contradict each other; pass one")
-    return resolve_token(token, anonymous=anonymous)
+    try:
+        return resolve_token(token, anonymous=anonymous)
+    except UnreadableFile as exc:
+        fail_unreadable(exc)
 
 
 def table_console():  # type: ignore[no-untyped-def]
@@ -347,7 +360,7 @@ def load_refs(
     try:
         entries = read_entries(ids or [], files or [], default_file=None if other_input else DEFAULT_LIST)
     except InputError as exc:
-        fail_usage(str(exc))
+        fail_usage(str(exc), hint=exc.hint or None)
     aliases = None
     if registry is not None and repo_type == RepoTypeChoice.model:
         from hubgate.registry.joins import input_aliases

@@ -37,7 +37,8 @@ def effective_policy(
         return load_policy(overrides=overrides)
     except PolicyError as exc:
         fail_usage(
-            str(exc), hint="fix the key or remove it; `hubgate policy show` prints the policy in effect"
+            str(exc),
+            hint=exc.hint or "fix the key or remove it; `hubgate policy show` prints the policy in effect",
         )
 
 

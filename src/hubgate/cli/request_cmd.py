@@ -19,6 +19,7 @@ from hubgate.cli.common import (
     TimeoutOption,
     TokenOption,
     check_format,
+    fail_unreadable,
     fail_usage,
     load_refs,
     resolve_token_options,
@@ -33,25 +34,25 @@ def load_answers(path: Path | None, pairs: list[str]) -> dict[str, Any]:
     """Field answers from a YAML or TOML file (a mapping of field name to value), then --field pairs."""
     answers: dict[str, Any] = {}
     if path is not None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            fail_usage(f"--answers {path}: {exc.strerror or exc}")
-        try:
-            if path.suffix.lower() == ".toml":
-                import tomllib
+        from hubgate.inputs.bounded import (
+            MAX_CONFIG_BYTES,
+            UnreadableFile,
+            decode_text,
+            load_toml,
+            load_yaml,
+            read_capped,
+        )
 
-                data: Any = tomllib.loads(text)
-            else:
-                import yaml
-
-                data = yaml.safe_load(text)
-        except Exception as exc:
-            fail_usage(
-                f"--answers {path}: not valid {'TOML' if path.suffix == '.toml' else 'YAML'} ({exc})".splitlines()[
-                    0
-                ]
+        name = str(path)
+        try:
+            raw = read_capped(path, MAX_CONFIG_BYTES, what="answers file")
+            data: Any = (
+                load_toml(raw, name)
+                if path.suffix.lower() == ".toml"
+                else load_yaml(decode_text(raw, name, what="answers file"), name)
             )
+        except UnreadableFile as exc:
+            fail_unreadable(exc, "--answers ")
         if not isinstance(data, dict):
             fail_usage(f"--answers {path}: expected a mapping of field name to value")
         answers.update({str(k): v for k, v in data.items()})

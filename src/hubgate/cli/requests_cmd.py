@@ -17,6 +17,7 @@ from hubgate.cli.common import (
     TimeoutOption,
     TokenOption,
     announce_wait,
+    fail_unreadable,
     fail_usage,
     resolve_token_options,
     retry_policy,
@@ -76,6 +77,8 @@ UsersFileOption = typer.Option(
 YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation of a -f bulk run.")
 DryRunOption = typer.Option(False, "--dry-run", help="Show what would be done; send nothing.")
 AnswerFormatOption = typer.Option(AnswerFormat.table, "--format", help="table or json (results on stdout).")
+# A bulk file names users, one per line: even a large organisation's list is far below this.
+MAX_USERS_BYTES = 16 * 2**20
 
 
 class _Out:
@@ -166,23 +169,22 @@ def list_requests(
 
 
 def _targets(users: list[str] | None, files: list[str] | None) -> list[Target]:
+    from hubgate.inputs.bounded import UnreadableFile, decode_text, read_capped, read_stdin_capped
     from hubgate.owner.plan import PlanError, parse_target, parse_targets_text, unique
 
     targets = []
+    what = "list of users"
     try:
         targets += [parse_target(user) for user in users or []]
         for name in files or []:
             if name == "-":
-                text = sys.stdin.read()
+                data = read_stdin_capped(MAX_USERS_BYTES, what=what, name="-f -")
+                text = decode_text(data, "-f -", what=what)
             else:
-                path = Path(name)
-                if not path.is_file():
-                    fail_usage(f"-f {name}: no such file")
-                try:
-                    text = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    fail_usage(f"-f {name}: cannot read it ({exc.__class__.__name__})")
+                text = decode_text(read_capped(name, MAX_USERS_BYTES, what=what), f"-f {name}", what=what)
             targets += parse_targets_text(text, "<stdin>" if name == "-" else name)
+    except UnreadableFile as exc:
+        fail_unreadable(exc, "" if exc.where.startswith("-f ") else "-f ")
     except PlanError as exc:
         fail_usage(str(exc))
     return unique(targets)
@@ -377,18 +379,18 @@ def auto(
     A dry run unless --apply; requests that match no rule stay pending (never rejected)."""
     import json
 
+    from hubgate.inputs.bounded import MAX_CONFIG_BYTES, UnreadableFile, decode_text, read_capped
     from hubgate.owner import render
     from hubgate.owner.plan import RulesError, decide, parse_rules
     from hubgate.owner.service import OwnerError, exit_code
 
-    if not rules.is_file():
-        fail_usage(f"--rules {rules}: no such file")
     try:
-        allow = parse_rules(rules.read_text(encoding="utf-8"), str(rules))
-    except (OSError, UnicodeDecodeError) as exc:
-        fail_usage(f"--rules {rules}: cannot read it ({exc.__class__.__name__})")
+        text = decode_text(read_capped(rules, MAX_CONFIG_BYTES, what="rules file"), str(rules))
+        allow = parse_rules(text, str(rules))
+    except UnreadableFile as exc:
+        fail_unreadable(exc, "--rules ")
     except RulesError as exc:
-        fail_usage(str(exc))
+        fail_unreadable(exc)
 
     service, io = _service(repo, repo_type, token, anonymous, retries, timeout)
     try:

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from hubgate import __version__
 
+
+class _RootGroup(TyperGroup):
+    """The root command: a file that could not be read within its bounds is one line and exit 2
+    wherever it was met. Commands name the option that gave the file where they can; this is the net
+    for the rest (a registry or login file read deep inside a run)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from hubgate.inputs.bounded import UnreadableFile
+
+        try:
+            return super().invoke(ctx)
+        except UnreadableFile as exc:
+            from hubgate.cli.common import fail_unreadable
+
+            fail_unreadable(exc)
+
+
 app = typer.Typer(
+    cls=_RootGroup,
     name="hubgate",
     help="Which Hugging Face models and datasets can your token use, what blocks the rest, and what to do next.",
     no_args_is_help=True,

@@ -35,12 +35,42 @@ def resolve_token(explicit: str | None = None, *, anonymous: bool = False) -> Re
         value = os.environ.get(name, "").strip()
         if value:
             return ResolvedToken(value, name)
-    from huggingface_hub import get_token
+    from huggingface_hub import constants, get_token
 
+    check_login_file(constants.HF_TOKEN_PATH)
     stored = get_token()
     if stored:
         return ResolvedToken(stored, "stored login")
     return ResolvedToken(None, "none")
+
+
+# `hf auth login` writes a token of ~40 bytes, and a few of them into the stored-tokens file.
+MAX_LOGIN_FILE_BYTES = 2**16
+
+
+def check_login_file(path: str | os.PathLike[str]) -> None:
+    """huggingface_hub reads its login files whole and blocks on a FIFO: this one bounded read first makes
+    a link to `/dev/zero`, a FIFO, a huge or a binary file one line (`UnreadableFile`) instead of a hang
+    or a traceback. A missing file is fine (no login)."""
+    import stat
+
+    from hubgate.inputs.bounded import UnreadableFile, decode_text, read_capped
+
+    hint = "run `hf auth login` again to rewrite it, or set HF_TOKEN"
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UnreadableFile(
+            os.fspath(path), f"cannot read the stored login ({exc.strerror})", hint
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise UnreadableFile(os.fspath(path), "the stored login is not a regular file", hint)
+    try:
+        decode_text(read_capped(path, MAX_LOGIN_FILE_BYTES, what="login file"), os.fspath(path))
+    except UnreadableFile as exc:
+        raise UnreadableFile(exc.where, f"stored login: {exc.problem}", hint) from None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ the working directory, validated with pydantic; command-line options override it
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,12 @@ PYPROJECT = "pyproject.toml"
 
 
 class PolicyError(ValueError):
-    """A policy file that cannot be used; the message names the file and the key."""
+    """A policy file that cannot be used; the message names the file and the key. `hint`, when set,
+    says what to do about it."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class PolicyFile(BaseModel):
@@ -108,12 +112,12 @@ def find_policy_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The nearest `hubgate.toml`, or `pyproject.toml` with a `[tool.hubgate]` table, from `start` upward."""
     for folder in [start, *start.parents]:
         own = folder / POLICY_FILE
-        if own.is_file():
+        if _present(own):
             data = _read(own)
             table = data.get("tool", {}).get("hubgate", data) if "tool" in data else data
             return own, table
         project = folder / PYPROJECT
-        if project.is_file():
+        if _present(project):
             data = _read(project)
             table = data.get("tool", {}).get("hubgate")
             if table is not None:
@@ -123,14 +127,19 @@ def find_policy_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
     return None
 
 
+def _present(path: Path) -> bool:
+    """A policy file is there, regular or not: a link to a device or a FIFO is refused when read, never
+    skipped (a policy that silently stops applying would pass what it should stop)."""
+    return (path.exists() or path.is_symlink()) and not path.is_dir()
+
+
 def _read(path: Path) -> dict[str, Any]:
+    from hubgate.inputs.bounded import MAX_CONFIG_BYTES, UnreadableFile, load_toml, read_capped
+
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        return load_toml(read_capped(path, MAX_CONFIG_BYTES, what="TOML file"), str(path))
+    except UnreadableFile as exc:
+        raise PolicyError(str(exc), exc.hint) from None
 
 
 def validate(path: Path, table: dict[str, Any]) -> PolicyFile:

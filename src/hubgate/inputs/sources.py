@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,12 @@ MAX_INPUT_BYTES = 64 * 2**20
 
 
 class InputError(Exception):
-    """A source that cannot be read at all (missing file, not text). One line, exit 2."""
+    """A source that cannot be read at all (missing file, not text). One line, exit 2; `hint` (may be
+    empty) says what to do about it."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass(frozen=True)
@@ -37,40 +41,24 @@ def _strip_comment(line: str) -> str:
 
 
 def _read_text(path: str) -> tuple[str, str]:
-    """Return (display name, text) for a path or '-' (stdin)."""
-    if path == "-":
-        name = "<stdin>"
-        stream = getattr(sys.stdin, "buffer", None)
-        try:
-            if stream is None or stream.closed:
-                raise ValueError
-            data = stream.read(MAX_INPUT_BYTES + 1)
-        except (ValueError, OSError):
-            raise InputError("-f -: standard input is closed; pipe the ids in, or pass -f FILE") from None
-    else:
-        file = Path(path)
-        try:
-            with file.open("rb") as handle:
-                data = handle.read(MAX_INPUT_BYTES + 1)
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file (pass ids as arguments, or -f FILE)") from None
-        except IsADirectoryError:
-            raise InputError(f"{path}: is a directory, expected a text file of ids") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-        name = path
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(
-            f"{name}: larger than {MAX_INPUT_BYTES // 2**20} MiB; a list of repo ids is far smaller "
-            "(wrong file?), or split it"
-        )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data.count(b"\x00") > max(8, len(data) // 100):
-        # A stray NUL makes one entry invalid; a file full of them is binary (or UTF-16).
-        raise InputError(f"{name}: a binary file, not a UTF-8 text list of repo ids")
+    """Return (display name, text) for a path or '-' (stdin), read within MAX_INPUT_BYTES."""
+    from hubgate.inputs.bounded import UnreadableFile, decode_text, read_capped, read_stdin_capped
+
+    name = "<stdin>" if path == "-" else path
+    what = "list of repo ids"
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        if path == "-":
+            data = read_stdin_capped(MAX_INPUT_BYTES, what=what, name="-f -")
+        else:
+            data = read_capped(path, MAX_INPUT_BYTES, what=what)
+        text = decode_text(data, name, what=what)
+    except UnreadableFile as exc:
+        hint = exc.hint
+        if exc.problem.startswith("no such"):
+            hint = "pass ids as arguments, or -f FILE"
+        elif exc.problem.startswith("larger than"):
+            hint = "a list of repo ids is far smaller (wrong file?), or split it"
+        raise InputError(str(exc), hint) from None
     return name, text
 
 
@@ -96,8 +84,11 @@ def _looks_like_yaml_config(text: str) -> bool:
 
 
 def _entries_from_yaml(name: str, text: str) -> Iterator[Entry]:
-    """Groups of entries, each with a `name:` field (the shape of models_config.yaml)."""
+    """Groups of entries, each with a `name:` field (the shape of models_config.yaml). Composed only, and
+    measured before the walk: aliases that expand past the bounds are refused, not walked."""
     import yaml
+
+    from hubgate.inputs.bounded import UnreadableFile, check_yaml_size, yaml_problem
 
     try:
         loader = yaml.SafeLoader(text)
@@ -105,16 +96,22 @@ def _entries_from_yaml(name: str, text: str) -> Iterator[Entry]:
             root = loader.get_single_node()
         finally:
             loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{name}:{mark.line + 1}" if mark is not None else name
-        raise InputError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        check_yaml_size(root, name)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise _input_error(yaml_problem(exc, name)) from None
+    except UnreadableFile as exc:
+        raise _input_error(exc) from None
     found = list(_walk_name_fields(root, name))
     if not found:
         raise InputError(
-            f"{name}: YAML without any `name:` entry; expected groups of entries with `name: org/model`"
+            f"{name}: YAML without any `name:` entry",
+            "expected groups of entries with `name: org/model` (models_config.yaml), or one id per line",
         )
     yield from found
+
+
+def _input_error(exc: Exception) -> InputError:
+    return InputError(str(exc), getattr(exc, "hint", ""))
 
 
 def _walk_name_fields(node: object, file_name: str) -> Iterator[Entry]:

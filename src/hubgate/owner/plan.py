@@ -136,19 +136,21 @@ class Rules(BaseModel):
 
 
 class RulesError(ValueError):
-    """A rules file problem, one line naming the file."""
+    """A rules file problem, one line naming the file; `hint` (may be empty) says what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def parse_rules(text: str, origin: str) -> Rules:
-    import yaml
+    from hubgate.inputs.bounded import UnreadableFile, load_yaml
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise RulesError(f"{origin}: not valid YAML{where}: {problem}") from None
+        data = load_yaml(text, origin)  # aliases and nesting measured before anything is built
+    except UnreadableFile as exc:
+        where = f" (line {exc.line})" if exc.line else ""
+        raise RulesError(f"{origin}: {exc.problem}{where}", exc.hint) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
