@@ -18,6 +18,7 @@ from hubgate.inputs.bounded import (
     MAX_NESTING,
     UnreadableFile,
     check_yaml_size,
+    compose_yaml,
     compose_yaml_all,
     decode_text,
     load_json,
@@ -233,6 +234,17 @@ def test_deep_nesting_is_refused_in_block_and_flow_style() -> None:
     with pytest.raises(UnreadableFile) as caught:
         load_yaml(flow, "flow.yaml")
     one_line(caught.value)
+
+
+@pytest.mark.parametrize("loader", [yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)])
+def test_deep_flow_nesting_is_refused_quickly_whichever_parser(loader: type) -> None:
+    """The pure-Python parser takes seconds per thousand levels: the text is measured before it runs."""
+    flow = "name: " + "[" * 50_000 + "]" * 50_000
+    started = time.monotonic()
+    for parse in (load_yaml, compose_yaml, compose_yaml_all):
+        with pytest.raises(UnreadableFile, match=r"nested|YAML"):
+            parse(flow, "deep.yaml", loader=loader)
+    assert time.monotonic() - started < 2
 
 
 def test_yaml_syntax_errors_name_the_line() -> None:

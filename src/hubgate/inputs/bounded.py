@@ -251,12 +251,48 @@ def _yaml_loader() -> type[Any]:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
 
 
+def check_yaml_text(text: str, name: str, loader: type[Any]) -> None:
+    """Before a pure-Python parser (no libyaml here) sees the text: flow nesting (`[[[[...`) past
+    MAX_NESTING is refused, since that parser takes seconds per thousand levels before it overflows.
+    libyaml stops at 1,000 levels by itself, within milliseconds, and check_yaml_size does the rest."""
+    try:
+        from yaml.cyaml import CParser
+
+        native = issubclass(loader, CParser)
+    except ImportError:  # PyYAML without libyaml
+        native = False
+    if not native and _nesting_depth(text, "[{", "]}") > MAX_NESTING:
+        raise UnreadableFile(
+            name, f"YAML nested deeper than {MAX_NESTING} levels", "hubgate refuses YAML nested this deep"
+        )
+
+
+def compose_yaml(text: str, name: str, *, loader: type[Any] | None = None) -> yaml.Node | None:
+    """The one document of a YAML stream as a node tree (nothing built), within the size and depth
+    bounds: safe to walk."""
+    import yaml
+
+    loader = loader or _yaml_loader()
+    check_yaml_text(text, name, loader)
+    instance = loader(text)
+    try:
+        node = instance.get_single_node()
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise yaml_problem(exc, name) from None
+    finally:
+        instance.dispose()
+    check_yaml_size(node, name)
+    return node  # type: ignore[no-any-return]
+
+
 def compose_yaml_all(text: str, name: str, *, loader: type[Any] | None = None) -> list[yaml.Node]:
     """Every document of a YAML stream as nodes, each within the size and depth bounds."""
     import yaml
 
+    loader = loader or _yaml_loader()
+    check_yaml_text(text, name, loader)
     try:
-        nodes = [node for node in yaml.compose_all(text, Loader=loader or _yaml_loader()) if node is not None]
+        nodes = [node for node in yaml.compose_all(text, Loader=loader) if node is not None]
     except (yaml.YAMLError, RecursionError) as exc:
         raise yaml_problem(exc, name) from None
     for node in nodes:
@@ -268,7 +304,9 @@ def load_yaml(text: str, name: str, *, loader: type[Any] | None = None) -> Any:
     """One YAML document as Python data (safe tags only), within the size and depth bounds."""
     import yaml
 
-    instance = (loader or _yaml_loader())(text)
+    loader = loader or _yaml_loader()
+    check_yaml_text(text, name, loader)
+    instance = loader(text)
     try:
         node = instance.get_single_node()
         check_yaml_size(node, name)

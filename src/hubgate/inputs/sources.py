@@ -51,7 +51,7 @@ def _read_text(path: str) -> tuple[str, str]:
             data = read_stdin_capped(MAX_INPUT_BYTES, what=what, name="-f -")
         else:
             data = read_capped(path, MAX_INPUT_BYTES, what=what)
-        text = decode_text(data, name, what=what)
+        text = decode_text(data, "-f -" if path == "-" else path, what=what)
     except UnreadableFile as exc:
         hint = exc.hint
         if exc.problem.startswith("no such"):
@@ -86,21 +86,12 @@ def _looks_like_yaml_config(text: str) -> bool:
 def _entries_from_yaml(name: str, text: str) -> Iterator[Entry]:
     """Groups of entries, each with a `name:` field (the shape of models_config.yaml). Composed only, and
     measured before the walk: aliases that expand past the bounds are refused, not walked."""
-    import yaml
-
-    from hubgate.inputs.bounded import UnreadableFile, check_yaml_size, yaml_problem
+    from hubgate.inputs.bounded import UnreadableFile, compose_yaml
 
     try:
-        loader = yaml.SafeLoader(text)
-        try:
-            root = loader.get_single_node()
-        finally:
-            loader.dispose()
-        check_yaml_size(root, name)
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise _input_error(yaml_problem(exc, name)) from None
+        root = compose_yaml(text, name)
     except UnreadableFile as exc:
-        raise _input_error(exc) from None
+        raise InputError(str(exc), exc.hint) from None
     found = list(_walk_name_fields(root, name))
     if not found:
         raise InputError(
@@ -108,10 +99,6 @@ def _entries_from_yaml(name: str, text: str) -> Iterator[Entry]:
             "expected groups of entries with `name: org/model` (models_config.yaml), or one id per line",
         )
     yield from found
-
-
-def _input_error(exc: Exception) -> InputError:
-    return InputError(str(exc), getattr(exc, "hint", ""))
 
 
 def _walk_name_fields(node: object, file_name: str) -> Iterator[Entry]:

@@ -185,12 +185,16 @@ def parse_file(path: Path) -> tuple[Any, Problem | None]:
     """The YAML data of one file, or the problem that stops it being read. The file is read within
     MAX_ENTRY_BYTES, and its composed document is measured (aliases expanded, nesting) before it is
     built: a "billion laughs" file is one problem, not minutes and gigabytes."""
-    from hubgate.inputs.bounded import UnreadableFile, check_yaml_size
+    from hubgate.inputs.bounded import UnreadableFile, check_yaml_size, check_yaml_text
 
     try:
         text = _read_entry_text(path)
     except UnreadableFile as exc:
         return None, Problem(display_path(path), 1, "(file)", f"cannot be read: {exc.problem}")
+    try:
+        check_yaml_text(text, display_path(path), _Loader)
+    except UnreadableFile as exc:
+        return None, Problem(display_path(path), 1, "(yaml)", exc.problem)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
