@@ -22,7 +22,16 @@ from typer.testing import CliRunner
 from hubgate.cli.root import _register, app
 from hubgate.inputs import bounded
 from hubgate.registry import set_default_registry
-from tests.conftest import ALICE, GPT2, LLAMA2, CliResult, assert_no_token, clean_env
+from tests.conftest import (
+    ALICE,
+    DAVE,
+    GPT2,
+    LLAMA2,
+    CliResult,
+    assert_no_token,
+    clean_env,
+    run_on_a_terminal,
+)
 from tests.hubsim import HubSim
 from tests.test_bounded import ALIAS_BOMB
 
@@ -390,6 +399,17 @@ def test_closed_stdin(hub: HubSim, tmp_path: Path) -> None:
     result = _hubgate(hub, tmp_path, "request", GPT2, "--dry-run", "--format", "json", shell_suffix="<&-")
     assert result.code == 0 and "Traceback" not in result.stderr, result.stderr
     assert json.loads(result.stdout)["dry_run"] is True
+
+
+def test_end_of_input_at_a_prompt_is_one_line(hub: HubSim, tmp_path: Path) -> None:
+    (tmp_path / "users.txt").write_text("alice\n")
+    args = ["requests", "accept", LLAMA2, "-f", "users.txt", "--token", DAVE]
+    result = run_on_a_terminal(args, "\x04", cwd=tmp_path, env=clean_env(hub.url, tmp_path))  # Ctrl-D
+    assert result.code == 130 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "hubgate: stopped at a prompt (end of input or Ctrl-C); nothing more was done"
+    )
+    assert not [entry for entry in hub.log if entry.method == "POST"]
 
 
 def test_an_alias_bomb_costs_the_process_one_line(hub: HubSim, tmp_path: Path) -> None:

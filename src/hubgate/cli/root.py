@@ -93,6 +93,12 @@ def run(args: list[str] | None = None) -> int:
     add_examples(command)
     try:
         result = command.main(args=args, prog_name="hubgate", standalone_mode=False)
+    except typer.Abort:
+        # End of input (Ctrl-D, a closed terminal) or Ctrl-C at a prompt: click gives up on the prompt.
+        from hubgate.verdicts.outcome import EXIT_INTERRUPTED
+
+        sys.stderr.write("\nhubgate: stopped at a prompt (end of input or Ctrl-C); nothing more was done\n")
+        return EXIT_INTERRUPTED
     except _ClickException as exc:
         ctx = getattr(exc, "ctx", None)
         if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
