@@ -127,6 +127,16 @@ def test_a_fifo_nobody_writes_to_is_one_line_after_the_wait(tmp_path: Path) -> N
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_fifo_where_none_belongs_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "hubgate.toml"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(UnreadableFile, match="a named pipe, not a policy file"):
+        read_capped(fifo, 1024, what="policy file", pipes=False, fifo_wait=30)
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
 def test_a_fifo_that_never_ends_stops_at_the_cap(tmp_path: Path) -> None:
     fifo = tmp_path / "endless"
     os.mkfifo(fifo)

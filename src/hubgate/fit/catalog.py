@@ -203,7 +203,7 @@ def read_entry(path: Path) -> tuple[GpuEntry | None, list[CatalogProblem]]:
 
     shown = display_path(path)
     try:
-        text = decode_text(read_capped(path, MAX_CONFIG_BYTES, what="GPU file"), shown)
+        text = decode_text(read_capped(path, MAX_CONFIG_BYTES, what="GPU file", pipes=False), shown)
     except UnreadableFile as exc:
         return None, [CatalogProblem(shown, 1, "(file)", f"cannot be read: {exc.problem}")]
     try:

@@ -55,12 +55,18 @@ def _size_words(limit: int) -> str:
 
 
 def read_capped(
-    path: str | os.PathLike[str], limit: int, *, what: str = "file", fifo_wait: float | None = None
+    path: str | os.PathLike[str],
+    limit: int,
+    *,
+    what: str = "file",
+    pipes: bool = True,
+    fifo_wait: float | None = None,
 ) -> bytes:
-    """The bytes of `path`, refused past `limit` bytes. Regular files and pipes only (a pipe is how a
-    shell hands over a secret: `--token-file <(pass show hf)`); devices and sockets are refused before a
-    byte is read. The open never blocks on a FIFO without a writer, and a FIFO that gets no writer (or
-    no bytes) within `fifo_wait` seconds (default FIFO_WAIT_SECONDS) is refused."""
+    """The bytes of `path`, refused past `limit` bytes. Regular files and, with `pipes`, pipes (a pipe
+    is how a shell hands over a secret: `--token-file <(pass show hf)`); devices and sockets are refused
+    before a byte is read. The open never blocks on a FIFO without a writer, and a FIFO that gets no
+    writer (or no bytes) within `fifo_wait` seconds (default FIFO_WAIT_SECONDS) is refused. Files found
+    by looking (policy, registry folders) pass `pipes=False`: a FIFO there is refused at once."""
     name = os.fspath(path)
     try:
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -82,6 +88,8 @@ def read_capped(
             raise UnreadableFile(
                 name, f"a device or socket, not {_a(what)}", "name a regular file (devices are never read)"
             )
+        if stat.S_ISFIFO(mode) and not pipes:
+            raise UnreadableFile(name, f"a named pipe, not {_a(what)}", "name a regular file")
         if stat.S_ISFIFO(mode):
             chunks = _read_pipe(fd, name, limit, FIFO_WAIT_SECONDS if fifo_wait is None else fifo_wait)
         else:

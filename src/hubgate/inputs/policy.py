@@ -137,7 +137,7 @@ def _read(path: Path) -> dict[str, Any]:
     from hubgate.inputs.bounded import MAX_CONFIG_BYTES, UnreadableFile, load_toml, read_capped
 
     try:
-        return load_toml(read_capped(path, MAX_CONFIG_BYTES, what="TOML file"), str(path))
+        return load_toml(read_capped(path, MAX_CONFIG_BYTES, what="TOML file", pipes=False), str(path))
     except UnreadableFile as exc:
         raise PolicyError(str(exc), exc.hint) from None
 

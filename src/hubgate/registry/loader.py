@@ -178,7 +178,9 @@ MAX_ENTRY_BYTES = 2**20
 def _read_entry_text(path: Path) -> str:
     from hubgate.inputs.bounded import decode_text, read_capped
 
-    return decode_text(read_capped(path, MAX_ENTRY_BYTES, what="registry entry"), display_path(path))
+    return decode_text(
+        read_capped(path, MAX_ENTRY_BYTES, what="registry entry", pipes=False), display_path(path)
+    )
 
 
 def parse_file(path: Path) -> tuple[Any, Problem | None]:
@@ -351,7 +353,9 @@ def read_layer(
             # hubgate wrote it, but a damaged or replaced cache is only a miss: the YAML is the truth.
             # The digest catches flipped bytes that still parse, which would otherwise be blamed on the
             # YAML files, run after run, until someone deleted the cache by hand.
-            digest, _, body = read_capped(cache_file, MAX_CACHE_BYTES, what="registry cache").partition(b"\n")
+            digest, _, body = read_capped(
+                cache_file, MAX_CACHE_BYTES, what="registry cache", pipes=False
+            ).partition(b"\n")
             if digest.decode("ascii") == hashlib.sha256(body).hexdigest():
                 cached = load_json(decode_text(body, str(cache_file)), str(cache_file))
                 if cached.get("files") == signature:
