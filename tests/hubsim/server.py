@@ -2,9 +2,11 @@
 
 It answers like the real Hub as recorded in hub-contract.md: repo metadata, auth-check, HEAD/GET on
 resolve, whoami-v2, the model listing with Link pagination, legacy-id redirects, and the owner-side
-access-request API. Switches inject latency, 429s with Retry-After, 5xx bursts, slow answers and
-dropped connections, and a per-bucket fixed-window rate limit with RateLimit headers, so that the
-client's reliability and speed are measured against real wire behaviour.
+access-request API and the user's ask-access. Switches inject latency, 429s with Retry-After (seconds or
+an HTTP date), 5xx bursts, slow answers, dropped connections, redirect loops, 200s that are not the
+Hub's (an HTML page, `{}`), a Hub that answers whoami and nothing else (`silent_repo_routes`), and a
+per-bucket fixed-window rate limit with RateLimit headers, so that the client's reliability and speed
+are measured against real wire behaviour. `receiver.py` is a webhook receiver to notify.
 """
 
 from __future__ import annotations
@@ -260,6 +262,8 @@ class HubSim:
         # ask-access (contract section 8, uncertain): how a missing field and an existing request answer
         self.missing_field_status = 400  # or 422
         self.existing_request_status = 409  # or 400
+        # the body of a successful ask-access: "json" ({"status": "accepted" | "pending"}), "empty" or "ok"
+        self.ask_access_answer = "json"
         self.batch_supported = True  # False: the batch answer endpoint answers 404 (fall back to handle)
         self.batch_shape = "object"  # the body the batch endpoint takes: "object" or "list"
         self.batch_calls = 0
@@ -1009,6 +1013,10 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Answer(hub.existing_request_status, "You have already requested access to this repo.")
             status = "accepted" if repo.gated == "auto" else "pending"
             hub.requests.setdefault(key, {})[token.user] = AccessRequest(token.user, status, fields=fields)
+        if hub.ask_access_answer == "empty":
+            return 200, None, {}
+        if hub.ask_access_answer == "ok":
+            return 200, "OK", {}
         return 200, {"status": status}, {}
 
     def _request_json(self, repo: Repo, request: AccessRequest) -> dict[str, Any]:
