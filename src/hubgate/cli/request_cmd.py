@@ -229,14 +229,19 @@ def _show_batch(ready: list[Any], user: str | None) -> None:
         boxes = [f["name"] for f in first.fields if f["type"] == "checkbox"]
         lines.append(f"  {names}")
         if first.prompt and first.prompt.strip():
-            lines.append(f"    {' '.join(first.prompt.split())}")
-        lines.extend(f"    [x] {name}" for name in boxes)
+            lines.append(f"    {_printable(first.prompt)}")
+        lines.extend(f"    [x] {_printable(name)}" for name in boxes)
         terms = terms or bool(boxes) or bool(first.prompt and first.prompt.strip())
     lines.append(
         "Each request shares your Hub name and email with the repo's authors"
         + ("; sending accepts the terms shown above." if terms else ".")
     )
     typer.echo("\n".join(lines), err=True)
+
+
+def _printable(text: str) -> str:
+    """The authors' words on one line, without control characters (a card could move the cursor)."""
+    return "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
 
 
 def _is_terms(result: Any, name: str) -> bool:
