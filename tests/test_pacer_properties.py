@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubgate.hub.pacing import LONGEST_WINDOW, RatePacer, WaitTooLong
+from hubgate.hub.pacing import RatePacer, WaitTooLong
 
 WINDOW = 300
 
@@ -78,13 +78,9 @@ def test_waits_are_bounded_by_the_latest_answers_and_the_quota_never_goes_negati
             retry = float(event.retry_after) if event.retry_after is not None else None
             pacer.after_response(headers_of(event), event.status, retry, "api")
             if event.remaining is not None:
-                latest_reset_at = clock.now + min(event.reset, LONGEST_WINDOW)
+                latest_reset_at = clock.now + event.reset
             if event.status == 429:
-                hold = (
-                    retry
-                    if retry is not None
-                    else (min(event.reset, LONGEST_WINDOW) if event.remaining == 0 else None)
-                )
+                hold = retry if retry is not None else (event.reset if event.remaining == 0 else None)
                 if hold is not None:
                     latest_hold_until = clock.now + hold
         elif isinstance(event, Advance):
@@ -123,6 +119,46 @@ def test_a_wait_longer_than_max_wait_is_refused_with_the_reason() -> None:
         pacer.before_request("api")
     assert clock.slept == []
     pacer.before_request("resolvers")  # another bucket is not held
+
+
+def test_a_ratelimit_reset_of_an_hour_is_refused_as_an_hour_not_a_window() -> None:
+    """Issue 21: a 3,600 s reset was reported (and held) as 300 s."""
+    clock = Clock()
+    pacer = RatePacer(clock=lambda: clock.now, sleep=clock.sleep, max_wait=300)
+    pacer.after_response({"RateLimit": '"api";r=0;t=3600'}, 429, None, "api")
+    with pytest.raises(
+        WaitTooLong, match=r"held for 3600 s .*asked for 3600 s \(its RateLimit reset\).*300 s"
+    ):
+        pacer.before_request("api")
+    assert clock.slept == []
+    patient = RatePacer(clock=lambda: clock.now, sleep=clock.sleep, max_wait=4000)
+    patient.after_response({"RateLimit": '"api";r=0;t=3600'}, 429, None, "api")
+    patient.before_request("api")
+    assert clock.slept == [3600.0]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", 120.0),
+        ("7, 9", 7.0),  # a repeated header: the first value
+        ("Wed, 21 Oct 2026 07:28:20 GMT", 20.0),
+        ("Wed, 21 Oct 2026 07:28:20 GMT, Wed, 21 Oct 2026 07:29:00 GMT", 20.0),
+        ("Wed, 21 Oct 2026 07:27:00 GMT", 0.0),  # in the past: no wait
+        ("Wed, 21 Oct 2026 07:28:20", None),  # no zone: not an HTTP date
+        ("soon", None),
+        ("-5", None),
+        ("", None),
+    ],
+)
+def test_retry_after_as_seconds_or_an_http_date(value: str, expected: float | None) -> None:
+    from datetime import UTC, datetime
+
+    from hubgate.hub.pacing import retry_after_seconds
+
+    now = datetime(2026, 10, 21, 7, 28, 0, tzinfo=UTC).timestamp()
+    got = retry_after_seconds({"Retry-After": value}, now=lambda: now)
+    assert got == (pytest.approx(expected) if expected is not None else None)
 
 
 def test_waits_are_announced_once_per_episode() -> None:

@@ -119,7 +119,7 @@ def test_terms_never_ticked_without_consent(dinos: Any, run_cli: Any, tmp_path: 
         "".join(f"{k}: '{v}'\n" for k, v in ANSWERS.items())
         + "'By clicking Submit below I accept the terms of the license': true\n"
     )
-    result = run_cli("request", DINO, "--answers", str(answers), "--format", "json", HF_TOKEN=ALICE)
+    result = run_cli("request", DINO, "--answers", str(answers), "--yes", "--format", "json", HF_TOKEN=ALICE)
     assert result.code == 1
     row = by_id(result)[DINO]
     assert row["outcome"] == "form-incomplete"
@@ -142,6 +142,7 @@ def test_manual_goes_pending_once_per_field_and_watch_state_records_it(
         "--answers",
         str(answers),
         "--accept-terms",
+        "--yes",
         "--state",
         str(state),
         "--format",
@@ -172,7 +173,7 @@ def test_manual_goes_pending_once_per_field_and_watch_state_records_it(
 
 def test_auto_is_granted_at_once(hub: Any, run_cli: Any) -> None:
     hub.requests[("model", GEMMA)] = {}
-    result = run_cli("request", GEMMA, "--format", "json", HF_TOKEN=ALICE)
+    result = run_cli("request", GEMMA, "--yes", "--format", "json", HF_TOKEN=ALICE)
     assert by_id(result)[GEMMA]["outcome"] == "sent-granted"
     assert hub.requests[("model", GEMMA)]["alice"].status == "accepted"
     assert (
@@ -181,7 +182,7 @@ def test_auto_is_granted_at_once(hub: Any, run_cli: Any) -> None:
 
 
 def test_rejected_is_skipped_not_resent(hub: Any, run_cli: Any) -> None:
-    result = run_cli("request", MISTRAL, "--format", "json", HF_TOKEN=ALICE)
+    result = run_cli("request", MISTRAL, "--yes", "--format", "json", HF_TOKEN=ALICE)
     assert by_id(result)[MISTRAL]["outcome"] == "skipped"
     assert posts(hub) == []
 
@@ -217,7 +218,7 @@ def test_existing_request_variants(hub: Any, status: int) -> None:
 
 def test_refusals_keep_the_hubs_words(hub: Any, run_cli: Any) -> None:
     hub.requests[("model", GEMMA)] = {}
-    result = run_cli("request", GEMMA, "--format", "json", HF_TOKEN=BOB)
+    result = run_cli("request", GEMMA, "--yes", "--format", "json", HF_TOKEN=BOB)
     row = by_id(result)[GEMMA]
     assert row["outcome"] == "skipped" and "token-scope" in row["message"]  # the verdict already tells
     assert posts(hub) == []
@@ -288,23 +289,33 @@ def test_a_429_is_retried_and_a_5xx_never_resent(hub: Any) -> None:
     assert len(posts(hub)) == 1  # the Hub may have acted: not sent twice
 
 
-def test_on_a_terminal_each_field_is_asked_once_and_terms_per_repo(dinos: Any, tmp_path: Any) -> None:
-
+@pytest.mark.parametrize("typed", ["y", "n"])
+def test_on_a_terminal_each_field_is_asked_once_and_the_batch_confirmed_once(
+    dinos: Any, tmp_path: Any, typed: str
+) -> None:
     from tests.conftest import clean_env, run_on_a_terminal
 
     given = [f"--field={k}={v}" for k, v in ANSWERS.items() if k != "Country"]
     result = run_on_a_terminal(
         ["request", DINO, DINO2, *given, "--format", "json"],
-        "France\ny\nn\n",  # Country (once for both), yes to DINO's terms, no to DINO2's
+        f"France\n{typed}\n",  # Country (once for both), then one answer for the whole batch
         cwd=tmp_path,
         env=clean_env(dinos.url, tmp_path, HF_TOKEN=ALICE),
     )
     stdout, stderr = result.stdout, result.stderr
     assert stderr.count("Country") == 1, stderr
-    assert f"Accept the terms of {DINO}?" in stderr and f"Accept the terms of {DINO2}?" in stderr
-    assert DINO_FORM["extra_gated_prompt"] in stderr  # the authors' words shown before the question
+    assert stderr.count("Send 2 requests?") == 1, stderr
+    # The authors' words and the checkbox, shown once for the two repos that share them, before the question.
+    assert stderr.count(DINO_FORM["extra_gated_prompt"]) == 1
+    assert "[x] By clicking Submit below I accept the terms of the license" in stderr
+    assert "name and email" in stderr and "accepts the terms shown above" in stderr
     rows = {r["id"]: r for r in json.loads(stdout)["results"]}
-    assert rows[DINO]["outcome"] == "sent-pending" and rows[DINO]["sent"]["Country"] == "France"
-    assert rows[DINO2]["outcome"] == "form-incomplete"
-    assert posts(dinos) == [f"/api/models/{DINO}/ask-access"]
-    assert result.code == 1
+    if typed == "y":
+        assert rows[DINO]["outcome"] == rows[DINO2]["outcome"] == "sent-pending"
+        assert rows[DINO]["sent"]["Country"] == "France"
+        assert sorted(posts(dinos)) == sorted(f"/api/models/{d}/ask-access" for d in (DINO, DINO2))
+        assert result.code == 0
+    else:
+        assert rows[DINO]["outcome"] == rows[DINO2]["outcome"] == "not-sent"
+        assert posts(dinos) == []
+        assert result.code == 1

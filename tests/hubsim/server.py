@@ -2,9 +2,11 @@
 
 It answers like the real Hub as recorded in hub-contract.md: repo metadata, auth-check, HEAD/GET on
 resolve, whoami-v2, the model listing with Link pagination, legacy-id redirects, and the owner-side
-access-request API. Switches inject latency, 429s with Retry-After, 5xx bursts, slow answers and
-dropped connections, and a per-bucket fixed-window rate limit with RateLimit headers, so that the
-client's reliability and speed are measured against real wire behaviour.
+access-request API and the user's ask-access. Switches inject latency, 429s with Retry-After (seconds or
+an HTTP date), 5xx bursts, slow answers, dropped connections, redirect loops, 200s that are not the
+Hub's (an HTML page, `{}`), a Hub that answers whoami and nothing else (`silent_repo_routes`), and a
+per-bucket fixed-window rate limit with RateLimit headers, so that the client's reliability and speed
+are measured against real wire behaviour. `receiver.py` is a webhook receiver to notify.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,15 +111,15 @@ class Fault:
 
     kinds: "status" (an error status; `headers` replace or add headers, `no_ratelimit` strips the
     RateLimit headers), "drop" (close the connection), "slow" (answer after `delay`), "body" (HTTP 200
-    with `body` and `headers`: valid HTTP that is not a Hub), "redirect" (a 302 to `location`, default the
-    same path: a loop), "trickle" (the real answer, its body sent one byte every `delay` seconds), "hang"
-    (accept and never answer, until the Hub stops)."""
+    with `body` and `headers`: valid HTTP that is not a Hub), "redirect" (a redirect to `location`, default
+    the same path: a loop; `status` 301, 302, 303, 307 or 308, else 302), "trickle" (the real answer, its
+    body sent one byte every `delay` seconds), "hang" (accept and never answer, until the Hub stops)."""
 
     pattern: str
     kind: str
     times: int = 1
     status: int = 503
-    retry_after: int | str | None = None
+    retry_after: int | str | Callable[[], str] | None = None  # a callable: computed when answering (a date)
     delay: float = 0.0
     method: str | None = None
     headers: dict[str, str] | None = None
@@ -219,6 +222,7 @@ class Logged:
     bucket: str
     authorized: bool
     status: int | None  # None: dropped
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 GATED_LOGIN = "Access to {kind} {id} is restricted. You must have access to it and be authenticated to access it. Please log in."
@@ -258,9 +262,13 @@ class HubSim:
         # ask-access (contract section 8, uncertain): how a missing field and an existing request answer
         self.missing_field_status = 400  # or 422
         self.existing_request_status = 409  # or 400
+        # the body of a successful ask-access: "json" ({"status": "accepted" | "pending"}), "empty" or "ok"
+        self.ask_access_answer = "json"
         self.batch_supported = True  # False: the batch answer endpoint answers 404 (fall back to handle)
         self.batch_shape = "object"  # the body the batch endpoint takes: "object" or "list"
         self.batch_calls = 0
+        # Answer whoami (and huggingface_hub's registry) but accept every other request and never answer it.
+        self.silent_repo_routes = False
         self.repos: dict[tuple[str, str], Repo] = {}
         self.legacy: dict[tuple[str, str], str] = {}
         self.tokens: dict[str, Token] = {}
@@ -460,6 +468,7 @@ class _Answer(Exception):
         self.status, self.message, self.code, self.headers = status, message, code, headers or {}
 
 
+_ALWAYS_ANSWERED = ("/api/whoami-v2", "/api/agent-harnesses")  # answered even with `silent_repo_routes`
 _API_SUFFIXES = {"auth-check", "user-access-request", "ask-access", "revision", "tree", "paths-info"}
 
 
@@ -506,7 +515,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
-        if fault is not None and fault.kind == "hang":
+        silent = hub.silent_repo_routes and path not in _ALWAYS_ANSWERED
+        if silent or (fault is not None and fault.kind == "hang"):
             hub.stopping.wait(60)  # accepted, never answered (bounded, so a test can never hang forever)
             self.close_connection = True
             return
@@ -518,14 +528,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(method, 200, None if fault.body is _UNSET else fault.body, dict(fault.headers or {}))
             return
         if fault is not None and fault.kind == "redirect":
-            entry.status = 302
+            status = fault.status if fault.status in (301, 302, 303, 307, 308) else 302
+            entry.status = status
             location = fault.location or self.path
-            self._send(method, 302, None, {**rate_headers, "Location": location})
+            self._send(method, status, None, {**rate_headers, "Location": location})
             return
         self._trickle = fault.delay if fault is not None and fault.kind == "trickle" else 0.0
         try:
             if fault is not None and fault.kind == "status":
-                extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                retry_after = fault.retry_after() if callable(fault.retry_after) else fault.retry_after
+                extra = {"Retry-After": str(retry_after)} if retry_after is not None else {}
                 extra |= fault.headers or {}
                 if fault.status == 429:
                     raise _Answer(429, "You have exceeded our rate limit.", None, extra)
@@ -1001,6 +1013,10 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Answer(hub.existing_request_status, "You have already requested access to this repo.")
             status = "accepted" if repo.gated == "auto" else "pending"
             hub.requests.setdefault(key, {})[token.user] = AccessRequest(token.user, status, fields=fields)
+        if hub.ask_access_answer == "empty":
+            return 200, None, {}
+        if hub.ask_access_answer == "ok":
+            return 200, "OK", {}
         return 200, {"status": status}, {}
 
     def _request_json(self, repo: Repo, request: AccessRequest) -> dict[str, Any]:
@@ -1022,6 +1038,13 @@ class _Handler(BaseHTTPRequestHandler):
         if request.reviewed_at:
             data["reviewedAt"] = _wire_time(request.reviewed_at)
         return data
+
+
+def http_date(seconds_from_now: float) -> str:
+    """An HTTP date (`Retry-After` may be one): `Wed, 21 Oct 2026 07:28:00 GMT`."""
+    from email.utils import format_datetime
+
+    return format_datetime(datetime.fromtimestamp(time.time() + seconds_from_now, UTC), usegmt=True)
 
 
 def _wire_time(value: str) -> str:

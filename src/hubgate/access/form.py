@@ -1,7 +1,9 @@
 """Pure: the gate form of a card (`extra_gated_*` in cardData), filled from the user's answers.
 
 Every checkbox of a gate form is an agreement (terms, licence, use policy): it is ticked only with
-the user's consent (`--accept-terms` or a yes per repo), never from an answers file alone.
+the user's consent (`--accept-terms` or their yes on a terminal), never from an answers file alone. A
+prompt is one too ("By requesting access you agree to the licence"): a form that shows one is sent
+only with the same consent, checkboxes or not.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 
 KINDS = ("text", "checkbox", "select", "date_picker", "country")
 FILLED_BY_THE_HUB = frozenset({"ip_location"})  # the Hub records it itself: never asked, never sent
+# Stands in `Filled.missing` for the terms of a prompt on a form without checkboxes (the card's key).
+PROMPT_TERMS = "extra_gated_prompt"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,11 @@ class GateForm:
     prompt: str | None
     fields: tuple[FormField, ...]
     button: str | None
+
+    @property
+    def has_terms(self) -> bool:
+        """Sending this form agrees to something: it shows a prompt or a checkbox."""
+        return bool(self.prompt and self.prompt.strip()) or any(f.terms for f in self.fields)
 
 
 def _options(raw: Any) -> tuple[str, ...]:
@@ -89,7 +98,9 @@ class Filled:
 
 
 def fill(form: GateForm, answers: dict[str, Any], *, accept_terms: bool) -> Filled:
-    """The body to send: each field's answer; checkboxes ticked only when `accept_terms`."""
+    """The body to send: each field's answer; checkboxes ticked only when `accept_terms`. Without it, a
+    form that shows a prompt and no required checkbox is missing its agreement too (as PROMPT_TERMS):
+    nothing in the body carries it, so only the consent can."""
     values: dict[str, Any] = {}
     missing: list[str] = []
     problems: list[str] = []
@@ -111,7 +122,14 @@ def fill(form: GateForm, answers: dict[str, Any], *, accept_terms: bool) -> Fill
             missing.append(field.name)
             continue
         values[field.name] = value.isoformat() if isinstance(value, dt.date) else value
+    if not accept_terms and form.has_terms and not any(is_terms(form, name) for name in missing):
+        missing.append(PROMPT_TERMS)  # a prompt, or only optional checkboxes: the agreement is still unmet
     return Filled(values, tuple(missing), tuple(problems))
+
+
+def is_terms(form: GateForm, name: str) -> bool:
+    """A `missing` name that is an agreement (a checkbox, or the prompt), not an answer to give."""
+    return name == PROMPT_TERMS or any(f.name == name and f.terms for f in form.fields)
 
 
 def distinct_fields(forms: list[GateForm]) -> list[FormField]:

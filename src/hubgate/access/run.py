@@ -6,13 +6,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hubgate.access.form import FormField, GateForm, distinct_fields, fill, form_of
-from hubgate.access.outcome import Outcome, classify_answer
+from hubgate.access.form import (
+    PROMPT_TERMS,
+    Filled,
+    FormField,
+    GateForm,
+    distinct_fields,
+    fill,
+    form_of,
+    is_terms,
+)
+from hubgate.access.outcome import SENT_GRANTED_WORDS, SENT_PENDING_WORDS, Outcome, classify_answer
 from hubgate.check.runner import Session, check_all
-from hubgate.hub.answers import facts_from_metadata
+from hubgate.hub.answers import RepoFacts, facts_from_metadata
 from hubgate.hub.token import scrub
 from hubgate.inputs.refs import InvalidRef, RepoRef
-from hubgate.verdicts.verdict import Status, Verdict
+from hubgate.verdicts.verdict import Status, Verdict, from_probe
 
 # What a verdict says about asking: only `not-requested` (a reset request included) needs a request.
 _ALREADY = {
@@ -72,15 +81,23 @@ def request_all(
     accept_terms: bool = False,
     dry_run: bool = False,
     ask_value: Callable[[FormField], Any] | None = None,
-    confirm_terms: Callable[[str, GateForm], bool] | None = None,
+    confirm: Callable[[list[RequestResult]], bool] | None = None,
     jobs: int = 8,
 ) -> tuple[list[RequestResult], list[Verdict]]:
-    """Outcomes in input order, and the verdicts they came from. `ask_value` is asked once per
-    distinct field no answer covers; `confirm_terms` once per repo whose form has terms, unless
-    `accept_terms`. Nothing is sent with `dry_run`."""
+    """Outcomes in input order, and the verdicts they came from. Nothing is sent with `dry_run`.
+
+    Sending shares the user's name and email with each repo's authors, and agrees to what each gate
+    shows: the caller must have the user's say. `ask_value` is asked once per distinct field no answer
+    covers. `confirm` is asked once for the whole batch, with the requests ready to send (their prompts
+    and checkboxes to show): a yes sends them all and accepts their terms, a no sends none (`not-sent`).
+    Without `confirm`, the caller vouches that the user said to send (the CLI's --yes), and a form with
+    a prompt or checkboxes is sent only with `accept_terms`.
+
+    Each request the Hub acknowledges (access/outcome.py) is confirmed with one file probe (resolvers
+    bucket): the gate then says granted or pending, or that no request was recorded (`error`)."""
     report = check_all(session, refs, jobs=jobs, follow_bases=False, suggest=False)
     results: list[RequestResult | None] = []
-    todo: list[tuple[int, Verdict, GateForm]] = []
+    todo: list[tuple[int, Verdict, RepoFacts, GateForm]] = []
     for verdict in report.verdicts:
         if verdict.status in _ALREADY:
             results.append(_plain(verdict, _ALREADY[verdict.status], verdict.message))
@@ -93,24 +110,21 @@ def request_all(
             if not meta.ok:
                 results.append(_plain(verdict, Outcome.ERROR, meta.describe()))
                 continue
-            todo.append(
-                (len(results), verdict, form_of(facts_from_metadata(ref.repo_id, meta.body).card_data))
-            )
+            facts = facts_from_metadata(ref.repo_id, meta.body)
+            todo.append((len(results), verdict, facts, form_of(facts.card_data)))
             results.append(None)
 
     answers = dict(answers)
     if ask_value is not None:
-        for form_field in distinct_fields([form for _, _, form in todo]):
+        for form_field in distinct_fields([form for _, _, _, form in todo]):
             if answers.get(form_field.name) in (None, ""):
                 answers[form_field.name] = ask_value(form_field)
 
-    for index, verdict, form in todo:
-        consent = accept_terms or (
-            confirm_terms is not None
-            and any(f.terms for f in form.fields)
-            and confirm_terms(verdict.model_id or verdict.input, form)
-        )
-        filled = fill(form, answers, accept_terms=consent)
+    # On a terminal the batch's one yes covers the terms it shows; a dry run asks nothing, so it has none.
+    terms_ok = accept_terms or (confirm is not None and not dry_run)
+    ready: list[tuple[RequestResult, Verdict, RepoFacts]] = []
+    for index, verdict, facts, form in todo:
+        filled = fill(form, answers, accept_terms=terms_ok)
         result = _plain(verdict, Outcome.WOULD_SEND, "would send the request")
         result.prompt, result.button = form.prompt, form.button
         result.fields = [
@@ -120,22 +134,56 @@ def request_all(
         result.sent, result.missing = filled.values, list(filled.missing)
         results[index] = result
         if filled.missing:
-            terms = [f.name for f in form.fields if f.terms and f.name in filled.missing]
-            why = list(filled.problems) + [
-                f"no answer for {name}" for name in filled.missing if name not in terms
-            ]
-            if terms:
-                why.append(f"terms not accepted ({', '.join(terms)}): pass --accept-terms or answer yes")
-            result.outcome, result.message = Outcome.FORM_INCOMPLETE, "; ".join(why)
+            result.outcome, result.message = Outcome.FORM_INCOMPLETE, _incomplete(form, filled)
             continue
-        if dry_run:
-            continue
-        answer = session.service.post(
-            f"/api/{verdict.repo_type}s/{verdict.model_id}/ask-access", filled.values
-        )
+        ready.append((result, verdict, facts))
+
+    if dry_run or not ready:
+        return [r for r in results if r is not None], report.verdicts
+    if confirm is not None and not confirm([result for result, _, _ in ready]):
+        for result, _, _ in ready:
+            result.outcome, result.message = Outcome.NOT_SENT, "not sent: you answered no"
+        return [r for r in results if r is not None], report.verdicts
+
+    for result, verdict, facts in ready:
+        answer = session.service.post(f"/api/{verdict.repo_type}s/{verdict.model_id}/ask-access", result.sent)
         outcome, message = classify_answer(answer, verdict.gated_mode)
+        if outcome in (Outcome.SENT_GRANTED, Outcome.SENT_PENDING):
+            outcome, message = _confirmed(session, verdict, facts, outcome, message)
         result.outcome, result.message = outcome, scrub(message, session.token.value)
     return [r for r in results if r is not None], report.verdicts
+
+
+def _incomplete(form: GateForm, filled: Filled) -> str:
+    terms = [name for name in filled.missing if is_terms(form, name)]
+    why = list(filled.problems) + [f"no answer for {name}" for name in filled.missing if name not in terms]
+    if terms:
+        shown = [name for name in terms if name != PROMPT_TERMS]
+        if PROMPT_TERMS in terms:
+            shown.append("the gate's prompt" if form.prompt else "the gate's checkboxes")
+        why.append(
+            f"terms not accepted ({', '.join(shown)}): pass --accept-terms, or answer yes on a terminal"
+        )
+    return "; ".join(why)
+
+
+def _confirmed(
+    session: Session, verdict: Verdict, facts: RepoFacts, outcome: Outcome, message: str
+) -> tuple[Outcome, str]:
+    """The gate's own word after an acknowledged request: granted, pending, or no request recorded."""
+    ref = RepoRef(input=verdict.input, repo_id=facts.id, repo_type=verdict.repo_type)
+    after = from_probe(ref, facts, session.service.probe(ref.repo_type, facts), session.ctx)
+    if after.status in (Status.GRANTED, Status.OPEN):
+        return Outcome.SENT_GRANTED, SENT_GRANTED_WORDS
+    if after.status == Status.PENDING:
+        return Outcome.SENT_PENDING, SENT_PENDING_WORDS
+    if after.status == Status.NOT_REQUESTED:
+        return Outcome.ERROR, (
+            f"the Hub acknowledged the request, but its gate still says no request was made ({after.message})"
+        )
+    if after.status == Status.ERROR:
+        return outcome, f"{message} (not confirmed: {after.message})"
+    return Outcome.ERROR, f"request sent, but the repo now says {after.status.value}: {after.message}"
 
 
 def pending_verdicts(results: Sequence[RequestResult], verdicts: Sequence[Verdict]) -> list[Verdict]:

@@ -137,10 +137,16 @@ def announce_wait(bucket: str, seconds: float, why: str) -> None:
     sys.stderr.flush()
 
 
+def announce_notice(text: str) -> None:
+    """One stderr line for what a run would otherwise wait on in silence (a Hub that stopped answering)."""
+    sys.stderr.write(f"hubgate: {text}\n")
+    sys.stderr.flush()
+
+
 def announcing_pacer(policy: RetryPolicy) -> RatePacer:
     from hubgate.hub.pacing import RatePacer
 
-    return RatePacer(max_wait=policy.max_server_wait, on_wait=announce_wait)
+    return RatePacer(max_wait=policy.max_server_wait, on_wait=announce_wait, on_notice=announce_notice)
 
 
 @contextmanager

@@ -18,16 +18,30 @@ from hubgate.cli.common import (
     RetriesOption,
     TimeoutOption,
     TokenOption,
+    announcing_pacer,
     check_format,
     fail_unreadable,
     fail_usage,
     load_refs,
     resolve_token_options,
+    retry_policy,
 )
 from hubgate.cli.root import app
 from hubgate.cli.scan_cmd import ExcludeOption, IncludeOption
 
 FORMATS = ("table", "json")
+
+
+def stdin_state() -> str | None:
+    """None when stdin is a terminal to ask on; else what it is ("closed", "not a terminal"). A closed
+    stdin (`<&-`) leaves Python no sys.stdin at all."""
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        return "closed"
+    try:
+        return None if stream.isatty() else "not a terminal"
+    except (OSError, ValueError):
+        return "closed"
 
 
 def load_answers(path: Path | None, pairs: list[str]) -> dict[str, Any]:
@@ -79,7 +93,16 @@ def request(
         None, "--answers", help="Form answers: a YAML or TOML mapping of field name to value."
     ),
     accept_terms: bool = typer.Option(
-        False, "--accept-terms", help="Tick the forms' terms checkboxes: you accept every repo's terms."
+        False,
+        "--accept-terms",
+        help="Accept the terms every gate shows (its prompt and checkboxes), for every repo of the run.",
+    ),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        "-y",
+        help="Send without asking (needed without a terminal): each request shares your name and email "
+        "with the repo's authors.",
     ),
     state: Path | None = typer.Option(
         None, "--state", help="The watch state, where pending requests are recorded.", show_default=False
@@ -96,13 +119,14 @@ def request(
     retries: int = RetriesOption,
 ) -> None:
     """Request access to every gated repo you have not asked for yet (skips granted and pending ones).
+    On a terminal, the requests and their terms are shown and confirmed once for the batch; without one,
+    nothing is sent unless --yes (and --accept-terms for gates that show terms).
     `manual` repos are recorded as pending in the watch state, so `hubgate watch` reports when they land."""
     from hubgate.access.outcome import FAILED, Outcome
     from hubgate.access.run import pending_verdicts, request_all
     from hubgate.check.runner import open_session
     from hubgate.cli.check import quiet_library_logs
     from hubgate.cli.watch import default_state_path
-    from hubgate.hub.service import RetryPolicy
     from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK
     from hubgate.watch.state import StateError, StateStore
 
@@ -124,20 +148,29 @@ def request(
         refs = [ref for ref in scanned if ref.key not in listed] + refs
     if not refs:
         fail_usage("nothing to request: the scan found no Hub repos")
+    # Sending speaks for the user: without a terminal to ask on, only --yes says they agreed to it.
+    no_terminal = stdin_state()
+    if no_terminal is not None and not yes and not dry_run:
+        fail_usage(
+            f"request sends access requests in your name (your name and email go to each repo's "
+            f"authors), and standard input is {no_terminal}: nothing to confirm on",
+            hint="add --yes to send without asking (and --accept-terms where a gate shows terms), "
+            "or --dry-run to see what would be sent",
+        )
+    interactive = no_terminal is None  # prompts go to stderr, answers come from the terminal
+    policy = retry_policy(retries, timeout, None, None)
     quiet_library_logs()
     resolved = resolve_token_options(token, anonymous)
-    session = open_session(resolved, endpoint=endpoint, policy=RetryPolicy(retries=retries, timeout=timeout))
-
-    interactive = sys.stdin.isatty()  # prompts go to stderr, answers come from the terminal
+    session = open_session(resolved, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy))
 
     def ask_value(form_field: Any) -> Any:
         choices = f" ({' | '.join(form_field.options)})" if form_field.options else ""
         return typer.prompt(f"{form_field.name}{choices}", default="", show_default=False, err=True)
 
-    def confirm_terms(repo: str, form: Any) -> bool:
-        if form.prompt:
-            typer.echo(f"\n{repo}:\n{form.prompt}", err=True)
-        return typer.confirm(f"Accept the terms of {repo}?", default=False, err=True)
+    def confirm(ready: list[Any]) -> bool:
+        _show_batch(ready, session.ctx.token.user)
+        count = len(ready)
+        return typer.confirm(f"Send {count} request{'s' if count != 1 else ''}?", default=False, err=True)
 
     results, _verdicts = request_all(
         session,
@@ -146,7 +179,7 @@ def request(
         accept_terms=accept_terms,
         dry_run=dry_run,
         ask_value=ask_value if interactive else None,
-        confirm_terms=confirm_terms if interactive else None,
+        confirm=confirm if interactive and not yes else None,
     )
 
     recorded = 0
@@ -176,14 +209,55 @@ def request(
     raise typer.Exit(EXIT_ACTION if any(r.outcome in FAILED for r in results) else EXIT_OK)
 
 
+def _show_batch(ready: list[Any], user: str | None) -> None:
+    """On stderr, before the one question: what is sent, as whom, and each distinct gate's terms once."""
+    count = len(ready)
+    lines = [
+        f"\nReady to send {count} access request{'s' if count != 1 else ''}"
+        + (f" as {user}:" if user else ":")
+    ]
+    groups: dict[str, list[Any]] = {}
+    for result in ready:
+        groups.setdefault(
+            repr((result.prompt, [f["name"] for f in result.fields if f["type"] == "checkbox"])), []
+        ).append(result)
+    terms = False
+    for group in groups.values():
+        first = group[0]
+        names = ", ".join(r.repo_id for r in group[:3]) + (
+            f" and {len(group) - 3} more" if len(group) > 3 else ""
+        )
+        boxes = [f["name"] for f in first.fields if f["type"] == "checkbox"]
+        lines.append(f"  {names}")
+        if first.prompt and first.prompt.strip():
+            lines.append(f"    {_printable(first.prompt)}")
+        lines.extend(f"    [x] {_printable(name)}" for name in boxes)
+        terms = terms or bool(boxes) or bool(first.prompt and first.prompt.strip())
+    lines.append(
+        "Each request shares your Hub name and email with the repo's authors"
+        + ("; sending accepts the terms shown above." if terms else ".")
+    )
+    typer.echo("\n".join(lines), err=True)
+
+
+def _printable(text: str) -> str:
+    """The authors' words on one line, without control characters (a card could move the cursor)."""
+    return "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
+
+
+def _is_terms(result: Any, name: str) -> bool:
+    from hubgate.access.form import PROMPT_TERMS
+
+    return name == PROMPT_TERMS or any(f["name"] == name and f["type"] == "checkbox" for f in result.fields)
+
+
 def _short(result: Any) -> str:
     """The table's one line for a repo (the JSON keeps the full message)."""
-    if result.outcome.value != "form-incomplete" or not result.fields:
+    if result.outcome.value != "form-incomplete":
         return result.message
-    terms = {f["name"] for f in result.fields if f["type"] == "checkbox"}
-    answers = [name for name in result.missing if name not in terms]
+    answers = [name for name in result.missing if not _is_terms(result, name)]
     parts = [f"{len(answers)} answer{'s' if len(answers) != 1 else ''} missing"] if answers else []
-    if any(name in terms for name in result.missing):
+    if any(_is_terms(result, name) for name in result.missing):
         parts.append("terms not accepted")
     return "; ".join(parts) or result.message
 
@@ -203,7 +277,7 @@ def _print_table(results: list[Any], dry_run: bool, recorded: int) -> None:
     # Each distinct gate form once: its prompt, fields and what is missing.
     forms: dict[str, list[Any]] = {}
     for r in results:
-        if r.fields and r.outcome.value in ("would-send", "form-incomplete"):
+        if (r.fields or r.prompt) and r.outcome.value in ("would-send", "form-incomplete"):
             forms.setdefault(repr((r.prompt, r.button, r.fields)), []).append(r)
     missing: list[str] = []
     terms = False
@@ -221,7 +295,7 @@ def _print_table(results: list[Any], dry_run: bool, recorded: int) -> None:
         console.print("\n".join(lines), markup=False, highlight=False)
         for r in group:
             for name in r.missing:
-                is_terms = any(f["name"] == name and f["type"] == "checkbox" for f in r.fields)
+                is_terms = _is_terms(r, name)
                 terms = terms or is_terms
                 if not is_terms and name not in missing:
                     missing.append(name)
@@ -240,7 +314,7 @@ def _print_table(results: list[Any], dry_run: bool, recorded: int) -> None:
         )
     if terms:
         console.print(
-            "Terms not accepted: read them, then pass --accept-terms (or run on a terminal to answer per repo).",
+            "Terms not accepted: read them, then pass --accept-terms (or run on a terminal and answer yes).",
             markup=False,
             highlight=False,
         )

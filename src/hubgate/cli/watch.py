@@ -73,13 +73,14 @@ def watch(
     notify_url: str | None = typer.Option(
         None,
         "--notify-url",
-        help="POST the changes as JSON (Slack-compatible `text`) to this URL.",
+        help="POST the changes as JSON (Slack-compatible `text`) to this URL, with a stable delivery id "
+        "(X-Hubgate-Delivery) to drop repeats by.",
         show_default=False,
     ),
     on_change: str | None = typer.Option(
         None,
         "--on-change",
-        help="Run this shell command with the changes as JSON on stdin.",
+        help="Run this shell command with the changes as JSON on stdin (delivery id in HUBGATE_DELIVERY).",
         show_default=False,
     ),
     exit_code_on_change: bool = typer.Option(
@@ -191,12 +192,24 @@ def watch(
 
         deliveries: list[DeliveryReport] = []
         if notify_url:
+            # One --timeout for every request of the run: a webhook that answers later may have the
+            # notification already, and is sent it again (same delivery id) on the next run only.
             deliveries.append(
-                deliver(store, notify_url, "--notify-url", lambda body: post_json(notify_url, body))
+                deliver(
+                    store,
+                    notify_url,
+                    "--notify-url",
+                    lambda body, delivery: post_json(notify_url, body, delivery=delivery, timeout=timeout),
+                )
             )
         if on_change:
             deliveries.append(
-                deliver(store, on_change, "--on-change", lambda body: run_command(on_change, body))
+                deliver(
+                    store,
+                    on_change,
+                    "--on-change",
+                    lambda body, delivery: run_command(on_change, body, delivery=delivery),
+                )
             )
         store.close()
 

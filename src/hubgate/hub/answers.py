@@ -17,6 +17,7 @@ class HubAnswer:
     failure: str | None = None  # why there is no answer
     location: str | None = None  # redirect target, when the answer is a 3xx not followed
     commit: str | None = None  # X-Repo-Commit: the commit a file answer (or its EntryNotFound) is about
+    media_type: str | None = None  # Content-Type, where the caller reads the body itself (a POST's answer)
 
     @property
     def ok(self) -> bool:

@@ -5,22 +5,24 @@ Rules (hub-contract.md section 5):
   An answer whose reset is earlier than the stored one starts a new view of the window; nothing of an
   older answer is carried over;
 - a 429 holds its bucket for its own `Retry-After` (else its `t`), never longer;
-- a wait longer than `max_wait`, or past the run's deadline, is not slept: `WaitTooLong` says why, and
-  the request becomes an `error` verdict instead of a silent stall;
+- a wait is the one the Hub announced (a `RateLimit` reset of an hour is an hour, never trimmed to a
+  five-minute window in the words or the wait); one longer than `max_wait`, or past the run's deadline,
+  is not slept: `WaitTooLong` says why, and the request becomes an `error` verdict instead of a silent stall;
 - waits are announced (`on_wait`) once per episode, and every sleep wakes at once when the run is
-  cancelled (Ctrl-C).
+  cancelled (Ctrl-C). Other things the user should hear while a run waits (a Hub that stopped answering)
+  go to `on_notice`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import email.utils
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-# The Hub's windows are at most five minutes: a reset announced beyond that is not believed.
-LONGEST_WINDOW = 300.0
 ANNOUNCE_AFTER = 2.0  # waits shorter than this are not worth a line
 
 
@@ -60,7 +62,9 @@ class Quota:
 
 def parse_quotas(headers: Mapping[str, str]) -> list[Quota]:
     """Every `RateLimit` item of an answer (the header may be repeated: httpx joins the copies with ", "),
-    parsed with huggingface_hub's own parser. Malformed items are skipped; resets are clamped to the window."""
+    parsed with huggingface_hub's own parser. Malformed items are skipped. A reset is taken as announced,
+    even beyond the policy's window: the Hub knows its limiters better than its documentation, and a
+    wait longer than the run allows is refused with the Hub's figure (`--max-wait`), never shortened."""
     from huggingface_hub.utils import parse_ratelimit_headers
 
     raw = _header(headers, "ratelimit")
@@ -75,17 +79,43 @@ def parse_quotas(headers: Mapping[str, str]) -> list[Quota]:
         if info is None:
             continue
         window = float(info.window_seconds) if info.window_seconds else None
-        longest = min(window or LONGEST_WINDOW, LONGEST_WINDOW)
         found.append(
             Quota(
                 bucket=info.resource_type,
                 remaining=max(0, info.remaining),
-                reset_in=min(max(0.0, float(info.reset_in_seconds)), longest),
+                reset_in=max(0.0, float(info.reset_in_seconds)),
                 limit=info.limit,
                 window=window,
             )
         )
     return found
+
+
+_SECONDS = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:,|$)")
+
+
+def retry_after_seconds(headers: Mapping[str, str], *, now: Callable[[], float] = time.time) -> float | None:
+    """`Retry-After` in seconds from now: a number of seconds, or an HTTP date (`Wed, 21 Oct 2026 07:28:00
+    GMT`, whose own comma is no list separator); None when absent or unreadable. A header sent twice
+    arrives joined with ", ": its first value counts. A date in the past is no wait (0)."""
+    value = (_header(headers, "retry-after") or "").strip()
+    if not value:
+        return None
+    number = _SECONDS.match(value)
+    if number is not None:
+        seconds = float(number.group(1))
+        return seconds if seconds < float("inf") else None
+    parts = [part.strip() for part in value.split(",")]
+    # A date has one comma of its own (after the day name); a repeated header adds more.
+    for candidate in (value, ", ".join(parts[:2])):
+        try:
+            when = email.utils.parsedate_to_datetime(candidate)
+        except (TypeError, ValueError, IndexError):
+            continue
+        if when.tzinfo is None:  # HTTP dates are GMT; a date without a zone is not one
+            continue
+        return max(0.0, when.timestamp() - now())
+    return None
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -111,6 +141,7 @@ class RatePacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
         on_wait: Callable[[str, float, str], None] | None = None,
+        on_notice: Callable[[str], None] | None = None,
         cancelled: threading.Event | None = None,
         deadline: float | None = None,
     ) -> None:
@@ -121,6 +152,7 @@ class RatePacer:
         self._cancelled = cancelled or threading.Event()
         self._sleep = sleep
         self._on_wait = on_wait
+        self._on_notice = on_notice
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
         self.waited_seconds = 0.0
@@ -136,6 +168,12 @@ class RatePacer:
         self._cancelled = cancelled
         if self.deadline is None:
             self.deadline = deadline
+
+    def notice(self, text: str) -> None:
+        """Tell the run's user something they would otherwise wait on in silence (once per cause: the
+        caller decides)."""
+        if self._on_notice is not None:
+            self._on_notice(text)
 
     # -- holding requests back ----------------------------------------------------------------------
 

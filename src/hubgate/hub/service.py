@@ -9,11 +9,15 @@ exceptions, and headers are built and parsed with its helpers.
 Nothing here may stall a run: `RetryPolicy.timeout` is a deadline for a whole request (connect, headers
 and body, however slowly a server trickles them), `deadline` bounds the whole run, every wait longer
 than `max_wait` becomes an answer with the reason, and `cancel()` (Ctrl-C) wakes every waiting worker.
+
+Silence is settled, not retried into: `silent_timeouts` requests in a row that time out with no answer
+from the Hub to any request since they were sent (a Hub that answered whoami and then went quiet
+included) end the asking; every later request fails at once with the reason. The pacer's `notice` tells
+the user after a few seconds of silence, and again when it is settled.
 """
 
 from __future__ import annotations
 
-import email.utils
 import random
 import threading
 import time
@@ -25,7 +29,7 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from hubgate.hub.answers import HubAnswer, RepoFacts, probe_file
-from hubgate.hub.pacing import Cancelled, RatePacer, WaitTooLong, parse_quotas
+from hubgate.hub.pacing import Cancelled, RatePacer, WaitTooLong, parse_quotas, retry_after_seconds
 from hubgate.inputs.refs import RepoRef, RepoType
 
 ANY_FILE = "config.json"  # probed when no gated file is known: present (200) or absent (EntryNotFound)
@@ -54,7 +58,8 @@ class RetryPolicy:
     timeout: float = 15.0  # seconds for one whole request (connect, headers, body)
     max_server_wait: float = 330.0  # the longest wait the Hub may ask for (Retry-After, a spent window)
     deadline: float | None = None  # seconds for the whole run; None: no limit
-    # Requests that timed out before anything ever answered: after this many the Hub counts as unreachable.
+    # Requests in a row that timed out with no answer to any request since they were sent: after this
+    # many the Hub counts as not answering, and the run stops asking.
     silent_timeouts: int = 2
 
 
@@ -177,6 +182,8 @@ def bucket_of(url: str, *, anonymous: bool = False) -> str:
 
 
 ANONYMOUS = "-anonymous"
+# A request that has heard nothing (and no other request has heard anything) for this long is told about.
+SILENCE_NOTICE_AFTER = 3.0
 
 
 class HubService:
@@ -205,9 +212,13 @@ class HubService:
         self._sleep = sleep
         self._deadline = deadline
         self._answered = False  # any HTTP answer from the Hub in this run
-        self._unreachable: str | None = None  # why the Hub could not be reached at all
-        self._silent_timeouts = 0  # requests that timed out while nothing had ever answered
+        self._answers = (
+            0  # HTTP answers so far: a request that times out with none since it was sent met silence
+        )
+        self._unreachable: str | None = None  # why the Hub is not asked any more in this run
+        self._silent_timeouts = 0  # requests in a row that timed out in silence (any answer resets it)
         self._failed_connects = 0  # connections refused while nothing had ever answered
+        self._silence_told = False  # the early "no answer for a few seconds" line was given
 
     def cancel(self) -> None:
         """Stop the run: every waiting worker wakes, and no new request is sent."""
@@ -302,42 +313,71 @@ class HubService:
         return self._call("GET", url, params=params)
 
     def post(self, path: str, body: Any) -> HubAnswer:
-        """POST a JSON body (ask-access). Paced and counted like every request; retried only on 429,
-        where the Hub refused before acting (a 5xx or a lost answer may have acted: never sent twice)."""
-        from huggingface_hub.utils import get_session
+        """POST a JSON body (ask-access), paced, counted and timed like every request, and never repeated
+        where the Hub may have acted: retried only on a 429 (refused before acting); a 5xx, a lost answer or
+        a timeout is the answer. A redirect is never followed: the contract documents none for a POST, and
+        following one would send the user's details once per hop to wherever it points, so a 3xx comes
+        back as the answer, with its `location`. A 2xx keeps its raw text (`body`, cut to 4,000 characters)
+        and `media_type`, for the caller to recognise (access/outcome.py)."""
+        import httpx2
 
-        url, bucket, attempt = f"{self.endpoint}{path}", bucket_of(f"{self.endpoint}{path}"), 0
+        url = f"{self.endpoint}{path}"
+        bucket, attempt = bucket_of(url), 0
         while True:
+            if self._unreachable is not None:
+                return HubAnswer(status=None, failure=self._unreachable)
             try:
                 self._check_deadline("POST", url)
                 ticket = self.pacer.before_request(bucket)
             except (WaitTooLong, Cancelled) as exc:
                 return HubAnswer(status=None, failure=str(exc))
-            self.stats.count(bucket, retry=attempt > 0)
-            try:
-                response = get_session().request(
-                    "POST", url, json=body, headers=self._headers(), timeout=self._request_budget()
-                )
-            except Exception as exc:
+            refused = self.budget.take(bucket) if self.budget is not None else None
+            if refused is not None:
                 self.pacer.release(bucket)
-                return HubAnswer(
-                    status=None, failure=f"{type(exc).__name__}: {exc or 'no answer'} (POST {path})"
-                )
-            self._answered = True
-            retry_after = _retry_after(response.headers)
-            self.pacer.after_response(response.headers, response.status_code, retry_after, bucket, ticket)
-            if response.status_code != 429 or attempt >= self.policy.retries:
-                if not response.is_success:
-                    return self._to_answer(response, expect_json=False)
+                return HubAnswer(status=None, failure=refused)
+            self.stats.count(bucket, retry=attempt > 0)
+            seen = self._answers
+            try:
                 try:
-                    parsed = response.json() if response.content else None
-                except ValueError:
-                    parsed = None
-                return HubAnswer(status=response.status_code, body=parsed)
-            attempt += 1
-            held = retry_after is not None or any(q.remaining == 0 for q in parse_quotas(response.headers))
-            if not held:  # otherwise the pacer holds the next attempt as long as the Hub asked
-                self._pause(min(self.policy.max_wait, self.policy.base_wait * 2 ** (attempt - 1)))
+                    response = self._send_once("POST", url, None, json_body=body, seen=seen)
+                except BaseException:
+                    self.pacer.release(bucket)
+                    raise
+            except Cancelled as exc:
+                return HubAnswer(status=None, failure=str(exc))
+            except (RequestDeadline, httpx2.TransportError) as exc:
+                self._note_silence(exc, seen)
+                return HubAnswer(
+                    status=None,
+                    failure=f"{_transport_failure(exc, self._request_budget())} (POST {path}); the Hub may "
+                    "have received it: check the repo's page before asking again",
+                )
+            except (httpx2.HTTPError, httpx2.InvalidURL, httpx2.StreamError) as exc:
+                return HubAnswer(status=None, failure=f"{type(exc).__name__}: {exc} (POST {path})")
+            self._heard()
+            status = response.status_code
+            retry_after = _retry_after(response.headers)
+            self.pacer.after_response(response.headers, status, retry_after, bucket, ticket)
+            if status == 429 and attempt < self.policy.retries:
+                attempt += 1
+                held = retry_after is not None or any(
+                    q.remaining == 0 for q in parse_quotas(response.headers)
+                )
+                if not held:  # otherwise the pacer holds the next attempt as long as the Hub asked
+                    try:
+                        self._pause(min(self.policy.max_wait, self.policy.base_wait * 2 ** (attempt - 1)))
+                    except Cancelled as exc:
+                        return HubAnswer(status=None, failure=str(exc))
+                continue
+            if 300 <= status < 400:
+                return HubAnswer(status=status, location=response.headers.get("Location"))
+            if not response.is_success:
+                return self._to_answer(response, expect_json=False)
+            return HubAnswer(
+                status=status,
+                body=response.text[:4000],
+                media_type=response.headers.get("Content-Type"),
+            )
 
     # -- transport -------------------------------------------------------------------------------
 
@@ -402,11 +442,11 @@ class HubService:
         from huggingface_hub.errors import OfflineModeIsEnabled
 
         bucket = bucket_of(url, anonymous=anonymous)
-        if self._unreachable is not None and not self._answered:
-            # Nothing ever answered and connecting failed: do not hammer a dead host.
-            return HubAnswer(status=None, failure=self._unreachable), None
         attempt = 0
         while True:
+            if self._unreachable is not None:
+                # A dead host, or a Hub that stopped answering: settled, so nothing more is sent to it.
+                return HubAnswer(status=None, failure=self._unreachable), None
             try:
                 self._check_deadline(method, url)
                 ticket = self.pacer.before_request(bucket)
@@ -419,9 +459,10 @@ class HubService:
             self.stats.count(bucket, retry=attempt > 0)
             wait: float | None = None
             held = False  # a 429 whose hold the pacer applies on the next attempt
+            seen = self._answers
             try:
                 try:
-                    response = self._send_once(method, url, params, headers, anonymous=anonymous)
+                    response = self._send_once(method, url, params, headers, anonymous=anonymous, seen=seen)
                 except BaseException:
                     self.pacer.release(bucket)  # no answer: the request is no longer in flight
                     raise
@@ -433,8 +474,11 @@ class HubService:
                 ), None
             except (RequestDeadline, httpx2.TransportError) as exc:
                 failure = f"{_transport_failure(exc, self._request_budget())} ({method} {_path(url)})"
-                if self._note_silence(exc):
-                    return HubAnswer(status=None, failure=self._unreachable or failure), None
+                if self._note_silence(exc, seen):
+                    # Its own failure first (it may have been answering slowly), then why nothing follows.
+                    return HubAnswer(
+                        status=None, failure=f"{failure}, after {attempt + 1} attempts; {self._unreachable}"
+                    ), None
                 if attempt >= self.policy.retries or isinstance(exc, httpx2.UnsupportedProtocol):
                     return HubAnswer(status=None, failure=f"{failure}, after {attempt + 1} attempts"), None
             except httpx2.TooManyRedirects:
@@ -446,7 +490,7 @@ class HubService:
                     status=None, failure=f"{type(exc).__name__}: {exc} ({method} {_path(url)})"
                 ), None
             else:
-                self._answered = True
+                self._heard()
                 for hop in response.history:  # redirects followed (legacy ids) are requests too
                     self.stats.count(bucket_of(str(hop.url), anonymous=anonymous), retry=False)
                 status = response.status_code
@@ -505,10 +549,14 @@ class HubService:
         extra: dict[str, str] | None = None,
         *,
         anonymous: bool = False,
+        json_body: Any = None,
+        seen: int | None = None,
     ) -> Any:
         """One HTTP exchange with a deadline for the whole of it. httpx's timeouts bound each read, so a
         server trickling a byte a second would hold a request forever: the exchange runs in a daemon
-        thread, abandoned once the deadline passes (being a daemon, it never holds the process open)."""
+        thread, abandoned once the deadline passes (being a daemon, it never holds the process open).
+        Redirects are followed on GET only (a HEAD reads them itself; a POST never follows one). `seen`:
+        the run's answer count when it was sent, to tell the user when the Hub has been silent a while."""
         from huggingface_hub.utils import get_session
 
         budget = self._request_budget()
@@ -523,8 +571,9 @@ class HubService:
                     url,
                     params=params,
                     headers=headers,
+                    json=json_body,
                     timeout=budget,
-                    follow_redirects=method != "HEAD",
+                    follow_redirects=method == "GET",
                 )
             except BaseException as exc:  # handed to the waiting worker
                 box["error"] = exc
@@ -532,24 +581,50 @@ class HubService:
                 done.set()
 
         threading.Thread(target=exchange, name="hubgate-http", daemon=True).start()
-        ends = time.monotonic() + budget
+        started = time.monotonic()
+        ends = started + budget
         while not done.wait(min(0.1, max(0.0, ends - time.monotonic()))):
             if self._cancelled.is_set():
                 raise Cancelled("cancelled")
-            if time.monotonic() >= ends:
+            now = time.monotonic()
+            if now >= ends:
                 raise RequestDeadline(f"no complete answer within {budget:g} s")
+            if seen is not None and now - started >= SILENCE_NOTICE_AFTER and self._answers == seen:
+                self._tell_silence(method, url, now - started)
         if "error" in box:
             raise box["error"]
         return box["response"]
 
-    def _note_silence(self, exc: Exception) -> bool:
-        """After a connection failure or timeouts while nothing has ever answered, the Hub is unreachable:
-        True when this failure settles it (later requests then fail at once)."""
+    def _heard(self) -> None:
+        """An HTTP answer arrived: the Hub is talking, whatever it said."""
+        with self.stats.lock:
+            self._answered = True
+            self._answers += 1
+            self._silent_timeouts = 0
+
+    def _tell_silence(self, method: str, url: str, waited: float) -> None:
+        """Once per run, a few seconds into a silence: the user hears of it long before it is settled."""
+        with self.stats.lock:
+            if self._silence_told or self._unreachable is not None:
+                return
+            self._silence_told = True
+        self.pacer.notice(
+            f"no answer from {self.endpoint} for {waited:.0f} s ({method} {_path(url)}); a request gives "
+            f"up after {self.policy.timeout:g} s, and the run stops asking after "
+            f"{self.policy.silent_timeouts} in a row go unanswered"
+        )
+
+    def _note_silence(self, exc: Exception, seen: int) -> bool:
+        """Count a failure that may mean the Hub is gone: True when it is settled (this failure or an
+        earlier one), after which every request fails at once. Connections refused settle it only while
+        nothing has ever answered (one quick retry first); timeouts settle it after `silent_timeouts` in a
+        row with no answer to any request since they were sent (`seen`: the answer count at sending), so a
+        Hub that answered whoami and then went quiet is settled too, however many workers wait on it."""
         import httpx2
 
-        if self._answered:
-            return False
         if isinstance(exc, httpx2.ConnectError | httpx2.UnsupportedProtocol):
+            if self._answered:
+                return False
             with self.stats.lock:
                 self._failed_connects += 1
                 failed = self._failed_connects
@@ -558,17 +633,44 @@ class HubService:
                 self._unreachable = f"cannot connect to {self.endpoint}: {type(exc).__name__}: {exc}"
                 return True
             return False
-        if isinstance(exc, RequestDeadline | httpx2.TimeoutException):
-            with self.stats.lock:
-                self._silent_timeouts += 1
-                silent = self._silent_timeouts
-            if silent >= self.policy.silent_timeouts:
-                self._unreachable = (
-                    f"{self.endpoint} accepted connections but never answered "
-                    f"({silent} requests got no answer within {self.policy.timeout:g} s)"
-                )
+        if not isinstance(exc, RequestDeadline | httpx2.TimeoutException):
+            return False
+        if self._deadline is not None and time.monotonic() >= self._deadline - 0.05:
+            return False  # cut short by the run's --deadline: that is no silence of the Hub's
+        settled = False
+        with self.stats.lock:
+            if self._unreachable is not None:
                 return True
-        return False
+            if self._answers != seen:
+                return False  # something answered meanwhile: a slow request, not a silent Hub
+            self._silent_timeouts += 1
+            silent = self._silent_timeouts
+            first = not self._silence_told
+            self._silence_told = True
+            if silent >= self.policy.silent_timeouts:
+                settled = True
+                if self._answered:
+                    self._unreachable = (
+                        f"{self.endpoint} stopped answering: {silent} requests in a row got no answer within "
+                        f"{self.policy.timeout:g} s, so the run stopped asking"
+                    )
+                else:
+                    self._unreachable = (
+                        f"{self.endpoint} accepted connections but never answered "
+                        f"({silent} requests got no answer within {self.policy.timeout:g} s)"
+                    )
+        if settled:
+            self.pacer.notice(
+                f"{self.endpoint} is not answering ({silent} requests in a row got no answer within "
+                f"{self.policy.timeout:g} s): nothing more is sent to it, and the repos not checked yet get "
+                "`error` verdicts"
+            )
+        elif first:
+            self.pacer.notice(
+                f"no answer from {self.endpoint} within {self.policy.timeout:g} s; the run stops asking "
+                f"after {self.policy.silent_timeouts} requests in a row go unanswered"
+            )
+        return settled
 
     @staticmethod
     def _to_answer(response: Any, *, expect_json: bool) -> HubAnswer:
@@ -641,23 +743,7 @@ MAX_HUB_REDIRECTS = 5
 
 
 def _retry_after(headers: Any) -> float | None:
-    """Retry-After in seconds (a number or an HTTP date); None when absent or unreadable."""
-    value = (headers.get("Retry-After") or "").split(",")[0].strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        if when.tzinfo is None:
-            return None
-        return max(0.0, when.timestamp() - time.time())
-    return seconds if seconds == seconds and 0 <= seconds < float("inf") else None
+    return retry_after_seconds(headers)
 
 
 def _hub_file_headers(headers: Any) -> bool:
