@@ -342,7 +342,6 @@ def _check_matrix(
 
     from hubgate.check.matrix import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
     from hubgate.check.runner import check_all, open_session
-    from hubgate.hub.token import scrub
     from hubgate.inputs.sources import InputError
     from hubgate.verdicts.outcome import exit_code
 
@@ -367,13 +366,12 @@ def _check_matrix(
 
     with interruptible(lambda: "part of the token matrix"):
         matrix = check_matrix(tokens, refs, run)
-    values = [t.value for t in tokens]
     text = (
         json.dumps(matrix_json(matrix), indent=2) + "\n"
         if output_format == OutputFormat.json
         else render_matrix(matrix)
     )
-    sys.stdout.write(scrub(text, *values))
+    sys.stdout.write(text)  # scrubbed of every token of the matrix on the way out (cli.root.run)
     raise typer.Exit(exit_code([best for best, _ in matrix.rows()], failing))
 
 
@@ -399,10 +397,14 @@ def check_output_path(path: Path) -> None:
 
 
 def write_output(path: Path, text: str) -> None:
-    """Write atomically: a reader (or a killed run) never sees half a report."""
+    """Write atomically: a reader (or a killed run) never sees half a report; scrubbed of tokens like
+    everything printed."""
     import os
     import tempfile
 
+    from hubgate.hub.token import scrub
+
+    text = scrub(text)
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
         with os.fdopen(handle, "w", encoding="utf-8") as file:
