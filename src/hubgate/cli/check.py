@@ -200,6 +200,7 @@ def check(
         ids = []
     elif include or exclude:
         fail_usage("--include and --exclude go with --scan")
+    authors = _authors(authors)
     endpoint, refs = load_refs(
         ids,
         files,
@@ -314,11 +315,27 @@ def _disk_free(disk: Path | None) -> tuple[int | None, str | None]:
 def _revision(revision: str | None) -> str | None:
     if revision is None:
         return None
+    from hubgate.hub.token import looks_like_token
     from hubgate.inputs.refs import REVISION_RE
 
+    if looks_like_token(revision):
+        fail_usage("--revision: this looks like an access token, not a branch, tag or commit name")
     if not REVISION_RE.fullmatch(revision):
         fail_usage(f"--revision {revision!r}: not a branch, tag or commit name")
     return revision
+
+
+def _authors(authors: list[str] | None) -> list[str] | None:
+    """--author names, checked before any request: an empty one would list every repo of the Hub, and a
+    token typed there would be sent in the listing's URL."""
+    from hubgate.hub.token import looks_like_token
+
+    for author in authors or []:
+        if not author.strip():
+            fail_usage("--author is empty", hint="name an organisation or user, e.g. --author meta-llama")
+        if looks_like_token(author):
+            fail_usage("--author: this looks like an access token, not an organisation or user name")
+    return authors
 
 
 def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None, dirs: list[Path] | None):  # type: ignore[no-untyped-def]
