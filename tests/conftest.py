@@ -168,6 +168,16 @@ def _own_metadata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("HUBGATE_CACHE_DIR", str(tmp_path / "metadata-cache"))
 
 
+@pytest.fixture(autouse=True)
+def _no_held_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no token held by the scrubber: a CLI run holds its tokens for the life of
+    its process, and a value one in-process test held must not change what the next one scrubs."""
+    from hubgate.hub import token
+
+    monkeypatch.setattr(token, "_held", set())
+    monkeypatch.setattr(token, "_held_pattern", None)
+
+
 @pytest.fixture
 def hub() -> Iterator[HubSim]:
     with HubSim() as sim:

@@ -201,6 +201,7 @@ def check(
         ids = []
     elif include or exclude:
         fail_usage("--include and --exclude go with --scan")
+    authors = _authors(authors)
     endpoint, refs = load_refs(
         ids,
         files,
@@ -315,11 +316,27 @@ def _disk_free(disk: Path | None) -> tuple[int | None, str | None]:
 def _revision(revision: str | None) -> str | None:
     if revision is None:
         return None
+    from hubgate.hub.token import looks_like_token
     from hubgate.inputs.refs import REVISION_RE
 
+    if looks_like_token(revision):
+        fail_usage("--revision: this looks like an access token, not a branch, tag or commit name")
     if not REVISION_RE.fullmatch(revision):
         fail_usage(f"--revision {revision!r}: not a branch, tag or commit name")
     return revision
+
+
+def _authors(authors: list[str] | None) -> list[str] | None:
+    """--author names, checked before any request: an empty one would list every repo of the Hub, and a
+    token typed there would be sent in the listing's URL."""
+    from hubgate.hub.token import looks_like_token
+
+    for author in authors or []:
+        if not author.strip():
+            fail_usage("--author is empty", hint="name an organisation or user, e.g. --author meta-llama")
+        if looks_like_token(author):
+            fail_usage("--author: this looks like an access token, not an organisation or user name")
+    return authors
 
 
 def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None, dirs: list[Path] | None):  # type: ignore[no-untyped-def]
@@ -343,7 +360,6 @@ def _check_matrix(
 
     from hubgate.check.matrix import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
     from hubgate.check.runner import check_all, open_session
-    from hubgate.hub.token import scrub
     from hubgate.inputs.sources import InputError
     from hubgate.verdicts.outcome import exit_code
 
@@ -368,13 +384,12 @@ def _check_matrix(
 
     with interruptible(lambda: "part of the token matrix"):
         matrix = check_matrix(tokens, refs, run)
-    values = [t.value for t in tokens]
     text = (
         json.dumps(matrix_json(matrix), indent=2) + "\n"
         if output_format == OutputFormat.json
         else render_matrix(matrix)
     )
-    sys.stdout.write(scrub(text, *values))
+    sys.stdout.write(text)  # scrubbed of every token of the matrix on the way out (cli.root.run)
     raise typer.Exit(exit_code([best for best, _ in matrix.rows()], failing))
 
 
@@ -412,11 +427,15 @@ def _special(path: Path) -> bool:
 
 
 def write_output(path: Path, text: str) -> None:
-    """Write atomically: a reader (or a killed run) never sees half a report. A device or a FIFO is
-    written in place, as a shell redirect would: renaming over it would replace the device itself."""
+    """Write atomically: a reader (or a killed run) never sees half a report; scrubbed of tokens like
+    everything printed. A device or a FIFO is written in place, as a shell redirect would: renaming over
+    it would replace the device itself."""
     import os
     import tempfile
 
+    from hubgate.hub.token import scrub
+
+    text = scrub(text)
     temp = None
     try:
         if _special(path):

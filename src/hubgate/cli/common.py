@@ -26,12 +26,23 @@ class RepoTypeChoice(StrEnum):
     dataset = "dataset"
 
 
+def _hold_token(value: str | None) -> str | None:
+    """Hold --token's value as soon as it is parsed, before any other option is checked: one typed again
+    where an id or an option value belongs is scrubbed from every message, whatever its shape."""
+    from hubgate.hub.token import hold
+
+    hold(value)
+    return value
+
+
 TokenOption = typer.Option(
     None,
     "--token",
     help="Hugging Face token. Default: HF_TOKEN, HUGGING_FACE_HUB_TOKEN, HUGGINGFACE_API_TOKEN, "
     "HUGGINGFACE_API_KEY, then the login stored by `hf auth login`.",
     show_default=False,
+    callback=_hold_token,
+    is_eager=True,
 )
 AnonymousOption = typer.Option(False, "--anonymous", help="Send no token, whatever the environment holds.")
 IdsArgument = typer.Argument(
@@ -296,16 +307,24 @@ def fail_unreadable(exc: Exception, prefix: str = "") -> NoReturn:
 
 
 def resolve_token_options(token: str | None, anonymous: bool):  # type: ignore[no-untyped-def]
-    """--token and --anonymous, checked and resolved (the environment and the stored login follow)."""
-    from hubgate.hub.token import resolve_token
+    """--token and --anonymous, checked and resolved (the environment and the stored login follow). An
+    empty --token, or a token with a line break or space inside, ends the run before any request."""
+    from hubgate.hub.token import TokenError, resolve_token
     from hubgate.inputs.bounded import UnreadableFile
 
     if token is not None and anonymous:
         fail_usage("--token and --anonymous contradict each other; pass one")
+    if token is not None and not token.strip():
+        fail_usage(
+            "--token is empty",
+            hint="pass the token, or leave --token out to use HF_TOKEN or the login of `hf auth login`",
+        )
     try:
         return resolve_token(token, anonymous=anonymous)
     except UnreadableFile as exc:
         fail_unreadable(exc)
+    except TokenError as exc:
+        fail_usage(str(exc), hint="copy the token again: it is one line, hf_ and letters and digits")
 
 
 def table_console():  # type: ignore[no-untyped-def]

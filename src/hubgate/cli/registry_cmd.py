@@ -374,7 +374,6 @@ def verify_cmd(
     from hubgate.cli.check import quiet_library_logs
     from hubgate.cli.common import check_endpoint_variable, retry_policy
     from hubgate.hub.service import HubService
-    from hubgate.hub.token import scrub
     from hubgate.inputs.refs import RepoRef
     from hubgate.registry.schema import Provider
     from hubgate.registry.verify import Finding, Kind, compare
@@ -411,10 +410,6 @@ def verify_cmd(
 
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="hubgate-verify") as pool:
         findings = [finding for found in pool.map(verify, entries) for finding in found]
-    findings = [
-        Finding(f.model_id, f.field, f.kind, f.registry, f.hub, scrub(f.message, resolved.value))
-        for f in findings
-    ]
     counts = {kind.value: sum(f.kind is kind for f in findings) for kind in Kind}
     if output_format == "json":
         _print_json(

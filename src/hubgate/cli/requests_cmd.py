@@ -82,22 +82,15 @@ MAX_USERS_BYTES = 16 * 2**20
 
 
 class _Out:
-    """Everything printed goes through `scrub`: no token value ever reaches the terminal or a pipe."""
-
-    def __init__(self, secret: str | None) -> None:
-        self.secret = secret
-
-    def _clean(self, text: str) -> str:
-        from hubgate.hub.token import scrub
-
-        return scrub(text, self.secret)
+    """Results on stdout, problems on stderr, each flushed at once (both are scrubbed of tokens on the
+    way out: `cli.root.run`)."""
 
     def out(self, text: str) -> None:
-        sys.stdout.write(self._clean(text))
+        sys.stdout.write(text)
         sys.stdout.flush()
 
     def err(self, text: str) -> None:
-        sys.stderr.write(self._clean(text))
+        sys.stderr.write(text)
         sys.stderr.flush()
 
     def fail(self, problem: Problem) -> NoReturn:
@@ -135,7 +128,7 @@ def _service(
         max_server_wait=policy.max_server_wait,
         on_wait=lambda seconds, why: announce_wait("api", seconds, why),
     )
-    return service, _Out(resolved.value)
+    return service, _Out()
 
 
 @requests_app.command("list")

@@ -86,8 +86,29 @@ _ClickException = typer.BadParameter.__mro__[2]
 
 
 def run(args: list[str] | None = None) -> int:
-    """Run the app; usage errors from option parsing get hubgate's own one-line style, like every other
-    error: `hubgate: error: <what>` and `  hint: <how to fix>`, exit 2."""
+    """Run the app with stdout and stderr scrubbed of tokens: every renderer, warning, usage error and
+    traceback goes through them, so a token typed in the wrong place or echoed by a Hub never leaves."""
+    from hubgate.hub.token import ScrubbedStream, held_environment_tokens
+
+    held_environment_tokens()
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ScrubbedStream(out), ScrubbedStream(err)  # type: ignore[assignment]
+    try:
+        return _run(args)
+    except Exception:
+        import traceback
+
+        traceback.print_exc()  # a bug's traceback, through the scrubbed stderr
+        return 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(args: list[str] | None) -> int:
+    """Usage errors from option parsing get hubgate's own one-line style, like every other error:
+    `hubgate: error: <what>` and `  hint: <how to fix>`, exit 2."""
     command = typer.main.get_command(app)
     readable_metavars(command)
     add_examples(command)

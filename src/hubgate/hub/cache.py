@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hubgate.hub.token import scrub
+
 # The metadata fields fixed by a commit (the rest of an answer is asked again every run).
 COMMIT_BOUND = ("cardData", "safetensors", "config", "siblings", "tags", "gguf")
 MAX_AGE_SECONDS = 30 * 24 * 3600  # entries stored over a month ago are dropped when the cache opens
@@ -182,10 +184,11 @@ class MetadataCache:
                 repo_type,
                 asked,
                 revision or "",
-                repo_id,
-                sha,
-                gated if isinstance(gated, str) and gated != "false" else None,
-                json.dumps(body, separators=(",", ":")),
+                # A Hub that puts a token into a file name or a licence must not get it kept on disk.
+                scrub(repo_id),
+                scrub(sha),
+                scrub(gated) if isinstance(gated, str) and gated != "false" else None,
+                scrub(json.dumps(body, separators=(",", ":"))),
                 int(sizes),
                 time.time(),
             ),

@@ -30,6 +30,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from hubgate.hub.answers import HubAnswer, RepoFacts, probe_file
 from hubgate.hub.pacing import Cancelled, RatePacer, WaitTooLong, parse_quotas, retry_after_seconds
+from hubgate.hub.token import in_request
 from hubgate.inputs.refs import RepoRef, RepoType
 
 ANY_FILE = "config.json"  # probed when no gated file is known: present (200) or absent (EntryNotFound)
@@ -46,6 +47,8 @@ MODEL_EXPAND = (
     "sha",
     "tags",
 )
+# The last guard: a token belongs in the Authorization header, never in a URL a proxy or a log keeps.
+TOKEN_IN_URL = "its URL would carry an access token (an id, revision, author or file name shaped like one)"
 # Dataset file listings can run to many thousands of entries: datasets are probed on ANY_FILE instead.
 DATASET_EXPAND = ("gated", "private", "disabled", "cardData", "sha")
 
@@ -323,6 +326,8 @@ class HubService:
 
         url = f"{self.endpoint}{path}"
         bucket, attempt = bucket_of(url), 0
+        if in_request(url):
+            return HubAnswer(status=None, failure=f"not sent: POST {TOKEN_IN_URL}")
         while True:
             if self._unreachable is not None:
                 return HubAnswer(status=None, failure=self._unreachable)
@@ -442,6 +447,8 @@ class HubService:
         from huggingface_hub.errors import OfflineModeIsEnabled
 
         bucket = bucket_of(url, anonymous=anonymous)
+        if in_request(url, params):
+            return HubAnswer(status=None, failure=f"not sent: {method} {TOKEN_IN_URL}"), None
         attempt = 0
         while True:
             if self._unreachable is not None:

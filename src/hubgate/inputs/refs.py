@@ -91,6 +91,12 @@ def parse_ref(
 ) -> RepoRef | InvalidRef:
     """Parse one entry: `org/name`, legacy `name`, `datasets/org/name`, a Hub URL or an `hf://` URI, each
     optionally pinned, `org/name@rev`; `revision` (--revision) pins entries that do not pin their own."""
+    from hubgate.hub.token import looks_like_token, scrub
+
+    if looks_like_token(text):
+        # Never echoed, never sent: a token pasted where an id or a revision belongs (`gpt2@hf_...`) is a
+        # secret in the wrong place, and a request would carry it in its URL.
+        return InvalidRef(scrub(text.strip()), "this looks like an access token, not a repo id", origin)
     stripped = text.strip()
     pinned: str | None = None
     if not _URL_RE.match(stripped) and "@" in stripped:
@@ -101,10 +107,12 @@ def parse_ref(
         text if pinned is None else stripped, default_type=default_type, origin=origin, endpoint=endpoint
     )
     if not isinstance(ref, RepoRef):
-        return InvalidRef(visible(text), ref.reason, origin) if pinned and ref.input != "hf_***" else ref
+        return InvalidRef(visible(text), ref.reason, origin) if pinned else ref
     chosen = pinned or ref.revision or revision
     if chosen is None:
         return ref
+    if looks_like_token(chosen):
+        return InvalidRef(scrub(text), "this looks like an access token, not a revision", origin)
     if not REVISION_RE.fullmatch(chosen):
         return InvalidRef(text, f"not a revision: {chosen!r}", origin)
     return RepoRef(text, ref.repo_type, ref.repo_id, origin, revision=chosen)
@@ -121,15 +129,10 @@ def _parse_unpinned(
     origin: str | None = None,
     endpoint: str | None = None,
 ) -> RepoRef | InvalidRef:
-    from hubgate.hub.token import looks_like_token
-
     raw = text
     text = text.strip()
     if not text:
         return InvalidRef(raw, "empty entry", origin)
-    if looks_like_token(text):
-        # Never echoed, never sent: a token pasted where an id belongs is a secret in the wrong place.
-        return InvalidRef("hf_***", "this looks like an access token, not a repo id", origin)
     control = next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf")), None)
     if control is not None:
         return InvalidRef(

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hubgate.hub.token import looks_like_token
 from hubgate.owner.service import REQUEST_ID_PREFIX, AccessRequestInfo, Target
 
 MAX_REASON = 200  # the Hub's limit on a rejection reason, in characters
@@ -39,6 +40,9 @@ def parse_target(text: str, origin: str | None = None) -> Target:
         return Target(request_id=request_id)
     if not value:
         raise PlanError(f"{where}empty user name")
+    if looks_like_token(value):
+        # Never echoed, never sent to the Hub as a user name.
+        raise PlanError(f"{where}this looks like an access token, not a user name")
     if any(ch.isspace() for ch in value):
         raise PlanError(f"{where}{value!r}: one user name per line, without spaces")
     if not _USER_RE.match(value):

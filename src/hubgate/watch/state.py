@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hubgate.hub.token import scrub
 from hubgate.verdicts.verdict import Status, Verdict
 
 APPLICATION_ID = 0x68756267  # "hubg"
@@ -342,7 +343,8 @@ class StateStore:
             for verdict in verdicts:
                 if verdict.status in UNRECORDED or verdict.model_id is None:
                     continue
-                key = (account, endpoint, verdict.repo_type, verdict.model_id)
+                # Rows and notification bodies leave the process: a token in an id never reaches them.
+                key = (account, endpoint, verdict.repo_type, scrub(verdict.model_id))
                 row = db.execute(
                     "SELECT status, gated FROM verdicts WHERE account=? AND endpoint=? AND repo_type=? AND repo_id=?",
                     key,
@@ -356,14 +358,14 @@ class StateStore:
                 ):
                     change = Change(
                         verdict.repo_type,
-                        verdict.model_id,
+                        key[3],
                         old_status,
                         verdict.status.value,
                         old_gated,
                         new_gated,
                         at,
-                        verdict.url,
-                        verdict.next_step,
+                        verdict.url and scrub(verdict.url),
+                        verdict.next_step and scrub(verdict.next_step),
                     )
                     changes.append(change)
                     db.execute(
@@ -376,13 +378,13 @@ class StateStore:
                     " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (account, endpoint, repo_type, repo_id) DO UPDATE SET"
                     " asked_as=excluded.asked_as, status=excluded.status,"
                     " gated=coalesce(excluded.gated, verdicts.gated), checked_at=excluded.checked_at",
-                    (*key, verdict.input.strip(), verdict.status.value, new_gated, at),
+                    (*key, scrub(verdict.input.strip()), verdict.status.value, new_gated, at),
                 )
                 if pause:
                     time.sleep(pause)  # tests kill the process here, mid-transaction
             real = [change for change in changes if not change.first_seen]
             if real and targets and payload_for is not None:
-                payload = json.dumps(payload_for(real))
+                payload = scrub(json.dumps(payload_for(real)))  # the webhook body or --on-change's stdin
                 for target in targets:
                     db.execute(
                         "INSERT INTO outbox (target, payload, created_at) VALUES (?,?,?)",
@@ -428,5 +430,5 @@ class StateStore:
             db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, delivered_at = ?,"
                 " claimed_by = NULL, claimed_until = NULL WHERE id = ?",
-                (error, now_iso() if delivered else None, item.id),
+                (error and scrub(error), now_iso() if delivered else None, item.id),
             )

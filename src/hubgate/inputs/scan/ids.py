@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from hubgate.hub.token import looks_like_token
+
 _PART = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?"
 _FULL_RE = re.compile(rf"^{_PART}/{_PART}$")
 _LEGACY_RE = re.compile(rf"^{_PART}$")
@@ -40,8 +42,8 @@ def hub_id(value: str, *, legacy: bool) -> str | None:
     """The repo id `value` names, or None. `legacy`: a single name (`gpt2`) counts, as in a loading call
     where the library would ask the Hub for it; configs need `org/name`."""
     value = value.strip()
-    if not value or is_local_path(value):
-        return None
+    if not value or is_local_path(value) or looks_like_token(value):
+        return None  # a token in the code is a secret, not a repo the code loads: never listed
     if _FULL_RE.match(value):
         return value if _clean(value) else None
     if legacy and _LEGACY_RE.match(value) and _clean(value):
