@@ -107,7 +107,7 @@ def retry_policy(retries: int, timeout: float, max_wait: float | None, deadline:
     return RetryPolicy(retries=retries, timeout=timeout, max_server_wait=max_wait, deadline=deadline)
 
 
-def budget_option(text: str | None):  # type: ignore[no-untyped-def]
+def budget_option(text: str | None):
     """--budget parsed, or None; a malformed one ends the run with one line."""
     if text is None:
         return None
@@ -119,7 +119,7 @@ def budget_option(text: str | None):  # type: ignore[no-untyped-def]
         fail_usage(f"--budget {exc}")
 
 
-def metadata_cache(no_cache: bool):  # type: ignore[no-untyped-def]
+def metadata_cache(no_cache: bool):
     """The metadata cache for this run, or None with --no-cache; an unusable one is one warning line."""
     if no_cache:
         return None
@@ -192,7 +192,7 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def gpu_catalog(dirs: list[Path] | None):  # type: ignore[no-untyped-def]
+def gpu_catalog(dirs: list[Path] | None):
     """The GPU catalogue (bundled + HUBGATE_REGISTRY + --registry folders' gpus/); problems are listed
     on stderr and end the run, since a GPU figure taken on trust would give a wrong fit."""
     from hubgate.fit.catalog import CatalogError, load_catalog
@@ -221,7 +221,7 @@ def dtype_option(dtype: str | None) -> str | None:
         fail_usage(f"--dtype: {exc}")
 
 
-def gpus_option(names: list[str] | tuple[str, ...], catalog):  # type: ignore[no-untyped-def]
+def gpus_option(names: list[str] | tuple[str, ...], catalog):
     """--gpu names resolved in `catalog`; an unknown one ends the run with one line and a did-you-mean."""
     from hubgate.fit import gpu_specs
     from hubgate.fit.catalog import UnknownGpuError
@@ -239,7 +239,7 @@ def require_folders(dirs: list[Path] | None) -> None:
             fail_usage(f"--registry {folder}: no such folder")
 
 
-def check_registry(dirs: list[Path] | None, disabled: bool):  # type: ignore[no-untyped-def]
+def check_registry(dirs: list[Path] | None, disabled: bool):
     """The model registry a check joins in, or None with --no-registry. A bad --registry folder ends the run;
     entries with problems are left out with a warning, since access checks do not depend on them."""
     if disabled:
@@ -280,7 +280,7 @@ def fail_usage(message: str, hint: str | None = None) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
-def resolve_token_options(token: str | None, anonymous: bool):  # type: ignore[no-untyped-def]
+def resolve_token_options(token: str | None, anonymous: bool):
     """--token and --anonymous, checked and resolved (the environment and the stored login follow)."""
     from hubgate.hub.token import resolve_token
 
@@ -289,7 +289,7 @@ def resolve_token_options(token: str | None, anonymous: bool):  # type: ignore[n
     return resolve_token(token, anonymous=anonymous)
 
 
-def table_console():  # type: ignore[no-untyped-def]
+def table_console():
     """A Rich console for tables on stdout: colour only on a terminal without NO_COLOR, and no
     truncation in pipes and logs (long model ids stay whole)."""
     import os
@@ -310,7 +310,7 @@ def table_console():  # type: ignore[no-untyped-def]
 class TrimmedLines:
     """A text stream that drops the spaces Rich pads table cells with at the end of lines (pipes, logs)."""
 
-    def __init__(self, out) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, out) -> None:
         self._out = out
 
     def write(self, text: str) -> int:

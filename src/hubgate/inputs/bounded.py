@@ -168,7 +168,7 @@ def yaml_problem(exc: BaseException, name: str) -> UnreadableFile:
 def _yaml_loader() -> type[Any]:
     import yaml
 
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def compose_yaml_all(text: str, name: str, *, loader: type[Any] | None = None) -> list[yaml.Node]:
