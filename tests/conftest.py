@@ -52,6 +52,51 @@ from hubgate.testhub.worlds import (  # noqa: F401
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+# Files marked `slow` as a whole (the fast lane is `./test.sh -m "not slow"`): the fault soak, and every file
+# whose tests took over 5 s in all, measured on one `./test.sh --durations=40` run (-n 2, a shared machine). Most
+# of their time is `python -m hubgate` subprocesses; a file moved in-process leaves this set.
+SLOW_FILES = frozenset(
+    {
+        "test_author.py",
+        "test_budget.py",
+        "test_check_cli.py",
+        "test_check_faults.py",
+        "test_check_joins.py",
+        "test_check_verdicts.py",
+        "test_ci_formats.py",
+        "test_cli_help.py",
+        "test_fault_soak.py",
+        "test_fit_cli.py",
+        "test_fit_gguf.py",
+        "test_lineage.py",
+        "test_multitoken.py",
+        "test_owner_batch.py",
+        "test_owner_cli.py",
+        "test_owner_service.py",
+        "test_preflight_cli.py",
+        "test_readme_examples.py",
+        "test_registry_cli.py",
+        "test_registry_verify.py",
+        "test_reliability.py",
+        "test_request.py",
+        "test_request_economy.py",
+        "test_scan.py",
+        "test_scan_check.py",
+        "test_scan_ci.py",
+        "test_shell_entry.py",
+        "test_suggest.py",
+        "test_testhub.py",
+        "test_watch.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _own_metadata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process checks keep their metadata cache in the test's own directory, never the user's."""
