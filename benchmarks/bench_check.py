@@ -1,5 +1,5 @@
 """Benchmark: `hubgate check` against the naive loop and against its own metadata path, on a model zoo
-served by the loopback Hub (tests/hubsim), through the real huggingface_hub client.
+served by the loopback Hub (hubgate.testhub), through the real huggingface_hub client.
 
 The zoo is what a lab keeps: half the models gated (in the organizations that gate, in every state:
 granted, pending, rejected, never asked, auto), the rest open; a few big authors, many medium ones and a
@@ -34,9 +34,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
 
-from tests.hubsim import HubSim, Repo, Token  # noqa: E402
+from hubgate.testhub import HubSim, Repo, Token  # noqa: E402
 
 TOKEN = "hf_" + "Bench" * 7
 GATED_ORGS = ("meta-llama", "google", "mistralai", "bigcode", "tiiuae", "stabilityai")

@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
 
-from tests.conftest import GPT2, LLAMA2, PREFLIGHT_REPOS, populate  # noqa: E402
-from tests.hubsim import HubSim  # noqa: E402
+from hubgate.testhub import HubSim  # noqa: E402
+from hubgate.testhub.worlds import GPT2, LLAMA2, PREFLIGHT_REPOS, populate  # noqa: E402
 
 REPOS = (*PREFLIGHT_REPOS, GPT2, LLAMA2)
 

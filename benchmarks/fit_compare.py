@@ -11,7 +11,7 @@ Neither tool can run here (no Hub access), so their figures are computed from th
   LM head, unless `auto_map` names an AutoModelFor* class) on the meta device and sums its tensors at float32,
   then halves for float16. No KV cache, no overhead. Module buffers (a rotary `inv_freq`, under 1 KiB) are
   left out here.
-hubgate's figures come from hubgate.fit itself, on the same configs (tests/test_fit_arch.py holds them and
+hubgate's figures come from hubgate.fit itself, on the same configs (hubgate.testhub.configs holds them and
 their sources). Weights are the published precision: the parameter count from the config's shapes (equal to
 the Hub's safetensors totals for these five) x the bytes of the config's torch_dtype.
 
@@ -24,18 +24,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
 
-from tests.test_fit_arch import (  # noqa: E402
+from hubgate.fit.estimate import GIB, estimate  # noqa: E402
+from hubgate.fit.facts import facts_from_metadata, params_from_config  # noqa: E402
+from hubgate.testhub.configs import (  # noqa: E402
     GEMMA2_9B,
     LLAMA31_8B,
     MISTRAL_7B_V01,
     MIXTRAL_8X7B,
     QWEN3_30B_A3B,
 )
-
-from hubgate.fit.estimate import GIB, estimate  # noqa: E402
-from hubgate.fit.facts import facts_from_metadata, params_from_config  # noqa: E402
 
 CONTEXT = 8192
 BYTES = {"bfloat16": 2, "float16": 2, "float32": 4}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, LLAMA2, LLAMA32, README_ONLY
-from tests.hubsim import HubSim, Repo
 
 
 def test_organisation_listing_over_several_pages(run_cli, hub: HubSim) -> None:

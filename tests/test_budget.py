@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hubgate.hub.service import Budget
+from hubgate.testhub import HubSim
 from tests.conftest import ALICE, BERT, GEMMA, GPT2, LLAMA2, PHI3
-from tests.hubsim import HubSim
 
 
 def test_budget_parse() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from hubgate.testhub import HubSim
 from tests.conftest import ALICE, BERT, BOB, CAROL, GEMMA, GPT2, LLAMA2, LLAMA32, MISTRAL, assert_no_token
-from tests.hubsim import HubSim
 
 JSON_KEYS = {"schema_version", "endpoint", "checked_at", "token", "summary", "models", "requests"}
 MODEL_KEYS = {

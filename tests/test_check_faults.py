@@ -7,8 +7,8 @@ from hubgate.hub.pacing import RatePacer
 from hubgate.hub.service import HubService, RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
+from hubgate.testhub import HubSim
 from tests.conftest import ALICE, BERT, GEMMA, LLAMA2, LLAMA32, PHI3
-from tests.hubsim import HubSim
 
 
 def run(

@@ -13,8 +13,8 @@ import pytest
 
 from hubgate.check.runner import check_models
 from hubgate.registry.queries import set_default_registry
+from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, GPT2, LLAMA2, LLAMA32, CliResult, assert_no_token
-from tests.hubsim import HubSim, Repo
 from tests.test_registry_joins import entry
 
 MISTRAL_INSTRUCT = "mistralai/Mistral-7B-Instruct-v0.1"

@@ -8,6 +8,7 @@ from hubgate.check.runner import run_checks
 from hubgate.hub.service import RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
+from hubgate.testhub import HubSim
 from tests.conftest import (
     ALICE,
     BERT,
@@ -27,7 +28,6 @@ from tests.conftest import (
     PRIVATE,
     README_ONLY,
 )
-from tests.hubsim import HubSim
 
 FAST = RetryPolicy(retries=1, base_wait=0.01, timeout=5)
 MODELS = [BERT, PHI3, LLAMA2, LLAMA32, MISTRAL, GEMMA, DINO, PRIVATE, DISABLED, README_ONLY, "nobody/missing"]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import jsonschema
 
+from hubgate.testhub import HubSim
 from tests.conftest import ALICE, BERT, GEMMA, LLAMA2, LLAMA32, MISTRAL, assert_no_token
-from tests.hubsim import HubSim
 
 IDS = (BERT, LLAMA2, LLAMA32, GEMMA, MISTRAL, "nobody/missing", "bad id")
 WORKFLOW_LINE = re.compile(r"^::(error|warning|notice)( [a-z]+=[^,:]*(,[a-z]+=[^,:]*)*)?::.*$")

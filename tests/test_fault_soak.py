@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from hubgate.testhub import Chaos, HubSim, Repo, Token
 from tests.conftest import ALICE, clean_env
-from tests.hubsim import Chaos, HubSim, Repo, Token
 
 REPOS = 300
 TIMEOUT = 1.0

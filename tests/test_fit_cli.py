@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from hubgate.cli.root import _register, app
-from tests.hubsim import HubSim, Repo
+from hubgate.testhub import HubSim, Repo
 
 _register()
 runner = CliRunner()

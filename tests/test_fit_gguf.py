@@ -22,7 +22,7 @@ from hubgate.fit.gguf_files import (
     pick,
     quant_label,
 )
-from tests.hubsim import HubSim, Repo
+from hubgate.testhub import HubSim, Repo
 
 gguf = pytest.importorskip("gguf")
 np = pytest.importorskip("numpy")

@@ -32,7 +32,7 @@ from tests.conftest import (
     clean_env,
     run_on_a_terminal,
 )
-from tests.hubsim import HubSim
+from hubgate.testhub import HubSim
 from tests.test_bounded import ALIAS_BOMB
 
 _register()

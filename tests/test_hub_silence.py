@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from tests.conftest import ALICE, BERT, PHI3, CliResult, clean_env
-from tests.hubsim import HubSim
-from tests.hubsim.server import http_date
+from hubgate.testhub import HubSim
+from hubgate.testhub.server import http_date
 
 
 def spawn(hub: HubSim, tmp_path: Path, *args: str) -> tuple[CliResult, list[tuple[float, str]], float]:

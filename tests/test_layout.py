@@ -47,7 +47,34 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 
 
 def _modules() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE or p.name != "__init__.py")
+    return sorted(
+        p
+        for p in PACKAGE.rglob("*.py")
+        if (p.parent != PACKAGE or p.name != "__init__.py") and TESTHUB not in p.parents
+    )
+
+
+# The test Hub stands outside the floors: it imports nothing from hubgate, and nothing in hubgate imports it.
+TESTHUB = PACKAGE / "testhub"
+
+
+def test_the_test_hub_is_apart_from_hubgate() -> None:
+    inside = sorted(TESTHUB.rglob("*.py"))
+    assert inside
+    into = [
+        f"{path.relative_to(PACKAGE)}:{line} imports {module}"
+        for path in inside
+        for line, module in _imports(path)
+        if module.split(".")[0] == "hubgate" and not module.startswith("hubgate.testhub")
+    ]
+    assert not into, "; ".join(into)
+    onto = [
+        f"{path.relative_to(PACKAGE)}:{line} imports {module}"
+        for path in _modules()
+        for line, module in _imports(path)
+        if module.startswith("hubgate.testhub")
+    ]
+    assert not onto, "; ".join(onto)
 
 
 def test_every_stage_has_a_floor() -> None:

@@ -7,9 +7,9 @@ from hubgate.hub.answers import facts_from_metadata
 from hubgate.hub.service import RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
+from hubgate.testhub import HubSim, Repo
 from hubgate.verdicts.lineage import base_links
 from tests.conftest import ALICE, ERIN, LLAMA2, LLAMA32, MISTRAL
-from tests.hubsim import HubSim, Repo
 
 FAST = RetryPolicy(retries=1, base_wait=0.01)
 ADAPTER = "FinGPT/fingpt-mt_llama2-7b_lora"

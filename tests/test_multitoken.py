@@ -5,8 +5,8 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
+from hubgate.testhub import HubSim
 from tests.conftest import ALICE, BERT, BOB, CAROL, ERIN, GEMMA, LLAMA2, LLAMA32, assert_no_token
-from tests.hubsim import HubSim
 
 
 def test_token_file_matrix(run_cli, hub: HubSim, tmp_path: Path) -> None:

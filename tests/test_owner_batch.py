@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from hubgate.owner.service import OwnerService, Target
+from hubgate.testhub import HubSim
 from tests.conftest import DAVE, LLAMA2
-from tests.hubsim import HubSim
 from tests.test_owner_service import handle_posts, owner_world, state
 
 MANY = [f"u{i:03d}" for i in range(150)]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from hubgate.testhub import HubSim
 from tests.conftest import ALICE, DAVE, LLAMA2, CliResult, assert_no_token, clean_env, run_on_a_terminal
-from tests.hubsim import HubSim
 from tests.test_owner_service import (
     DATASET,
     HIDDEN,

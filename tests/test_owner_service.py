@@ -29,8 +29,8 @@ from hubgate.owner.service import (
     classify,
     exit_code,
 )
+from hubgate.testhub import HubSim, Repo, User
 from tests.conftest import ALICE, DAVE, LLAMA2
-from tests.hubsim import HubSim, Repo, User
 
 OPEN_OWNED = "meta-llama/open-model"  # Dave's org, not gated
 HIDDEN = "meta-llama/hidden-gate"  # gated, hides requesters' names

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jsonschema
 
+from hubgate.testhub import HubSim
 from tests.conftest import (
     ALICE,
     GPT2,
@@ -24,7 +25,6 @@ from tests.conftest import (
     REMOTE_CODE,
     assert_no_token,
 )
-from tests.hubsim import HubSim
 
 PREFLIGHT = (*PREFLIGHT_REPOS, GPT2)
 

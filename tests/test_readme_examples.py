@@ -13,20 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from hubgate.testhub import HubSim
+from hubgate.testhub.worlds import add_alternatives
 from tests import conftest
-from tests.hubsim import HubSim, Repo
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 MARKER = re.compile(r"<!-- example:(?P<options>[^>]*)-->\s*\n```text\n(?P<body>.*?)\n```", re.DOTALL)
-
-# Open models the registry offers as alternatives, as the real Hub has them.
-ALTERNATIVES = {
-    "EleutherAI/pythia-2.8b": "apache-2.0",
-    "microsoft/phi-2": "mit",
-    "bigscience/bloom-1b7": "bigscience-bloom-rail-1.0",
-    "Qwen/Qwen3-1.7B": "apache-2.0",
-    "Qwen/Qwen3-0.6B": "apache-2.0",
-}
 
 
 def examples() -> list[tuple[str, dict[str, str], str, list[str]]]:
@@ -66,8 +58,7 @@ def test_readme_example_matches_real_output(
 
         dinov3_world(hub, tmp_path)
     if options.get("world") == "alternatives":
-        for repo_id, licence in ALTERNATIVES.items():
-            hub.add_repo(Repo(repo_id, card_data={"license": licence}))
+        add_alternatives(hub)
     env = {"HF_TOKEN": getattr(conftest, options["token"])} if "token" in options else {}
     result = run_cli(*shlex.split(command)[1:], **env)
     shown = result.stdout.replace(hub.url, "https://huggingface.co").rstrip("\n").splitlines()

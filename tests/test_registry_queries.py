@@ -158,6 +158,7 @@ def test_the_default_registry_is_lazy_and_follows_the_environment(
     assert ALL_MODELS["acme/from-env"].name == "from-env"
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_importing_the_package_is_light() -> None:
     code = (
         "import sys, hubgate.registry as r; "

@@ -10,8 +10,8 @@ import pytest
 from hubgate.hub.answers import HubAnswer
 from hubgate.registry.schema import ModelEntry
 from hubgate.registry.verify import Kind, compare, hub_license
+from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, GPT2, LLAMA2, LLAMA32, assert_no_token
-from tests.hubsim import HubSim, Repo
 from tests.test_registry_schema import minimal, write_entry
 
 SOURCES = {"specs": "test", "gated": "test"}

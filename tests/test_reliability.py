@@ -25,6 +25,7 @@ from hubgate.hub.pacing import RatePacer
 from hubgate.hub.service import HubService, RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
+from hubgate.testhub import HubSim, Repo
 from tests.conftest import (
     ALICE,
     BERT,
@@ -37,7 +38,6 @@ from tests.conftest import (
     assert_no_token,
     clean_env,
 )
-from tests.hubsim import HubSim, Repo
 
 LIMITED = "limited/model"
 FAST = RetryPolicy(retries=2, base_wait=0.01, timeout=2)
@@ -363,7 +363,7 @@ def test_a_damaged_state_database_is_one_line(run_cli, tmp_path: Path) -> None: 
 
 
 def test_org_policies_are_token_scope_with_the_right_next_step(hub: HubSim) -> None:
-    from tests.hubsim import OrgPolicy, Token
+    from hubgate.testhub import OrgPolicy, Token
 
     fine = "hf_" + "FrankFineGrained" * 3
     hub.add_repo(Repo("corp/model"))

@@ -11,8 +11,8 @@ import pytest
 from hubgate.access.form import fill, form_of
 from hubgate.access.outcome import Outcome, classify_answer
 from hubgate.hub.answers import HubAnswer
+from hubgate.testhub import Repo
 from tests.conftest import ALICE, BOB, DINO, GEMMA, LLAMA2, LLAMA32, MISTRAL, assert_no_token
-from tests.hubsim import Repo
 
 DINO_FORM = {
     "extra_gated_prompt": "The information you provide will be collected per the Meta Privacy Policy.",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ALICE, CliResult, assert_no_token, clean_env
-from tests.hubsim import HubSim, Repo
+from hubgate.testhub import HubSim, Repo
 
 MANUAL = "lab/manual-gate"
 AUTO = "lab/auto-gate"

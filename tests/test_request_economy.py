@@ -19,6 +19,8 @@ from hubgate.hub.pacing import RatePacer
 from hubgate.hub.service import RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
+from hubgate.testhub import HubSim, Repo, Token
+from hubgate.testhub.server import OrgPolicy
 from hubgate.verdicts.verdict import Verdict
 from tests.conftest import (
     ALICE,
@@ -31,8 +33,6 @@ from tests.conftest import (
     PINNED_V1,
     populate,
 )
-from tests.hubsim import HubSim, Repo, Token
-from tests.hubsim.server import OrgPolicy
 
 FAST = RetryPolicy(retries=1, base_wait=0.01, timeout=5.0)
 

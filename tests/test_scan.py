@@ -15,7 +15,7 @@ import pytest
 
 from hubgate.inputs.scan import scan_file, scan_paths, scan_refs
 from hubgate.inputs.scan.ids import hub_id
-from tests.hubsim import HubSim
+from hubgate.testhub import HubSim
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scan_project"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from hubgate.testhub import HubSim
 from tests.conftest import ALICE, GPT2, LLAMA2, LLAMA32, MISTRAL, OPEN_DATA, assert_no_token
-from tests.hubsim import HubSim
 
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 

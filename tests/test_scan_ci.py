@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from hubgate.testhub import HubSim
 from tests.conftest import ALICE, LLAMA32, MISTRAL, REPO_ROOT, assert_no_token, clean_env
-from tests.hubsim import HubSim
 
 
 def _action() -> dict:

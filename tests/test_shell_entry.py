@@ -6,8 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, BERT, LLAMA2, REPO_ROOT, clean_env
-from tests.hubsim import HubSim, Repo
 
 SCRIPT = REPO_ROOT / "check_models.sh"
 

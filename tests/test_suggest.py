@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hubgate.testhub import HubSim, Repo
 from hubgate.verdicts.suggest import rank, search_terms
-from tests.hubsim import HubSim, Repo
 
 
 def test_ranking_prefers_the_closest_name() -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from hubgate.testhub import HubSim, Repo
 from hubgate.watch.state import StateStore
 from tests.conftest import ALICE, BERT, GEMMA, LLAMA2, LLAMA32, assert_no_token, clean_env
-from tests.hubsim import HubSim, Repo
 
 IDS = (BERT, LLAMA2, LLAMA32, GEMMA)
 

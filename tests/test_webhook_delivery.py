@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import ALICE, BERT, LLAMA32
-from tests.hubsim import HubSim
-from tests.hubsim.receiver import WebhookReceiver
+from hubgate.testhub import HubSim
+from hubgate.testhub.receiver import WebhookReceiver
 
 IDS = (BERT, LLAMA32)
 

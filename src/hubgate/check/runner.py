@@ -477,7 +477,7 @@ def check_model_access(
 
 def list_author(
     session: Session, author: str, repo_type: RepoType = "model"
-) -> tuple[list[RepoRef], dict, str | None]:
+) -> tuple[list[RepoRef], dict[tuple[str, str], HubAnswer], str | None]:
     """Every public repo of an organisation or user, with its gate mode, from the Hub's listing
     (a page holds up to 1,000 repos). Returns refs in listing order, their metadata answers for
     `check_all(known=...)`, and the error that cut the listing short, if any."""

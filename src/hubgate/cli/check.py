@@ -211,8 +211,8 @@ def check(
         revision=_revision(revision),
     )
     if scan:
-        listed = {ref.key for ref in refs if isinstance(ref, RepoRef)}
-        refs = [ref for ref in scanned if ref.key not in listed] + refs
+        given = {ref.key for ref in refs if isinstance(ref, RepoRef)}
+        refs = [ref for ref in scanned if ref.key not in given] + refs
     quiet_library_logs()
     if token_file or all_stored_tokens:
         if token or anonymous or authors:
@@ -272,7 +272,7 @@ def check(
     raise typer.Exit(exit_code(report.verdicts, failing))
 
 
-def _rendered(report: Report, output_format: OutputFormat, failing) -> str:  # type: ignore[no-untyped-def]
+def _rendered(report: Report, output_format: OutputFormat, failing) -> str:
     from hubgate.render import render_report
 
     if output_format == OutputFormat.cyclonedx:
@@ -285,7 +285,7 @@ def _rendered(report: Report, output_format: OutputFormat, failing) -> str:  # t
     return render_report(report, output_format.value, failing=failing)
 
 
-def _scan_refs(paths: list[str] | None, include: list[str] | None, exclude: list[str] | None):  # type: ignore[no-untyped-def]
+def _scan_refs(paths: list[str] | None, include: list[str] | None, exclude: list[str] | None):
     """`--scan`: the repos the code under `paths` uses, and their places. Values the scan cannot know are
     listed on stderr (`dynamic: not checked`), never guessed."""
     from hubgate.cli.scan_cmd import run_scan
@@ -339,7 +339,7 @@ def _authors(authors: list[str] | None) -> list[str] | None:
     return authors
 
 
-def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None, dirs: list[Path] | None):  # type: ignore[no-untyped-def]
+def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None, dirs: list[Path] | None):
     """--gpu, --dtype and --context checked before any request, in the catalogue `fit` uses (with the
     --registry folders' GPUs): unknown names end the run with one line."""
     if not gpus:
@@ -354,7 +354,7 @@ def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None,
 
 def _check_matrix(
     refs, endpoint, token_file, policy, jobs, output_format, failing, joins, caps=None, cache=None
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     import json
     from dataclasses import replace
 
@@ -373,7 +373,7 @@ def _check_matrix(
             hint="the other formats describe one token's verdicts: run check once per token for them",
         )
 
-    def run(token, refs):  # type: ignore[no-untyped-def]
+    def run(token, refs):
         session = open_session(
             token, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy), budget=caps
         )
@@ -468,7 +468,7 @@ class _progress:
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.enabled = total, enabled
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self):
         if not self.enabled:
             return lambda: None
         from rich.console import Console

@@ -118,7 +118,7 @@ def retry_policy(retries: int, timeout: float, max_wait: float | None, deadline:
     return RetryPolicy(retries=retries, timeout=timeout, max_server_wait=max_wait, deadline=deadline)
 
 
-def budget_option(text: str | None):  # type: ignore[no-untyped-def]
+def budget_option(text: str | None):
     """--budget parsed, or None; a malformed one ends the run with one line."""
     if text is None:
         return None
@@ -130,7 +130,7 @@ def budget_option(text: str | None):  # type: ignore[no-untyped-def]
         fail_usage(f"--budget {exc}")
 
 
-def metadata_cache(no_cache: bool):  # type: ignore[no-untyped-def]
+def metadata_cache(no_cache: bool):
     """The metadata cache for this run, or None with --no-cache; an unusable one is one warning line."""
     if no_cache:
         return None
@@ -209,7 +209,7 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def gpu_catalog(dirs: list[Path] | None):  # type: ignore[no-untyped-def]
+def gpu_catalog(dirs: list[Path] | None):
     """The GPU catalogue (bundled + HUBGATE_REGISTRY + --registry folders' gpus/); problems are listed
     on stderr and end the run, since a GPU figure taken on trust would give a wrong fit."""
     from hubgate.fit.catalog import CatalogError, load_catalog
@@ -241,7 +241,7 @@ def dtype_option(dtype: str | None) -> str | None:
         fail_usage(f"--dtype: {exc}")
 
 
-def gpus_option(names: list[str] | tuple[str, ...], catalog):  # type: ignore[no-untyped-def]
+def gpus_option(names: list[str] | tuple[str, ...], catalog):
     """--gpu names resolved in `catalog`; an unknown one ends the run with one line and a did-you-mean."""
     from hubgate.fit import gpu_specs
     from hubgate.fit.catalog import UnknownGpuError
@@ -259,7 +259,7 @@ def require_folders(dirs: list[Path] | None) -> None:
             fail_usage(f"--registry {folder}: no such folder")
 
 
-def check_registry(dirs: list[Path] | None, disabled: bool):  # type: ignore[no-untyped-def]
+def check_registry(dirs: list[Path] | None, disabled: bool):
     """The model registry a check joins in, or None with --no-registry. A bad --registry folder ends the run;
     entries with problems are left out with a warning, since access checks do not depend on them."""
     if disabled:
@@ -306,7 +306,7 @@ def fail_unreadable(exc: Exception, prefix: str = "") -> NoReturn:
     fail_usage(f"{prefix}{exc}", hint=getattr(exc, "hint", None) or None)
 
 
-def resolve_token_options(token: str | None, anonymous: bool):  # type: ignore[no-untyped-def]
+def resolve_token_options(token: str | None, anonymous: bool):
     """--token and --anonymous, checked and resolved (the environment and the stored login follow). An
     empty --token, or a token with a line break or space inside, ends the run before any request."""
     from hubgate.hub.token import TokenError, resolve_token
@@ -327,7 +327,7 @@ def resolve_token_options(token: str | None, anonymous: bool):  # type: ignore[n
         fail_usage(str(exc), hint="copy the token again: it is one line, hf_ and letters and digits")
 
 
-def table_console():  # type: ignore[no-untyped-def]
+def table_console():
     """A Rich console for tables on stdout: colour only on a terminal without NO_COLOR, and no
     truncation in pipes and logs (long model ids stay whole)."""
     import os
@@ -348,7 +348,7 @@ def table_console():  # type: ignore[no-untyped-def]
 class TrimmedLines:
     """A text stream that drops the spaces Rich pads table cells with at the end of lines (pipes, logs)."""
 
-    def __init__(self, out) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, out) -> None:
         self._out = out
 
     def write(self, text: str) -> int:

@@ -199,8 +199,8 @@ def _fit_ids(
     for raw in ids:
         api_hint = _api_model(raw, model_registry)
         if api_hint is not None:
-            facts = ModelFacts(model_id=raw, notes=(f"parameter count unknown: {api_hint}",))
-            results.append(fit_facts(facts, specs, options=options))
+            unsized = ModelFacts(model_id=raw, notes=(f"parameter count unknown: {api_hint}",))
+            results.append(fit_facts(unsized, specs, options=options))
             code = max(code, EXIT_UNKNOWN)
             continue
         known, canonical = registry_facts(raw, model_registry) if model_registry is not None else (None, None)
@@ -402,14 +402,14 @@ def _print_table(
         )
     if hidden:
         console.print(f"{hidden} more registry model(s) do not fit; --all lists them.")
-    budget = (
+    budget_note = (
         f"budget = GPU memory x {options.gpu_memory_utilization:g} (vLLM gpu_memory_utilization)"
         if options.engine == "vllm"
         else "budget = GPU memory"
     )
     console.print(
         "Estimates: needs = weights + KV cache + 10% activations + 512 MiB CUDA context per GPU; "
-        f"{budget}; 'tight' = under 10% free; 'N GPUs' = a tensor-parallel split. GiB = 2^30 bytes."
+        f"{budget_note}; 'tight' = under 10% free; 'N GPUs' = a tensor-parallel split. GiB = 2^30 bytes."
     )
 
 

@@ -112,7 +112,7 @@ def _parse_size_option(name: str, value: str | None) -> int | None:
         fail_usage(f"{name} {exc}")
 
 
-_GATED_CHOICES = {
+_GATED_CHOICES: dict[str, set[object]] = {
     "no": {False},
     "false": {False},
     "open": {False},

@@ -81,8 +81,8 @@ def _register() -> None:
 
 
 # click's UsageError and ClickException, which typer vendors without exporting them by name.
-_UsageError = typer.BadParameter.__mro__[1]
-_ClickException = typer.BadParameter.__mro__[2]
+_UsageError: Any = typer.BadParameter.__mro__[1]
+_ClickException: Any = typer.BadParameter.__mro__[2]
 
 
 def run(args: list[str] | None = None) -> int:

@@ -73,7 +73,7 @@ def scan(
         sys.stdout.write(text)
 
 
-def run_scan(paths: list[str] | None, include: list[str] | None, exclude: list[str] | None):  # type: ignore[no-untyped-def]
+def run_scan(paths: list[str] | None, include: list[str] | None, exclude: list[str] | None):
     """Scan, with bad paths as one line (exit 2) and unreadable files as warnings on stderr."""
     from hubgate.inputs.scan import scan_paths
 

@@ -264,7 +264,7 @@ def check_webhook_url(url: str) -> None:
         fail_usage(f"--notify-url {problem}", hint="give the webhook's full URL, starting with https://")
 
 
-def _print_watch(report, changes, first_seen, recorded, skipped, deliveries, account, path) -> None:  # type: ignore[no-untyped-def]
+def _print_watch(report, changes, first_seen, recorded, skipped, deliveries, account, path) -> None:
     from rich.console import Console
     from rich.markup import escape
 

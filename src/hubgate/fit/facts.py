@@ -62,7 +62,9 @@ class RegistrySpecs(Protocol):
     head_dim: int | None
     num_experts: int | None
     experts_per_token: int | None
-    torch_dtype: str | None
+
+    @property
+    def torch_dtype(self) -> str | None: ...  # read-only: the registry narrows it to a Literal
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def header_fields(data: bytes) -> dict[str, Any]:
 
     class _HeaderReader(GGUFReader):  # GGUFReader without the memmap and the tensor table
         def __init__(self, raw: bytes) -> None:  # parses only the key-value section
-            self.data = np.frombuffer(raw, dtype=np.uint8)
+            self.data = np.frombuffer(raw, dtype=np.uint8)  # type: ignore[assignment]
             self.fields = {}  # type: ignore[assignment]
             self.tensors = []
 

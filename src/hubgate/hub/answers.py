@@ -136,7 +136,7 @@ def probe_file(facts: RepoFacts) -> str | None:
     small = [
         name for name in candidates if not name.endswith((".safetensors", ".bin", ".gguf", ".pt", ".pth"))
     ]
-    return (small or candidates or [None])[0]
+    return next(iter(small or candidates), None)
 
 
 # Bytes per element of the dtypes safetensors headers name (https://huggingface.co/docs/safetensors).

@@ -22,7 +22,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -285,7 +285,7 @@ class HubService:
             return items, None
         return items, HubAnswer(status=None, failure=f"{path}: more than {max_pages} pages")
 
-    def list_pages(self, path: str, params: Any) -> Iterator[tuple[list[Any], HubAnswer | None]]:
+    def list_pages(self, path: str, params: Any) -> Generator[tuple[list[Any], HubAnswer | None], None, None]:
         """A paginated listing one page at a time, following `Link: rel="next"`, so a caller can stop early.
         Yields (items, None), or ([], error) once for the error that ends it."""
         url: str | None = f"{self.endpoint}{path}"

@@ -256,7 +256,7 @@ def yaml_problem(exc: BaseException, name: str) -> UnreadableFile:
 def _yaml_loader() -> type[Any]:
     import yaml
 
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def check_yaml_text(text: str, name: str, loader: type[Any]) -> None:

@@ -79,7 +79,9 @@ class Policy:
         return self.settings[key].value
 
     def rules(self, disk_free: int | None = None, disk_path: str | None = None) -> Rules:
-        lower = lambda items: frozenset(i.strip().lower() for i in items or [])  # noqa: E731
+        def lower(items: Any) -> frozenset[str]:
+            return frozenset(i.strip().lower() for i in items or [])
+
         return Rules(
             allowed_licences=lower(self.value("allowed-licences")),
             denied_licences=lower(self.value("denied-licences")),

@@ -156,7 +156,7 @@ def _parse_unpinned(
             return InvalidRef(raw, _short(str(exc)), origin)
         if uri.type not in REPO_TYPES:
             return InvalidRef(raw, f"{uri.type} repos are not checked (models and datasets only)", origin)
-        return RepoRef(raw, uri.type, uri.id, origin, revision=uri.revision)  # type: ignore[arg-type]
+        return RepoRef(raw, uri.type, uri.id, origin, revision=uri.revision)
 
     segments = text.split("/")
     repo_type = default_type

@@ -195,7 +195,7 @@ def use_timeout(seconds: float) -> None:
     access-request functions take none). Process-wide: the CLI calls it; a library caller may not want to."""
     from huggingface_hub import get_session
 
-    get_session().timeout = seconds  # type: ignore[assignment]
+    get_session().timeout = seconds
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -438,7 +438,7 @@ class OwnerService:
         return ActionResult(target, action, "error" if problem.transient else "failed", problem, attempts)
 
     def _call(self, action: Action, target: Target, reason: str | None) -> Callable[[], Any]:
-        common = {"repo_type": self.repo_type, "token": self._token}
+        common: dict[str, Any] = {"repo_type": self.repo_type, "token": self._token}
         who = {"user": target.user} if target.user is not None else {"request_id": target.request_id}
         api, repo = self.api, self.repo_id
         if action == "accept":
@@ -447,7 +447,10 @@ class OwnerService:
             return lambda: api.reject_access_request(repo, **who, rejection_reason=reason, **common)
         if action == "cancel":
             return lambda: api.cancel_access_request(repo, **who, **common)
-        return lambda: api.grant_access(repo, target.user, **common)
+        user = target.user
+        if user is None:  # the CLI refuses request ids for grant: the Hub grants to a user name
+            raise ValueError("grant needs a user name, not a request id")
+        return lambda: api.grant_access(repo, user, **common)
 
     def _problem(self, exc: Any, target: Target | None, *, attempts: int) -> Problem:
         response = getattr(exc, "response", None)

@@ -34,7 +34,7 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """Safe loading (C-accelerated when libyaml is there) that refuses duplicate keys."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rich.text import Text
 
@@ -37,7 +38,7 @@ def render(report: Report) -> str:
         "",
     ]
     with_facts = any(v.registry for v in report.verdicts)
-    gpus = next((v.fit["gpus"] for v in report.verdicts if v.fit), [])
+    gpus: list[dict[str, Any]] = next((v.fit["gpus"] for v in report.verdicts if v.fit), [])
     with_findings = any(v.findings for v in report.verdicts)
     header = ["", "Repo", "Status", "Gate", *(["Size · licence · context"] if with_facts else [])]
     header += ["Pre-flight"] if with_findings else []

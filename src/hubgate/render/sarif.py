@@ -131,7 +131,7 @@ def sarif_log(report: Report, failing: frozenset[str]) -> dict[str, Any]:
         for kind in kinds
     ]
     index = {status: i for i, status in enumerate(statuses)}
-    finding_index = {kind: len(statuses) + i for i, kind in enumerate(kinds)}
+    finding_index: dict[str, int] = {kind: len(statuses) + i for i, kind in enumerate(kinds)}
     results = []
     for verdict in blocked:
         level = "error" if verdict.status in failing else "warning"

@@ -94,7 +94,7 @@ def _collect(tree: ast.AST, env: _Env) -> None:
                     targets = [statement.target]
                 for target in targets:
                     if isinstance(target, ast.Name):
-                        env.nodes.setdefault(f"{node.name}.{target.id}", []).append(statement.value)  # type: ignore[arg-type]
+                        env.nodes.setdefault(f"{node.name}.{target.id}", []).append(statement.value)  # type: ignore[attr-defined]
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
                 # A parameter can be given anything; its default is one value among others.

@@ -65,12 +65,12 @@ def scan_shell(
             repo = hub_id(match.group("id"), legacy=True)
             if kind and repo:
                 found.append(Found(repo, kind, at(match.start("q"), match.group(1))))
-        match = _VAR_RE.match(line)
-        if match and (kind := var_kind(match.group("name"))):
-            repo = hub_id(match.group("value"), legacy=False)
+        var = _VAR_RE.match(line)
+        if var and (kind := var_kind(var.group("name"))):
+            repo = hub_id(var.group("value"), legacy=False)
             if repo:
                 found.append(
-                    Found(repo, kind, at(match.start("value") - len(match.group("q")), match.group("name")))
+                    Found(repo, kind, at(var.start("value") - len(var.group("q")), var.group("name")))
                 )
         if "clone" in line:
             for url in _URL_RE.finditer(line):

@@ -366,7 +366,7 @@ class HubSim:
     def url(self) -> str:
         assert self._server is not None, "HubSim not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> HubSim:
         handler = type("Handler", (_Handler,), {"hub": self})
@@ -834,9 +834,9 @@ class _Handler(BaseHTTPRequestHandler):
         """`GET /api/{models,datasets}`: public repos and the private ones the caller may see. With
         `expand[]`, each item carries the fields asked for, as the repo's own metadata would."""
         hub = self.hub
-        author = (query.get("author") or [None])[0]
+        author = next(iter(query.get("author") or []), None)
         search = ((query.get("search") or [""])[0]).lower()
-        limit = int((query.get("limit") or [hub.page_size])[0])
+        limit = int(next(iter(query.get("limit") or []), hub.page_size))
         page_size = min(limit, hub.page_size)
         cursor = int((query.get("cursor") or ["0"])[0])
         with hub.lock:
