@@ -21,18 +21,7 @@ import pytest
 
 from hubgate.fit import ModelFacts, fit_for_metadata
 from hubgate.fit.catalog import UnknownGpuError
-from hubgate.fit.estimate import (
-    GIB,
-    OVERHEAD_FIXED,
-    GpuSpec,
-    estimate,
-    fit_facts,
-    kv_cache_bytes,
-    min_count,
-    normalise_dtype,
-    verdict_for,
-    weight_bytes,
-)
+from hubgate.fit.estimate import GIB, OVERHEAD_FIXED, estimate, kv_cache_bytes, normalise_dtype, weight_bytes
 from hubgate.fit.facts import (
     facts_from_metadata,
     facts_from_registry,
@@ -40,6 +29,8 @@ from hubgate.fit.facts import (
     params_from_config,
     params_from_safetensors,
 )
+from hubgate.fit.judge import GpuSpec, min_count, verdict_for
+from hubgate.fit.result import fit_facts
 
 MIB = 2**20
 LLAMA2_PARAMS = 6_738_415_616
@@ -186,7 +177,7 @@ def test_total_is_weights_plus_kv_plus_stated_overhead() -> None:
 def test_mixtral_does_not_fit_one_80gb_gpu_at_float16_and_needs_two() -> None:
     mixtral = facts(MIXTRAL_CONFIG, MIXTRAL_PARAMS)
     result = fit_facts(mixtral, [H100, A100_80], "float16")
-    assert result.weights_bytes == 2 * MIXTRAL_PARAMS  # all 8 experts are in memory
+    assert result.estimate.weights_bytes == 2 * MIXTRAL_PARAMS  # all 8 experts are in memory
     for gpu in result.gpus:
         assert gpu.verdict == "does-not-fit" and gpu.headroom_bytes < 0
         assert gpu.min_count == 2
@@ -290,7 +281,7 @@ def test_fit_for_metadata_without_the_registry() -> None:
         "config": MIXTRAL_CONFIG,
     }
     result = fit_for_metadata("acme/moe", body, ["h100", "A100 80GB"], use_registry=False)
-    assert result.params_source == "safetensors" and result.dtype == "bfloat16"
+    assert result.params_source == "safetensors" and result.estimate.dtype == "bfloat16"
     assert [g.name for g in result.gpus] == ["nvidia-h100-80gb", "nvidia-a100-80gb"]
     assert all(g.verdict == "does-not-fit" and g.min_count == 2 for g in result.gpus)
     data = result.to_dict()
@@ -338,7 +329,7 @@ def test_fit_for_metadata_uses_the_registry_adapter(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(fit_module, "registry_facts", facts_module.registry_facts)
     result = fit_for_metadata("acme/known", None, ["l4"])
-    assert (result.params_source, result.weights_bytes, result.kv_cache_bytes) == (
+    assert (result.params_source, result.estimate.weights_bytes, result.estimate.kv_cache_bytes) == (
         "registry",
         2 * LLAMA2_PARAMS,
         2 * GIB,

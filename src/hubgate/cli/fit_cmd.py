@@ -28,7 +28,7 @@ from hubgate.units import gib, human_count
 if TYPE_CHECKING:
     from hubgate.fit import FitResult, GpuSpec
     from hubgate.fit.catalog import Catalog
-    from hubgate.fit.estimate import FitOptions
+    from hubgate.fit.judge import FitOptions
 
 # The pairings of the seed document (T4, L4, A100 40GB, H100): the default when no --gpu is given.
 DEFAULT_GPUS = ("nvidia-t4", "nvidia-l4", "nvidia-a100-40gb", "nvidia-h100-80gb")
@@ -146,7 +146,8 @@ def _options(
     engine: str | None,
     utilization: float,
 ) -> FitOptions:
-    from hubgate.fit.estimate import ENGINES, FitOptions, UnknownDtypeError, normalise_kv_dtype
+    from hubgate.fit.estimate import UnknownDtypeError, normalise_kv_dtype
+    from hubgate.fit.judge import ENGINES, FitOptions
 
     try:
         kv = normalise_kv_dtype(kv_dtype)
@@ -279,7 +280,7 @@ def _fit_registry(model_registry: Any, specs: list[GpuSpec], options: FitOptions
             continue  # API models and models of unknown size
         kind = getattr(entry.type, "value", entry.type)
         results.append(fit_facts(facts_from_registry(model_id, specs_, kind), specs, options=options))
-    results.sort(key=lambda r: (r.total_bytes or 0, r.id.lower()))
+    results.sort(key=lambda r: (r.estimate.total_bytes or 0, r.id.lower()))
     return results
 
 
@@ -306,15 +307,15 @@ def _dtype_cell(r: FitResult) -> str:
 
         return quant_label(r.quant_file) or "gguf"
     if r.quantization:
-        return f"{r.quantization} {r.dtype}"
-    return "unknown" if r.alternatives else r.dtype
+        return f"{r.quantization} {r.estimate.dtype}"
+    return "unknown" if r.alternatives else r.estimate.dtype
 
 
 def _needs_cell(r: FitResult) -> str:
-    need = r.per_gpu_bytes if r.tp > 1 else r.total_bytes
-    cell = gib(need) + (f" x{r.tp}" if r.tp > 1 and need is not None else "")
+    need = r.estimate.per_gpu_bytes if r.estimate.tp > 1 else r.estimate.total_bytes
+    cell = gib(need) + (f" x{r.estimate.tp}" if r.estimate.tp > 1 and need is not None else "")
     for alt in r.alternatives:
-        other = alt["per_gpu_bytes"] if r.tp > 1 else alt["total_bytes"]
+        other = alt["per_gpu_bytes"] if r.estimate.tp > 1 else alt["total_bytes"]
         cell = f"{gib(need)} bf16 / {gib(other)} fp32"
     return cell
 
@@ -322,16 +323,16 @@ def _needs_cell(r: FitResult) -> str:
 def terms_line(r: FitResult) -> str:
     """`weights 14.96 GiB + KV cache 0.50 GiB (128 KiB/token, auto) + activations 1.55 GiB + CUDA context
     0.50 GiB per GPU`."""
-    t = r.terms
-    kv = "KV cache n/a" if r.kv_cache_bytes == 0 else f"KV cache {gib(t.get('kv_cache_bytes'))}"
-    if r.kv_bytes_per_token:
-        kv += f" ({r.kv_bytes_per_token / 1024:,.4g} KiB/token, {r.kv_dtype})"
+    t = r.estimate.terms
+    kv = "KV cache n/a" if r.estimate.kv_cache_bytes == 0 else f"KV cache {gib(t.get('kv_cache_bytes'))}"
+    if r.estimate.kv_bytes_per_token:
+        kv += f" ({r.estimate.kv_bytes_per_token / 1024:,.4g} KiB/token, {r.estimate.kv_dtype})"
     line = (
         f"weights {gib(t.get('weights_bytes'))} + {kv} + activations {gib(t.get('activations_bytes'))} "
         f"+ CUDA context {gib(t.get('cuda_context_bytes'))} per GPU"
     )
-    if r.tp > 1:
-        line += f"; split over {r.tp} GPUs: {gib(r.per_gpu_bytes)} each"
+    if r.estimate.tp > 1:
+        line += f"; split over {r.estimate.tp} GPUs: {gib(r.estimate.per_gpu_bytes)} each"
     return line
 
 
@@ -373,7 +374,9 @@ def _print_table(
             r.id,
             human_count(r.params) + source,
             _dtype_cell(r),
-            "n/a" if r.kv_cache_bytes == 0 else f"{r.context:,}" + (f" x{r.batch}" if r.batch > 1 else ""),
+            "n/a"
+            if r.estimate.kv_cache_bytes == 0
+            else f"{r.estimate.context:,}" + (f" x{r.estimate.batch}" if r.estimate.batch > 1 else ""),
             _needs_cell(r),
             *(_gpu_cell(r, g, max_context) for g in r.gpus),
         )
@@ -396,7 +399,7 @@ def _print_table(
             if g.note and g.verdict != "unknown" and not g.note.startswith("no bfloat16"):
                 console.print(f"{name} on {g.label}: {g.note}")
     no_bf16 = [g.label for g in specs if g.bf16 is False]
-    if no_bf16 and any(r.dtype == "bfloat16" for r in results):
+    if no_bf16 and any(r.estimate.dtype == "bfloat16" for r in results):
         console.print(
             f"{', '.join(no_bf16)}: no bfloat16 support; bfloat16 models run as float16 (same size)."
         )

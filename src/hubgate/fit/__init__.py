@@ -4,8 +4,9 @@
     result = fit_for_metadata("meta-llama/Llama-2-7b-hf", hub_body, ["l4", "a100-80gb"])
     result.gpus[0].verdict        # "fits" | "tight" | "does-not-fit" | "unknown"
 
-The arithmetic and its assumptions are in `hubgate.fit.estimate`; the GPU catalogue in
-`hubgate.fit.catalog`; where the parameter count comes from in `hubgate.fit.facts`.
+The memory arithmetic is in `hubgate.fit.estimate`, the verdicts on GPUs in `hubgate.fit.judge`, the result
+and its assumptions in `hubgate.fit.result`, the GPU catalogue in `hubgate.fit.catalog`, and where the
+parameter count comes from in `hubgate.fit.facts`.
 Importing this package is light: pydantic and YAML load with the catalogue.
 """
 
@@ -14,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from hubgate.fit.estimate import ASSUMPTIONS, FitOptions, FitResult, GpuFit, GpuSpec, fit_facts
 from hubgate.fit.facts import ModelFacts, facts_from_metadata, merge, registry_facts
+from hubgate.fit.judge import FitOptions, GpuFit, GpuSpec
+from hubgate.fit.result import ASSUMPTIONS, FitResult, fit_facts
 
 if TYPE_CHECKING:
     from hubgate.fit.catalog import Catalog
@@ -100,7 +102,7 @@ def fit_for_metadata(
     `kv_dtype` (auto, bfloat16, float16, fp8), `tp` (GPUs per model) and `engine` ("vllm": a 0.9 budget) as
     for `hubgate fit`.
     """
-    from hubgate.fit.estimate import FitOptions, normalise_dtype, normalise_kv_dtype
+    from hubgate.fit.estimate import normalise_dtype, normalise_kv_dtype
 
     specs = gpu_specs(gpus, catalog)
     if dtype is not None:
