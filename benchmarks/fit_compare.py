@@ -35,7 +35,7 @@ from tests.test_fit_arch import (  # noqa: E402
 )
 
 from hubgate.fit.estimate import GIB, estimate  # noqa: E402
-from hubgate.fit.facts import facts_from_metadata, params_from_config  # noqa: E402
+from hubgate.fit.facts import model_facts_from_metadata, params_from_config  # noqa: E402
 
 CONTEXT = 8192
 BYTES = {"bfloat16": 2, "float16": 2, "float32": 4}
@@ -82,7 +82,7 @@ def main() -> None:
         params, _ = params_from_config(config)
         assert params
         size = BYTES[config["torch_dtype"]]
-        facts = facts_from_metadata(
+        facts = model_facts_from_metadata(
             model_id, {"id": model_id, "config": config, "safetensors": {"total": params}}
         )
         assert facts is not None

@@ -35,7 +35,7 @@ from hubgate.fit.estimate import (
     kv_cache_bytes,
     per_gpu_bytes,
 )
-from hubgate.fit.facts import facts_from_metadata, params_from_config, quantization, sliding
+from hubgate.fit.facts import model_facts_from_metadata, params_from_config, quantization, sliding
 from hubgate.fit.judge import FitOptions, GpuSpec, shardable_count
 from hubgate.fit.result import fit_facts
 
@@ -148,7 +148,9 @@ DEEPSEEK_V2_LITE = {
 
 
 def facts(config: dict, safetensors: dict | None = None, model_id: str = "org/model"):  # type: ignore[no-untyped-def]
-    found = facts_from_metadata(model_id, {"id": model_id, "config": config, "safetensors": safetensors})
+    found = model_facts_from_metadata(
+        model_id, {"id": model_id, "config": config, "safetensors": safetensors}
+    )
     assert found is not None
     return found
 

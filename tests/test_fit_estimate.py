@@ -23,9 +23,9 @@ from hubgate.fit import ModelFacts, fit_for_metadata
 from hubgate.fit.catalog import UnknownGpuError
 from hubgate.fit.estimate import GIB, OVERHEAD_FIXED, estimate, kv_cache_bytes, normalise_dtype, weight_bytes
 from hubgate.fit.facts import (
-    facts_from_metadata,
-    facts_from_registry,
     merge,
+    model_facts_from_metadata,
+    model_facts_from_specs,
     params_from_config,
     params_from_safetensors,
 )
@@ -75,7 +75,7 @@ T4 = GpuSpec("nvidia-t4", "NVIDIA T4", 15360 * MIB, bf16=False)
 
 
 def facts(config: dict, params: int, **extra: object) -> ModelFacts:
-    base = facts_from_metadata("x/y", {"config": config})
+    base = model_facts_from_metadata("x/y", {"config": config})
     assert base is not None
     return ModelFacts(**{**base.__dict__, "params": params, "params_source": "registry", **extra})
 
@@ -156,7 +156,7 @@ def test_default_context_is_the_window_capped_at_4096() -> None:
 
 
 def test_encoders_keep_no_kv_cache() -> None:
-    encoder = facts_from_registry(
+    encoder = model_facts_from_specs(
         "g/siglip",
         SimpleNamespace(parameters=10**8, num_layers=12, num_attention_heads=12, hidden_size=768),
         "vision-encoder",
@@ -218,7 +218,7 @@ def test_seed_pairings_qwen3() -> None:
 
 
 def test_unknown_parameters_give_unknown_not_a_guess() -> None:
-    nothing = facts_from_metadata("x/vision", {"config": {"model_type": "dinov3_vit"}})
+    nothing = model_facts_from_metadata("x/vision", {"config": {"model_type": "dinov3_vit"}})
     assert nothing is not None and nothing.params is None
     result = fit_facts(nothing, [L4])
     assert result.gpus[0].verdict == "unknown" and result.total_bytes is None
@@ -263,14 +263,14 @@ def test_hub_body_prefers_safetensors_over_config() -> None:
         "safetensors": {"total": LLAMA2_PARAMS, "parameters": {"F16": LLAMA2_PARAMS}},
         "config": LLAMA2_CONFIG,
     }
-    from_hub = facts_from_metadata("meta-llama/Llama-2-7b-hf", body)
+    from_hub = model_facts_from_metadata("meta-llama/Llama-2-7b-hf", body)
     assert from_hub is not None
     assert (from_hub.params, from_hub.params_source, from_hub.stored_bytes) == (
         LLAMA2_PARAMS,
         "safetensors",
         2 * LLAMA2_PARAMS,
     )
-    only_config = facts_from_metadata("x", {"config": LLAMA2_CONFIG})
+    only_config = model_facts_from_metadata("x", {"config": LLAMA2_CONFIG})
     assert only_config is not None and only_config.params_source == "config"
     assert only_config.params == LLAMA2_PARAMS
 
@@ -298,10 +298,12 @@ def test_fit_for_metadata_rejects_unknown_gpus_with_suggestions() -> None:
 
 
 def test_registry_first_and_gaps_from_the_hub() -> None:
-    registry = facts_from_registry(
+    registry = model_facts_from_specs(
         "acme/m", SimpleNamespace(parameters=7_000_000_000, torch_dtype="bfloat16", num_layers=None)
     )
-    hub = facts_from_metadata("acme/m", {"safetensors": {"total": 7_100_000_000}, "config": MISTRAL_CONFIG})
+    hub = model_facts_from_metadata(
+        "acme/m", {"safetensors": {"total": 7_100_000_000}, "config": MISTRAL_CONFIG}
+    )
     merged = merge(registry, hub)
     assert merged is not None
     assert (merged.params, merged.params_source, merged.num_layers, merged.kv_heads) == (
@@ -323,11 +325,13 @@ def test_fit_for_metadata_uses_the_registry_adapter(monkeypatch: pytest.MonkeyPa
                               num_layers=32, hidden_size=4096, num_attention_heads=32, num_kv_heads=32),
     )  # fmt: skip
     monkeypatch.setattr(
-        facts_module, "registry_facts", lambda mid, reg=None: (facts_from_registry(mid, fake.specs), mid)
+        facts_module,
+        "model_facts_from_registry",
+        lambda mid, reg=None: (model_facts_from_specs(mid, fake.specs), mid),
     )
     import hubgate.fit as fit_module
 
-    monkeypatch.setattr(fit_module, "registry_facts", facts_module.registry_facts)
+    monkeypatch.setattr(fit_module, "model_facts_from_registry", facts_module.model_facts_from_registry)
     result = fit_for_metadata("acme/known", None, ["l4"])
     assert (result.params_source, result.estimate.weights_bytes, result.estimate.kv_cache_bytes) == (
         "registry",

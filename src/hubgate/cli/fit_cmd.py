@@ -191,7 +191,7 @@ def _fit_ids(
     from dataclasses import replace
 
     from hubgate.fit import ModelFacts, fit_facts
-    from hubgate.fit.facts import facts_from_metadata, merge, registry_facts
+    from hubgate.fit.facts import merge, model_facts_from_metadata, model_facts_from_registry
 
     results: list[FitResult] = []
     code = EXIT_OK
@@ -204,7 +204,9 @@ def _fit_ids(
             results.append(fit_facts(facts, specs, options=options))
             code = max(code, EXIT_UNKNOWN)
             continue
-        known, canonical = registry_facts(raw, model_registry) if model_registry is not None else (None, None)
+        known, canonical = (
+            model_facts_from_registry(raw, model_registry) if model_registry is not None else (None, None)
+        )
         facts = known
         gguf_facts: list[ModelFacts] = []
         if known is None or known.params is None:
@@ -216,7 +218,7 @@ def _fit_ids(
                 endpoint = default_endpoint()
                 service = HubService(endpoint, resolve_token_options(token, anonymous).value)
             body, problem, hub_error = _metadata(service, canonical or raw, endpoint)
-            from_hub = facts_from_metadata(canonical or raw, body) if body is not None else None
+            from_hub = model_facts_from_metadata(canonical or raw, body) if body is not None else None
             if body is not None and not body.get("safetensors"):
                 # GGUF repos (llama.cpp) are sized per quant file, even when they carry a config.json.
                 from hubgate.fit.gguf_files import gguf_facts_for
@@ -271,7 +273,7 @@ def _metadata(service: Any, raw: str, endpoint: str | None) -> tuple[Any, str | 
 
 def _fit_registry(model_registry: Any, specs: list[GpuSpec], options: FitOptions) -> list[FitResult]:
     from hubgate.fit import fit_facts
-    from hubgate.fit.facts import facts_from_registry
+    from hubgate.fit.facts import model_facts_from_specs
 
     results = []
     for model_id, entry in model_registry.models.items():
@@ -279,7 +281,7 @@ def _fit_registry(model_registry: Any, specs: list[GpuSpec], options: FitOptions
         if specs_ is None or not getattr(specs_, "parameters", None) or "/" not in model_id:
             continue  # API models and models of unknown size
         kind = getattr(entry.type, "value", entry.type)
-        results.append(fit_facts(facts_from_registry(model_id, specs_, kind), specs, options=options))
+        results.append(fit_facts(model_facts_from_specs(model_id, specs_, kind), specs, options=options))
     results.sort(key=lambda r: (r.estimate.total_bytes or 0, r.id.lower()))
     return results
 

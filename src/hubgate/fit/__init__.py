@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from hubgate.fit.facts import ModelFacts, facts_from_metadata, merge, registry_facts
+from hubgate.fit.facts import ModelFacts, merge, model_facts_from_metadata, model_facts_from_registry
 from hubgate.fit.judge import FitOptions, GpuFit, GpuSpec
 from hubgate.fit.result import ASSUMPTIONS, FitResult, fit_facts
 
@@ -53,11 +53,11 @@ def model_facts(
     model_id: str, metadata_body: dict[str, Any] | None, *, registry: Any = None, use_registry: bool = True
 ) -> ModelFacts:
     """The registry's facts on the model, gaps filled from the Hub's metadata body (safetensors, config)."""
-    from_registry, canonical = registry_facts(model_id, registry) if use_registry else (None, None)
+    from_registry, canonical = model_facts_from_registry(model_id, registry) if use_registry else (None, None)
     if _gguf_only(metadata_body) and (from_registry is None or from_registry.params is None):
         why = "a GGUF repo: `hubgate fit` sizes each quant file (it reads the file list and one header)"
         return ModelFacts(model_id=model_id, notes=(f"parameter count unknown: {why}",))
-    from_hub = facts_from_metadata(canonical or model_id, metadata_body) if metadata_body else None
+    from_hub = model_facts_from_metadata(canonical or model_id, metadata_body) if metadata_body else None
     merged = merge(from_registry, from_hub)
     if merged is None:
         reason = (
