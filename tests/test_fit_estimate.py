@@ -338,3 +338,45 @@ def test_fit_for_metadata_uses_the_registry_adapter(monkeypatch: pytest.MonkeyPa
         2 * LLAMA2_PARAMS,
         2 * GIB,
     )
+
+
+def test_result_json_keeps_its_keys_and_their_order() -> None:
+    """FitResult holds its Estimate; `to_dict` still writes the figures beside the model's own, key for key
+    as `hubgate fit --format json` and `check --gpu` always have."""
+    data = fit_facts(facts(LLAMA2_CONFIG, LLAMA2_PARAMS), [L4]).to_dict()
+    assert list(data) == [
+        "id",
+        "params",
+        "params_source",
+        "dtype",
+        "context",
+        "batch",
+        "weights_bytes",
+        "kv_cache_bytes",
+        "overhead_bytes",
+        "total_bytes",
+        "gpus",
+        "estimate",
+        "reason",
+        "notes",
+        "dtype_source",
+        "quantization",
+        "quant_file",
+        "kv_dtype",
+        "kv_bytes_per_token",
+        "tp",
+        "engine",
+        "per_gpu_bytes",
+        "context_window",
+        "terms",
+        "alternatives",
+    ]
+    assert list(data["terms"]) == [
+        "weights_bytes",
+        "kv_cache_bytes",
+        "activations_bytes",
+        "cuda_context_bytes",
+    ]
+    assert data["estimate"] is True and data["terms"]["cuda_context_bytes"] == OVERHEAD_FIXED
+    unknown = fit_facts(ModelFacts(model_id="x/y"), [L4]).to_dict()
+    assert unknown["terms"] == dict.fromkeys(data["terms"])  # no figure at all when the size is unknown

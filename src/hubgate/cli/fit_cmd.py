@@ -106,15 +106,15 @@ def fit(
 ) -> None:
     """Memory a model needs (weights + KV cache + overhead) and whether it fits each GPU. Estimates."""
     from hubgate.fit.lookup import fit_models
-    from hubgate.render import fit as render
+    from hubgate.render.fit import catalog_json, catalog_table_to, fit_json, fit_table_to, picked_notes
 
     output_format = check_format(output_format, ("table", "json"))
     catalog = gpu_catalog(registry)
     if list_gpus:
         if output_format == "json":
-            sys.stdout.write(render.catalog_json(catalog))
+            sys.stdout.write(catalog_json(catalog))
         else:
-            render.catalog_table_to(table_console(), catalog)
+            catalog_table_to(table_console(), catalog)
         return
     dtype = dtype_option(dtype)
     if not ids and not gpu:
@@ -132,11 +132,11 @@ def fit(
         quant=quant,
         show_all=show_all,
     )
-    notes = render.picked_notes(catalog, gpu or ())
+    notes = picked_notes(catalog, gpu or ())
     if output_format == "json":
-        sys.stdout.write(render.render_json(run, notes))
+        sys.stdout.write(fit_json(run, notes))
     else:
-        render.render_table_to(table_console(), run, notes, max_context=max_context)
+        fit_table_to(table_console(), run, notes, max_context=max_context)
     raise typer.Exit(EXIT_HUB_ERROR if run.hub_error else EXIT_UNKNOWN if run.unknown else EXIT_OK)
 
 

@@ -5,8 +5,9 @@
     result.gpus[0].verdict        # "fits" | "tight" | "does-not-fit" | "unknown"
 
 The memory arithmetic is in `hubgate.fit.estimate`, the verdicts on GPUs in `hubgate.fit.judge`, the result
-and its assumptions in `hubgate.fit.result`, the GPU catalogue in `hubgate.fit.catalog`, and where the
-parameter count comes from in `hubgate.fit.facts`.
+and its assumptions in `hubgate.fit.result`, the GPU catalogue in `hubgate.fit.catalog`, where the
+parameter count comes from in `hubgate.fit.facts`, and `hubgate fit`'s lookup of many models (registry, Hub,
+GGUF files) in `hubgate.fit.lookup`.
 Importing this package is light: pydantic and YAML load with the catalogue.
 """
 

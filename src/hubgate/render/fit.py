@@ -33,7 +33,7 @@ def picked_notes(catalog: Catalog, names: Sequence[str]) -> list[str]:
     return notes
 
 
-def render_json(run: FitRun, notes: Sequence[str] = ()) -> str:
+def fit_json(run: FitRun, notes: Sequence[str] = ()) -> str:
     """Every model looked up, with the assumptions and the GPUs; `notes` as the table prints them."""
     data = {
         "assumptions": ASSUMPTIONS,
@@ -96,7 +96,7 @@ def _context_cell(r: FitResult) -> str:
     return f"{est.context:,}" + (f" x{est.batch}" if est.batch > 1 else "")
 
 
-def render_table_to(
+def fit_table_to(
     console: Console, run: FitRun, notes: Sequence[str] = (), *, max_context: bool = False
 ) -> None:
     """The table of `run.shown` (per GPU the verdict, or with `max_context` the longest context that fits),
