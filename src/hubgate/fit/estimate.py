@@ -1,4 +1,4 @@
-"""Memory a model needs for inference, and whether it fits a GPU. Pure arithmetic on plain facts.
+"""Memory a model needs for inference: weights, KV cache and overhead. Pure arithmetic on plain facts.
 
     per GPU = (weights + KV cache) / N + activations / N + CUDA context         (an estimate, in bytes)
 
@@ -162,7 +162,8 @@ def per_gpu_bytes(weights: int, kv: int, tp: int = 1) -> int:
 @dataclass(frozen=True)
 class Estimate:
     """The memory one model needs at one precision, context, batch and split; the figures are None when
-    the model's size is not known (the KV cache alone is None when its shapes are not)."""
+    the model's size is not known (the KV cache alone is None when its shapes are not). A `FitResult`
+    holds one; the fields are named as in `hubgate fit --format json`."""
 
     dtype: str
     context: int
