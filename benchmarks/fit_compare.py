@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from hubgate.fit.estimate import GIB, estimate  # noqa: E402
-from hubgate.fit.facts import facts_from_metadata, params_from_config  # noqa: E402
+from hubgate.fit.facts import model_facts_from_metadata, params_from_config  # noqa: E402
 from hubgate.testhub.configs import (  # noqa: E402
     GEMMA2_9B,
     LLAMA31_8B,
@@ -81,7 +81,7 @@ def main() -> None:
         params, _ = params_from_config(config)
         assert params
         size = BYTES[config["torch_dtype"]]
-        facts = facts_from_metadata(
+        facts = model_facts_from_metadata(
             model_id, {"id": model_id, "config": config, "safetensors": {"total": params}}
         )
         assert facts is not None

@@ -24,16 +24,14 @@ import pytest
 from hubgate.fit.estimate import (
     GIB,
     OVERHEAD_FIXED,
-    FitOptions,
-    GpuSpec,
     estimate,
-    fit_facts,
     kv_bytes_per_token,
     kv_cache_bytes,
     per_gpu_bytes,
-    shardable_count,
 )
-from hubgate.fit.facts import facts_from_metadata, params_from_config, quantization, sliding
+from hubgate.fit.facts import model_facts_from_metadata, params_from_config, quantization, sliding
+from hubgate.fit.judge import FitOptions, GpuSpec, shardable_count
+from hubgate.fit.result import fit_facts
 from hubgate.testhub.configs import (
     DEEPSEEK_V2_LITE,
     GEMMA2_9B,
@@ -50,7 +48,9 @@ H100 = GpuSpec("nvidia-h100-80gb", "NVIDIA H100 80GB", 81559 * MIB)
 
 
 def facts(config: dict, safetensors: dict | None = None, model_id: str = "org/model"):  # type: ignore[no-untyped-def]
-    found = facts_from_metadata(model_id, {"id": model_id, "config": config, "safetensors": safetensors})
+    found = model_facts_from_metadata(
+        model_id, {"id": model_id, "config": config, "safetensors": safetensors}
+    )
     assert found is not None
     return found
 
@@ -144,17 +144,17 @@ def test_mixtral_all_experts_resident_and_tensor_parallel() -> None:
     f = facts(MIXTRAL_8X7B, {"total": 46_702_792_704, "parameters": {"BF16": 46_702_792_704}})
     one = fit_facts(f, [H100])
     weights, kv = 2 * 46_702_792_704, 2 * 32 * 8 * 128 * 2 * 4096
-    assert (one.weights_bytes, one.kv_cache_bytes) == (weights, kv)
+    assert (one.estimate.weights_bytes, one.estimate.kv_cache_bytes) == (weights, kv)
     assert one.gpus[0].verdict == "does-not-fit"
     need = (weights + kv) * 1.1
     count = math.ceil(need / (H100.memory_bytes - OVERHEAD_FIXED))
     assert one.gpus[0].min_count == count == 2
     two = fit_facts(f, [H100], options=FitOptions(tp=2))
     share = math.ceil((weights + kv + math.ceil(0.1 * (weights + kv))) / 2) + OVERHEAD_FIXED
-    assert two.per_gpu_bytes == share == per_gpu_bytes(weights, kv, 2)
+    assert two.estimate.per_gpu_bytes == share == per_gpu_bytes(weights, kv, 2)
     assert two.gpus[0].verdict in ("fits", "tight")
     assert two.gpus[0].headroom_bytes == H100.memory_bytes - share
-    assert two.terms == {
+    assert two.estimate.terms == {
         "weights_bytes": weights,
         "kv_cache_bytes": kv,
         "activations_bytes": math.ceil(0.1 * (weights + kv)),
@@ -297,10 +297,10 @@ def test_fp8_repo_without_tensor_counts_uses_one_byte_per_weight() -> None:
 def test_unknown_precision_shows_float32_and_bfloat16() -> None:
     config = {k: v for k, v in LLAMA31_8B.items() if k != "torch_dtype"}
     result = fit_facts(facts(config), [L4, H100])
-    assert result.dtype == "bfloat16" and result.dtype_source is None
+    assert result.estimate.dtype == "bfloat16" and result.dtype_source is None
     [alt] = result.alternatives
     assert alt["dtype"] == "float32" and alt["weights_bytes"] == 4 * 8_030_261_248
-    assert alt["kv_cache_bytes"] == 2 * result.kv_cache_bytes  # a float32 model caches at float32
+    assert alt["kv_cache_bytes"] == 2 * result.estimate.kv_cache_bytes  # a float32 model caches at float32
     assert [g["verdict"] for g in alt["gpus"]] == ["does-not-fit", "fits"]
     assert any("published precision unknown" in n for n in result.notes)
 
@@ -309,7 +309,7 @@ def test_safetensors_dtypes_give_the_precision_when_the_config_does_not() -> Non
     config = {k: v for k, v in LLAMA31_8B.items() if k != "torch_dtype"}
     f = facts(config, {"total": 8_030_261_248, "parameters": {"F32": 8_030_261_248}})
     result = fit_facts(f, [H100])
-    assert (result.dtype, result.dtype_source, result.alternatives) == ("float32", "safetensors", [])
+    assert (result.estimate.dtype, result.dtype_source, result.alternatives) == ("float32", "safetensors", [])
 
 
 def test_python_api_takes_the_serving_options() -> None:
@@ -319,6 +319,6 @@ def test_python_api_takes_the_serving_options() -> None:
     result = fit_for_metadata(
         "org/llama", body, ["h100"], kv_dtype="fp8", tp=2, engine="vllm", use_registry=False
     )
-    assert (result.kv_dtype, result.tp, result.engine) == ("fp8", 2, "vllm")
-    assert result.kv_bytes_per_token == 65_536
+    assert (result.estimate.kv_dtype, result.estimate.tp, result.engine) == ("fp8", 2, "vllm")
+    assert result.estimate.kv_bytes_per_token == 65_536
     assert result.gpus[0].budget_bytes == int(result.gpus[0].memory_bytes * 0.9)

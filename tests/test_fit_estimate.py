@@ -21,25 +21,16 @@ import pytest
 
 from hubgate.fit import ModelFacts, fit_for_metadata
 from hubgate.fit.catalog import UnknownGpuError
-from hubgate.fit.estimate import (
-    GIB,
-    OVERHEAD_FIXED,
-    GpuSpec,
-    estimate,
-    fit_facts,
-    kv_cache_bytes,
-    min_count,
-    normalise_dtype,
-    verdict_for,
-    weight_bytes,
-)
+from hubgate.fit.estimate import GIB, OVERHEAD_FIXED, estimate, kv_cache_bytes, normalise_dtype, weight_bytes
 from hubgate.fit.facts import (
-    facts_from_metadata,
-    facts_from_registry,
     merge,
+    model_facts_from_metadata,
+    model_facts_from_specs,
     params_from_config,
     params_from_safetensors,
 )
+from hubgate.fit.judge import GpuSpec, min_count, verdict_for
+from hubgate.fit.result import fit_facts
 
 MIB = 2**20
 LLAMA2_PARAMS = 6_738_415_616
@@ -84,7 +75,7 @@ T4 = GpuSpec("nvidia-t4", "NVIDIA T4", 15360 * MIB, bf16=False)
 
 
 def facts(config: dict, params: int, **extra: object) -> ModelFacts:
-    base = facts_from_metadata("x/y", {"config": config})
+    base = model_facts_from_metadata("x/y", {"config": config})
     assert base is not None
     return ModelFacts(**{**base.__dict__, "params": params, "params_source": "registry", **extra})
 
@@ -165,7 +156,7 @@ def test_default_context_is_the_window_capped_at_4096() -> None:
 
 
 def test_encoders_keep_no_kv_cache() -> None:
-    encoder = facts_from_registry(
+    encoder = model_facts_from_specs(
         "g/siglip",
         SimpleNamespace(parameters=10**8, num_layers=12, num_attention_heads=12, hidden_size=768),
         "vision-encoder",
@@ -186,7 +177,7 @@ def test_total_is_weights_plus_kv_plus_stated_overhead() -> None:
 def test_mixtral_does_not_fit_one_80gb_gpu_at_float16_and_needs_two() -> None:
     mixtral = facts(MIXTRAL_CONFIG, MIXTRAL_PARAMS)
     result = fit_facts(mixtral, [H100, A100_80], "float16")
-    assert result.weights_bytes == 2 * MIXTRAL_PARAMS  # all 8 experts are in memory
+    assert result.estimate.weights_bytes == 2 * MIXTRAL_PARAMS  # all 8 experts are in memory
     for gpu in result.gpus:
         assert gpu.verdict == "does-not-fit" and gpu.headroom_bytes < 0
         assert gpu.min_count == 2
@@ -227,7 +218,7 @@ def test_seed_pairings_qwen3() -> None:
 
 
 def test_unknown_parameters_give_unknown_not_a_guess() -> None:
-    nothing = facts_from_metadata("x/vision", {"config": {"model_type": "dinov3_vit"}})
+    nothing = model_facts_from_metadata("x/vision", {"config": {"model_type": "dinov3_vit"}})
     assert nothing is not None and nothing.params is None
     result = fit_facts(nothing, [L4])
     assert result.gpus[0].verdict == "unknown" and result.total_bytes is None
@@ -272,14 +263,14 @@ def test_hub_body_prefers_safetensors_over_config() -> None:
         "safetensors": {"total": LLAMA2_PARAMS, "parameters": {"F16": LLAMA2_PARAMS}},
         "config": LLAMA2_CONFIG,
     }
-    from_hub = facts_from_metadata("meta-llama/Llama-2-7b-hf", body)
+    from_hub = model_facts_from_metadata("meta-llama/Llama-2-7b-hf", body)
     assert from_hub is not None
     assert (from_hub.params, from_hub.params_source, from_hub.stored_bytes) == (
         LLAMA2_PARAMS,
         "safetensors",
         2 * LLAMA2_PARAMS,
     )
-    only_config = facts_from_metadata("x", {"config": LLAMA2_CONFIG})
+    only_config = model_facts_from_metadata("x", {"config": LLAMA2_CONFIG})
     assert only_config is not None and only_config.params_source == "config"
     assert only_config.params == LLAMA2_PARAMS
 
@@ -290,7 +281,7 @@ def test_fit_for_metadata_without_the_registry() -> None:
         "config": MIXTRAL_CONFIG,
     }
     result = fit_for_metadata("acme/moe", body, ["h100", "A100 80GB"], use_registry=False)
-    assert result.params_source == "safetensors" and result.dtype == "bfloat16"
+    assert result.params_source == "safetensors" and result.estimate.dtype == "bfloat16"
     assert [g.name for g in result.gpus] == ["nvidia-h100-80gb", "nvidia-a100-80gb"]
     assert all(g.verdict == "does-not-fit" and g.min_count == 2 for g in result.gpus)
     data = result.to_dict()
@@ -307,10 +298,12 @@ def test_fit_for_metadata_rejects_unknown_gpus_with_suggestions() -> None:
 
 
 def test_registry_first_and_gaps_from_the_hub() -> None:
-    registry = facts_from_registry(
+    registry = model_facts_from_specs(
         "acme/m", SimpleNamespace(parameters=7_000_000_000, torch_dtype="bfloat16", num_layers=None)
     )
-    hub = facts_from_metadata("acme/m", {"safetensors": {"total": 7_100_000_000}, "config": MISTRAL_CONFIG})
+    hub = model_facts_from_metadata(
+        "acme/m", {"safetensors": {"total": 7_100_000_000}, "config": MISTRAL_CONFIG}
+    )
     merged = merge(registry, hub)
     assert merged is not None
     assert (merged.params, merged.params_source, merged.num_layers, merged.kv_heads) == (
@@ -332,14 +325,58 @@ def test_fit_for_metadata_uses_the_registry_adapter(monkeypatch: pytest.MonkeyPa
                               num_layers=32, hidden_size=4096, num_attention_heads=32, num_kv_heads=32),
     )  # fmt: skip
     monkeypatch.setattr(
-        facts_module, "registry_facts", lambda mid, reg=None: (facts_from_registry(mid, fake.specs), mid)
+        facts_module,
+        "model_facts_from_registry",
+        lambda mid, reg=None: (model_facts_from_specs(mid, fake.specs), mid),
     )
     import hubgate.fit as fit_module
 
-    monkeypatch.setattr(fit_module, "registry_facts", facts_module.registry_facts)
+    monkeypatch.setattr(fit_module, "model_facts_from_registry", facts_module.model_facts_from_registry)
     result = fit_for_metadata("acme/known", None, ["l4"])
-    assert (result.params_source, result.weights_bytes, result.kv_cache_bytes) == (
+    assert (result.params_source, result.estimate.weights_bytes, result.estimate.kv_cache_bytes) == (
         "registry",
         2 * LLAMA2_PARAMS,
         2 * GIB,
     )
+
+
+def test_result_json_keeps_its_keys_and_their_order() -> None:
+    """FitResult holds its Estimate; `to_dict` still writes the figures beside the model's own, key for key
+    as `hubgate fit --format json` and `check --gpu` always have."""
+    data = fit_facts(facts(LLAMA2_CONFIG, LLAMA2_PARAMS), [L4]).to_dict()
+    assert list(data) == [
+        "id",
+        "params",
+        "params_source",
+        "dtype",
+        "context",
+        "batch",
+        "weights_bytes",
+        "kv_cache_bytes",
+        "overhead_bytes",
+        "total_bytes",
+        "gpus",
+        "estimate",
+        "reason",
+        "notes",
+        "dtype_source",
+        "quantization",
+        "quant_file",
+        "kv_dtype",
+        "kv_bytes_per_token",
+        "tp",
+        "engine",
+        "per_gpu_bytes",
+        "context_window",
+        "terms",
+        "alternatives",
+    ]
+    assert list(data["terms"]) == [
+        "weights_bytes",
+        "kv_cache_bytes",
+        "activations_bytes",
+        "cuda_context_bytes",
+    ]
+    assert data["estimate"] is True and data["terms"]["cuda_context_bytes"] == OVERHEAD_FIXED
+    unknown = fit_facts(ModelFacts(model_id="x/y"), [L4]).to_dict()
+    assert unknown["terms"] == dict.fromkeys(data["terms"])  # no figure at all when the size is unknown

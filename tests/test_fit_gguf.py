@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hubgate.fit.estimate import GIB, OVERHEAD_FIXED, GpuSpec, fit_facts
+from hubgate.fit.estimate import GIB, OVERHEAD_FIXED
 from hubgate.fit.gguf_files import (
     facts_for_files,
     facts_from_header,
@@ -22,6 +22,8 @@ from hubgate.fit.gguf_files import (
     pick,
     quant_label,
 )
+from hubgate.fit.judge import GpuSpec
+from hubgate.fit.result import fit_facts
 from hubgate.testhub import HubSim, Repo
 
 gguf = pytest.importorskip("gguf")
@@ -89,12 +91,12 @@ def test_gguf_facts_size_each_file_as_stored(tmp_path: Path) -> None:
     q4 = by_file["Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf"]
     result = fit_facts(q4, [GpuSpec("nvidia-l4", "NVIDIA L4", 23034 * MIB)], context=8192)
     kv = 2 * 32 * 8 * 128 * 2 * 8192  # f16 cache, llama.cpp's default
-    assert (result.weights_bytes, result.kv_cache_bytes) == (4_920_734_016, kv)
-    assert result.total_bytes == 4_920_734_016 + kv + OVERHEAD_FIXED + -(-(4_920_734_016 + kv) // 10)
-    assert result.dtype == "int4" and result.quantization == "gguf"
+    assert (result.estimate.weights_bytes, result.estimate.kv_cache_bytes) == (4_920_734_016, kv)
+    assert result.estimate.total_bytes == 4_920_734_016 + kv + OVERHEAD_FIXED + -(-(4_920_734_016 + kv) // 10)
+    assert result.estimate.dtype == "int4" and result.quantization == "gguf"
     assert q4.quant_bits == pytest.approx(4_920_734_016 * 8 / PARAMS)
     f16 = next(f for name, f in by_file.items() if "f16" in name)
-    assert f16.stored_dtype == "float16" and fit_facts(f16, []).dtype == "float16"
+    assert f16.stored_dtype == "float16" and fit_facts(f16, []).estimate.dtype == "float16"
 
 
 def test_sliding_window_from_a_gguf_header(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from hubgate.cli.root import _register, app
 from hubgate.inputs import bounded
 from hubgate.registry import set_default_registry
+from hubgate.testhub import HubSim
 from tests.conftest import (
     ALICE,
     DAVE,
@@ -32,7 +33,6 @@ from tests.conftest import (
     clean_env,
     run_on_a_terminal,
 )
-from hubgate.testhub import HubSim
 from tests.test_bounded import ALIAS_BOMB
 
 _register()

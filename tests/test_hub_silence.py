@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ALICE, BERT, PHI3, CliResult, clean_env
 from hubgate.testhub import HubSim
 from hubgate.testhub.server import http_date
+from tests.conftest import ALICE, BERT, PHI3, CliResult, clean_env
 
 
 def spawn(hub: HubSim, tmp_path: Path, *args: str) -> tuple[CliResult, list[tuple[float, str]], float]:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ALICE, CliResult, assert_no_token, clean_env
 from hubgate.testhub import HubSim, Repo
+from tests.conftest import ALICE, CliResult, assert_no_token, clean_env
 
 MANUAL = "lab/manual-gate"
 AUTO = "lab/auto-gate"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from hubgate.hub.token import MARKER, ScrubbedStream, hold, in_request, scrub
-from tests.conftest import ALICE, GPT2, LLAMA2, CliResult
 from hubgate.testhub import HubSim, Repo, Token
+from tests.conftest import ALICE, GPT2, LLAMA2, CliResult
 
 # A token not shaped like a Hub token: only its being held by the process can catch it.
 PLAIN = "s3cret-Plain-Value-9x"

@@ -8,9 +8,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ALICE, BERT, LLAMA32
 from hubgate.testhub import HubSim
 from hubgate.testhub.receiver import WebhookReceiver
+from tests.conftest import ALICE, BERT, LLAMA32
 
 IDS = (BERT, LLAMA32)
 

@@ -4,8 +4,10 @@
     result = fit_for_metadata("meta-llama/Llama-2-7b-hf", hub_body, ["l4", "a100-80gb"])
     result.gpus[0].verdict        # "fits" | "tight" | "does-not-fit" | "unknown"
 
-The arithmetic and its assumptions are in `hubgate.fit.estimate`; the GPU catalogue in
-`hubgate.fit.catalog`; where the parameter count comes from in `hubgate.fit.facts`.
+The memory arithmetic is in `hubgate.fit.estimate`, the verdicts on GPUs in `hubgate.fit.judge`, the result
+and its assumptions in `hubgate.fit.result`, the GPU catalogue in `hubgate.fit.catalog`, where the
+parameter count comes from in `hubgate.fit.facts`, and `hubgate fit`'s lookup of many models (registry, Hub,
+GGUF files) in `hubgate.fit.lookup`.
 Importing this package is light: pydantic and YAML load with the catalogue.
 """
 
@@ -14,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from hubgate.fit.estimate import ASSUMPTIONS, FitOptions, FitResult, GpuFit, GpuSpec, fit_facts
-from hubgate.fit.facts import ModelFacts, facts_from_metadata, merge, registry_facts
+from hubgate.fit.facts import ModelFacts, merge, model_facts_from_metadata, model_facts_from_registry
+from hubgate.fit.judge import FitOptions, GpuFit, GpuSpec
+from hubgate.fit.result import ASSUMPTIONS, FitResult, fit_facts
 
 if TYPE_CHECKING:
     from hubgate.fit.catalog import Catalog
@@ -51,11 +54,11 @@ def model_facts(
     model_id: str, metadata_body: dict[str, Any] | None, *, registry: Any = None, use_registry: bool = True
 ) -> ModelFacts:
     """The registry's facts on the model, gaps filled from the Hub's metadata body (safetensors, config)."""
-    from_registry, canonical = registry_facts(model_id, registry) if use_registry else (None, None)
+    from_registry, canonical = model_facts_from_registry(model_id, registry) if use_registry else (None, None)
     if _gguf_only(metadata_body) and (from_registry is None or from_registry.params is None):
         why = "a GGUF repo: `hubgate fit` sizes each quant file (it reads the file list and one header)"
         return ModelFacts(model_id=model_id, notes=(f"parameter count unknown: {why}",))
-    from_hub = facts_from_metadata(canonical or model_id, metadata_body) if metadata_body else None
+    from_hub = model_facts_from_metadata(canonical or model_id, metadata_body) if metadata_body else None
     merged = merge(from_registry, from_hub)
     if merged is None:
         reason = (
@@ -100,7 +103,7 @@ def fit_for_metadata(
     `kv_dtype` (auto, bfloat16, float16, fp8), `tp` (GPUs per model) and `engine` ("vllm": a 0.9 budget) as
     for `hubgate fit`.
     """
-    from hubgate.fit.estimate import FitOptions, normalise_dtype, normalise_kv_dtype
+    from hubgate.fit.estimate import normalise_dtype, normalise_kv_dtype
 
     specs = gpu_specs(gpus, catalog)
     if dtype is not None:

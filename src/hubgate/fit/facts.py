@@ -152,8 +152,9 @@ def merge(primary: ModelFacts | None, secondary: ModelFacts | None) -> ModelFact
 # Registry ------------------------------------------------------------------------------------------------
 
 
-def facts_from_registry(model_id: str, specs: RegistrySpecs, model_type: str | None = None) -> ModelFacts:
-    """A registry entry's specs (hubgate.registry's `ModelEntry.specs`, or any object with those attributes)."""
+def model_facts_from_specs(model_id: str, specs: RegistrySpecs, model_type: str | None = None) -> ModelFacts:
+    """ModelFacts from a registry entry's specs (hubgate.registry's `ModelEntry.specs`, or any object with
+    those attributes)."""
 
     def get(name: str) -> Any:
         return getattr(specs, name, None)
@@ -178,8 +179,8 @@ def facts_from_registry(model_id: str, specs: RegistrySpecs, model_type: str | N
     )
 
 
-def registry_facts(model_id: str, registry: Any = None) -> tuple[ModelFacts | None, str | None]:
-    """The registry's facts on `model_id` and its canonical id, or (None, None) when the registry does not
+def model_facts_from_registry(model_id: str, registry: Any = None) -> tuple[ModelFacts | None, str | None]:
+    """The registry's ModelFacts on `model_id` and its canonical id, or (None, None) when the registry does not
     know the model or is not available (not built yet, or its data has problems)."""
     try:
         from hubgate.registry import get_model_info
@@ -194,7 +195,7 @@ def registry_facts(model_id: str, registry: Any = None) -> tuple[ModelFacts | No
     kind = getattr(entry, "type", None)
     kind = getattr(kind, "value", kind)
     canonical = str(getattr(entry, "model_id", model_id))
-    return facts_from_registry(canonical, entry.specs, kind), canonical
+    return model_facts_from_specs(canonical, entry.specs, kind), canonical
 
 
 # Hub metadata -------------------------------------------------------------------------------------------
@@ -289,8 +290,9 @@ def params_from_config(config: dict[str, Any]) -> tuple[int | None, str | None]:
     return layers * per_layer + embeddings + positions + final_norm, None
 
 
-def facts_from_metadata(model_id: str, body: Any) -> ModelFacts | None:
-    """The Hub's model JSON (`safetensors`, `config`) to facts; None when it has neither."""
+def model_facts_from_metadata(model_id: str, body: Any) -> ModelFacts | None:
+    """The Hub's model JSON (`safetensors`, `config`) as the estimate's ModelFacts; None when it has neither.
+    (`hubgate.hub.answers.facts_from_metadata` reads the same body as the RepoFacts of an access verdict.)"""
     data = body if isinstance(body, dict) else {}
     safetensors = data.get("safetensors")
     config = data.get("config") if isinstance(data.get("config"), dict) else None

@@ -15,9 +15,12 @@ The `gguf` package is optional (`pip install 'hubgate[gguf]'`); without it the K
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubgate.fit.facts import ModelFacts
+
+if TYPE_CHECKING:
+    from hubgate.hub.service import HubService
 
 HEADER_BYTES = 4 * 2**20  # the architecture keys come before the tokenizer's arrays in llama.cpp's files
 _SHARD = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.I)
@@ -162,7 +165,7 @@ def facts_for_files(
 
 
 def gguf_facts_for(
-    service: Any, body: dict[str, Any], quant: str | None
+    service: HubService, body: dict[str, Any], quant: str | None
 ) -> tuple[list[ModelFacts], str | None]:
     """Facts for the GGUF files of the repo `body` describes (the Hub's model JSON), or ([], why not)."""
     model_id = str(body.get("id") or "")

@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 
 from hubgate.check.report import Report
-from hubgate.fit.estimate import GpuFit
+from hubgate.fit.judge import GpuFit
 from hubgate.render.table import facts_line, token_line
 from hubgate.verdicts.verdict import USABLE
 

@@ -88,7 +88,7 @@ def registry_facts(verdict: Verdict) -> str | None:
 
 def fit_line(fit: dict[str, Any]) -> str:
     """`fit (bfloat16, 4k context, needs 13.9 GiB): L4 fits, 7.4 GiB free · T4 no (2 GPUs or int8 on 1)`."""
-    from hubgate.fit.estimate import GpuFit
+    from hubgate.fit.judge import GpuFit
     from hubgate.units import gib, human_context
 
     gpus = " · ".join(f"{g['label']} {GpuFit(**g).summary()}" for g in fit.get("gpus", []))
