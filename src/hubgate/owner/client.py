@@ -299,8 +299,11 @@ class OwnerClient:
             if reason is not None:
                 body["rejectionReason"] = reason
             path = self._path("handle")
+        outer = self.hub.stats.current_tally()
         with self.hub.stats.tally() as sent:
             answer = self.hub.post_repeatable(path, body)
+        if outer is not None:  # a caller counting this thread's requests counts these too
+            outer.update(sent)
         attempts = sum(sent.values())
         if answer.status is not None and 200 <= answer.status < 300:
             return ActionResult(target, action, "done", None, attempts)
