@@ -48,13 +48,14 @@ def verify_cmd(
     service = hub.service(endpoint, token)
     with interruptible(lambda: f"{sum(service.stats.sent.values())} request(s)"):
         findings = verify_models(service, chosen.entries, jobs=jobs, secret=token.value)
-    where = {"endpoint": service.endpoint, "verified": len(chosen.entries), "skipped": chosen.skipped}
     if output_format == "json":
-        print_json(verify_json(findings, **where, requests=dict(service.stats.sent)))
+        print_json(
+            verify_json(findings, chosen, endpoint=service.endpoint, requests=dict(service.stats.sent))
+        )
     else:
         if findings:
             table_console().print(findings_table(findings))
-        sys.stderr.write(verify_summary(findings, **where))
+        sys.stderr.write(verify_summary(findings, chosen, endpoint=service.endpoint))
     if drifted(findings):
         raise typer.Exit(EXIT_DRIFT)
     if any(f.kind is Kind.ERROR for f in findings):

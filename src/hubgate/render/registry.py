@@ -12,7 +12,7 @@ from rich.table import Table
 from hubgate.registry.loader import Registry
 from hubgate.registry.queries import suggest
 from hubgate.registry.schema import ModelEntry
-from hubgate.registry.verify import Finding, counts
+from hubgate.registry.verify import Finding, Selection, counts
 from hubgate.units import human_count
 
 
@@ -131,26 +131,19 @@ def findings_table(findings: Sequence[Finding]) -> Table:
 
 
 def verify_json(
-    findings: Sequence[Finding],
-    *,
-    endpoint: str,
-    verified: int,
-    skipped: Sequence[str],
-    requests: dict[str, int],
+    findings: Sequence[Finding], chosen: Selection, *, endpoint: str, requests: dict[str, int]
 ) -> dict[str, Any]:
     return {
         "endpoint": endpoint,
-        "verified": verified,
-        "skipped": [{"model_id": m, "reason": "API model: not a Hub repo"} for m in skipped],
+        "verified": len(chosen.entries),
+        "skipped": [{"model_id": m, "reason": "API model: not a Hub repo"} for m in chosen.skipped],
         "counts": counts(findings),
         "findings": [f.to_dict() for f in findings],
         "requests": requests,
     }
 
 
-def verify_summary(
-    findings: Sequence[Finding], *, endpoint: str, verified: int, skipped: Sequence[str]
-) -> str:
+def verify_summary(findings: Sequence[Finding], chosen: Selection, *, endpoint: str) -> str:
     summary = ", ".join(f"{n} {kind}" for kind, n in counts(findings).items() if n) or "no drift"
-    api = f"; {len(skipped)} API model(s) skipped" if skipped else ""
-    return f"{verified} model(s) verified against {endpoint}: {summary}{api}\n"
+    api = f"; {len(chosen.skipped)} API model(s) skipped" if chosen.skipped else ""
+    return f"{len(chosen.entries)} model(s) verified against {endpoint}: {summary}{api}\n"
