@@ -12,7 +12,7 @@ from hubgate.fit.judge import FitOptions
 from hubgate.fit.lookup import fit_models
 from hubgate.hub.service import HubService
 from hubgate.registry.loader import Registry, load_registry
-from tests.hubsim import HubSim, Repo
+from hubgate.testhub import HubSim, Repo
 from tests.test_fit_cli import MOE_CONFIG
 from tests.test_fit_gguf import add_gguf_repo
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from hubgate.owner.service import OwnerService, Target
+from hubgate.owner.client import OwnerClient, Target
 from hubgate.testhub import HubSim
 from tests.conftest import DAVE, LLAMA2
 from tests.test_owner_service import handle_posts, owner_world, state
+from tests.test_owner_service import service as owner_client
 
 MANY = [f"u{i:03d}" for i in range(150)]
 
@@ -22,8 +23,8 @@ def world(hub: HubSim) -> HubSim:
     return hub
 
 
-def service(hub: HubSim, **options: Any) -> OwnerService:
-    return OwnerService(LLAMA2, token=DAVE, endpoint=hub.url, retries=2, base_wait=0.01, **options)
+def service(hub: HubSim, **options: Any) -> OwnerClient:
+    return owner_client(hub, LLAMA2, token=DAVE, retries=2, **options)
 
 
 def batch_posts(hub: HubSim) -> int:

@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from hubgate.owner import render
+from hubgate.hub.pacing import RatePacer
+from hubgate.hub.service import HubService, RetryPolicy
+from hubgate.owner.client import (
+    AccessRequestInfo,
+    OwnerClient,
+    OwnerError,
+    Target,
+    classify,
+    exit_code,
+)
 from hubgate.owner.plan import (
     MAX_REASON,
     PlanError,
@@ -21,14 +30,7 @@ from hubgate.owner.plan import (
     parse_targets_text,
     unique,
 )
-from hubgate.owner.service import (
-    AccessRequestInfo,
-    OwnerError,
-    OwnerService,
-    Target,
-    classify,
-    exit_code,
-)
+from hubgate.render import owner as render
 from hubgate.testhub import HubSim, Repo, User
 from tests.conftest import ALICE, DAVE, LLAMA2
 
@@ -65,10 +67,21 @@ def world(hub: HubSim) -> HubSim:
     return owner_world(hub)
 
 
-def service(hub: HubSim, repo: str = LLAMA2, *, token: str | None = DAVE, **options: Any) -> OwnerService:
-    options.setdefault("retries", 3)
-    options.setdefault("base_wait", 0.01)
-    return OwnerService(repo, token=token, endpoint=hub.url, **options)
+def service(
+    hub: HubSim,
+    repo: str = LLAMA2,
+    *,
+    token: str | None = DAVE,
+    repo_type: str = "model",
+    sleep: Any = None,
+    pacer: RatePacer | None = None,
+    **policy: Any,
+) -> OwnerClient:
+    """The owner client on its own Hub client (`policy`: RetryPolicy fields)."""
+    policy.setdefault("retries", 3)
+    policy.setdefault("base_wait", 0.01)
+    hub_client = HubService(hub.url, token, policy=RetryPolicy(**policy), sleep=sleep, pacer=pacer)
+    return OwnerClient(hub_client, repo, repo_type=repo_type)
 
 
 def state(hub: HubSim, user: str, repo: str = LLAMA2, repo_type: str = "model") -> str | None:
@@ -222,8 +235,14 @@ def test_5xx_and_dropped_connections_are_retried(world: HubSim) -> None:
 
 def test_retry_after_is_honoured(world: HubSim) -> None:
     world.inject(r"/user-access-request/handle$", "status", status=429, retry_after=7, times=1)
-    waits: list[float] = []
-    result = service(world, sleep=waits.append).act("accept", Target("p1"))
+    now, waits = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    pacer = RatePacer(clock=lambda: now[0], sleep=sleep)  # the pacer holds the retry as long as asked
+    result = service(world, pacer=pacer).act("accept", Target("p1"))
     assert result.outcome == "done" and waits == [7.0]
 
 
@@ -242,39 +261,25 @@ def test_unreachable_hub_stops_after_the_first_user() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again below: nothing listens there
-    owner = OwnerService(LLAMA2, token=DAVE, endpoint=f"http://127.0.0.1:{port}", retries=1, base_wait=0.01)
+    owner = OwnerClient.open(
+        LLAMA2, token=DAVE, endpoint=f"http://127.0.0.1:{port}", policy=RetryPolicy(retries=1, base_wait=0.01)
+    )
     results = owner.act_all("accept", [Target("p1"), Target("p2")])
     assert [r.outcome for r in results] == ["error", "skipped"]
     assert results[0].problem is not None and results[0].problem.kind == "unreachable"
     assert exit_code(results) == 3
 
 
-class _LostAnswerApi:
-    """The first grant reaches the Hub but its answer is lost; the retry hears 'already has access'."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def grant_access(self, repo: str, user: str, **_: Any) -> None:
-        import httpx2
-        from huggingface_hub.errors import HfHubHTTPError
-
-        self.calls += 1
-        if self.calls == 1:
-            raise httpx2.RemoteProtocolError("Server disconnected without sending a response.")
-        request = httpx2.Request("POST", "http://hub/api/models/x/user-access-request/grant")
-        response = httpx2.Response(
-            400, json={"error": "User u already has access to the repo."}, request=request
-        )
-        raise HfHubHTTPError("400 Bad Request", response=response, server_message="User u already has access")
-
-
-def test_already_after_a_lost_answer_counts_as_done() -> None:
-    api = _LostAnswerApi()
-    owner = OwnerService(LLAMA2, token=DAVE, endpoint="http://hub", api=api, sleep=lambda _: None)
-    result = owner.act("grant", Target("u"))
-    assert (result.outcome, result.attempts, api.calls) == ("done", 2, 2)
+def test_already_after_a_lost_answer_counts_as_done(world: HubSim) -> None:
+    # The first grant reaches the Hub, which answers after the client has given up on it; the retry,
+    # sent once the first one is done, hears "already has access".
+    world.inject(r"/user-access-request/grant$", "slow", delay=0.5, times=1)
+    owner = service(world, timeout=0.2, base_wait=2.0)
+    owner.list_requests("pending")  # the Hub has answered: a timeout is not silence
+    result = owner.act("grant", Target("nobody-asked"))
+    assert (result.outcome, result.attempts) == ("done", 2)
     assert result.note is not None and "lost" in result.note
+    assert state(world, "nobody-asked") == "accepted"
 
 
 def test_classify_tells_400s_apart() -> None:
@@ -395,15 +400,7 @@ def test_table_strips_terminal_escapes_and_shows_request_ids() -> None:
 
 
 def test_a_slow_answer_times_out_and_is_retried(world: HubSim) -> None:
-    from huggingface_hub import get_session
-
-    from hubgate.owner.service import use_timeout
-
     world.inject(r"/user-access-request/handle$", "slow", delay=1.5, times=1)
-    use_timeout(0.3)
-    try:
-        result = service(world).act("accept", Target("p1"))
-    finally:
-        get_session().timeout = None  # type: ignore[assignment]
+    result = service(world, timeout=0.3).act("accept", Target("p1"))
     assert (result.outcome, result.attempts) == ("done", 2)
     assert state(world, "p1") == "accepted"

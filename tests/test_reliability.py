@@ -110,13 +110,13 @@ def test_a_retry_after_beyond_max_wait_becomes_error_verdicts_at_once(hub: HubSi
 
 
 def test_owner_requests_give_up_on_a_retry_after_beyond_max_wait(hub: HubSim) -> None:
-    from hubgate.owner.service import OwnerService, Target
+    from hubgate.hub.service import HubService
+    from hubgate.owner.client import OwnerClient, Target
 
     hub.inject("user-access-request/handle", "status", status=429, retry_after=3600, times=10)
     slept: list[float] = []
-    owner = OwnerService(
-        LLAMA2, token=ALICE, endpoint=hub.url, retries=3, sleep=slept.append, max_server_wait=60
-    )
+    policy = RetryPolicy(retries=3, max_server_wait=60)
+    owner = OwnerClient(HubService(hub.url, ALICE, policy=policy, sleep=slept.append), LLAMA2)
     result = owner.act("accept", Target(user="alice"))
     assert result.outcome == "error"
     assert result.problem is not None and "longer than --max-wait 60 s" in result.problem.message

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from hubgate.hub.token import (
     scrub,
     token_info_from_whoami,
 )
+from hubgate.hub.workers import run_all
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
 from hubgate.verdicts.findings import Rules, findings_for
 from hubgate.verdicts.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
@@ -243,16 +243,7 @@ def check_all(
             on_result(verdict)
         return verdict
 
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="hubgate")
-    try:
-        verdicts = list(pool.map(task, refs))
-    except BaseException:
-        # Ctrl-C (or any failure here): every waiting worker wakes at once, queued checks never start.
-        session.service.cancel()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    verdicts = without_missing_suggestions(verdicts)
+    verdicts = without_missing_suggestions(run_all(session.service, task, refs, jobs=jobs))
     return Report(
         endpoint=session.ctx.endpoint,
         checked_at=datetime.now(UTC),

@@ -231,6 +231,15 @@ class HubService:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
+    @property
+    def sends_token(self) -> bool:
+        return bool(self._token)
+
+    @property
+    def unreachable(self) -> str | None:
+        """Why the Hub could not be reached at all in this run (nothing ever answered), or None."""
+        return None if self._answered else self._unreachable
+
     # -- the questions -------------------------------------------------------------------------
 
     def whoami(self) -> HubAnswer:
@@ -384,6 +393,12 @@ class HubService:
                 media_type=response.headers.get("Content-Type"),
             )
 
+    def post_repeatable(self, path: str, body: Any) -> HubAnswer:
+        """POST a JSON body that may be sent twice without harm (an owner's answer to an access request: a
+        repeat hears "already"), so it is retried like a GET (429, 5xx, timeouts, dropped connections);
+        paced, counted, budgeted and bounded like every request, and never redirected."""
+        return self._call("POST", f"{self.endpoint}{path}", expect_json=False, json_body=body)
+
     # -- transport -------------------------------------------------------------------------------
 
     def _headers(self, *, anonymous: bool = False) -> dict[str, str]:
@@ -408,11 +423,12 @@ class HubService:
         follow_hub_redirects: bool = False,
         headers: dict[str, str] | None = None,
         anonymous: bool = False,
+        json_body: Any = None,
     ) -> HubAnswer:
         redirects = 0
         while True:
             answer, response = self._send_with_retries(
-                method, url, params=params, headers=headers, anonymous=anonymous
+                method, url, params=params, headers=headers, anonymous=anonymous, json_body=json_body
             )
             if response is None:
                 return answer
@@ -440,6 +456,7 @@ class HubService:
         params: Any,
         headers: dict[str, str] | None = None,
         anonymous: bool = False,
+        json_body: Any = None,
     ) -> tuple[HubAnswer, Any]:
         """One request with its retries. Returns (answer, response); response is None when there is no
         answer to read (no connection, timeouts, a wait the run may not make, cancellation)."""
@@ -469,7 +486,9 @@ class HubService:
             seen = self._answers
             try:
                 try:
-                    response = self._send_once(method, url, params, headers, anonymous=anonymous, seen=seen)
+                    response = self._send_once(
+                        method, url, params, headers, anonymous=anonymous, json_body=json_body, seen=seen
+                    )
                 except BaseException:
                     self.pacer.release(bucket)  # no answer: the request is no longer in flight
                     raise
@@ -577,9 +596,10 @@ class HubService:
                     method,
                     url,
                     params=params,
-                    headers=headers,
                     json=json_body,
+                    headers=headers,
                     timeout=budget,
+                    # HEAD answers are read as they come; a POST is never re-sent to another address.
                     follow_redirects=method == "GET",
                 )
             except BaseException as exc:  # handed to the waiting worker

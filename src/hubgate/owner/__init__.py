@@ -1,6 +1,7 @@
 """Owner side: review and answer access requests on your own gated repos (hub-contract.md section 6).
 
-`service` talks to the Hub through huggingface_hub's access-request functions (with retries) and returns
-plain results; `plan` is pure (USER arguments, bulk files, rejection reasons, rules files and what they
-decide); `render` turns results into table, JSON or CSV text.
+`client` asks the Hub through the run's one Hub client (`hubgate.hub.service.HubService`: pacer, deadline,
+budget, retries, request tally) and returns plain results; `plan` is pure (USER arguments, bulk files,
+rejection reasons, rules files and what they decide); `run` holds the commands' steps between options
+and renderers. The text, JSON and CSV renderers are `hubgate.render.owner`.
 """

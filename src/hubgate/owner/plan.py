@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hubgate.hub.token import looks_like_token
-from hubgate.owner.service import REQUEST_ID_PREFIX, AccessRequestInfo, Target
+from hubgate.owner.client import REQUEST_ID_PREFIX, AccessRequestInfo, Target
 
 MAX_REASON = 200  # the Hub's limit on a rejection reason, in characters
 _USER_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?$")

@@ -145,3 +145,91 @@ def parse_size(text: str) -> int:
     if value <= 0:
         raise ValueError(f"{text!r} is not a positive size")
     return round(value)
+
+
+# `--gated` words -> the `gated` values they select ("yes" is either gate mode, "unknown" never recorded).
+GATED_CHOICES: dict[str, set[Any]] = {
+    "no": {False},
+    "false": {False},
+    "open": {False},
+    "auto": {"auto"},
+    "manual": {"manual"},
+    "yes": {"auto", "manual"},
+    "true": {"auto", "manual"},
+    "any": {"auto", "manual"},
+    "unknown": {None},
+}
+
+
+def parse_filters(
+    *,
+    provider: str | None = None,
+    model_type: str | None = None,
+    family: str | None = None,
+    license_id: str | None = None,
+    gated: str | None = None,
+    max_params: str | None = None,
+    min_params: str | None = None,
+) -> dict[str, Any]:
+    """`filter_models`' keyword arguments from words (sizes such as 7B); ValueError naming the filter as its
+    option does, without the dashes (`max-params '7X' is not a size ...`)."""
+    check_choices(provider, model_type, gated)
+    sizes: dict[str, int | None] = {}
+    for name, text in (("max-params", max_params), ("min-params", min_params)):
+        try:
+            sizes[name] = parse_size(text) if text is not None else None
+        except ValueError as exc:
+            raise ValueError(f"{name} {exc}") from None
+    return {
+        "provider": provider,
+        "model_type": model_type,
+        "family": family,
+        "license_id": license_id,
+        "gated": gated,
+        "max_params": sizes["max-params"],
+        "min_params": sizes["min-params"],
+    }
+
+
+def check_choices(provider: str | None, model_type: str | None, gated: str | None) -> None:
+    """ValueError naming the filter (`provider 'x': use one of ...`) for a choice no entry can have."""
+    if provider is not None and provider.lower() not in {p.value for p in Provider}:
+        raise ValueError(f"provider {provider!r}: use one of {', '.join(p.value for p in Provider)}")
+    if model_type is not None and model_type.lower() not in {t.value for t in ModelType}:
+        raise ValueError(f"type {model_type!r}: use one of {', '.join(t.value for t in ModelType)}")
+    if gated is not None and gated.lower() not in GATED_CHOICES:
+        raise ValueError(f"gated {gated!r}: use one of no, auto, manual, yes, unknown")
+
+
+def filter_models(
+    registry: Registry | None = None,
+    *,
+    provider: str | None = None,
+    model_type: str | None = None,
+    family: str | None = None,
+    license_id: str | None = None,
+    gated: str | None = None,
+    max_params: int | None = None,
+    min_params: int | None = None,
+) -> list[ModelEntry]:
+    """Entries matching every filter given (case-insensitively); models whose size is unknown are left out
+    by a size bound. ValueError for an unknown choice (see `check_choices`)."""
+    check_choices(provider, model_type, gated)
+    sized = max_params is not None or min_params is not None
+    found = []
+    for entry in _reg(registry).models.values():
+        licence = (entry.license.id or "").lower() if entry.license else None
+        params = entry.specs.parameters
+        if (
+            (provider and entry.provider.value != provider.lower())
+            or (model_type and entry.type.value != model_type.lower())
+            or (family and (entry.family or "").lower() != family.lower())
+            or (license_id and licence != license_id.lower())
+            or (gated and entry.gated not in GATED_CHOICES[gated.lower()])
+            or (sized and params is None)
+            or (max_params is not None and params is not None and params > max_params)
+            or (min_params is not None and params is not None and params < min_params)
+        ):
+            continue
+        found.append(entry)
+    return found

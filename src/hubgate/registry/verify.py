@@ -1,14 +1,21 @@
-"""`registry verify`: compare a registry entry with what the Hub says now. Pure: an entry and the Hub's
-metadata answer in, findings out; the CLI does the requests."""
+"""`registry verify`: compare a registry entry with what the Hub says now. `compare` is pure (an entry and
+the Hub's metadata answer in, findings out); `verify_models` asks the Hub, one metadata request per model,
+through the run's one Hub client and its worker pool."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata
-from hubgate.registry.schema import ModelEntry
+from hubgate.hub.service import HubService
+from hubgate.hub.token import scrub
+from hubgate.hub.workers import run_all
+from hubgate.inputs.refs import RepoRef
+from hubgate.registry.loader import Registry
+from hubgate.registry.schema import ModelEntry, Provider
 from hubgate.verdicts.findings import card_licence, download_size, licence_of
 
 
@@ -111,3 +118,57 @@ def _differs(model_id: str, field: str, registry: Any, hub: Any) -> list[Finding
     if field in ("parameters", "download_bytes") and isinstance(registry, int) and isinstance(hub, int):
         message += f" ({(hub - registry) / registry:+.2%})"
     return [Finding(model_id, field, Kind.DRIFT, registry, hub, message)]
+
+
+@dataclass
+class Selection:
+    """What `verify` is asked about: Hub models to verify, API models skipped, names not in the registry."""
+
+    entries: list[ModelEntry] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+def select(registry: Registry, names: Sequence[str] | None) -> Selection:
+    """The entries `names` give (ids or aliases, each once), else every entry; API models are skipped."""
+    chosen: list[ModelEntry] = []
+    unknown: list[str] = []
+    for name in names or ():
+        entry = registry.get(name)
+        if entry is None:
+            unknown.append(name)
+        elif entry not in chosen:
+            chosen.append(entry)
+    if not names:
+        chosen = list(registry.models.values())
+    hub = [e for e in chosen if e.provider is Provider.huggingface]
+    return Selection(hub, [e.model_id for e in chosen if e.provider is not Provider.huggingface], unknown)
+
+
+def verify_models(
+    service: HubService, entries: Sequence[ModelEntry], *, jobs: int, secret: str | None = None
+) -> list[Finding]:
+    """Every finding, in entry order: one metadata request per model, `jobs` at a time, through `service`
+    (paced, counted, bounded). One model's failure never stops the others; `secret` never appears."""
+
+    def verify(entry: ModelEntry) -> list[Finding]:
+        try:
+            return compare(entry, service.metadata(RepoRef(entry.model_id, "model", entry.model_id)))
+        except Exception as exc:
+            return [Finding(entry.model_id, "(repo)", Kind.ERROR, None, None, f"{type(exc).__name__}: {exc}")]
+
+    found = run_all(service, verify, entries, jobs=jobs, name="hubgate-verify")
+    return [
+        Finding(f.model_id, f.field, f.kind, f.registry, f.hub, scrub(f.message, secret))
+        for findings in found
+        for f in findings
+    ]
+
+
+def counts(findings: Sequence[Finding]) -> dict[str, int]:
+    return {kind.value: sum(f.kind is kind for f in findings) for kind in Kind}
+
+
+def drifted(findings: Sequence[Finding]) -> bool:
+    """The registry needs an update: a drift, a missing or a renamed repo."""
+    return any(f.kind in (Kind.DRIFT, Kind.MISSING, Kind.RENAMED) for f in findings)

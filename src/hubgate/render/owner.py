@@ -1,4 +1,4 @@
-"""Owner-side results as text: table (people), JSON (scripts), CSV (spreadsheets).
+"""Owner-side results (`hubgate requests`) as text: table (people), JSON (scripts), CSV (spreadsheets).
 
 Names, emails and gate-form answers are typed by requesters: the table strips control characters
 (no terminal escapes from a form answer) and the CSV defuses cells that spreadsheets would run as
@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from hubgate.owner.client import PAST, AccessRequestInfo, ActionResult, Target
 from hubgate.owner.plan import Decision
-from hubgate.owner.service import PAST, AccessRequestInfo, ActionResult
+from hubgate.owner.run import AutoRun
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -231,6 +232,14 @@ def results_json(
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
+def dry_run(targets: Sequence[Target], plan: str, where: dict[str, str], *, as_json: bool) -> str:
+    """What a dry run would have done: the plan, or the JSON answer with no results."""
+    if not as_json:
+        return plan + "Dry run: nothing was sent to the Hub.\n"
+    labels = [t.label for t in targets]
+    return results_json([], **where, dry_run=True, plan=labels, exit_code=0)  # type: ignore[arg-type]
+
+
 # -- rules ---------------------------------------------------------------------------------------------
 
 
@@ -246,3 +255,65 @@ def decisions_table(decisions: Sequence[Decision], *, repo_label: str, apply: bo
 
 def decisions_json(decisions: Sequence[Decision]) -> list[dict[str, Any]]:
     return [{**request_json(d.request), "accept": d.accept, "why": d.why} for d in decisions]
+
+
+def listing(
+    found: Sequence[AccessRequestInfo], fmt: str, *, status: str, repo_id: str, repo_type: str
+) -> str:
+    """`requests list` in `fmt` (table, json or csv)."""
+    if fmt == "json":
+        return list_json(found, status=status, repo_id=repo_id, repo_type=repo_type)
+    if fmt == "csv":
+        return list_csv(found)
+    return list_table(found, status=status, repo_label=f"{repo_type} {repo_id}")
+
+
+def answers(
+    results: Sequence[ActionResult],
+    *,
+    as_json: bool,
+    action: str,
+    repo_id: str,
+    repo_type: str,
+    exit_code: int,
+) -> str:
+    """What an answer command prints once every result is in (the table's lines came one by one)."""
+    if as_json:
+        return results_json(results, action=action, repo_id=repo_id, repo_type=repo_type, exit_code=exit_code)
+    return summary(results, action=action, repo_label=f"{repo_type} {repo_id}")
+
+
+def auto(
+    run: AutoRun, *, as_json: bool, repo_id: str, repo_type: str, rules: str, apply: bool, exit_code: int
+) -> str:
+    """`requests auto`: the decisions, and with --apply the answers."""
+    if not as_json:
+        return auto_table(run, repo_label=f"{repo_type} {repo_id}", apply=apply)
+    return auto_json(run, repo_id=repo_id, repo_type=repo_type, rules=rules, apply=apply, exit_code=exit_code)
+
+
+def auto_json(run: AutoRun, *, repo_id: str, repo_type: str, rules: str, apply: bool, exit_code: int) -> str:
+    payload = {
+        "repo": repo_id,
+        "repo_type": repo_type,
+        "rules": rules,
+        "apply": apply,
+        "pending": len(run.decisions),
+        "matched": len(run.chosen),
+        "decisions": decisions_json(run.decisions),
+        "results": [result_json(r) for r in run.results],
+        "exit_code": exit_code,
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def auto_table(run: AutoRun, *, repo_label: str, apply: bool) -> str:
+    text = decisions_table(run.decisions, repo_label=repo_label, apply=apply)
+    if not apply:
+        return text + (
+            f"Dry run: {len(run.chosen)} of {len(run.decisions)} pending requests match the rules; "
+            "nothing was sent. Add --apply to accept them.\n"
+        )
+    if run.results:
+        text += "\n".join(result_line(r) for r in run.results) + "\n"
+    return text + summary(run.results, action="accept", repo_label=repo_label)

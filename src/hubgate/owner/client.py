@@ -1,24 +1,22 @@
-"""Access requests on one gated repo, through huggingface_hub's access-request functions.
+"""Access requests on one gated repo, through the one Hub client (`hubgate.hub.service.HubService`).
 
-Listings use `HfApi.list_{pending,accepted,rejected}_access_requests`, which paginate on the `Link`
-header with huggingface_hub's own backoff (`http_backoff`: 429, 5xx, timeouts, dropped connections);
-they are not wrapped again here, so that a bad minute does not multiply the attempts. Answers
-(accept, reject, cancel, grant) send a single attempt in huggingface_hub: each one gets a small retry
-loop here, honouring Retry-After. Every failure comes back as a `Problem` with one line for people,
-classified from the HTTP status and the Hub's message; nothing here prints or exits.
+Listings follow the `Link` header page by page; answers (accept, reject, cancel, grant) are POSTs whose
+repeat is harmless (a second accept hears "already"), so the client retries them on 429, 5xx, timeouts
+and dropped connections. Every request is paced on the Hub's `RateLimit` headers, counted in the run's
+tally and bounded by its `--timeout`, `--deadline`, `--budget` and `--max-wait`, as a check's are.
+Every failure comes back as a `Problem` with one line for people, classified from the HTTP status and
+the Hub's message; nothing here prints or exits.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from hubgate import __version__
-from hubgate.hub.service import RETRY_STATUSES, server_wait
+from hubgate.hub.answers import HubAnswer
+from hubgate.hub.service import RETRY_STATUSES, HubService, RetryPolicy
 
 Action = Literal["accept", "reject", "cancel", "grant"]
 ACTIONS: tuple[Action, ...] = ("accept", "reject", "cancel", "grant")
@@ -27,6 +25,9 @@ PAST = {"accept": "accepted", "reject": "rejected", "cancel": "cancelled", "gran
 REQUEST_ID_PREFIX = "id:"
 BATCH_SIZE = 100  # the batch answer endpoint takes up to 100 requests per call (contract section 8)
 BATCH_STATUS = {"accept": "accepted", "reject": "rejected"}
+HANDLE_STATUS = {**BATCH_STATUS, "cancel": "pending"}  # cancel: the request goes back to pending
+# Requests the Hub client did not send because a bound of the run was reached (its words name the bound).
+NOT_SENT = (("deadline", "--deadline"), ("budget", "--budget"), ("rate-limited", "rate limited:"))
 
 # Problems after which every other user of the same run would get the same answer.
 REPO_WIDE = frozenset(
@@ -38,10 +39,14 @@ REPO_WIDE = frozenset(
         "offline",
         "unreachable",
         "rate-limited",
+        "budget",
+        "deadline",
     }
 )
 # Problems that say nothing about the request itself: the Hub or the network failed (exit 3).
-TRANSIENT = frozenset({"hub-error", "network", "unreachable", "offline", "rate-limited"})
+TRANSIENT = frozenset(
+    {"hub-error", "network", "unreachable", "offline", "rate-limited", "budget", "deadline"}
+)
 
 
 @dataclass(frozen=True)
@@ -190,14 +195,6 @@ def classify(
     return Problem("bad-request", f"the Hub answered {status}: {text or 'no message'}", status, text)
 
 
-def use_timeout(seconds: float) -> None:
-    """Give huggingface_hub's shared HTTP client a timeout (it has none by default, and the
-    access-request functions take none). Process-wide: the CLI calls it; a library caller may not want to."""
-    from huggingface_hub import get_session
-
-    get_session().timeout = seconds
-
-
 def _timestamp(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -209,80 +206,60 @@ def _timestamp(value: Any) -> datetime | None:
     return None
 
 
-class OwnerService:
-    """One repo's access requests. `token=None` sends no token (never the machine's stored one)."""
+class OwnerClient:
+    """One repo's access requests, asked through `hub` (the run's one Hub client: its token, pacer,
+    deadline, budget, retries and request tally)."""
 
-    def __init__(
-        self,
-        repo_id: str,
-        *,
-        repo_type: str = "model",
-        token: str | None,
-        endpoint: str,
-        retries: int = 4,
-        base_wait: float = 0.5,
-        max_wait: float = 20.0,
-        sleep: Callable[[float], None] = time.sleep,
-        api: Any = None,
-        max_server_wait: float = 330.0,
-        on_wait: Callable[[float, str], None] | None = None,
-    ) -> None:
-        from huggingface_hub import HfApi
-
+    def __init__(self, hub: HubService, repo_id: str, *, repo_type: str = "model") -> None:
+        self.hub = hub
         self.repo_id = repo_id
         self.repo_type = repo_type
-        self.endpoint = endpoint.rstrip("/")
-        # False, not None: None would make huggingface_hub look for a token on its own.
-        self._token: str | bool = token or False
-        self.retries = retries
-        self.base_wait = base_wait
-        self.max_wait = max_wait
-        self._sleep = sleep
-        self.max_server_wait = max_server_wait
-        self._on_wait = on_wait
-        self.api = api or HfApi(
-            endpoint=self.endpoint, token=self._token, library_name="hubgate", library_version=__version__
-        )
         self._stop: Problem | None = None  # a repo-wide problem: the rest are skipped
-        self._answered = False  # the Hub answered at least once (a connect error is then not "unreachable")
         self.batch_supported: bool | None = None  # None: not tried yet; False: refused, answer one by one
-        self.batch_calls = 0
         self._batch_shape = 0  # which body shape the Hub took (index into the shapes tried)
+
+    @classmethod
+    def open(
+        cls,
+        repo_id: str,
+        *,
+        token: str | None,
+        endpoint: str,
+        repo_type: str = "model",
+        policy: RetryPolicy | None = None,
+    ) -> OwnerClient:
+        """A client with a Hub client of its own. `token=None` sends no token (never the machine's stored one)."""
+        return cls(HubService(endpoint, token, policy=policy), repo_id, repo_type=repo_type)
 
     @property
     def repo_label(self) -> str:
         return f"{self.repo_type} {self.repo_id}"
 
+    @property
+    def where(self) -> dict[str, str]:
+        """The repo as the renderers take it."""
+        return {"repo_id": self.repo_id, "repo_type": self.repo_type}
+
+    def _path(self, tail: str) -> str:
+        return f"/api/{self.repo_type}s/{self.repo_id}/user-access-request/{tail}"
+
     # -- reading ---------------------------------------------------------------------------------------
 
     def list_requests(self, status: str) -> list[AccessRequestInfo]:
-        """Every request with this status, all pages. Raises OwnerError."""
+        """Every request with this status, all pages (`Link: rel="next"`). Raises OwnerError."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
-        from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
-
+        # The raw JSON: huggingface_hub's `list_*_access_requests` drop `reviewedAt` and know no "reset".
+        items, error = self.hub.list_all(self._path(status), None)
+        if error is not None:
+            retried = error.status in RETRY_STATUSES
+            raise OwnerError(self._problem(error, None, self.hub.policy.retries + 1 if retried else 1))
         try:
-            return [self._info(item, status) for item in self._raw_list(status)]
-        except OfflineModeIsEnabled:
-            raise OwnerError(_offline()) from None
-        except HfHubHTTPError as exc:
-            raise OwnerError(self._problem(exc, None, attempts=1)) from None
-        except _network_errors() as exc:
-            raise OwnerError(Problem("network", f"network error: {_describe(exc)}")) from None
+            return [self._info(item, status) for item in items]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            # huggingface_hub could not read an item (e.g. a timestamp in another format).
             raise OwnerError(
                 Problem("hub-error", f"the Hub sent a listing that could not be read: {_describe(exc)}")
             ) from None
-
-    def _raw_list(self, status: str) -> Iterable[Any]:
-        # The raw JSON through huggingface_hub's own pagination (the same route and backoff as its
-        # `list_*_access_requests`): those drop `reviewedAt` and know no "reset" status.
-        from huggingface_hub.utils import build_hf_headers, paginate
-
-        headers = build_hf_headers(token=self._token, library_name="hubgate", library_version=__version__)
-        url = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/user-access-request/{status}"
-        return paginate(url, params={}, headers=headers)
 
     @staticmethod
     def _info(item: Any, status: str) -> AccessRequestInfo:
@@ -303,7 +280,7 @@ class OwnerService:
     # -- answering -------------------------------------------------------------------------------------
 
     def act(self, action: Action, target: Target, *, reason: str | None = None) -> ActionResult:
-        """One answer, retried on 429, 5xx, timeouts and dropped connections."""
+        """One answer, retried by the Hub client on 429, 5xx, timeouts and dropped connections."""
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
         if action == "grant" and target.user is None:
@@ -312,64 +289,31 @@ class OwnerService:
             raise ValueError("a reason goes with reject only")
         if self._stop is not None:
             return ActionResult(target, action, "skipped", self._stop, 0, "not sent: " + self._stop.message)
-        from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
-
-        call = self._call(action, target, reason)
-        attempts = 0
-        uncertain = False  # an earlier attempt may have reached the Hub without us seeing the answer
-        while True:
-            attempts += 1
-            wait: float | None = None
-            try:
-                call()
-            except OfflineModeIsEnabled:
-                return self._finish(target, action, _offline(), attempts)
-            except HfHubHTTPError as exc:
-                self._answered = True
-                status = exc.response.status_code if exc.response is not None else None
-                if status in RETRY_STATUSES and attempts <= self.retries:
-                    wait = server_wait(exc.response.headers, status)
-                    uncertain = uncertain or status != 429  # a 429 was refused before doing anything
-                else:
-                    problem = self._problem(exc, target, attempts=attempts)
-                    if problem.kind == "already" and uncertain:
-                        # What we asked for holds: most likely our own earlier attempt did it.
-                        return ActionResult(
-                            target,
-                            action,
-                            "done",
-                            None,
-                            attempts,
-                            "done (an earlier attempt's answer was lost)",
-                        )
-                    return self._finish(target, action, problem, attempts)
-            except _network_errors() as exc:
-                import httpx2
-
-                connect = isinstance(exc, httpx2.ConnectError)
-                if attempts > self.retries:
-                    kind = "unreachable" if connect and not self._answered else "network"
-                    tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}"
-                    problem = Problem(kind, f"network error{tries}: {_describe(exc)}")
-                    return self._finish(target, action, problem, attempts)
-                uncertain = uncertain or not connect  # a connect error never sent the request
-            else:
-                self._answered = True
-                return ActionResult(target, action, "done", None, attempts)
-            backoff = min(self.max_wait, self.base_wait * 2 ** (attempts - 1))
-            if wait is not None and wait > self.max_server_wait:
-                problem = Problem(
-                    "rate-limited",
-                    f"the Hub asked to wait {wait:.0f} s before retrying, longer than --max-wait "
-                    f"{self.max_server_wait:g} s; re-run later or raise --max-wait",
-                )
-                return self._finish(target, action, problem, attempts)
-            if wait is not None:
-                if self._on_wait is not None and wait >= 2:
-                    self._on_wait(wait, f"the Hub answered {status} and asked for {wait:.0f} s")
-                self._sleep(wait)  # the Hub said how long: honour it
-            else:
-                self._sleep(backoff * (0.5 + random.random() / 2))
+        who: dict[str, Any] = (
+            {"user": target.user} if target.user is not None else {"requestId": target.request_id}
+        )
+        if action == "grant":
+            path, body = self._path("grant"), who
+        else:
+            body = {**who, "status": HANDLE_STATUS[action]}
+            if reason is not None:
+                body["rejectionReason"] = reason
+            path = self._path("handle")
+        outer = self.hub.stats.current_tally()
+        with self.hub.stats.tally() as sent:
+            answer = self.hub.post_repeatable(path, body)
+        if outer is not None:  # a caller counting this thread's requests counts these too
+            outer.update(sent)
+        attempts = sum(sent.values())
+        if answer.status is not None and 200 <= answer.status < 300:
+            return ActionResult(target, action, "done", None, attempts)
+        problem = self._problem(answer, target, attempts)
+        if problem.kind == "already" and attempts > 1:
+            # What we asked for holds: most likely an earlier attempt did it and its answer was lost.
+            return ActionResult(
+                target, action, "done", None, attempts, "done (an earlier attempt's answer was lost)"
+            )
+        return self._finish(target, action, problem, attempts)
 
     def act_all(
         self,
@@ -380,8 +324,9 @@ class OwnerService:
         on_result: Callable[[ActionResult], None] | None = None,
     ) -> list[ActionResult]:
         """Each target in turn: one failing user never stops the others; a repo-wide problem
-        (401, 403, not gated, repo not found, Hub unreachable) marks the rest skipped, unsent.
-        Accepts and rejects go through the batch endpoint, 100 per call, while the Hub takes it."""
+        (401, 403, not gated, repo not found, Hub unreachable, a bound of the run reached) marks the rest
+        skipped, unsent. Accepts and rejects go through the batch endpoint, 100 per call, while the Hub
+        takes it."""
         targets = list(targets)
         results: list[ActionResult] = []
         while action in BATCH_STATUS and len(targets) > 1 and self.batch_supported is not False:
@@ -404,30 +349,22 @@ class OwnerService:
     def _batch(self, status: str, targets: list[Target], reason: str | None) -> bool:
         """One batch call; False when the Hub refuses it (then nothing was done: answer one by one).
         The body shape is uncertain: an object with the shared status first, then a list of handle
-        bodies; the shape the Hub took is kept for the next calls."""
-        from huggingface_hub.utils import build_hf_headers, get_session
-
+        bodies; the shape the Hub took is kept for the next calls. Never retried past a 429: a batch
+        whose answer was lost is settled one by one."""
         who = [{"user": t.user} if t.user is not None else {"requestId": t.request_id} for t in targets]
         extra = {"rejectionReason": reason} if reason else {}
         shapes: list[Any] = [
             {"status": status, "requests": who, **extra},
             [{**one, "status": status, **extra} for one in who],
         ]
-        url = f"{self.endpoint}/api/{self.repo_type}s/{self.repo_id}/user-access-request/batch"
-        headers = build_hf_headers(token=self._token, library_name="hubgate", library_version=__version__)
         for index in range(self._batch_shape, len(shapes)):
-            body = shapes[index]
-            self.batch_calls += 1
-            try:
-                response = get_session().post(url, json=body, headers=headers, timeout=30)
-            except Exception:  # the request may or may not have arrived: one by one settles it
-                self.batch_supported = False
-                return False
-            self._answered = True
-            if response.is_success:
+            answer = self.hub.post(self._path("batch"), shapes[index])
+            if answer.status is None:  # the request may or may not have arrived: one by one settles it
+                break
+            if 200 <= answer.status < 300:
                 self.batch_supported, self._batch_shape = True, index
                 return True
-            if response.status_code not in (400, 422):
+            if answer.status not in (400, 422):
                 break  # 404/405 (no such endpoint), 401/403 and the rest: answered one by one
         self.batch_supported = False
         return False
@@ -437,50 +374,31 @@ class OwnerService:
             self._stop = problem
         return ActionResult(target, action, "error" if problem.transient else "failed", problem, attempts)
 
-    def _call(self, action: Action, target: Target, reason: str | None) -> Callable[[], Any]:
-        common: dict[str, Any] = {"repo_type": self.repo_type, "token": self._token}
-        who = {"user": target.user} if target.user is not None else {"request_id": target.request_id}
-        api, repo = self.api, self.repo_id
-        if action == "accept":
-            return lambda: api.accept_access_request(repo, **who, **common)
-        if action == "reject":
-            return lambda: api.reject_access_request(repo, **who, rejection_reason=reason, **common)
-        if action == "cancel":
-            return lambda: api.cancel_access_request(repo, **who, **common)
-        user = target.user
-        if user is None:  # the CLI refuses request ids for grant: the Hub grants to a user name
-            raise ValueError("grant needs a user name, not a request id")
-        return lambda: api.grant_access(repo, user, **common)
-
-    def _problem(self, exc: Any, target: Target | None, *, attempts: int) -> Problem:
-        response = getattr(exc, "response", None)
-        status = response.status_code if response is not None else None
-        headers = response.headers if response is not None else {}
-        message = headers.get("X-Error-Message") or getattr(exc, "server_message", None)
-        if not message:
-            lines = str(exc).strip().splitlines()
-            message = lines[0] if lines else ""
+    def _problem(self, answer: HubAnswer, target: Target | None, attempts: int) -> Problem:
+        if answer.status is None:
+            return self._no_answer(answer.failure or "no answer")
         return classify(
-            status,
-            message,
+            answer.status,
+            answer.message,
             repo=self.repo_label,
             target=target,
-            error_code=headers.get("X-Error-Code"),
-            token_sent=bool(self._token),
+            error_code=answer.error_code,
+            token_sent=self.hub.sends_token,
             attempts=attempts,
         )
 
-
-def _network_errors() -> tuple[type[Exception], ...]:  # imported late: httpx2 is heavy
-    import httpx2
-
-    return (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+    def _no_answer(self, failure: str) -> Problem:
+        """No HTTP answer: the Hub client's own words, sorted by what they mean for the rest of the run."""
+        if failure.startswith("HF_HUB_OFFLINE"):
+            return Problem("offline", "HF_HUB_OFFLINE is set: unset it to let hubgate reach the Hub")
+        if self.hub.unreachable is not None:
+            return Problem("unreachable", f"network error: {self.hub.unreachable}")
+        for kind, mark in NOT_SENT:
+            if mark in failure:
+                return Problem(kind, failure)
+        return Problem("network", f"network error: {failure}")
 
 
 def _describe(exc: Exception) -> str:
     detail = " ".join(str(exc).split()) or "no answer"
     return f"{type(exc).__name__}: {detail}"
-
-
-def _offline() -> Problem:
-    return Problem("offline", "HF_HUB_OFFLINE is set: unset it to let hubgate reach the Hub")
