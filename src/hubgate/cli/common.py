@@ -136,7 +136,10 @@ def metadata_cache(no_cache: bool):
         return None
     from hubgate.hub.cache import MetadataCache
 
-    cache = MetadataCache(tell=lambda note: sys.stderr.write(f"hubgate: note: {note}\n"))
+    def tell(note: str) -> None:
+        sys.stderr.write(f"hubgate: note: {note}\n")
+
+    cache = MetadataCache(tell=tell)
     if cache.problem is not None:
         sys.stderr.write(f"hubgate: warning: {cache.problem}\n")
     return cache

@@ -90,7 +90,7 @@ class ClosedStdin(io.TextIOBase):
     def read(self, size: int | None = -1) -> str:
         return ""
 
-    def readline(self, size: int | None = -1) -> str:
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
         return ""
 
 

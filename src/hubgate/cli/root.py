@@ -92,7 +92,7 @@ def run(args: list[str] | None = None) -> int:
 
     held_environment_tokens()
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = ScrubbedStream(out), ScrubbedStream(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = ScrubbedStream(out), ScrubbedStream(err)
     try:
         return _run(args)
     except Exception:

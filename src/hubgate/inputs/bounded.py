@@ -264,7 +264,7 @@ def check_yaml_text(text: str, name: str, loader: type[Any]) -> None:
     MAX_NESTING is refused, since that parser takes seconds per thousand levels before it overflows.
     libyaml stops at 1,000 levels by itself, within milliseconds, and check_yaml_size does the rest."""
     try:
-        from yaml.cyaml import CParser
+        from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
         native = issubclass(loader, CParser)
     except ImportError:  # PyYAML without libyaml

@@ -237,7 +237,7 @@ def dry_run(targets: Sequence[Target], plan: str, where: dict[str, str], *, as_j
     if not as_json:
         return plan + "Dry run: nothing was sent to the Hub.\n"
     labels = [t.label for t in targets]
-    return results_json([], **where, dry_run=True, plan=labels, exit_code=0)  # type: ignore[arg-type]
+    return results_json([], **where, dry_run=True, plan=labels, exit_code=0)
 
 
 # -- rules ---------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def post_json(
             last = f"HTTP {exc.code}"
             if exc.code < 500 and exc.code not in _RETRYABLE:
                 break  # the receiver refuses this payload: retrying now will not help
-            asked = retry_after_seconds(exc.headers) if exc.headers is not None else None
+            asked = retry_after_seconds(dict(exc.headers.items())) if exc.headers is not None else None
         except urllib.error.URLError as exc:
             # Connecting or sending failed before any answer could be read: the receiver has nothing yet.
             reason = exc.reason
