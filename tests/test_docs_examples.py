@@ -23,6 +23,7 @@ Regenerate every example block from the current code (then review the diff):
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shlex
@@ -278,6 +279,8 @@ def run_example(block: Block, hub: HubSim, home: Path) -> str:
     project.mkdir(parents=True)
     for world in filter(None, options.get("world", "").split(",")):
         WORLDS[world](hub, project)
+    for repo in hub.repos.values():  # commits the docs can show: the test Hub draws random ones
+        repo.sha = hashlib.sha1(f"{repo.repo_type}/{repo.id}".encode()).hexdigest()
     for name, text in page_files(block.page).items():  # after the worlds: what the page shows wins
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text, encoding="utf-8")
