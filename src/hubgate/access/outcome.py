@@ -1,4 +1,5 @@
-"""Pure: what an ask-access answer means (contract section 8, uncertain: status first, words second)."""
+"""Pure: what an ask-access answer means (docs/hub.md, "Asking for access"; uncertain: status first,
+words second)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-# Order users expect (hub-contract.md section 4); names in the wild come after the official ones.
+# Order users expect (docs/hub.md, "Tokens"); names in the wild come after the official ones.
 TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_API_TOKEN", "HUGGINGFACE_API_KEY")
 # Real tokens are `hf_` plus 34 letters and digits; the length keeps words like hf_transfer intact.
 _TOKEN_PATTERN = re.compile(r"\b(?:hf|api_org)_[A-Za-z0-9]{30,}\b")

@@ -1,4 +1,4 @@
-"""Owner side: review and answer access requests on your own gated repos (hub-contract.md section 6).
+"""Owner side: review and answer access requests on your own gated repos (docs/hub.md, "Owner side").
 
 `service` talks to the Hub through huggingface_hub's access-request functions (with retries) and returns
 plain results; `plan` is pure (USER arguments, bulk files, rejection reasons, rules files and what they

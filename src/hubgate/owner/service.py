@@ -25,7 +25,7 @@ ACTIONS: tuple[Action, ...] = ("accept", "reject", "cancel", "grant")
 STATUSES = ("pending", "accepted", "rejected", "reset")
 PAST = {"accept": "accepted", "reject": "rejected", "cancel": "cancelled", "grant": "granted"}
 REQUEST_ID_PREFIX = "id:"
-BATCH_SIZE = 100  # the batch answer endpoint takes up to 100 requests per call (contract section 8)
+BATCH_SIZE = 100  # the batch answer endpoint takes up to 100 requests per call (docs/hub.md, "Owner side")
 BATCH_STATUS = {"accept": "accepted", "reject": "rejected"}
 
 # Problems after which every other user of the same run would get the same answer.
@@ -127,7 +127,7 @@ def classify(
     token_sent: bool = True,
     attempts: int = 1,
 ) -> Problem:
-    """Pure: one HTTP answer of the owner endpoints to a Problem (hub-contract.md section 6)."""
+    """Pure: one HTTP answer of the owner endpoints to a Problem (docs/hub.md, "Owner side")."""
     text = " ".join((server_message or "").split())
     low = text.lower()
     who = target.label if target is not None else "the user"
