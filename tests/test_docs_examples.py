@@ -39,7 +39,8 @@ from tests import conftest
 from tests.hubsim import HubSim, Repo
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
 REGEN = os.environ.get("HUBGATE_REGEN_DOCS") == "1"
 HOME_SHOWN = "/home/you"
 HUB_SHOWN = "https://huggingface.co"
@@ -202,8 +203,13 @@ class Session:
         from click.testing import CliRunner
         from huggingface_hub import get_session
 
+        from hubgate import cli
         from hubgate.cli import main
 
+        # main() registers the command groups on the app each time it runs (once per process in real
+        # use): restore the list after each run, or every later run here builds a bigger app.
+        app = getattr(cli, "app", None)
+        groups = list(getattr(app, "registered_groups", []))
         argv, cwd = sys.argv, Path.cwd()
         sys.argv = ["hubgate", *args]
         os.chdir(self.project)
@@ -218,6 +224,8 @@ class Session:
                 sys.stderr.flush()
                 return stdout.getvalue().decode(), stderr.getvalue().decode()
         finally:
+            if app is not None and hasattr(app, "registered_groups"):
+                app.registered_groups[:] = groups
             sys.argv = argv
             os.chdir(cwd)
             get_session().timeout = None  # type: ignore[assignment]  (commands give the shared client one)
@@ -242,7 +250,7 @@ def transcript(body: str) -> Iterator[tuple[list[str], str, list[str]]]:
         yield written, command, output
 
 
-def environment(hub: HubSim, home: Path, token: str | None) -> dict[str, str | None]:
+def environment(hub: HubSim, home: Path, token: str | None, cache: Path) -> dict[str, str | None]:
     """A fresh user's environment (as tests/conftest.py clean_env), for an in-process run."""
     env: dict[str, str | None] = {
         key: None
@@ -259,7 +267,7 @@ def environment(hub: HubSim, home: Path, token: str | None) -> dict[str, str | N
             "XDG_CONFIG_HOME": str(home / ".config"),
             "NO_COLOR": "1",
             "HF_HUB_DISABLE_TELEMETRY": "1",
-            "HUBGATE_REGISTRY_CACHE": "off",
+            "HUBGATE_REGISTRY_CACHE": str(cache),  # shared: the bundled registry parses once per worker
         }
     )
     if token:
@@ -271,7 +279,7 @@ def page_files(page: Path) -> dict[str, str]:
     return {b.options: b.body + "\n" for b in blocks(page) if b.kind == "file"}
 
 
-def run_example(block: Block, hub: HubSim, home: Path) -> str:
+def run_example(block: Block, hub: HubSim, home: Path, cache: Path) -> str:
     options = dict(item.split("=", 1) for item in block.options.split())
     unknown = set(options) - {"token", "world", "cwd"}
     assert not unknown, f"{block.where}: unknown example options {unknown}"
@@ -285,7 +293,7 @@ def run_example(block: Block, hub: HubSim, home: Path) -> str:
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text, encoding="utf-8")
     token = getattr(conftest, options["token"]) if "token" in options else None
-    env = environment(hub, home, token)
+    env = environment(hub, home, token, cache)
     session = Session(hub, home, project, env)  # type: ignore[arg-type]
     produced: list[str] = []
     for written, command, _ in transcript(block.body):
@@ -314,9 +322,16 @@ def rewrite(block: Block, body: str) -> None:
     Path(str(block.page) + ".lock").unlink(missing_ok=True)
 
 
+@pytest.fixture(scope="module")
+def registry_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("registry-cache")
+
+
 @pytest.mark.parametrize("block", EXAMPLES, ids=[b.where for b in EXAMPLES])
-def test_example_is_what_the_code_prints(block: Block, hub: HubSim, tmp_path: Path) -> None:
-    produced = run_example(block, hub, tmp_path / "home")
+def test_example_is_what_the_code_prints(
+    block: Block, hub: HubSim, tmp_path: Path, registry_cache: Path
+) -> None:
+    produced = run_example(block, hub, tmp_path / "home", registry_cache)
     if comparable(produced) == comparable(block.body):
         return
     if REGEN:
@@ -338,12 +353,12 @@ def test_example_is_what_the_code_prints(block: Block, hub: HubSim, tmp_path: Pa
 
 
 def test_the_docs_have_examples_of_every_main_job() -> None:
-    commands = {
-        shlex.split(line[2:])[1]
-        for b in EXAMPLES
-        for line in b.body.splitlines()
-        if line.startswith("$ hubgate ")
-    }
+    commands = set()
+    for block in EXAMPLES:
+        for _, command, _ in transcript(block.body):
+            words = [w for w in shlex.split(command) if not re.fullmatch(r"[A-Z][A-Z0-9_]*=.*", w)]
+            if words[0] == "hubgate":
+                commands.add(words[1])
     assert {"check", "scan", "watch", "request", "requests", "fit", "registry", "policy"} <= commands
 
 
@@ -368,3 +383,96 @@ def test_every_output_block_is_checked_or_marked() -> None:
         if b.kind == "file" and (not b.options or ".." in b.options or b.options.startswith("/"))
     ]
     assert not files, "a file marker names a path inside the project folder: " + ", ".join(files)
+
+
+# -- links, the README's shape, the Python shown -------------------------------------------------------------
+
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<target>[^)\s]+)\)|^\[[^\]]+\]:\s*(?P<ref>\S+)", re.MULTILINE)
+
+
+def prose(page: Path) -> str:
+    """The page without its fenced blocks (output and code may show URLs; they are not links)."""
+    kept, fenced = [], None
+    for line in page.read_text(encoding="utf-8").splitlines():
+        opening = FENCE.match(line)
+        if fenced is None and opening:
+            fenced = opening["indent"] + opening["fence"]
+        elif fenced is not None and line.rstrip() == fenced:
+            fenced = None
+        elif fenced is None:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def slugs(page: Path) -> set[str]:
+    """Heading anchors as GitHub makes them and as MkDocs makes them: a link must work on both."""
+    github, mkdocs = set(), set()
+    for line in prose(page).splitlines():
+        heading = re.match(r"#{1,6} (.+)", line)
+        if heading:
+            text = heading[1].strip().replace("`", "").lower()
+            github.add(re.sub(r"[^\w\- ]", "", text).replace(" ", "-"))
+            mkdocs.add(re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", text).strip()))
+    return github & mkdocs
+
+
+def test_no_link_leaves_the_repository_and_every_link_resolves() -> None:
+    problems = []
+    for page in PAGES:
+        for match in LINK.finditer(prose(page)):
+            target = match["target"] or match["ref"]
+            where = f"{page.relative_to(ROOT)}: {target}"
+            if re.match(r"[a-z][a-z0-9+.-]*:", target):
+                problems.append(f"{where}: points outside the repository")
+                continue
+            path, _, anchor = target.partition("#")
+            resolved = (page.parent / path).resolve() if path else page
+            if not resolved.is_relative_to(ROOT) or not resolved.exists():
+                problems.append(f"{where}: no such file in the repository")
+            elif page.is_relative_to(ROOT / "docs") and not resolved.is_relative_to(ROOT / "docs"):
+                problems.append(f"{where}: the docs site holds docs/ only; name the file in `code` instead")
+            elif anchor and resolved.suffix == ".md" and anchor not in slugs(resolved):
+                problems.append(f"{where}: no heading #{anchor} (as GitHub and MkDocs both spell it)")
+    assert not problems, "\n".join(problems)
+
+
+def test_nothing_cites_the_contract_outside_the_repository() -> None:
+    """docs/hub.md is the Hub contract in the project's words; sources cite it by section name."""
+    files = [*PAGES, *(ROOT / "src").rglob("*.py"), ROOT / "mkdocs.yml", ROOT / "pyproject.toml"]
+    cited = [
+        str(path.relative_to(ROOT))
+        for path in files
+        if path.exists() and re.search(r"\.\./shared|hub-contract|contract section", path.read_text("utf-8"))
+    ]
+    assert not cited, f"cite docs/hub.md instead: {cited}"
+
+
+def test_the_readme_is_short_and_its_contents_reach_every_section() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) < 300
+    contents = text[text.index("**Contents**") : text.index("\n## ")]
+    linked = set(re.findall(r"\]\(#([^)]+)\)", contents))
+    sections = {s for s in slugs(README)} - {"hubgate"}
+    assert sections <= linked, f"sections missing from the contents: {sorted(sections - linked)}"
+    pages = {p.name for p in (ROOT / "docs").glob("*.md")} - {"index.md"}
+    assert pages <= set(re.findall(r"\(docs/([\w-]+\.md)\)", text)), "the README links every docs page"
+
+
+def test_the_python_shown_imports() -> None:
+    """Names the Python blocks import exist: an API rename breaks this test, not a reader's first try."""
+    import ast
+    import importlib
+
+    missing = []
+    for block in ALL:
+        if block.lang != "python":
+            continue
+        for node in ast.walk(ast.parse(block.body)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "hubgate":
+                module = importlib.import_module(node.module or "")
+                missing += [
+                    f"{block.where}: {node.module}.{a.name}"
+                    for a in node.names
+                    if not hasattr(module, a.name)
+                ]
+    assert not missing, missing
