@@ -35,8 +35,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from tests import conftest
 from hubgate.testhub import HubSim, Repo
+from tests import conftest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

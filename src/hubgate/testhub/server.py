@@ -259,7 +259,7 @@ class HubSim:
         self.reset_message = reset_message
         self.disabled_status = disabled_status
         self.page_size = page_size
-        # ask-access (contract section 8, uncertain): how a missing field and an existing request answer
+        # ask-access (docs/hub.md "Asking for access", uncertain): how a missing field and an existing request answer
         self.missing_field_status = 400  # or 422
         self.existing_request_status = 409  # or 400
         # the body of a successful ask-access: "json" ({"status": "accepted" | "pending"}), "empty" or "ok"
