@@ -42,10 +42,13 @@ def _size_words(limit: int) -> str:
     return f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit // 2**10} KiB"
 
 
-def read_capped(path: str | os.PathLike[str], limit: int, *, what: str = "file") -> bytes:
+def read_capped(
+    path: str | os.PathLike[str], limit: int, *, what: str = "file", allow_fifo: bool = True
+) -> bytes:
     """The bytes of `path`, refused past `limit` bytes. Regular files and pipes only (a pipe is how a
     shell hands over a secret: `--token-file <(pass show hf)`); devices and sockets are refused before a
-    byte is read. The open never blocks on a FIFO without a writer."""
+    byte is read. The open never blocks on a FIFO without a writer. `allow_fifo=False` (a scan, which
+    reads files nobody named on the command line) refuses pipes too: nothing would ever write to them."""
     name = os.fspath(path)
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -65,6 +68,8 @@ def read_capped(path: str | os.PathLike[str], limit: int, *, what: str = "file")
             raise UnreadableFile(
                 name, f"a device or socket, not a {what}", "name a regular file (devices are never read)"
             )
+        if stat.S_ISFIFO(mode) and not allow_fifo:
+            raise UnreadableFile(name, f"a FIFO (named pipe), not a {what}", "pipes are never read here")
         if stat.S_ISFIFO(mode):
             os.set_blocking(fd, True)  # a named pipe the user chose: wait for its writer
         chunks: list[bytes] = []
@@ -218,9 +223,10 @@ def _nesting_depth(text: str, opening: str, closing: str) -> int:
     return deepest
 
 
-def load_toml(data: bytes, name: str) -> dict[str, Any]:
-    """A TOML document as a table; binary, non-UTF-8, malformed or absurdly nested input is one line."""
-    text = decode_text(data, name, what="TOML file")
+def load_toml(data: bytes | str, name: str) -> dict[str, Any]:
+    """A TOML document as a table; binary, non-UTF-8, malformed or absurdly nested input is one line.
+    Text already decoded (a scanned file) skips the decoding step."""
+    text = data if isinstance(data, str) else decode_text(data, name, what="TOML file")
     if _nesting_depth(text, "[{", "]}") > MAX_NESTING:
         raise UnreadableFile(name, f"TOML nested deeper than {MAX_NESTING} levels", "flatten it")
     try:

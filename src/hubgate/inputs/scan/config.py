@@ -4,11 +4,11 @@ environment keys (CI `env:` blocks). Also `models_to_check.txt` lists."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from hubgate.inputs.bounded import UnreadableFile, compose_yaml_all, load_json, load_toml
 from hubgate.inputs.refs import RepoType
 from hubgate.inputs.scan.ids import hub_id, hub_url
 from hubgate.inputs.scan.model import IGNORE_MARK, Dynamic, Found, Place
@@ -53,16 +53,14 @@ def scan_yaml(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | N
         return [], [], None
     import yaml
 
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     found: list[Found] = []
     dynamic: list[Dynamic] = []
     lines = text.splitlines()
     try:
-        documents = list(yaml.compose_all(text, Loader=loader_class))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        return [], [], f"{file}{where}: not valid YAML, skipped"
+        # measured before the walk below expands anything: an alias bomb or absurd nesting raises
+        documents = compose_yaml_all(text, file)
+    except UnreadableFile as exc:
+        return [], [], _syntax_problem(exc)
     for root in documents:
         for key, node, depth_path in _yaml_pairs(root, ()):
             kind = key_kind(key)
@@ -143,13 +141,21 @@ def _scan_data(data: Any, text: str, file: str, separator: str) -> tuple[list[Fo
     return found, dynamic
 
 
+def _syntax_problem(exc: UnreadableFile) -> str:
+    """A syntax error is the file's problem line (as for Python); anything past the bounds (nesting,
+    an alias bomb) is raised on, for the scan to list the file as skipped."""
+    if not exc.problem.startswith("not valid"):
+        raise exc
+    return f"{exc.where}: {exc.problem}, skipped"
+
+
 def scan_json(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | None]:
     if not any(trigger in text for trigger in TRIGGERS):
         return [], [], None
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        return [], [], f"{file}: not valid JSON, skipped ({exc})"
+        data = load_json(text, file)
+    except UnreadableFile as exc:
+        return [], [], _syntax_problem(exc)
     found, dynamic = _scan_data(data, text, file, ":")
     return found, dynamic, None
 
@@ -157,12 +163,10 @@ def scan_json(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | N
 def scan_toml(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | None]:
     if not any(trigger in text for trigger in TRIGGERS):
         return [], [], None
-    import tomllib
-
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return [], [], f"{file}: not valid TOML, skipped ({exc})"
+        data = load_toml(text, file)
+    except UnreadableFile as exc:
+        return [], [], _syntax_problem(exc)
     found, dynamic = _scan_data(data, text, file, "=")
     return found, dynamic, None
 
