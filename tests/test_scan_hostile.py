@@ -277,3 +277,22 @@ def test_a_glob_git_would_not_understand_is_one_line(hostile: Path, tmp_path: Pa
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("hubgate: error: --exclude '!': not a glob in gitignore syntax\n  hint: ")
+
+
+def test_one_line_files_of_many_ids_scan_in_linear_time(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Generated one-line files: every id's line was re-read (the ignore mark, the line number) and every
+    `hf download` tokenized to the end of the line, quadratic in the line (140 s and 240 s here)."""
+    count = 20_000
+    (tmp_path / "ids.json").write_text(json.dumps({"runs": [{"model": f"org/j{i}"} for i in range(count)]}))
+    (tmp_path / "fetch.sh").write_text(" && ".join(f"hf download org/s{i}" for i in range(count)) + "\n")
+    calls = ";".join(f'AutoModel.from_pretrained("org/p{i}")' for i in range(count))
+    (tmp_path / "load.py").write_text(f"from transformers import AutoModel;{calls}\n")
+    monkeypatch.chdir(tmp_path)
+    started = time.monotonic()
+    result = scan_paths(["."])
+    elapsed = time.monotonic() - started
+    assert len(result.found) == 3 * count
+    assert {f.place.file for f in result.found if f.repo_id == f"org/j{count - 1}"} == {"ids.json"}
+    last = next(f.place for f in result.found if f.repo_id == f"org/s{count - 1}")
+    assert (last.line, last.column) == (1, (tmp_path / "fetch.sh").read_text().rindex("org/s") + 1)
+    assert elapsed < 60, f"{elapsed:.1f} s"

@@ -397,8 +397,9 @@ def _uses(call: ast.Call) -> Iterator[_Use]:
                 yield _Use(node, "model", via)
 
 
-def _ignored(lines: list[str], *numbers: int) -> bool:
-    return any(0 < n <= len(lines) and IGNORE_MARK in lines[n - 1] for n in numbers)
+def _marked(lines: list[str]) -> frozenset[int]:
+    """The 1-based lines holding `# hubgate: ignore`, found once rather than once per call."""
+    return frozenset(n for n, line in enumerate(lines, start=1) if IGNORE_MARK in line)
 
 
 def _resolve_id(value: str, use: _Use) -> tuple[RepoType, str] | None:
@@ -428,6 +429,7 @@ def scan_tree(
     env = _Env()
     _collect(tree, env)
     resolver = _Resolver(env)
+    ignored = _marked(source_lines)
     found: list[Found] = []
     dynamic: list[Dynamic] = []
 
@@ -442,7 +444,7 @@ def scan_tree(
         if not isinstance(call, ast.Call):
             continue
         for use in _uses(call):
-            if _ignored(source_lines, call.lineno, use.node.lineno):
+            if call.lineno in ignored or use.node.lineno in ignored:
                 continue
             value = resolver.resolve(use.node)
             if isinstance(value, _Unknown):
