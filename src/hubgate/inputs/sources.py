@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,9 @@ from pathlib import Path
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
 
 DEFAULT_LIST = "models_to_check.txt"
+# A wrapper that ships its own list beside it (check_models.sh) names it here: used when the working
+# directory has no models_to_check.txt and neither ids nor -f were given.
+ENV_DEFAULT_LIST = "HUBGATE_DEFAULT_LIST"
 # A check of a whole model zoo is a few thousand ids; a bigger input is a mistake (a data file, a log)
 # that would hold gigabytes of memory before the first request.
 MAX_ENTRIES = 100_000
@@ -125,6 +129,9 @@ def read_entries(
     entries = [Entry(text, None) for text in ids]
     files = list(files)
     if not entries and not files and default_file is not None:
+        fallback = os.environ.get(ENV_DEFAULT_LIST, "")
+        if not Path(default_file).exists() and fallback:
+            default_file = fallback
         if not Path(default_file).exists():
             raise InputError(
                 f"nothing to check: no ids given and no ./{default_file} here "
