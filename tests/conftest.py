@@ -151,8 +151,71 @@ def clean_env(hub_url: str, home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def _env_changes(env: dict[str, str]) -> dict[str, str | None]:
+    """`env` as changes to this process's environment: what it drops becomes None (unset for the run)."""
+    changes: dict[str, str | None] = {key: None for key in os.environ if key not in env}
+    changes.update(env)
+    return changes
+
+
+def run_in_process(args: list[str], *, env: dict[str, str], cwd: Path, stdin: str | None = None) -> CliResult:
+    """The installed entry point (`hubgate.cli:main`) in this process, as `hubgate ARGS` would run it in a
+    shell: its own argv, environment, working folder and standard streams, without an interpreter start-up."""
+    from click.testing import CliRunner
+    from huggingface_hub import constants, get_session
+
+    from hubgate import cli
+
+    # huggingface_hub reads HF_HOME once, at import: point its login files at this run's home.
+    hf_home = env.get("HF_HOME", constants.HF_HOME)
+    saved_paths = {
+        name: getattr(constants, name) for name in ("HF_HOME", "HF_TOKEN_PATH", "HF_STORED_TOKENS_PATH")
+    }
+    constants.HF_HOME = hf_home
+    constants.HF_TOKEN_PATH = os.path.join(hf_home, "token")
+    constants.HF_STORED_TOKENS_PATH = os.path.join(hf_home, "stored_tokens")
+    # main() registers the command groups on the app each time it runs (once per process in real use):
+    # restore the list after each run, or every later run here builds a bigger app.
+    app = getattr(cli, "app", None)
+    groups = list(getattr(app, "registered_groups", []))
+    argv, here = sys.argv, Path.cwd()
+    sys.argv = ["hubgate", *args]
+    os.chdir(cwd)
+    code = 0
+    try:
+        with CliRunner().isolation(input=stdin or "", env=_env_changes(env)) as (stdout, stderr, _):
+            try:
+                cli.main()
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            return CliResult(code, stdout.getvalue().decode(), stderr.getvalue().decode())
+    finally:
+        if app is not None and hasattr(app, "registered_groups"):
+            app.registered_groups[:] = groups
+        for name, value in saved_paths.items():
+            setattr(constants, name, value)
+        sys.argv = argv
+        os.chdir(here)
+        get_session().timeout = None  # type: ignore[assignment]  (commands give the shared client one)
+
+
 @pytest.fixture
 def run_cli(hub: HubSim, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run the real CLI in this process (its entry point, as `hubgate ARGS`) against the loopback Hub.
+    Tests about the process itself (signals, closed descriptors, interpreter exit) use `run_process`."""
+
+    def run(*args: str, stdin: str | None = None, cwd: Path | None = None, **env: str) -> CliResult:
+        return run_in_process(
+            list(args), env=clean_env(hub.url, tmp_path, **env), cwd=cwd or tmp_path, stdin=stdin
+        )
+
+    return run
+
+
+@pytest.fixture
+def run_process(hub: HubSim, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Run the real CLI (`python -m hubgate`) as a subprocess against the loopback Hub."""
 
     def run(*args: str, stdin: str | None = None, cwd: Path | None = None, **env: str) -> CliResult:

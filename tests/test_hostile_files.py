@@ -252,17 +252,17 @@ def _damage(path: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["garbage", "flipped", "truncated"])
 def test_a_damaged_metadata_cache_is_set_aside_and_the_next_run_works(
-    run_cli, tmp_path: Path, how: str
+    run_process, tmp_path: Path, how: str
 ) -> None:  # type: ignore[no-untyped-def]
     """Separate processes, as separate runs are: SQLite maps the file's index in memory, and garbage
     written under a connection this process still holds would test SQLite, not hubgate."""
     cache = tmp_path / "metadata-cache"
     args = ("check", GPT2, LLAMA2, "--json")
     env = {"HF_TOKEN": ALICE, "HUBGATE_CACHE_DIR": str(cache)}
-    assert run_cli(*args, **env).code == 0
+    assert run_process(*args, **env).code == 0
     _damage(cache / "metadata-v1.sqlite", how)
 
-    first = run_cli(*args, **env)
+    first = run_process(*args, **env)
     assert first.code == 0 and "Traceback" not in first.stderr
     (note,) = first.stderr.splitlines()
     assert note.startswith("hubgate: note: the metadata cache") and "was damaged" in note
@@ -270,7 +270,7 @@ def test_a_damaged_metadata_cache_is_set_aside_and_the_next_run_works(
     (aside,) = cache.glob("metadata-v1.sqlite.corrupt-*")
     assert aside.name in note
 
-    second = run_cli(*args, **env)
+    second = run_process(*args, **env)
     assert second.code == 0 and second.stderr == ""
     assert [m["cost"]["via"] for m in second.json()["models"]] == ["cache", "cache"]
 

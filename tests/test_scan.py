@@ -305,13 +305,14 @@ def test_scan_cli_cyclonedx_validates(run_cli, hub: HubSim, tmp_path: Path) -> N
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(broken) is not None
 
 
-def test_cyclonedx_without_the_library_is_one_line(run_cli, hub: HubSim, tmp_path: Path) -> None:
+def test_cyclonedx_without_the_library_is_one_line(run_process, hub: HubSim, tmp_path: Path) -> None:
     blocker = tmp_path / "blocker" / "cyclonedx"
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text(
         "raise ImportError(\"No module named 'cyclonedx'\", name='cyclonedx')\n"
     )
-    result = run_cli(
+    # The blocker must stand in front of the real library when the interpreter starts: a process.
+    result = run_process(
         "scan", "--format", "cyclonedx", "Dockerfile", cwd=FIXTURE, PYTHONPATH=str(tmp_path / "blocker")
     )
     assert result.code == 2
