@@ -107,6 +107,7 @@ def test_table_output_has_no_trailing_spaces_in_a_pipe(run_cli) -> None:  # type
         assert out and all(line == line.rstrip() for line in out.splitlines()), args
 
 
+@pytest.mark.slow  # a fresh interpreter: what a start-up imports
 def test_version_answers_without_typer_rich_or_pydantic() -> None:
     import subprocess
     import sys

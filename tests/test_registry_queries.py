@@ -159,6 +159,7 @@ def test_the_default_registry_is_lazy_and_follows_the_environment(
 
 
 @pytest.mark.slow  # a fresh interpreter
+@pytest.mark.slow  # a fresh interpreter: what a start-up imports
 def test_importing_the_package_is_light() -> None:
     code = (
         "import sys, hubgate.registry as r; "

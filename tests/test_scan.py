@@ -235,6 +235,7 @@ def test_id_shapes() -> None:
         assert hub_id(bad, legacy=True) is None, bad
 
 
+@pytest.mark.slow  # a fresh interpreter: what a start-up imports
 def test_scan_never_imports_the_hub_client() -> None:
     code = (
         "import sys\n"
@@ -305,6 +306,7 @@ def test_scan_cli_cyclonedx_validates(run_cli, hub: HubSim, tmp_path: Path) -> N
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(broken) is not None
 
 
+@pytest.mark.slow  # a process: the blocker must be on PYTHONPATH when the interpreter starts
 def test_cyclonedx_without_the_library_is_one_line(run_process, hub: HubSim, tmp_path: Path) -> None:
     blocker = tmp_path / "blocker" / "cyclonedx"
     blocker.mkdir(parents=True)
