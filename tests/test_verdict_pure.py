@@ -7,8 +7,9 @@ import pytest
 from hubgate.hub.answers import HubAnswer, facts_from_metadata, probe_file
 from hubgate.hub.token import TokenInfo, scrub, token_info_from_whoami
 from hubgate.inputs.refs import RepoRef
+from hubgate.verdicts.decide import NeedsProbe, from_metadata, from_probe
 from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, FailOnError, exit_code, parse_fail_on
-from hubgate.verdicts.verdict import Context, NeedsProbe, Status, Verdict, from_metadata, from_probe
+from hubgate.verdicts.verdict import Context, Status, Verdict
 
 REF = RepoRef("org/model", "model", "org/model")
 READ = TokenInfo("HF_TOKEN", True, valid=True, user="alice", role="read", can_read_gated=True)

@@ -21,7 +21,8 @@ from hubgate.check.runner import Session, check_all
 from hubgate.hub.answers import RepoFacts, facts_from_metadata
 from hubgate.hub.token import scrub
 from hubgate.inputs.refs import InvalidRef, RepoRef
-from hubgate.verdicts.verdict import Status, Verdict, from_probe
+from hubgate.verdicts.decide import from_probe
+from hubgate.verdicts.verdict import Status, Verdict
 
 # What a verdict says about asking: only `not-requested` (a reset request included) needs a request.
 _ALREADY = {

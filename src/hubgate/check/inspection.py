@@ -13,17 +13,8 @@ from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metad
 from hubgate.hub.cache import CachedRepo, MetadataCache
 from hubgate.hub.service import ANONYMOUS, ANY_FILE, RETRY_STATUSES, HubService
 from hubgate.inputs.refs import RepoRef
-from hubgate.verdicts.verdict import (
-    Context,
-    Cost,
-    NeedsProbe,
-    Status,
-    Verdict,
-    error_verdict,
-    from_file_probes,
-    from_metadata,
-    from_probe,
-)
+from hubgate.verdicts.decide import NeedsProbe, error_verdict, from_file_probes, from_metadata, from_probe
+from hubgate.verdicts.verdict import Context, Cost, Status, Verdict
 
 if TYPE_CHECKING:
     from hubgate.check.runner import Session

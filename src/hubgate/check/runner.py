@@ -30,6 +30,14 @@ from hubgate.hub.token import (
 )
 from hubgate.hub.workers import run_all
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
+from hubgate.verdicts.attach import (
+    with_alternatives,
+    with_findings,
+    with_requirements,
+    with_suggestions,
+    without_missing_suggestions,
+)
+from hubgate.verdicts.decide import error_verdict, invalid_verdict
 from hubgate.verdicts.findings import Rules, findings_for
 from hubgate.verdicts.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.verdicts.verdict import (
@@ -42,13 +50,6 @@ from hubgate.verdicts.verdict import (
     Requirement,
     Status,
     Verdict,
-    error_verdict,
-    invalid_verdict,
-    with_alternatives,
-    with_findings,
-    with_requirements,
-    with_suggestions,
-    without_missing_suggestions,
 )
 
 if TYPE_CHECKING:

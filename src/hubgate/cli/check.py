@@ -256,7 +256,7 @@ def check(
             )
     report.verdicts.extend(listing_problems)
     if places:
-        from hubgate.verdicts.verdict import with_places
+        from hubgate.verdicts.attach import with_places
 
         report.verdicts = with_places(report.verdicts, places)
 
