@@ -11,8 +11,14 @@ from hubgate.hub.answers import facts_from_metadata
 from hubgate.inputs.policy import PolicyError, load_policy
 from hubgate.inputs.refs import InvalidRef, RepoRef, parse_ref
 from hubgate.units import human_bytes, parse_bytes
+from hubgate.verdicts.exit_codes import (
+    EXIT_ACTION,
+    EXIT_OK,
+    FailOnError,
+    exit_code_for_verdicts,
+    parse_fail_on,
+)
 from hubgate.verdicts.findings import Rules, download_size, findings_for
-from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_OK, FailOnError, exit_code, parse_fail_on
 from hubgate.verdicts.verdict import Status, Verdict
 
 
@@ -160,10 +166,12 @@ def verdict(status: Status, *finding_kinds: str) -> Verdict:
 
 def test_fail_on_selects_findings_as_needs_action() -> None:
     flagged = [verdict(Status.OPEN, "remote-code"), verdict(Status.GRANTED)]
-    assert exit_code(flagged, parse_fail_on("action")) == EXIT_OK  # findings fail only when selected
-    assert exit_code(flagged, parse_fail_on("action,remote-code")) == EXIT_ACTION
-    assert exit_code(flagged, parse_fail_on("findings")) == EXIT_ACTION
-    assert exit_code(flagged, parse_fail_on("pickle")) == EXIT_OK
+    assert (
+        exit_code_for_verdicts(flagged, parse_fail_on("action")) == EXIT_OK
+    )  # findings fail only when selected
+    assert exit_code_for_verdicts(flagged, parse_fail_on("action,remote-code")) == EXIT_ACTION
+    assert exit_code_for_verdicts(flagged, parse_fail_on("findings")) == EXIT_ACTION
+    assert exit_code_for_verdicts(flagged, parse_fail_on("pickle")) == EXIT_OK
     assert parse_fail_on("pending,size") == {Status.PENDING, "size"}
     with pytest.raises(FailOnError, match="unknown status trust"):
         parse_fail_on("action,trust")

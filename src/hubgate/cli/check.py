@@ -43,7 +43,7 @@ from hubgate.cli.common import (
 )
 from hubgate.cli.root import app
 from hubgate.cli.scan_cmd import ExcludeOption, IncludeOption
-from hubgate.verdicts.outcome import FAIL_ON_HELP
+from hubgate.verdicts.exit_codes import FAIL_ON_HELP
 
 if TYPE_CHECKING:
     from hubgate.check.report import Report
@@ -168,7 +168,7 @@ def check(
     """Check which repos this token can download now, and the next step for every other one."""
     from hubgate.check.runner import Joins, author_problem, check_all, list_author, open_session
     from hubgate.inputs.refs import RepoRef
-    from hubgate.verdicts.outcome import FailOnError, exit_code, parse_fail_on
+    from hubgate.verdicts.exit_codes import FailOnError, exit_code_for_verdicts, parse_fail_on
 
     output_format = OutputFormat(pick_format(output_format, as_json, quiet))
     from hubgate.cli.policy_cmd import effective_policy
@@ -262,14 +262,14 @@ def check(
 
     if output_format == OutputFormat.table and output is None:
         print_table(report)
-        raise typer.Exit(exit_code(report.verdicts, failing))
+        raise typer.Exit(exit_code_for_verdicts(report.verdicts, failing))
     text = _rendered(report, output_format, failing)
     if output is not None:
         write_output(output, text)
         print_table(report)
     else:
         sys.stdout.write(text)
-    raise typer.Exit(exit_code(report.verdicts, failing))
+    raise typer.Exit(exit_code_for_verdicts(report.verdicts, failing))
 
 
 def _rendered(report: Report, output_format: OutputFormat, failing) -> str:
@@ -361,7 +361,7 @@ def _check_matrix(
     from hubgate.check.matrix import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
     from hubgate.check.runner import check_all, open_session
     from hubgate.inputs.sources import InputError
-    from hubgate.verdicts.outcome import exit_code
+    from hubgate.verdicts.exit_codes import exit_code_for_verdicts
 
     try:
         tokens = tokens_from_file(token_file) if token_file else stored_tokens()
@@ -390,7 +390,7 @@ def _check_matrix(
         else render_matrix(matrix)
     )
     sys.stdout.write(text)  # scrubbed of every token of the matrix on the way out (cli.root.run)
-    raise typer.Exit(exit_code([best for best, _ in matrix.rows()], failing))
+    raise typer.Exit(exit_code_for_verdicts([best for best, _ in matrix.rows()], failing))
 
 
 def print_table(report: Report) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from hubgate.verdicts.outcome import EXIT_INTERRUPTED, EXIT_USAGE
+from hubgate.verdicts.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 
 if TYPE_CHECKING:
     from hubgate.hub.pacing import RatePacer

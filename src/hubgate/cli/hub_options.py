@@ -26,7 +26,7 @@ from hubgate.cli.common import (
     TimeoutOption,
     TokenOption,
 )
-from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR
+from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_ERROR
 
 if TYPE_CHECKING:
     from hubgate.hub.service import HubService

@@ -64,7 +64,7 @@ def show(
 ) -> None:
     """Print the effective policy and where each value came from (default, file and key, or option)."""
     policy = effective_policy(fail_on=fail_on, max_size=max_size, allow_remote_code=allow_remote_code)
-    from hubgate.verdicts.outcome import FailOnError, parse_fail_on
+    from hubgate.verdicts.exit_codes import FailOnError, parse_fail_on
 
     try:
         parse_fail_on(policy.fail_on)

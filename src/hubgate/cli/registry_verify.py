@@ -8,7 +8,7 @@ import typer
 
 from hubgate.cli.common import JobsOption, RegistryDirsOption, check_format, fail_usage, table_console
 from hubgate.cli.hub_options import HubOptions, hub_command
-from hubgate.verdicts.outcome import EXIT_ERROR
+from hubgate.verdicts.exit_codes import EXIT_ERROR
 
 EXIT_DRIFT = 1
 FormatOption = typer.Option("table", "--format", help="table or json.")

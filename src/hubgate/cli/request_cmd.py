@@ -127,7 +127,7 @@ def request(
     from hubgate.check.runner import open_session
     from hubgate.cli.check import quiet_library_logs
     from hubgate.cli.watch import default_state_path
-    from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK
+    from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_ERROR, EXIT_OK
     from hubgate.watch.state import StateError, StateStore
 
     fmt = check_format(output_format, FORMATS)

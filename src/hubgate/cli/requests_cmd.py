@@ -11,7 +11,7 @@ import typer
 
 from hubgate.cli.common import RepoTypeChoice, RepoTypeOption, fail_unreadable, fail_usage
 from hubgate.cli.hub_options import HubOptions, ScrubbedOutput, hub_command
-from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_OK
+from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_OK
 
 if TYPE_CHECKING:
     from hubgate.owner.client import ActionResult, OwnerClient
@@ -114,7 +114,7 @@ def _answer_command(action: str, doc: str) -> None:
     ) -> None:
         from hubgate.inputs.bounded import UnreadableFile
         from hubgate.owner import run
-        from hubgate.owner.client import exit_code
+        from hubgate.owner.client import exit_code_for_actions
         from hubgate.owner.plan import PlanError, describe_plan
         from hubgate.render import owner as render
 
@@ -143,7 +143,7 @@ def _answer_command(action: str, doc: str) -> None:
                 io.out(render.result_line(result) + "\n")
 
         results = client.act_all(action, targets, reason=reason, on_result=show)  # type: ignore[arg-type]
-        code = exit_code(results)
+        code = exit_code_for_actions(results)
         io.out(render.answers(results, as_json=as_json, action=action, **client.where, exit_code=code))
         raise typer.Exit(code)
 
@@ -174,7 +174,7 @@ def auto(
     A dry run unless --apply; requests that match no rule stay pending (never rejected)."""
     from hubgate.inputs.bounded import UnreadableFile
     from hubgate.owner import run
-    from hubgate.owner.client import OwnerError, exit_code
+    from hubgate.owner.client import OwnerError, exit_code_for_actions
     from hubgate.owner.plan import RulesError
     from hubgate.render import owner as render
 
@@ -187,7 +187,7 @@ def auto(
         done = run.auto(client, allow, apply=apply)
     except OwnerError as exc:
         io.fail(exc.problem)
-    code = exit_code(done.results)
+    code = exit_code_for_actions(done.results)
     as_json = output_format is AnswerFormat.json
     io.out(render.auto(done, as_json=as_json, **client.where, rules=str(rules), apply=apply, exit_code=code))
     raise typer.Exit(code)

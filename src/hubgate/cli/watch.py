@@ -107,12 +107,12 @@ def watch(
     """Check like `check`, remember each verdict per account, and report what changed since the last run."""
     from hubgate.check.runner import Joins, check_all, open_session
     from hubgate.inputs.refs import RepoRef
-    from hubgate.verdicts.outcome import (
+    from hubgate.verdicts.exit_codes import (
         EXIT_ACTION,
         EXIT_ERROR,
         EXIT_NOT_DELIVERED,
         EXIT_OK,
-        exit_code,
+        exit_code_for_verdicts,
         parse_fail_on,
     )
     from hubgate.verdicts.verdict import Status
@@ -237,7 +237,7 @@ def watch(
                 else (EXIT_ERROR if any(v.status == Status.ERROR for v in report.verdicts) else EXIT_ACTION)
             )
         else:
-            code = exit_code(report.verdicts, parse_fail_on("action"))
+            code = exit_code_for_verdicts(report.verdicts, parse_fail_on("action"))
         if code != EXIT_ERROR and any(delivery.failed for delivery in deliveries):
             code = EXIT_NOT_DELIVERED  # cron must notice: the change waits in the outbox for the next run
         raise typer.Exit(code)

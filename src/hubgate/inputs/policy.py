@@ -53,7 +53,7 @@ class PolicyFile(BaseModel):
         if isinstance(value, str):
             value = [part for part in value.split(",")]
         if isinstance(value, list):
-            from hubgate.verdicts.outcome import FailOnError, parse_fail_on
+            from hubgate.verdicts.exit_codes import FailOnError, parse_fail_on
 
             try:
                 parse_fail_on(",".join(str(v) for v in value))

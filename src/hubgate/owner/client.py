@@ -112,7 +112,7 @@ class OwnerError(Exception):
         self.problem = problem
 
 
-def exit_code(results: Iterable[ActionResult]) -> int:
+def exit_code_for_actions(results: Iterable[ActionResult]) -> int:
     """0 all done, 1 some failed or were skipped, 3 Hub or network errors after retries."""
     outcomes = [r.outcome for r in results]
     if any(o == "error" for o in outcomes):
