@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from hubgate.check.inspection import Evidence, Inspections
+from hubgate.check.evidence import Evidence, Inspections
 from hubgate.check.listings import AuthorListings
 from hubgate.check.report import Report
 from hubgate.hub.answers import HubAnswer, RepoFacts
