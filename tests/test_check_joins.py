@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from hubgate.check.runner import check_models
+from hubgate.check.api import check_models
 from hubgate.registry.queries import set_default_registry
 from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, GPT2, LLAMA2, LLAMA32, CliResult, assert_no_token

@@ -17,7 +17,9 @@ from hubgate.access.form import (
     is_terms,
 )
 from hubgate.access.outcome import SENT_GRANTED_WORDS, SENT_PENDING_WORDS, Outcome, classify_answer
-from hubgate.check.runner import Session, check_all
+from hubgate.check.extras import Extras
+from hubgate.check.run import run_check
+from hubgate.check.session import Session
 from hubgate.hub.answers import RepoFacts, facts_from_metadata
 from hubgate.hub.token import scrub
 from hubgate.inputs.refs import InvalidRef, RepoRef
@@ -96,7 +98,7 @@ def request_all(
 
     Each request the Hub acknowledges (access/outcome.py) is confirmed with one file probe (resolvers
     bucket): the gate then says granted or pending, or that no request was recorded (`error`)."""
-    report = check_all(session, refs, jobs=jobs, follow_bases=False, suggest=False)
+    report = run_check(session, refs, jobs=jobs, extras=Extras(follow_bases=False, suggest=False))
     results: list[RequestResult | None] = []
     todo: list[tuple[int, Verdict, RepoFacts, GateForm]] = []
     for verdict in report.verdicts:

@@ -17,7 +17,7 @@ from hubgate.verdicts.decide import NeedsProbe, error_verdict, from_file_probes,
 from hubgate.verdicts.verdict import Context, Cost, Status, Verdict
 
 if TYPE_CHECKING:
-    from hubgate.check.runner import Session
+    from hubgate.check.session import Session
 
 
 def decide_from_metadata(

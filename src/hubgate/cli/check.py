@@ -166,7 +166,10 @@ def check(
     exclude: list[str] | None = ExcludeOption,
 ) -> None:
     """Check which repos this token can download now, and the next step for every other one."""
-    from hubgate.check.runner import Joins, author_problem, check_all, list_author, open_session
+    from hubgate.check.author_repos import author_problem, list_author
+    from hubgate.check.extras import Extras
+    from hubgate.check.run import run_check
+    from hubgate.check.session import open_session
     from hubgate.inputs.refs import RepoRef
     from hubgate.verdicts.exit_codes import FailOnError, exit_code_for_verdicts, parse_fail_on
 
@@ -187,7 +190,7 @@ def check(
         check_output_path(output)
     fit_request = _fit_request(gpus, dtype, context, registry_dirs)
     registry = check_registry(registry_dirs, no_registry)
-    joins = Joins(
+    extras = Extras(
         registry=registry,
         follow_bases=not no_bases,
         alternatives=not no_alternatives,
@@ -225,7 +228,7 @@ def check(
             jobs,
             output_format,
             failing,
-            joins,
+            extras,
             caps,
             cache,
         )
@@ -251,8 +254,8 @@ def check(
                 done.append(verdict)
                 advance()
 
-            report = check_all(
-                session, refs, jobs=jobs, known=known, joins=joins, on_result=one_done, cache=cache
+            report = run_check(
+                session, refs, jobs=jobs, known=known, extras=extras, on_result=one_done, cache=cache
             )
     report.verdicts.extend(listing_problems)
     if places:
@@ -346,20 +349,21 @@ def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None,
         if dtype is not None or context is not None:
             fail_usage("--dtype and --context go with --gpu (the GPU fit they shape)")
         return None
-    from hubgate.check.runner import FitRequest
+    from hubgate.check.extras import FitRequest
 
     specs = gpus_option(gpus, gpu_catalog(dirs))
     return FitRequest(gpus=tuple(specs), dtype=dtype_option(dtype), context=context)
 
 
 def _check_matrix(
-    refs, endpoint, token_file, policy, jobs, output_format, failing, joins, caps=None, cache=None
+    refs, endpoint, token_file, policy, jobs, output_format, failing, extras, caps=None, cache=None
 ) -> None:
     import json
     from dataclasses import replace
 
     from hubgate.check.matrix import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
-    from hubgate.check.runner import check_all, open_session
+    from hubgate.check.run import run_check
+    from hubgate.check.session import open_session
     from hubgate.inputs.sources import InputError
     from hubgate.verdicts.exit_codes import exit_code_for_verdicts
 
@@ -377,10 +381,10 @@ def _check_matrix(
         session = open_session(
             token, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy), budget=caps
         )
-        return check_all(session, refs, jobs=jobs, joins=matrix_joins, cache=cache)
+        return run_check(session, refs, jobs=jobs, extras=matrix_extras, cache=cache)
 
     # The matrix shows statuses only: alternatives and fit would spend requests for nothing.
-    matrix_joins = replace(joins, alternatives=False, fit=None)
+    matrix_extras = replace(extras, alternatives=False, fit=None)
 
     with interruptible(lambda: "part of the token matrix"):
         matrix = check_matrix(tokens, refs, run)

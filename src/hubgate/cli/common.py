@@ -381,7 +381,7 @@ def load_refs(
     """The endpoint and the parsed inputs; input problems end the run with one line and exit 2.
     With `other_input` (e.g. --author), no ids is fine and ./models_to_check.txt is not read.
     With a `registry`, its short names (mistral_7b) stand for their Hub ids in model inputs."""
-    from hubgate.check.runner import default_endpoint
+    from hubgate.check.session import default_endpoint
     from hubgate.inputs.sources import DEFAULT_LIST, InputError, parse_entries, read_entries
 
     endpoint = default_endpoint()

@@ -175,7 +175,7 @@ def _hub_opener(token: str | None, anonymous: bool) -> Callable[[], HubService]:
     token is resolved, so a registry-only fit never depends on one."""
 
     def open_hub() -> HubService:
-        from hubgate.check.runner import default_endpoint
+        from hubgate.check.session import default_endpoint
         from hubgate.hub.service import HubService, RetryPolicy
 
         policy = RetryPolicy()

@@ -53,7 +53,7 @@ class HubOptions:
     @staticmethod
     def endpoint() -> str:
         """HF_ENDPOINT, else the Hub's address; one line and exit 2 when it is not an http(s) URL."""
-        from hubgate.check.runner import default_endpoint
+        from hubgate.check.session import default_endpoint
         from hubgate.cli.common import check_endpoint_variable
 
         check_endpoint_variable()

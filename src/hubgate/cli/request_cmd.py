@@ -124,7 +124,7 @@ def request(
     `manual` repos are recorded as pending in the watch state, so `hubgate watch` reports when they land."""
     from hubgate.access.outcome import FAILED, Outcome
     from hubgate.access.run import pending_verdicts, request_all
-    from hubgate.check.runner import open_session
+    from hubgate.check.session import open_session
     from hubgate.cli.check import quiet_library_logs
     from hubgate.cli.watch import default_state_path
     from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_ERROR, EXIT_OK

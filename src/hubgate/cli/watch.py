@@ -105,7 +105,9 @@ def watch(
     no_registry: bool = NoRegistryOption,
 ) -> None:
     """Check like `check`, remember each verdict per account, and report what changed since the last run."""
-    from hubgate.check.runner import Joins, check_all, open_session
+    from hubgate.check.extras import Extras
+    from hubgate.check.run import run_check
+    from hubgate.check.session import open_session
     from hubgate.inputs.refs import RepoRef
     from hubgate.verdicts.exit_codes import (
         EXIT_ACTION,
@@ -165,11 +167,11 @@ def watch(
                         kept.append(ref)
                 refs = kept
             # Alternatives would spend requests on every cron run; registry facts and aliases cost none.
-            report = check_all(
+            report = run_check(
                 session,
                 refs,
                 jobs=jobs,
-                joins=Joins(registry=registry, alternatives=False),
+                extras=Extras(registry=registry, alternatives=False),
                 on_result=done.append,
                 cache=cache,
             )

@@ -73,7 +73,7 @@ class Alternative(BaseModel):
     parameters: int | None = None
 
 
-# Every text a verdict carries: scrubbed of tokens before it leaves the runner, escaped before rendering.
+# Every text a verdict carries: scrubbed of tokens before it leaves the check run, escaped before rendering.
 TEXT_FIELDS = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin")
 
 
