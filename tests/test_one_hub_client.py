@@ -11,8 +11,8 @@ import pytest
 
 from hubgate.hub.service import HubService, RetryPolicy
 from hubgate.owner.client import OwnerClient, Target
+from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, DAVE, GPT2, LLAMA2, LLAMA32, CliResult, assert_no_token
-from tests.hubsim import HubSim, Repo
 from tests.test_owner_service import owner_world, state
 
 

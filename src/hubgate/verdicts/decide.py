@@ -1,5 +1,5 @@
-"""Decisions: what a repo's Hub answers mean for this token (hub-contract.md sections 2 and 3). Pure: Hub
-answers in, verdicts out, with the words of verdicts/wording.py."""
+"""Decisions: what a repo's Hub answers mean for this token (docs/hub.md, "Gate answers" and "Missing,
+private, disabled, redirected"). Pure: Hub answers in, verdicts out, with the words of verdicts/wording.py."""
 
 from __future__ import annotations
 
@@ -24,13 +24,13 @@ class NeedsProbe(BaseModel):
     facts: Any
 
 
-# Message texts are the second signal, after status and X-Error-Code (hub-contract.md section 2).
+# Message texts are the second signal, after status and X-Error-Code (docs/hub.md, "Gate answers").
 _PENDING_RE = re.compile(r"awaiting a review|pending", re.IGNORECASE)
 _REJECTED_RE = re.compile(r"\brejected\b", re.IGNORECASE)
 _RESET_RE = re.compile(r"\breset\b", re.IGNORECASE)
 _NOT_REQUESTED_RE = re.compile(r"not in the authorized list|ask for access|request access", re.IGNORECASE)
 _TOKEN_SCOPE_RE = re.compile(r"public gated repositor", re.IGNORECASE)
-# Organization token policies (hub-contract.md section 4, wording uncertain): admin approval of
+# Organization token policies (docs/hub.md, "Tokens"; wording uncertain): admin approval of
 # fine-grained tokens, and organizations that accept fine-grained tokens only.
 _ORG_APPROVAL_RE = re.compile(r"approv|administrator|\badmins?\b", re.IGNORECASE)
 _FINE_GRAINED_RE = re.compile(r"fine[- ]grained", re.IGNORECASE)
