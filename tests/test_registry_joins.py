@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from hubgate.hub.answers import facts_from_metadata
+from hubgate.registry.index import Registry
 from hubgate.registry.joins import (
     MAX_SIZE_RATIO,
     Blocked,
@@ -23,7 +24,7 @@ from hubgate.registry.joins import (
     type_group,
     with_registry,
 )
-from hubgate.registry.loader import Registry, load_registry
+from hubgate.registry.loader import load_registry
 from hubgate.registry.schema import ModelType, Provider
 from hubgate.render.table import facts_line
 from hubgate.verdicts.lineage import base_links

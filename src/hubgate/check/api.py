@@ -16,7 +16,7 @@ from hubgate.inputs.refs import RepoType
 from hubgate.verdicts.verdict import Verdict
 
 if TYPE_CHECKING:
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 
 def check_models(

@@ -26,7 +26,7 @@ from hubgate.verdicts.verdict import (
 
 if TYPE_CHECKING:
     from hubgate.fit import GpuSpec
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from hubgate.hub.pacing import RatePacer
     from hubgate.hub.service import RetryPolicy
     from hubgate.inputs.refs import InvalidRef, RepoRef
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 
 class RepoTypeChoice(StrEnum):

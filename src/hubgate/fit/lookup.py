@@ -28,7 +28,7 @@ from hubgate.registry.joins import api_model_hint
 
 if TYPE_CHECKING:
     from hubgate.hub.service import HubService
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 FITTING = ("fits", "tight")
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hubgate.registry.loader import Registry
+from hubgate.registry.index import Registry
 from hubgate.registry.schema import ModelEntry, ModelType, Provider, Relation
 from hubgate.verdicts.verdict import Status, Verdict
 

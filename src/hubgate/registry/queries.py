@@ -11,7 +11,8 @@ import re
 import threading
 from typing import Any
 
-from hubgate.registry.loader import Registry, load_registry
+from hubgate.registry.index import Registry
+from hubgate.registry.loader import load_registry
 from hubgate.registry.schema import AccessMethod, ModelEntry, ModelType, Provider
 
 _LOCK = threading.Lock()

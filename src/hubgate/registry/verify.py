@@ -14,7 +14,7 @@ from hubgate.hub.service import HubService
 from hubgate.hub.token import scrub
 from hubgate.hub.workers import run_all
 from hubgate.inputs.refs import RepoRef
-from hubgate.registry.loader import Registry
+from hubgate.registry.index import Registry
 from hubgate.registry.schema import ModelEntry, Provider
 from hubgate.verdicts.findings import card_licence, download_size, licence_of
 

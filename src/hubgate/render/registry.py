@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.table import Table
 
-from hubgate.registry.loader import Registry
+from hubgate.registry.index import Registry
 from hubgate.registry.queries import suggest
 from hubgate.registry.schema import ModelEntry
 from hubgate.registry.verify import Finding, Selection, counts
