@@ -40,7 +40,7 @@ def check_models(
     loaded = _api_registry(registry)
     aliases = None
     if loaded is not None and repo_type == "model":
-        from hubgate.registry.joins import input_aliases
+        from hubgate.registry.check_extras import input_aliases
 
         aliases = input_aliases(loaded)
     fit = None

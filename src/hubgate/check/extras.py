@@ -59,7 +59,7 @@ def verdict_with_extras(session: Session, inspections: Inspections, extras: Extr
         verdict = verdict.model_copy(update={"input": ref.input, "origin": ref.origin})
     entry = None
     if registry is not None and ref.repo_type == "model":
-        from hubgate.registry.joins import entry_for, with_registry
+        from hubgate.registry.check_extras import entry_for, with_registry
 
         entry = entry_for(registry, verdict.model_id, ref.repo_id, ref.input)
         verdict = with_registry(verdict, entry)
@@ -94,7 +94,7 @@ def suggestions_for(session: Session, ref: RepoRef, registry: Registry | None = 
 
     from_registry: list[str] = []
     if registry is not None and ref.repo_type == "model":
-        from hubgate.registry.joins import misspelling_suggestions
+        from hubgate.registry.check_extras import misspelling_suggestions
 
         from_registry = misspelling_suggestions(registry, ref.repo_id)
         if registry.misspelling_of(ref.repo_id) is not None:
@@ -130,7 +130,7 @@ def requirements_of(
     def links(of: RepoFacts) -> list:  # type: ignore[type-arg]
         if registry is None:
             return base_links(of)
-        from hubgate.registry.joins import registry_bases
+        from hubgate.registry.check_extras import registry_bases
 
         return base_links(of, registry_bases(registry, of.id))
 
@@ -173,7 +173,7 @@ def alternatives_for(
     once per run) and its own base chain, so an adapter on a gated base is not usable and anything built
     on the blocked model itself (a re-upload, quantization, fine-tune or adapter of it) is never offered."""
     from hubgate.hub.answers import params_from_safetensors
-    from hubgate.registry.joins import MAX_ALTERNATIVES, alternative_candidates, describe_blocked
+    from hubgate.registry.alternatives import MAX_ALTERNATIVES, alternative_candidates, describe_blocked
 
     model_id = verdict.model_id or verdict.requested_id or verdict.input
     hub_params = params_from_safetensors(facts.safetensors)[0] if facts is not None else None

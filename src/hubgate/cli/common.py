@@ -391,7 +391,7 @@ def load_refs(
         fail_usage(str(exc), hint=exc.hint or None)
     aliases = None
     if registry is not None and repo_type == RepoTypeChoice.model:
-        from hubgate.registry.joins import input_aliases
+        from hubgate.registry.check_extras import input_aliases
 
         aliases = input_aliases(registry)
     refs = parse_entries(

@@ -1,4 +1,4 @@
-"""Queries over the registry, named as the seed registry offers them, plus the joins `check` uses.
+"""Queries over the registry, named as the seed registry offers them, plus the filters of `registry list`.
 
 Each function takes an optional `registry`; without one it uses the default registry (bundled, then
 HUBGATE_REGISTRY's folders), loaded once on first use.
