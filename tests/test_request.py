@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hubgate.access.form import fill, form_of
-from hubgate.access.outcome import Outcome, classify_answer
+from hubgate.access.request_outcome import Outcome, classify_answer
 from hubgate.hub.answers import HubAnswer
 from hubgate.testhub import Repo
 from tests.conftest import ALICE, BOB, DINO, GEMMA, LLAMA2, LLAMA32, MISTRAL, assert_no_token
