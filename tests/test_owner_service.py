@@ -21,8 +21,8 @@ from hubgate.owner.client import (
 )
 from hubgate.owner.plan import (
     MAX_REASON,
+    AcceptRulesError,
     PlanError,
-    RulesError,
     check_reason,
     decide,
     parse_rules,
@@ -372,7 +372,7 @@ def test_rules_accept_on_domain_or_organisation_only() -> None:
     ],
 )
 def test_bad_rules_name_the_file(text: str, message: str) -> None:
-    with pytest.raises(RulesError, match=message) as info:
+    with pytest.raises(AcceptRulesError, match=message) as info:
         parse_rules(text, "rules.yaml")
     assert "\n" not in str(info.value)
 

@@ -31,7 +31,7 @@ from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_ERROR
 if TYPE_CHECKING:
     from hubgate.hub.service import HubService
     from hubgate.hub.token import ResolvedToken
-    from hubgate.owner.client import Problem
+    from hubgate.owner.client import OwnerProblem
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,6 @@ class ScrubbedOutput:
         stream.write(scrub(text, self.secret))
         stream.flush()
 
-    def fail(self, problem: Problem) -> NoReturn:
+    def fail(self, problem: OwnerProblem) -> NoReturn:
         self.out(f"hubgate: {problem.message}\n", err=True)
         raise typer.Exit(EXIT_ERROR if problem.transient else EXIT_ACTION)
