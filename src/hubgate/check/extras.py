@@ -12,7 +12,7 @@ from hubgate.hub.answers import RepoFacts
 from hubgate.inputs.refs import RepoRef, parse_ref
 from hubgate.verdicts.attach import with_alternatives, with_findings, with_requirements, with_suggestions
 from hubgate.verdicts.decide import error_verdict
-from hubgate.verdicts.findings import Rules, findings_for
+from hubgate.verdicts.findings import PreflightRules, findings_for
 from hubgate.verdicts.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.verdicts.verdict import (
     ACTION_NEEDED,
@@ -48,7 +48,9 @@ class Extras:
     suggest: bool = True
     alternatives: bool = True
     fit: FitRequest | None = None
-    rules: Rules | None = field(default_factory=Rules)  # pre-flight findings under these rules; None: none
+    rules: PreflightRules | None = field(
+        default_factory=PreflightRules
+    )  # pre-flight findings under these rules; None: none
 
 
 def verdict_with_extras(session: Session, inspections: Inspections, extras: Extras, ref: RepoRef) -> Verdict:

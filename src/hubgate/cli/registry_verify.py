@@ -35,7 +35,7 @@ def verify_cmd(
     from hubgate.cli.check import quiet_library_logs
     from hubgate.cli.common import interruptible
     from hubgate.cli.registry_cmd import load_or_exit, print_json
-    from hubgate.registry.verify import Kind, drifted, select, verify_models
+    from hubgate.registry.verify import DriftKind, drifted, select, verify_models
     from hubgate.render.registry import findings_table, verify_json, verify_summary
 
     endpoint = hub.endpoint()
@@ -58,5 +58,5 @@ def verify_cmd(
         sys.stderr.write(verify_summary(findings, chosen, endpoint=service.endpoint))
     if drifted(findings):
         raise typer.Exit(EXIT_DRIFT)
-    if any(f.kind is Kind.ERROR for f in findings):
+    if any(f.kind is DriftKind.ERROR for f in findings):
         raise typer.Exit(EXIT_ERROR)

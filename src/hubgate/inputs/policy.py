@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hubgate.units import parse_bytes
-from hubgate.verdicts.findings import Rules
+from hubgate.verdicts.findings import PreflightRules
 
 POLICY_FILE = "hubgate.toml"
 PYPROJECT = "pyproject.toml"
@@ -78,11 +78,11 @@ class Policy:
     def value(self, key: str) -> Any:
         return self.settings[key].value
 
-    def rules(self, disk_free: int | None = None, disk_path: str | None = None) -> Rules:
+    def rules(self, disk_free: int | None = None, disk_path: str | None = None) -> PreflightRules:
         def lower(items: Any) -> frozenset[str]:
             return frozenset(i.strip().lower() for i in items or [])
 
-        return Rules(
+        return PreflightRules(
             allowed_licences=lower(self.value("allowed-licences")),
             denied_licences=lower(self.value("denied-licences")),
             max_size=self.value("max-size"),
