@@ -13,7 +13,7 @@ from typing import Any
 
 from hubgate.datafiles import Problem
 from hubgate.registry.folders import registry_files
-from hubgate.registry.schema import SCHEMA_VERSION
+from hubgate.registry.schema import REGISTRY_SCHEMA_VERSION
 from hubgate.registry.yaml_reader import parse_file
 
 ENV_CACHE = "HUBGATE_REGISTRY_CACHE"  # a folder for the compiled cache, or "off"
@@ -44,7 +44,9 @@ def _signature(files: Iterable[Path]) -> list[list[Any]]:
 def _cache_file(cache_dir: Path, folder: Path) -> Path:
     from hubgate import __version__
 
-    key = hashlib.sha256(f"{folder.resolve()}|{SCHEMA_VERSION}|{__version__}".encode()).hexdigest()[:20]
+    key = hashlib.sha256(f"{folder.resolve()}|{REGISTRY_SCHEMA_VERSION}|{__version__}".encode()).hexdigest()[
+        :20
+    ]
     return cache_dir / f"layer-{key}.json"
 
 

@@ -77,7 +77,7 @@ class Alternative(BaseModel):
 TEXT_FIELDS = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin")
 
 
-class Cost(BaseModel):
+class RequestCost(BaseModel):
     """The requests one repo's verdict took, per bucket (retries included; listing pages shared by many
     repos are not anyone's own). `via`: where its metadata came from: `metadata` (its own api request),
     `listing` (its author's listing, shared), `cache` (file probes only, the commit-bound facts from the
@@ -117,7 +117,9 @@ class Verdict(BaseModel):
     findings: tuple[Finding, ...] = ()  # pre-flight concerns (verdicts/findings.py)
     revision: str | None = None  # the revision the input pinned (branch, tag or commit)
     sha: str | None = None  # the commit the Hub answered for (the pinned revision, else the default branch)
-    cost: Cost | None = None  # the requests this verdict took (None: not inspected, e.g. invalid input)
+    cost: RequestCost | None = (
+        None  # the requests this verdict took (None: not inspected, e.g. invalid input)
+    )
 
     @property
     def has_access(self) -> bool:
