@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from hubgate import __version__
+from hubgate._version import __version__
 
 
 class _RootGroup(TyperGroup):

@@ -404,7 +404,7 @@ class HubService:
     def _headers(self, *, anonymous: bool = False) -> dict[str, str]:
         from huggingface_hub.utils import build_hf_headers
 
-        from hubgate import __version__
+        from hubgate._version import __version__
 
         # token=False, not None: None would make the library pick up a stored token on its own.
         return build_hf_headers(

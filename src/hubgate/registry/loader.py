@@ -24,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from hubgate.datafiles import Problem, bundled_dir, display_path, env_dirs
+from hubgate._version import __version__
+from hubgate.paths import Problem, bundled_dir, display_path, env_dirs
 from hubgate.registry.schema import SCHEMA_VERSION, ModelEntry, Provider
 
 ENV_CACHE = "HUBGATE_REGISTRY_CACHE"  # a folder for the compiled cache, or "off"
@@ -327,8 +328,6 @@ def _signature(files: Iterable[Path]) -> list[list[Any]]:
 
 
 def _cache_file(cache_dir: Path, folder: Path) -> Path:
-    from hubgate import __version__
-
     key = hashlib.sha256(f"{folder.resolve()}|{SCHEMA_VERSION}|{__version__}".encode()).hexdigest()[:20]
     return cache_dir / f"layer-{key}.json"
 
