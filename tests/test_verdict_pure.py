@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hubgate.hub.answers import HubAnswer, facts_from_metadata, probe_file
-from hubgate.hub.token import TokenInfo, scrub, token_info_from_whoami
+from hubgate.hub.token import TokenInfo, token_info_from_whoami
 from hubgate.inputs.refs import RepoRef
+from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, FailOnError, exit_code, parse_fail_on
 from hubgate.verdicts.verdict import Context, NeedsProbe, Status, Verdict, from_metadata, from_probe
 

@@ -19,8 +19,8 @@ from hubgate.access.form import (
 from hubgate.access.outcome import SENT_GRANTED_WORDS, SENT_PENDING_WORDS, Outcome, classify_answer
 from hubgate.check.runner import Session, check_all
 from hubgate.hub.answers import RepoFacts, facts_from_metadata
-from hubgate.hub.token import scrub
 from hubgate.inputs.refs import InvalidRef, RepoRef
+from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.verdict import Status, Verdict, from_probe
 
 # What a verdict says about asking: only `not-requested` (a reset request included) needs a request.

@@ -316,8 +316,8 @@ def _disk_free(disk: Path | None) -> tuple[int | None, str | None]:
 def _revision(revision: str | None) -> str | None:
     if revision is None:
         return None
-    from hubgate.hub.token import looks_like_token
     from hubgate.inputs.refs import REVISION_RE
+    from hubgate.inputs.secrets import looks_like_token
 
     if looks_like_token(revision):
         fail_usage("--revision: this looks like an access token, not a branch, tag or commit name")
@@ -329,7 +329,7 @@ def _revision(revision: str | None) -> str | None:
 def _authors(authors: list[str] | None) -> list[str] | None:
     """--author names, checked before any request: an empty one would list every repo of the Hub, and a
     token typed there would be sent in the listing's URL."""
-    from hubgate.hub.token import looks_like_token
+    from hubgate.inputs.secrets import looks_like_token
 
     for author in authors or []:
         if not author.strip():
@@ -433,7 +433,7 @@ def write_output(path: Path, text: str) -> None:
     import os
     import tempfile
 
-    from hubgate.hub.token import scrub
+    from hubgate.inputs.secrets import scrub
 
     text = scrub(text)
     temp = None

@@ -88,7 +88,8 @@ _ClickException: Any = typer.BadParameter.__mro__[2]
 def run(args: list[str] | None = None) -> int:
     """Run the app with stdout and stderr scrubbed of tokens: every renderer, warning, usage error and
     traceback goes through them, so a token typed in the wrong place or echoed by a Hub never leaves."""
-    from hubgate.hub.token import ScrubbedStream, held_environment_tokens
+    from hubgate.hub.token import held_environment_tokens
+    from hubgate.inputs.secrets import ScrubbedStream
 
     held_environment_tokens()
     out, err = sys.stdout, sys.stderr
