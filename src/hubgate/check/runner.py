@@ -22,9 +22,10 @@ from hubgate.hub.service import (
 )
 from hubgate.hub.token import ResolvedToken, TokenInfo, anonymous_info, resolve_token, token_info_from_whoami
 from hubgate.hub.workers import run_all
+from hubgate.inputs.policy import Rules
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
 from hubgate.inputs.secrets import scrub
-from hubgate.verdicts.findings import Rules, findings_for
+from hubgate.verdicts.findings import findings_for
 from hubgate.verdicts.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.verdicts.verdict import (
     ACTION_NEEDED,
