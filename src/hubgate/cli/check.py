@@ -358,9 +358,10 @@ def _check_matrix(
     import json
     from dataclasses import replace
 
-    from hubgate.check.matrix import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
+    from hubgate.check.matrix import check_matrix, matrix_json, stored_tokens, tokens_from_file
     from hubgate.check.runner import check_all, open_session
     from hubgate.inputs.sources import InputError
+    from hubgate.render.matrix import render_matrix
     from hubgate.verdicts.outcome import exit_code
 
     try:
