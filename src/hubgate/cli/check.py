@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -196,8 +196,9 @@ def check(
     )
     places: dict = {}
     scanned: list = []
+    skipped: list = []
     if scan:
-        scanned, places = _scan_refs(ids, include, exclude)
+        scanned, places = _scan_refs(ids, include, exclude, skipped)
         ids = []
     elif include or exclude:
         fail_usage("--include and --exclude go with --scan")
@@ -255,6 +256,7 @@ def check(
                 session, refs, jobs=jobs, known=known, joins=joins, on_result=one_done, cache=cache
             )
     report.verdicts.extend(listing_problems)
+    report.scan_skipped = [(item.path, item.reason) for item in skipped]
     if places:
         from hubgate.verdicts.verdict import with_places
 
@@ -285,9 +287,14 @@ def _rendered(report: Report, output_format: OutputFormat, failing) -> str:
     return render_report(report, output_format.value, failing=failing)
 
 
-def _scan_refs(paths: list[str] | None, include: list[str] | None, exclude: list[str] | None):
-    """`--scan`: the repos the code under `paths` uses, and their places. Values the scan cannot know are
-    listed on stderr (`dynamic: not checked`), never guessed."""
+def _scan_refs(
+    paths: list[str] | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    skipped: list[Any] | None = None,
+):
+    """`--scan`: the repos the code under `paths` uses, and their places; what the scan left out is added
+    to `skipped`. Values the scan cannot know are listed on stderr (`dynamic: not checked`), never guessed."""
     from hubgate.cli.scan_cmd import run_scan
 
     result = run_scan(paths, include, exclude)
@@ -295,6 +302,8 @@ def _scan_refs(paths: list[str] | None, include: list[str] | None, exclude: list
         sys.stderr.write(f"hubgate: dynamic: not checked: {item.place} {item.place.via}: {item.expression}\n")
     if not result.found:
         sys.stderr.write(f"hubgate: the scan found no Hub repos in {result.files} files\n")
+    if skipped is not None:
+        skipped += result.skipped
     return result.refs(), result.places()
 
 

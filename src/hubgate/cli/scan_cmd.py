@@ -52,7 +52,10 @@ def scan(
 
     if output is not None and not output.parent.is_dir():
         fail_usage(f"--output {output}: directory {output.parent} does not exist")
-    result = run_scan(paths, include, exclude)
+    # the table lists what was skipped itself; other formats (and a table in a file) say it on stderr
+    result = run_scan(
+        paths, include, exclude, skipped_on_stderr=output is not None or output_format != "table"
+    )
     if output_format == ScanFormat.json:
         text = scan_render.render_json(result)
     elif output_format == ScanFormat.cyclonedx:
@@ -70,17 +73,62 @@ def scan(
         write_output(output, text)
         sys.stderr.write(scan_render.summary(result) + "\n")
     else:
+        write_stdout(text)
+
+
+def write_stdout(text: str) -> None:
+    """The report on stdout, flushed now: a full disk (`> /dev/full`) or a closed pipe is an error line
+    and a nonzero exit, never a lost report behind exit 0 or a traceback at interpreter exit."""
+    import errno
+
+    try:
         sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        _discard_stdout()
+        if exc.errno == errno.EPIPE:  # `hubgate scan | head`: the reader has what it wanted
+            raise typer.Exit(141) from None  # 128 + SIGPIPE, what a shell reports for a killed writer
+        fail_usage(
+            f"cannot write the report to stdout ({exc.strerror or exc})",
+            hint="free some space, or write it to a file with --output FILE",
+        )
 
 
-def run_scan(paths: list[str] | None, include: list[str] | None, exclude: list[str] | None):
-    """Scan, with bad paths as one line (exit 2) and unreadable files as warnings on stderr."""
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of what is still buffered cannot fail
+    a second time with a traceback."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+        pass
+
+
+def run_scan(
+    paths: list[str] | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    *,
+    skipped_on_stderr: bool = True,
+):
+    """Scan, with bad paths as one line (exit 2), files that could not be parsed as warnings and files
+    left out (links out of the tree, devices, oversized, unreadable) as notes on stderr."""
     from hubgate.inputs.scan import scan_paths
 
     try:
         result = scan_paths(paths or ["."], include, exclude)
     except FileNotFoundError as exc:
-        fail_usage(f"{exc.args[0]}: no such file or folder to scan")
+        from hubgate.inputs.scan.model import shown
+
+        fail_usage(f"{shown(str(exc.args[0]))}: no such file or folder to scan")
+    except ValueError as exc:  # an --include/--exclude glob git would not understand
+        fail_usage(str(exc), hint="write the glob in gitignore syntax: '*.py', 'tests/', 'src/**'")
     for problem in result.problems:
         sys.stderr.write(f"hubgate: warning: {problem}\n")
+    if skipped_on_stderr:
+        for item in result.skipped:
+            sys.stderr.write(f"hubgate: note: skipped {item}\n")
     return result
