@@ -99,7 +99,7 @@ def library(
     """Returns the number of `error` verdicts."""
     from hubgate.check.runner import check_all, open_session
     from hubgate.hub.cache import MetadataCache
-    from hubgate.hub.service import RetryPolicy
+    from hubgate.hub.settings import RetryPolicy
     from hubgate.hub.token import ResolvedToken
     from hubgate.inputs.refs import RepoRef
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hubgate.check.runner import run_checks
-from hubgate.hub.service import RetryPolicy
+from hubgate.hub.settings import RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
 from hubgate.testhub import HubSim

@@ -14,12 +14,9 @@ from hubgate.check.report import Report
 from hubgate.hub.answers import HubAnswer, RepoFacts
 from hubgate.hub.cache import MetadataCache
 from hubgate.hub.pacing import RatePacer
-from hubgate.hub.service import (
-    Budget,
-    HubService,
-    RetryPolicy,
-    validate_endpoint,
-)
+from hubgate.hub.service import HubService
+from hubgate.hub.settings import RetryPolicy, validate_endpoint
+from hubgate.hub.tally import Budget
 from hubgate.hub.token import ResolvedToken, TokenInfo, anonymous_info, resolve_token, token_info_from_whoami
 from hubgate.hub.workers import run_all
 from hubgate.inputs.policy import Rules
