@@ -25,10 +25,10 @@ from hubgate.check.report import Report
 from hubgate.hub.token import TokenInfo
 from hubgate.inputs.scan.model import Place
 from hubgate.render import sarif
+from hubgate.testhub import HubSim
 from hubgate.verdicts.findings import FINDING_KINDS, Finding
 from hubgate.verdicts.verdict import USABLE, Status, Verdict
 from tests.conftest import ALICE, GEMMA, LLAMA32, MISTRAL, REPO_ROOT
-from tests.hubsim import HubSim
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
 DOCS = REPO_ROOT / "docs" / "rules"

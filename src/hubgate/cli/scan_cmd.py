@@ -73,38 +73,7 @@ def scan(
         write_output(output, text)
         sys.stderr.write(scan_render.summary(result) + "\n")
     else:
-        write_stdout(text)
-
-
-def write_stdout(text: str) -> None:
-    """The report on stdout, flushed now: a full disk (`> /dev/full`) or a closed pipe is an error line
-    and a nonzero exit, never a lost report behind exit 0 or a traceback at interpreter exit."""
-    import errno
-
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except OSError as exc:
-        _discard_stdout()
-        if exc.errno == errno.EPIPE:  # `hubgate scan | head`: the reader has what it wanted
-            raise typer.Exit(141) from None  # 128 + SIGPIPE, what a shell reports for a killed writer
-        fail_usage(
-            f"cannot write the report to stdout ({exc.strerror or exc})",
-            hint="free some space, or write it to a file with --output FILE",
-        )
-
-
-def _discard_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush of what is still buffered cannot fail
-    a second time with a traceback."""
-    import os
-
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-        os.close(null)
-    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
-        pass
+        sys.stdout.write(text)  # a full disk or a closed pipe is main()'s to report (cli/output.py)
 
 
 def run_scan(
