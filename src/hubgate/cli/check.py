@@ -328,8 +328,8 @@ def _disk_free(disk: Path | None) -> tuple[int | None, str | None]:
 def _revision(revision: str | None) -> str | None:
     if revision is None:
         return None
-    from hubgate.hub.token import looks_like_token
     from hubgate.inputs.refs import REVISION_RE
+    from hubgate.inputs.secrets import looks_like_token
 
     if looks_like_token(revision):
         fail_usage("--revision: this looks like an access token, not a branch, tag or commit name")
@@ -341,7 +341,7 @@ def _revision(revision: str | None) -> str | None:
 def _authors(authors: list[str] | None) -> list[str] | None:
     """--author names, checked before any request: an empty one would list every repo of the Hub, and a
     token typed there would be sent in the listing's URL."""
-    from hubgate.hub.token import looks_like_token
+    from hubgate.inputs.secrets import looks_like_token
 
     for author in authors or []:
         if not author.strip():
@@ -370,10 +370,11 @@ def _check_matrix(
     import json
     from dataclasses import replace
 
-    from hubgate.check.matrix import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
+    from hubgate.check.matrix import check_matrix, matrix_json, stored_tokens, tokens_from_file
     from hubgate.check.run import run_check
     from hubgate.check.session import open_session
     from hubgate.inputs.sources import InputError
+    from hubgate.render.matrix import render_matrix
     from hubgate.verdicts.exit_codes import exit_code_for_verdicts
 
     try:
@@ -446,7 +447,7 @@ def write_output(path: Path, text: str) -> None:
     import os
     import tempfile
 
-    from hubgate.hub.token import scrub
+    from hubgate.inputs.secrets import scrub
 
     text = scrub(text)
     temp = None

@@ -176,7 +176,8 @@ def _hub_opener(token: str | None, anonymous: bool) -> Callable[[], HubService]:
 
     def open_hub() -> HubService:
         from hubgate.check.session import default_endpoint
-        from hubgate.hub.service import HubService, RetryPolicy
+        from hubgate.hub.service import HubService
+        from hubgate.hub.settings import RetryPolicy
 
         policy = RetryPolicy()
         resolved = resolve_token_options(token, anonymous)
