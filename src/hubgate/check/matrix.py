@@ -136,23 +136,3 @@ def matrix_json(matrix: Matrix) -> dict[str, Any]:
         ],
         "runs": [report_json(report) for report in matrix.reports],
     }
-
-
-def render_matrix(matrix: Matrix) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
-    from hubgate.render.table import _STATUS_STYLE
-
-    grid = Table("repo", *matrix.labels, box=None, pad_edge=False, header_style="bold")
-    for best, column in matrix.rows():
-        cells = [f"[{_STATUS_STYLE[v.status]}]{v.status.value}[/]" for v in column]
-        grid.add_row(best.model_id or best.input, *cells)
-    console = Console(width=1000, soft_wrap=True, highlight=False)
-    with console.capture() as capture:
-        console.print(grid)
-        usable = sum(1 for best, _ in matrix.rows() if best.status in USABLE)
-        console.print(
-            f"\n{usable} of {len(matrix.rows())} repos usable with at least one of {len(matrix.labels)} tokens."
-        )
-    return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"

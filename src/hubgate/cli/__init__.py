@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from hubgate import __version__
+from hubgate._version import __version__
 
 _ROOT_NAMES = ("app", "_register", "run", "readable_metavars", "add_examples", "OFFLINE_COMMANDS")
 

@@ -43,7 +43,7 @@ from hubgate.cli.common import (
 )
 from hubgate.cli.root import app
 from hubgate.cli.scan_cmd import ExcludeOption, IncludeOption
-from hubgate.verdicts.outcome import FAIL_ON_HELP
+from hubgate.verdicts.exit_codes import FAIL_ON_HELP
 
 if TYPE_CHECKING:
     from hubgate.check.report import Report
@@ -166,9 +166,12 @@ def check(
     exclude: list[str] | None = ExcludeOption,
 ) -> None:
     """Check which repos this token can download now, and the next step for every other one."""
-    from hubgate.check.runner import Joins, author_problem, check_all, list_author, open_session
+    from hubgate.check.author_repos import author_problem, list_author
+    from hubgate.check.extras import Extras
+    from hubgate.check.run import run_check
+    from hubgate.check.session import open_session
     from hubgate.inputs.refs import RepoRef
-    from hubgate.verdicts.outcome import FailOnError, exit_code, parse_fail_on
+    from hubgate.verdicts.exit_codes import FailOnError, exit_code_for_verdicts, parse_fail_on
 
     output_format = OutputFormat(pick_format(output_format, as_json, quiet))
     from hubgate.cli.policy_cmd import effective_policy
@@ -187,7 +190,7 @@ def check(
         check_output_path(output)
     fit_request = _fit_request(gpus, dtype, context, registry_dirs)
     registry = check_registry(registry_dirs, no_registry)
-    joins = Joins(
+    extras = Extras(
         registry=registry,
         follow_bases=not no_bases,
         alternatives=not no_alternatives,
@@ -226,7 +229,7 @@ def check(
             jobs,
             output_format,
             failing,
-            joins,
+            extras,
             caps,
             cache,
         )
@@ -252,26 +255,26 @@ def check(
                 done.append(verdict)
                 advance()
 
-            report = check_all(
-                session, refs, jobs=jobs, known=known, joins=joins, on_result=one_done, cache=cache
+            report = run_check(
+                session, refs, jobs=jobs, known=known, extras=extras, on_result=one_done, cache=cache
             )
     report.verdicts.extend(listing_problems)
     report.scan_skipped = [(item.path, item.reason) for item in skipped]
     if places:
-        from hubgate.verdicts.verdict import with_places
+        from hubgate.verdicts.attach import with_places
 
         report.verdicts = with_places(report.verdicts, places)
 
     if output_format == OutputFormat.table and output is None:
         print_table(report)
-        raise typer.Exit(exit_code(report.verdicts, failing))
+        raise typer.Exit(exit_code_for_verdicts(report.verdicts, failing))
     text = _rendered(report, output_format, failing)
     if output is not None:
         write_output(output, text)
         print_table(report)
     else:
         sys.stdout.write(text)
-    raise typer.Exit(exit_code(report.verdicts, failing))
+    raise typer.Exit(exit_code_for_verdicts(report.verdicts, failing))
 
 
 def _rendered(report: Report, output_format: OutputFormat, failing) -> str:
@@ -325,8 +328,8 @@ def _disk_free(disk: Path | None) -> tuple[int | None, str | None]:
 def _revision(revision: str | None) -> str | None:
     if revision is None:
         return None
-    from hubgate.hub.token import looks_like_token
     from hubgate.inputs.refs import REVISION_RE
+    from hubgate.inputs.secrets import looks_like_token
 
     if looks_like_token(revision):
         fail_usage("--revision: this looks like an access token, not a branch, tag or commit name")
@@ -338,7 +341,7 @@ def _revision(revision: str | None) -> str | None:
 def _authors(authors: list[str] | None) -> list[str] | None:
     """--author names, checked before any request: an empty one would list every repo of the Hub, and a
     token typed there would be sent in the listing's URL."""
-    from hubgate.hub.token import looks_like_token
+    from hubgate.inputs.secrets import looks_like_token
 
     for author in authors or []:
         if not author.strip():
@@ -355,22 +358,24 @@ def _fit_request(gpus: list[str] | None, dtype: str | None, context: int | None,
         if dtype is not None or context is not None:
             fail_usage("--dtype and --context go with --gpu (the GPU fit they shape)")
         return None
-    from hubgate.check.runner import FitRequest
+    from hubgate.check.extras import FitRequest
 
     specs = gpus_option(gpus, gpu_catalog(dirs))
     return FitRequest(gpus=tuple(specs), dtype=dtype_option(dtype), context=context)
 
 
 def _check_matrix(
-    refs, endpoint, token_file, policy, jobs, output_format, failing, joins, caps=None, cache=None
+    refs, endpoint, token_file, policy, jobs, output_format, failing, extras, caps=None, cache=None
 ) -> None:
     import json
     from dataclasses import replace
 
-    from hubgate.check.matrix import check_matrix, matrix_json, render_matrix, stored_tokens, tokens_from_file
-    from hubgate.check.runner import check_all, open_session
+    from hubgate.check.matrix import check_matrix, matrix_json, stored_tokens, tokens_from_file
+    from hubgate.check.run import run_check
+    from hubgate.check.session import open_session
     from hubgate.inputs.sources import InputError
-    from hubgate.verdicts.outcome import exit_code
+    from hubgate.render.matrix import render_matrix
+    from hubgate.verdicts.exit_codes import exit_code_for_verdicts
 
     try:
         tokens = tokens_from_file(token_file) if token_file else stored_tokens()
@@ -386,10 +391,10 @@ def _check_matrix(
         session = open_session(
             token, endpoint=endpoint, policy=policy, pacer=announcing_pacer(policy), budget=caps
         )
-        return check_all(session, refs, jobs=jobs, joins=matrix_joins, cache=cache)
+        return run_check(session, refs, jobs=jobs, extras=matrix_extras, cache=cache)
 
     # The matrix shows statuses only: alternatives and fit would spend requests for nothing.
-    matrix_joins = replace(joins, alternatives=False, fit=None)
+    matrix_extras = replace(extras, alternatives=False, fit=None)
 
     with interruptible(lambda: "part of the token matrix"):
         matrix = check_matrix(tokens, refs, run)
@@ -399,7 +404,7 @@ def _check_matrix(
         else render_matrix(matrix)
     )
     sys.stdout.write(text)  # scrubbed of every token of the matrix on the way out (cli.root.run)
-    raise typer.Exit(exit_code([best for best, _ in matrix.rows()], failing))
+    raise typer.Exit(exit_code_for_verdicts([best for best, _ in matrix.rows()], failing))
 
 
 def print_table(report: Report) -> None:
@@ -442,7 +447,7 @@ def write_output(path: Path, text: str) -> None:
     import os
     import tempfile
 
-    from hubgate.hub.token import scrub
+    from hubgate.inputs.secrets import scrub
 
     text = scrub(text)
     temp = None

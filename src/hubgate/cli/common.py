@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from hubgate.verdicts.outcome import EXIT_INTERRUPTED, EXIT_USAGE
+from hubgate.verdicts.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 
 if TYPE_CHECKING:
     from hubgate.hub.pacing import RatePacer
-    from hubgate.hub.service import RetryPolicy
+    from hubgate.hub.settings import RetryPolicy
     from hubgate.inputs.refs import InvalidRef, RepoRef
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 
 class RepoTypeChoice(StrEnum):
@@ -29,7 +29,7 @@ class RepoTypeChoice(StrEnum):
 def _hold_token(value: str | None) -> str | None:
     """Hold --token's value as soon as it is parsed, before any other option is checked: one typed again
     where an id or an option value belongs is scrubbed from every message, whatever its shape."""
-    from hubgate.hub.token import hold
+    from hubgate.inputs.secrets import hold
 
     hold(value)
     return value
@@ -108,7 +108,7 @@ UNATTENDED_MAX_WAIT = 300.0  # cron and CI can sit out one five-minute window, a
 def retry_policy(retries: int, timeout: float, max_wait: float | None, deadline: float | None) -> RetryPolicy:
     """--retries, --timeout, --max-wait and --deadline as one policy; a value that is not a finite number
     of seconds ends the run with one line."""
-    from hubgate.hub.service import RetryPolicy
+    from hubgate.hub.settings import RetryPolicy
 
     for name, value in (("--timeout", timeout), ("--max-wait", max_wait), ("--deadline", deadline)):
         if value is not None and not math.isfinite(value):
@@ -122,7 +122,7 @@ def budget_option(text: str | None):
     """--budget parsed, or None; a malformed one ends the run with one line."""
     if text is None:
         return None
-    from hubgate.hub.service import Budget
+    from hubgate.hub.tally import Budget
 
     try:
         return Budget.parse(text)
@@ -180,7 +180,7 @@ def check_endpoint_variable() -> None:
     """HF_ENDPOINT, when set, must be an http(s) URL: one line naming the variable and the fix."""
     import os
 
-    from hubgate.hub.service import EndpointError, validate_endpoint
+    from hubgate.hub.settings import EndpointError, validate_endpoint
 
     value = os.environ.get("HF_ENDPOINT")
     if value is not None:
@@ -381,7 +381,7 @@ def load_refs(
     """The endpoint and the parsed inputs; input problems end the run with one line and exit 2.
     With `other_input` (e.g. --author), no ids is fine and ./models_to_check.txt is not read.
     With a `registry`, its short names (mistral_7b) stand for their Hub ids in model inputs."""
-    from hubgate.check.runner import default_endpoint
+    from hubgate.check.session import default_endpoint
     from hubgate.inputs.sources import DEFAULT_LIST, InputError, parse_entries, read_entries
 
     endpoint = default_endpoint()
@@ -391,7 +391,7 @@ def load_refs(
         fail_usage(str(exc), hint=exc.hint or None)
     aliases = None
     if registry is not None and repo_type == RepoTypeChoice.model:
-        from hubgate.registry.joins import input_aliases
+        from hubgate.registry.check_extras import input_aliases
 
         aliases = input_aliases(registry)
     refs = parse_entries(

@@ -175,8 +175,9 @@ def _hub_opener(token: str | None, anonymous: bool) -> Callable[[], HubService]:
     token is resolved, so a registry-only fit never depends on one."""
 
     def open_hub() -> HubService:
-        from hubgate.check.runner import default_endpoint
-        from hubgate.hub.service import HubService, RetryPolicy
+        from hubgate.check.session import default_endpoint
+        from hubgate.hub.service import HubService
+        from hubgate.hub.settings import RetryPolicy
 
         policy = RetryPolicy()
         resolved = resolve_token_options(token, anonymous)

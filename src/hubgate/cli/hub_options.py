@@ -26,12 +26,12 @@ from hubgate.cli.common import (
     TimeoutOption,
     TokenOption,
 )
-from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR
+from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_ERROR
 
 if TYPE_CHECKING:
     from hubgate.hub.service import HubService
     from hubgate.hub.token import ResolvedToken
-    from hubgate.owner.client import Problem
+    from hubgate.owner.client import OwnerProblem
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class HubOptions:
     @staticmethod
     def endpoint() -> str:
         """HF_ENDPOINT, else the Hub's address; one line and exit 2 when it is not an http(s) URL."""
-        from hubgate.check.runner import default_endpoint
+        from hubgate.check.session import default_endpoint
         from hubgate.cli.common import check_endpoint_variable
 
         check_endpoint_variable()
@@ -112,12 +112,12 @@ class ScrubbedOutput:
         self.secret = secret
 
     def out(self, text: str, *, err: bool = False) -> None:
-        from hubgate.hub.token import scrub
+        from hubgate.inputs.secrets import scrub
 
         stream = sys.stderr if err else sys.stdout
         stream.write(scrub(text, self.secret))
         stream.flush()
 
-    def fail(self, problem: Problem) -> NoReturn:
+    def fail(self, problem: OwnerProblem) -> NoReturn:
         self.out(f"hubgate: {problem.message}\n", err=True)
         raise typer.Exit(EXIT_ERROR if problem.transient else EXIT_ACTION)

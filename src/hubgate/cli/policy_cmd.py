@@ -21,6 +21,7 @@ def effective_policy(
     option ends the run with one line naming the file and key."""
     from hubgate.inputs.policy import PolicyError, load_policy
     from hubgate.units import parse_bytes
+    from hubgate.verdicts.exit_codes import parse_fail_on
 
     size = None
     if max_size is not None:
@@ -34,7 +35,7 @@ def effective_policy(
         "allow-remote-code": (allow_remote_code or None, "--allow-remote-code"),
     }
     try:
-        return load_policy(overrides=overrides)
+        return load_policy(overrides=overrides, check_fail_on=parse_fail_on)
     except PolicyError as exc:
         fail_usage(
             str(exc),
@@ -64,7 +65,7 @@ def show(
 ) -> None:
     """Print the effective policy and where each value came from (default, file and key, or option)."""
     policy = effective_policy(fail_on=fail_on, max_size=max_size, allow_remote_code=allow_remote_code)
-    from hubgate.verdicts.outcome import FailOnError, parse_fail_on
+    from hubgate.verdicts.exit_codes import FailOnError, parse_fail_on
 
     try:
         parse_fail_on(policy.fail_on)

@@ -14,7 +14,7 @@ from hubgate.cli.common import RegistryDirsOption, check_format, fail_usage, req
 from hubgate.cli.registry_verify import verify_cmd
 
 if TYPE_CHECKING:
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 EXIT_NOT_FOUND = 1
 EXIT_PROBLEMS = 1

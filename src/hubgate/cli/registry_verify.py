@@ -8,7 +8,7 @@ import typer
 
 from hubgate.cli.common import JobsOption, RegistryDirsOption, check_format, fail_usage, table_console
 from hubgate.cli.hub_options import HubOptions, hub_command
-from hubgate.verdicts.outcome import EXIT_ERROR
+from hubgate.verdicts.exit_codes import EXIT_ERROR
 
 EXIT_DRIFT = 1
 FormatOption = typer.Option("table", "--format", help="table or json.")
@@ -35,7 +35,7 @@ def verify_cmd(
     from hubgate.cli.check import quiet_library_logs
     from hubgate.cli.common import interruptible
     from hubgate.cli.registry_cmd import load_or_exit, print_json
-    from hubgate.registry.verify import Kind, drifted, select, verify_models
+    from hubgate.registry.verify import DriftKind, drifted, select, verify_models
     from hubgate.render.registry import findings_table, verify_json, verify_summary
 
     endpoint = hub.endpoint()
@@ -58,5 +58,5 @@ def verify_cmd(
         sys.stderr.write(verify_summary(findings, chosen, endpoint=service.endpoint))
     if drifted(findings):
         raise typer.Exit(EXIT_DRIFT)
-    if any(f.kind is Kind.ERROR for f in findings):
+    if any(f.kind is DriftKind.ERROR for f in findings):
         raise typer.Exit(EXIT_ERROR)

@@ -122,12 +122,12 @@ def request(
     On a terminal, the requests and their terms are shown and confirmed once for the batch; without one,
     nothing is sent unless --yes (and --accept-terms for gates that show terms).
     `manual` repos are recorded as pending in the watch state, so `hubgate watch` reports when they land."""
-    from hubgate.access.outcome import FAILED, Outcome
+    from hubgate.access.request_outcome import FAILED, Outcome
     from hubgate.access.run import pending_verdicts, request_all
-    from hubgate.check.runner import open_session
+    from hubgate.check.session import open_session
     from hubgate.cli.check import quiet_library_logs
     from hubgate.cli.watch import default_state_path
-    from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK
+    from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_ERROR, EXIT_OK
     from hubgate.watch.state import StateError, StateStore
 
     fmt = check_format(output_format, FORMATS)
@@ -175,7 +175,7 @@ def request(
     results, _verdicts = request_all(
         session,
         refs,
-        answers=answers,
+        field_values=answers,
         accept_terms=accept_terms,
         dry_run=dry_run,
         ask_value=ask_value if interactive else None,

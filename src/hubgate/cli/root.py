@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from hubgate import __version__
+from hubgate._version import __version__
 
 
 class _RootGroup(TyperGroup):
@@ -89,7 +89,8 @@ def run(args: list[str] | None = None) -> int:
     """Run the app with stdout and stderr scrubbed of tokens: every renderer, warning, usage error and
     traceback goes through them, so a token typed in the wrong place or echoed by a Hub never leaves."""
     from hubgate.cli.output import OutputLost
-    from hubgate.hub.token import ScrubbedStream, held_environment_tokens
+    from hubgate.hub.token import held_environment_tokens
+    from hubgate.inputs.secrets import ScrubbedStream
 
     held_environment_tokens()
     out, err = sys.stdout, sys.stderr
@@ -119,7 +120,7 @@ def _run(args: list[str] | None) -> int:
         result = command.main(args=args, prog_name="hubgate", standalone_mode=False)
     except typer.Abort:
         # End of input (Ctrl-D, a closed terminal) or Ctrl-C at a prompt: click gives up on the prompt.
-        from hubgate.verdicts.outcome import EXIT_INTERRUPTED
+        from hubgate.verdicts.exit_codes import EXIT_INTERRUPTED
 
         sys.stderr.write("\nhubgate: stopped at a prompt (end of input or Ctrl-C); nothing more was done\n")
         return EXIT_INTERRUPTED

@@ -105,14 +105,16 @@ def watch(
     no_registry: bool = NoRegistryOption,
 ) -> None:
     """Check like `check`, remember each verdict per account, and report what changed since the last run."""
-    from hubgate.check.runner import Joins, check_all, open_session
+    from hubgate.check.extras import Extras
+    from hubgate.check.run import run_check
+    from hubgate.check.session import open_session
     from hubgate.inputs.refs import RepoRef
-    from hubgate.verdicts.outcome import (
+    from hubgate.verdicts.exit_codes import (
         EXIT_ACTION,
         EXIT_ERROR,
         EXIT_NOT_DELIVERED,
         EXIT_OK,
-        exit_code,
+        exit_code_for_verdicts,
         parse_fail_on,
     )
     from hubgate.verdicts.verdict import Status
@@ -165,11 +167,11 @@ def watch(
                         kept.append(ref)
                 refs = kept
             # Alternatives would spend requests on every cron run; registry facts and aliases cost none.
-            report = check_all(
+            report = run_check(
                 session,
                 refs,
                 jobs=jobs,
-                joins=Joins(registry=registry, alternatives=False),
+                extras=Extras(registry=registry, alternatives=False),
                 on_result=done.append,
                 cache=cache,
             )
@@ -237,7 +239,7 @@ def watch(
                 else (EXIT_ERROR if any(v.status == Status.ERROR for v in report.verdicts) else EXIT_ACTION)
             )
         else:
-            code = exit_code(report.verdicts, parse_fail_on("action"))
+            code = exit_code_for_verdicts(report.verdicts, parse_fail_on("action"))
         if code != EXIT_ERROR and any(delivery.failed for delivery in deliveries):
             code = EXIT_NOT_DELIVERED  # cron must notice: the change waits in the outbox for the next run
         raise typer.Exit(code)
@@ -257,7 +259,7 @@ def _state_errors() -> Iterator[None]:
 def check_webhook_url(url: str) -> None:
     """--notify-url must be an http(s) URL with a host. The URL is a secret (it carries the webhook's
     key): the error never repeats it."""
-    from hubgate.hub.service import http_url_problem
+    from hubgate.hub.settings import http_url_problem
 
     problem = http_url_problem(url)
     if problem is not None:

@@ -1,0 +1,26 @@
+"""The multi-token matrix (`check --token-file`) as a table: which token has been approved for what."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from hubgate.check.matrix import Matrix
+from hubgate.render.table import STATUS_STYLE
+from hubgate.verdicts.verdict import USABLE
+
+
+def render_matrix(matrix: Matrix) -> str:
+    """One row per repo, one column per token, each cell the status in its table colour."""
+    grid = Table("repo", *matrix.labels, box=None, pad_edge=False, header_style="bold")
+    for best, column in matrix.rows():
+        cells = [f"[{STATUS_STYLE[v.status]}]{v.status.value}[/]" for v in column]
+        grid.add_row(best.model_id or best.input, *cells)
+    console = Console(width=1000, soft_wrap=True, highlight=False)
+    with console.capture() as capture:
+        console.print(grid)
+        usable = sum(1 for best, _ in matrix.rows() if best.status in USABLE)
+        console.print(
+            f"\n{usable} of {len(matrix.rows())} repos usable with at least one of {len(matrix.labels)} tokens."
+        )
+    return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
