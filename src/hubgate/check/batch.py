@@ -1,0 +1,53 @@
+"""One `hubgate check` run: the repos given, a scan found and authors list, each checked once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from hubgate.check.report import Report
+from hubgate.check.runner import DEFAULT_JOBS, Joins, Session, author_problem, check_all, list_author
+from hubgate.hub.answers import HubAnswer
+from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType
+from hubgate.verdicts.verdict import Verdict, with_places
+
+if TYPE_CHECKING:
+    from hubgate.hub.cache import MetadataCache
+    from hubgate.inputs.scan.model import ScanResult
+
+
+def run_check(
+    session: Session,
+    refs: Sequence[RepoRef | InvalidRef],
+    *,
+    authors: Sequence[str] = (),
+    repo_type: RepoType = "model",
+    jobs: int = DEFAULT_JOBS,
+    joins: Joins | None = None,
+    cache: MetadataCache | None = None,
+    scan: ScanResult | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_result: Callable[[Verdict], None] | None = None,
+) -> Report:
+    """Check `refs`, then every public repo of each of `authors` not among them. A listing brings its
+    repos' metadata along, so checking them spends no api request more; one that failed or listed
+    nothing is a verdict of its own. With the `scan` that found the repos, each verdict lists the places
+    that use it. `on_start` hears the number of repos once the listings are in."""
+    refs = list(refs)
+    known: dict[tuple[str, str], HubAnswer] = {}
+    listing_problems = []
+    for author in authors:
+        listed, metadata, error = list_author(session, author, repo_type)
+        seen = {ref.key for ref in refs if isinstance(ref, RepoRef)}
+        refs += [ref for ref in listed if ref.key not in seen]
+        known |= metadata
+        if error is not None or not listed:
+            listing_problems.append(author_problem(session, author, repo_type, error))
+    if on_start is not None:
+        on_start(len(refs))
+    report = check_all(session, refs, jobs=jobs, known=known, joins=joins, on_result=on_result, cache=cache)
+    report.verdicts.extend(listing_problems)
+    places = scan.places() if scan is not None else None
+    if places:
+        report.verdicts = with_places(report.verdicts, places)
+    return report
