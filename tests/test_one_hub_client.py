@@ -11,8 +11,8 @@ import pytest
 
 from hubgate.hub.service import HubService, RetryPolicy
 from hubgate.owner.client import OwnerClient, Target
+from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, DAVE, GPT2, LLAMA2, LLAMA32, CliResult, assert_no_token
-from tests.hubsim import HubSim, Repo
 from tests.test_owner_service import owner_world, state
 
 
@@ -26,9 +26,8 @@ def cli(world: HubSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type
     """The real Typer app in this process (`hubgate ...` without the interpreter start-up)."""
     from typer.testing import CliRunner
 
-    from hubgate.cli.root import _register, app
+    from hubgate.cli.app import app
 
-    _register()
     for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_API_TOKEN", "HUGGINGFACE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_ENDPOINT", world.url)

@@ -4,15 +4,19 @@ account and token name, never by value."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from hubgate.check.report import Report, report_json, token_json
+from hubgate.check.report import Report
+from hubgate.check.runner import DEFAULT_JOBS, Joins, Session, check_all
 from hubgate.hub.token import ResolvedToken, TokenInfo
 from hubgate.inputs.refs import InvalidRef, RepoRef
 from hubgate.inputs.sources import InputError
 from hubgate.verdicts.verdict import USABLE, Verdict
+
+if TYPE_CHECKING:
+    from hubgate.hub.cache import MetadataCache
 
 
 def tokens_from_file(path: str) -> list[ResolvedToken]:
@@ -101,58 +105,18 @@ class Matrix:
 def check_matrix(
     tokens: Sequence[ResolvedToken],
     refs: Sequence[RepoRef | InvalidRef],
-    run: Callable[[ResolvedToken, Sequence[RepoRef | InvalidRef]], Report],
+    session_for: Callable[[ResolvedToken], Session],
+    *,
+    jobs: int = DEFAULT_JOBS,
+    joins: Joins | None = None,
+    cache: MetadataCache | None = None,
 ) -> Matrix:
-    reports = [run(token, refs) for token in tokens]
+    """`refs` checked under each token, one session per token."""
+    # The matrix shows statuses only: alternatives and fit would spend requests for nothing.
+    joins = replace(joins or Joins(), alternatives=False, fit=None)
+    reports = [check_all(session_for(token), refs, jobs=jobs, joins=joins, cache=cache) for token in tokens]
     labels: list[str] = []
     for report in reports:
         name = label(report.token)
         labels.append(name if name not in labels else f"{name} #{labels.count(name) + 1}")
     return Matrix(labels, reports)
-
-
-def matrix_json(matrix: Matrix) -> dict[str, Any]:
-    first = matrix.reports[0]
-    return {
-        "schema_version": 1,
-        "endpoint": first.endpoint,
-        "checked_at": first.checked_at.isoformat(timespec="seconds"),
-        "tokens": [
-            {"label": name, **token_json(r.token)}
-            for name, r in zip(matrix.labels, matrix.reports, strict=True)
-        ],
-        "models": [
-            {
-                "input": best.input,
-                "id": best.model_id,
-                "repo_type": best.repo_type,
-                "statuses": {name: v.status.value for name, v in zip(matrix.labels, column, strict=True)},
-                "usable_with": [
-                    name for name, v in zip(matrix.labels, column, strict=True) if v.status in USABLE
-                ],
-                "url": best.url,
-            }
-            for best, column in matrix.rows()
-        ],
-        "runs": [report_json(report) for report in matrix.reports],
-    }
-
-
-def render_matrix(matrix: Matrix) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
-    from hubgate.render.table import _STATUS_STYLE
-
-    grid = Table("repo", *matrix.labels, box=None, pad_edge=False, header_style="bold")
-    for best, column in matrix.rows():
-        cells = [f"[{_STATUS_STYLE[v.status]}]{v.status.value}[/]" for v in column]
-        grid.add_row(best.model_id or best.input, *cells)
-    console = Console(width=1000, soft_wrap=True, highlight=False)
-    with console.capture() as capture:
-        console.print(grid)
-        usable = sum(1 for best, _ in matrix.rows() if best.status in USABLE)
-        console.print(
-            f"\n{usable} of {len(matrix.rows())} repos usable with at least one of {len(matrix.labels)} tokens."
-        )
-    return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
