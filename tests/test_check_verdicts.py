@@ -83,7 +83,7 @@ def test_fine_grained_token_with_gated_permission(hub: HubSim) -> None:
 
 @pytest.mark.parametrize("mode", ["reject", "anonymous"])
 def test_revoked_token_either_way_the_hub_answers(mode: str) -> None:
-    # hub-contract.md 3: uncertain whether other routes answer 401 or serve as to an anonymous caller.
+    # docs/hub.md "Missing, private, disabled, redirected": uncertain whether other routes answer 401 or serve as to an anonymous caller.
     from tests.conftest import populate
 
     with HubSim(invalid_token_mode=mode) as sim:

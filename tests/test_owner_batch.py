@@ -1,4 +1,4 @@
-"""Owner side in bulk: the batch answer endpoint (contract section 8), its fallback, reset and reviewedAt."""
+"""Owner side in bulk: the batch answer endpoint (docs/hub.md "Asking for access"), its fallback, reset and reviewedAt."""
 
 from __future__ import annotations
 

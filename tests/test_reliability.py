@@ -359,7 +359,7 @@ def test_a_damaged_state_database_is_one_line(run_cli, tmp_path: Path) -> None: 
     one_line_error(run_cli("watch", GPT2, "--state", str(state)), "damaged")
 
 
-# -- organization token policies (hub-contract.md section 4) ---------------------------------------------
+# -- organization token policies (docs/hub.md, "Tokens") ---------------------------------------------
 
 
 def test_org_policies_are_token_scope_with_the_right_next_step(hub: HubSim) -> None:

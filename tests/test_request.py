@@ -1,4 +1,4 @@
-"""`hubgate request` against the loopback Hub's ask-access endpoint (contract section 8)."""
+"""`hubgate request` against the loopback Hub's ask-access endpoint (docs/hub.md "Asking for access")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Pure: what an ask-access answer means (contract section 8, uncertain: status first, words second).
+"""Pure: what an ask-access answer means (docs/hub.md, "Asking for access"; uncertain: status first, words second).
 
 What counts as "request sent" is explicit, because a wrong yes is worse than an error: the user would
-wait for a review of a request the Hub never recorded. The contract says only "expect 200 on success",
+wait for a review of a request the Hub never recorded. The Hub's documented behaviour says only "expect 200 on success",
 so an answer is recognised as the Hub acknowledging the request when it is HTTP 200 and its body is one
 of:
 

@@ -1,6 +1,6 @@
 """Pacing on the Hub's RateLimit headers, shared by all workers, so a run waits instead of earning 429s.
 
-Rules (hub-contract.md section 5):
+Rules (docs/hub.md, "Rate limits"):
 - a bucket's state comes from the latest answer as a whole: its remaining quota and its reset, together.
   An answer whose reset is earlier than the stored one starts a new view of the window; nothing of an
   older answer is carried over;

@@ -263,7 +263,7 @@ class HubService:
     def probe(self, repo_type: RepoType, facts: RepoFacts) -> HubAnswer:
         """May this token read the files? A HEAD on a file (resolvers bucket, never api): a real gated
         file when the metadata lists one, else any path, since a readable repo answers 404 EntryNotFound
-        for a missing file while a gated one answers its gate first (hub-contract.md section 3)."""
+        for a missing file while a gated one answers its gate first (docs/hub.md, "Endpoints")."""
         filename = probe_file(facts) or ANY_FILE
         return self.head_file(repo_type, facts.id, facts.sha or "main", filename)
 

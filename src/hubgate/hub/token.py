@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-# Order users expect (hub-contract.md section 4); names in the wild come after the official ones.
+# Order users expect (docs/hub.md, "Tokens"); names in the wild come after the official ones.
 TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_API_TOKEN", "HUGGINGFACE_API_KEY")
 # Real tokens are `hf_` plus 34 letters and digits; the length keeps words like hf_transfer intact. Any
 # case and no word boundary: a Hub may lowercase a token or glue it to a file name (`x-hf_...bin`).

@@ -1,4 +1,4 @@
-"""Owner side: review and answer access requests on your own gated repos (hub-contract.md section 6).
+"""Owner side: review and answer access requests on your own gated repos (docs/hub.md, "Owner side").
 
 `client` asks the Hub through the run's one Hub client (`hubgate.hub.service.HubService`: pacer, deadline,
 budget, retries, request tally) and returns plain results; `plan` is pure (USER arguments, bulk files,

@@ -23,7 +23,7 @@ ACTIONS: tuple[Action, ...] = ("accept", "reject", "cancel", "grant")
 STATUSES = ("pending", "accepted", "rejected", "reset")
 PAST = {"accept": "accepted", "reject": "rejected", "cancel": "cancelled", "grant": "granted"}
 REQUEST_ID_PREFIX = "id:"
-BATCH_SIZE = 100  # the batch answer endpoint takes up to 100 requests per call (contract section 8)
+BATCH_SIZE = 100  # the batch answer endpoint takes up to 100 requests per call (docs/hub.md, "Owner side")
 BATCH_STATUS = {"accept": "accepted", "reject": "rejected"}
 HANDLE_STATUS = {**BATCH_STATUS, "cancel": "pending"}  # cancel: the request goes back to pending
 # Requests the Hub client did not send because a bound of the run was reached (its words name the bound).
@@ -132,7 +132,7 @@ def classify(
     token_sent: bool = True,
     attempts: int = 1,
 ) -> Problem:
-    """Pure: one HTTP answer of the owner endpoints to a Problem (hub-contract.md section 6)."""
+    """Pure: one HTTP answer of the owner endpoints to a Problem (docs/hub.md, "Owner side")."""
     text = " ".join((server_message or "").split())
     low = text.lower()
     who = target.label if target is not None else "the user"

@@ -1,6 +1,6 @@
 """The loopback Hub: a threaded HTTP/1.1 server on 127.0.0.1 (random port), reached through HF_ENDPOINT.
 
-It answers like the real Hub as recorded in hub-contract.md: repo metadata, auth-check, HEAD/GET on
+It answers like the real Hub as docs/hub.md describes it: repo metadata, auth-check, HEAD/GET on
 resolve, whoami-v2, the model listing with Link pagination, legacy-id redirects, and the owner-side
 access-request API and the user's ask-access. Switches inject latency, 429s with Retry-After (seconds or
 an HTTP date), 5xx bursts, slow answers, dropped connections, redirect loops, 200s that are not the
@@ -190,7 +190,7 @@ class Chaos:
 
 @dataclass
 class OrgPolicy:
-    """An organization's token rules (hub-contract.md section 4): fine-grained tokens scoped to it need an
+    """An organization's token rules (docs/hub.md, "Tokens"): fine-grained tokens scoped to it need an
     admin's approval (`approvals`: token value -> "approved" | "pending" | "denied"), and/or it refuses
     read/write tokens (`fine_grained_only`). `message` is the 403's text (the real wording is uncertain)."""
 
@@ -259,7 +259,7 @@ class HubSim:
         self.reset_message = reset_message
         self.disabled_status = disabled_status
         self.page_size = page_size
-        # ask-access (contract section 8, uncertain): how a missing field and an existing request answer
+        # ask-access (docs/hub.md "Asking for access", uncertain): how a missing field and an existing request answer
         self.missing_field_status = 400  # or 422
         self.existing_request_status = 409  # or 400
         # the body of a successful ask-access: "json" ({"status": "accepted" | "pending"}), "empty" or "ok"
@@ -332,7 +332,7 @@ class HubSim:
         self, bucket: str, quota: int, window: float = 300.0, *, anonymous: int | None = None
     ) -> None:
         """Requests per window in `bucket` for each account; `anonymous`: the quota of callers without a
-        token (per IP, hub-contract.md section 5), else the same."""
+        token (per IP, docs/hub.md "Rate limits"), else the same."""
         with self.lock:
             self.quotas[bucket] = (quota, window)
             if anonymous is not None:
@@ -694,7 +694,7 @@ class _Handler(BaseHTTPRequestHandler):
         return repo.repo_type, ("datasets/" if repo.repo_type == "dataset" else "") + repo.id
 
     def _file_gate(self, repo: Repo, token: Token | None) -> None:
-        """The gate on files (auth-check and resolve), hub-contract.md section 2."""
+        """The gate on files (auth-check and resolve), docs/hub.md "Gate answers"."""
         hub = self.hub
         if repo.disabled:
             raise _Answer(hub.disabled_status, DISABLED)
@@ -876,7 +876,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Link"] = f'<{hub.url}/api/{repo_type}s?{urlencode(params)}>; rel="next"'
         return 200, payload, headers
 
-    # -- owner side (hub-contract.md section 6) --
+    # -- owner side (docs/hub.md "Owner side") --
 
     def _owner(
         self,
@@ -987,7 +987,7 @@ class _Handler(BaseHTTPRequestHandler):
                 match.rejection_reason = item.get("rejectionReason")
         return 200, {"status": "ok", "count": len(matches)}, {}
 
-    # -- user side (hub-contract.md section 8) --
+    # -- user side (docs/hub.md "Asking for access") --
 
     def _ask_access(self, repo: Repo, token: Token | None, body: Any) -> tuple[int, Any, dict[str, str]]:
         hub = self.hub

@@ -1,4 +1,5 @@
-"""Pure verdict logic: Hub answers in, verdicts out (hub-contract.md sections 2 and 3). No I/O."""
+"""Pure verdict logic: Hub answers in, verdicts out (docs/hub.md, "Gate answers" and "Missing, private,
+disabled, redirected"). No I/O."""
 
 from __future__ import annotations
 
@@ -182,13 +183,13 @@ class NeedsProbe(BaseModel):
     facts: Any
 
 
-# Message texts are the second signal, after status and X-Error-Code (hub-contract.md section 2).
+# Message texts are the second signal, after status and X-Error-Code (docs/hub.md, "Gate answers").
 _PENDING_RE = re.compile(r"awaiting a review|pending", re.IGNORECASE)
 _REJECTED_RE = re.compile(r"\brejected\b", re.IGNORECASE)
 _RESET_RE = re.compile(r"\breset\b", re.IGNORECASE)
 _NOT_REQUESTED_RE = re.compile(r"not in the authorized list|ask for access|request access", re.IGNORECASE)
 _TOKEN_SCOPE_RE = re.compile(r"public gated repositor", re.IGNORECASE)
-# Organization token policies (hub-contract.md section 4, wording uncertain): admin approval of
+# Organization token policies (docs/hub.md, "Tokens"; wording uncertain): admin approval of
 # fine-grained tokens, and organizations that accept fine-grained tokens only.
 _ORG_APPROVAL_RE = re.compile(r"approv|administrator|\badmins?\b", re.IGNORECASE)
 _FINE_GRAINED_RE = re.compile(r"fine[- ]grained", re.IGNORECASE)
