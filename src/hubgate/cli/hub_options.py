@@ -10,12 +10,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, NoReturn
-
-import typer
+from typing import TYPE_CHECKING
 
 from hubgate.cli.errors import fail_unreadable, fail_usage
-from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR
 
 if TYPE_CHECKING:
     from hubgate.check.runner import Session
@@ -23,7 +20,6 @@ if TYPE_CHECKING:
     from hubgate.hub.pacing import RatePacer
     from hubgate.hub.service import Budget, HubService, RetryPolicy
     from hubgate.hub.token import ResolvedToken
-    from hubgate.owner.client import Problem
 
 INTERACTIVE_MAX_WAIT = 60.0
 UNATTENDED_MAX_WAIT = 300.0  # cron and CI can sit out one five-minute window, announced on stderr
@@ -189,21 +185,3 @@ def quiet_library_logs() -> None:
     from huggingface_hub.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
-
-
-class ScrubbedOutput:
-    """Everything printed goes through `scrub`: no token value ever reaches the terminal or a pipe."""
-
-    def __init__(self, secret: str | None) -> None:
-        self.secret = secret
-
-    def out(self, text: str, *, err: bool = False) -> None:
-        from hubgate.hub.token import scrub
-
-        stream = sys.stderr if err else sys.stdout
-        stream.write(scrub(text, self.secret))
-        stream.flush()
-
-    def fail(self, problem: Problem) -> NoReturn:
-        self.out(f"hubgate: {problem.message}\n", err=True)
-        raise typer.Exit(EXIT_ERROR if problem.transient else EXIT_ACTION)

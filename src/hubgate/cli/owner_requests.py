@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import TYPE_CHECKING
 
 import typer
 
 from hubgate.cli.errors import fail_unreadable, fail_usage
-from hubgate.cli.hub_options import HubOptions, ScrubbedOutput
+from hubgate.cli.hub_options import HubOptions
 from hubgate.cli.options import (
     AnonymousOpt,
     BudgetOpt,
@@ -22,6 +21,7 @@ from hubgate.cli.options import (
     TimeoutOpt,
     TokenOpt,
 )
+from hubgate.cli.owner_client import owner_client
 from hubgate.cli.owner_options import (
     AnswerFormat,
     AnswerFormatOpt,
@@ -40,9 +40,6 @@ from hubgate.cli.owner_options import (
 )
 from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_OK
 
-if TYPE_CHECKING:
-    from hubgate.owner.client import ActionResult, OwnerClient
-
 requests_app = typer.Typer(
     name="requests",
     help="Owner side: list, accept, reject, cancel and grant access requests on your own gated repos "
@@ -52,19 +49,6 @@ requests_app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-def _client(repo: str, repo_type: RepoTypeChoice, hub: HubOptions) -> tuple[OwnerClient, ScrubbedOutput]:
-    """The repo's client on the run's one Hub client; a bad option or repo id is a usage error."""
-    from hubgate.inputs.refs import InvalidRef, parse_ref
-    from hubgate.owner.client import OwnerClient
-
-    endpoint, token = hub.endpoint(), hub.resolve_token()
-    ref = parse_ref(repo, default_type=repo_type.value, endpoint=endpoint)
-    if isinstance(ref, InvalidRef):
-        fail_usage(f"{ref.input}: {ref.reason}")
-    client = OwnerClient(hub.service(endpoint, token), ref.repo_id, repo_type=ref.repo_type)
-    return client, ScrubbedOutput(token.value)
 
 
 @requests_app.command("list")
@@ -86,7 +70,7 @@ def list_requests(
     from hubgate.render import owner as render
 
     hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget)
-    client, io = _client(repo, repo_type, hub)
+    client, io = owner_client(repo, repo_type, hub)
     try:
         found = client.list_requests(status.value)
     except OwnerError as exc:
@@ -116,7 +100,7 @@ def answer(
     """`requests ACTION`: the same options for each answer (--reason with reject only)."""
     from hubgate.inputs.bounded import UnreadableFile
     from hubgate.owner import run
-    from hubgate.owner.client import exit_code
+    from hubgate.owner.client import ActionResult, exit_code
     from hubgate.owner.plan import PlanError, describe_plan
     from hubgate.render import owner as render
 
@@ -129,7 +113,7 @@ def answer(
         fail_usage(str(exc))
     except UnreadableFile as exc:
         fail_unreadable(exc)
-    client, io = _client(repo, repo_type, hub)
+    client, io = owner_client(repo, repo_type, hub)
     plan = "\n".join(describe_plan(action, targets, client.repo_label, reason)) + "\n"
     as_json = output_format is AnswerFormat.json
     if dry_run:
@@ -202,7 +186,7 @@ def auto(
         allow = run.read_rules(rules)
     except (UnreadableFile, RulesError) as exc:
         fail_unreadable(exc)
-    client, io = _client(repo, repo_type, hub)
+    client, io = owner_client(repo, repo_type, hub)
     try:
         done = run.auto(client, allow, apply=apply)
     except OwnerError as exc:
