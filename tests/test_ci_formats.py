@@ -4,6 +4,7 @@ JSON validates against the published schema, --output writes a file while the te
 from __future__ import annotations
 
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from importlib import resources
@@ -117,6 +118,10 @@ def test_output_file_and_terminal_report(run_cli, tmp_path: Path) -> None:
     assert "Action needed (1)" in result.stdout and "<testsuite" not in result.stdout
     assert_no_token(result.stdout, result.stderr, (tmp_path / "out" / "report.xml").read_text())
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["report.xml"]  # no temp file left behind
+    # The user's umask decides the mode, as for any tool's output (the temp file's 0600 used to stay).
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "out" / "report.xml").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_every_renderer_escapes_control_and_bidi_characters_from_the_hub() -> None:

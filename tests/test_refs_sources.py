@@ -126,3 +126,15 @@ def test_read_entries_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (tmp_path / "models_to_check.txt").write_text("org/a\n")
     assert read_entries([], []) == [Entry("org/a", "models_to_check.txt:1")]
     assert read_entries(["org/z"], []) == [Entry("org/z", None)]  # ids given: the default list is not read
+
+
+def test_a_list_file_given_as_an_id_points_at_f(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`hubgate check models.txt` used to ask the Hub for a repo called models.txt."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models.txt").write_text("gpt2\n")
+    with pytest.raises(
+        InputError, match=r"models\.txt is a file here, not a repo id: .* pass -f models\.txt"
+    ):
+        read_entries(["gpt2", "models.txt"], [])
+    # Without such a file the same text is an id like any other (the Hub decides).
+    assert [e.text for e in read_entries(["other.txt"], [])] == ["other.txt"]

@@ -41,6 +41,10 @@ def test_shipped_list_is_used_when_the_directory_has_none(hub: HubSim, tmp_path:
     result = run_script(hub, tmp_path, cwd=tmp_path)
     assert "Summary:" in result.stdout, result.stderr
     assert f"{len(shipped)} checked" in result.stdout
+    # Options alone (the CI snippet's `--format github`) still mean "the shipped list", not "nothing".
+    github = run_script(hub, tmp_path, "--format", "github", cwd=tmp_path)
+    assert github.returncode != 2 and "nothing to check" not in github.stderr, github.stderr
+    assert github.stdout.strip(), "the github format reports the shipped list's repos"
 
 
 def test_local_list_wins(hub: HubSim, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def run_check(
     """Check `refs`, then every public repo of each of `authors` not among them. A listing brings its
     repos' metadata along, so checking them spends no api request more; one that failed or listed
     nothing is a verdict of its own. With the `scan` that found the repos, each verdict lists the places
-    that use it. `on_start` hears the number of repos once the listings are in."""
+    that use it, and the report the files the scan left out. `on_start` hears the number of repos once the listings are in."""
     refs = list(refs)
     known: dict[tuple[str, str], HubAnswer] = {}
     listing_problems = []
@@ -47,7 +47,7 @@ def run_check(
         on_start(len(refs))
     report = check_all(session, refs, jobs=jobs, known=known, joins=joins, on_result=on_result, cache=cache)
     report.verdicts.extend(listing_problems)
-    places = scan.places() if scan is not None else None
-    if places:
-        report.verdicts = with_places(report.verdicts, places)
+    if scan is not None:
+        report.verdicts = with_places(report.verdicts, scan.places())
+        report.scan_skipped = [(item.path, item.reason) for item in scan.skipped]
     return report

@@ -26,6 +26,7 @@ class Report:
     budget: dict[str, int] | None = None  # --budget caps
     cache: dict[str, int] | None = None  # metadata cache {"hits", "misses"}; None without a cache
     listing_pages: int = 0  # author listing pages read in place of per-repo metadata requests
+    scan_skipped: list[tuple[str, str]] = field(default_factory=list)  # --scan: (path, reason) left out
 
     def summary(self) -> dict[str, int]:
         counts = Counter(v.status.value for v in self.verdicts)

@@ -87,6 +87,7 @@ _ClickException: Any = typer.BadParameter.__mro__[2]
 def run(args: list[str] | None = None) -> int:
     """Run the app with stdout and stderr scrubbed of tokens: every renderer, warning, usage error and
     traceback goes through them, so a token typed in the wrong place or echoed by a Hub never leaves."""
+    from hubgate.cli.output import OutputLost
     from hubgate.hub.token import ScrubbedStream, held_environment_tokens
 
     held_environment_tokens()
@@ -94,6 +95,8 @@ def run(args: list[str] | None = None) -> int:
     sys.stdout, sys.stderr = ScrubbedStream(out), ScrubbedStream(err)
     try:
         return _run(args)
+    except OutputLost:
+        raise  # the report could not be written: main() says so in one line, it is no bug
     except Exception:
         import traceback
 

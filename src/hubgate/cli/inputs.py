@@ -60,16 +60,30 @@ def load_refs(
     return endpoint, refs
 
 
-def run_scan(paths: list[str] | None, include: list[str] | None, exclude: list[str] | None) -> ScanResult:
-    """Scan, with bad paths as one line (exit 2) and unreadable files as warnings on stderr."""
+def run_scan(
+    paths: list[str] | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    *,
+    skipped_on_stderr: bool = True,
+) -> ScanResult:
+    """Scan, with bad paths as one line (exit 2), files that could not be parsed as warnings and files
+    left out (links out of the tree, devices, oversized, unreadable) as notes on stderr."""
     from hubgate.inputs.scan import scan_paths
 
     try:
         result = scan_paths(paths or ["."], include, exclude)
     except FileNotFoundError as exc:
-        fail_usage(f"{exc.args[0]}: no such file or folder to scan")
+        from hubgate.inputs.scan.model import shown
+
+        fail_usage(f"{shown(str(exc.args[0]))}: no such file or folder to scan")
+    except ValueError as exc:  # an --include/--exclude glob git would not understand
+        fail_usage(str(exc), hint="write the glob in gitignore syntax: '*.py', 'tests/', 'src/**'")
     for problem in result.problems:
         sys.stderr.write(f"hubgate: warning: {problem}\n")
+    if skipped_on_stderr:
+        for item in result.skipped:
+            sys.stderr.write(f"hubgate: note: skipped {item}\n")
     return result
 
 

@@ -82,6 +82,11 @@ def write_output(path: Path, text: str) -> None:
                 file.write(text)
             return
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+        # mkstemp makes the file 0600; a report is no secret (tokens are scrubbed), so it gets the mode
+        # any other tool's output would: 0666 less the user's umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(handle, 0o666 & ~umask)
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
         os.replace(temp, path)

@@ -52,7 +52,10 @@ def scan(
 
     if output is not None and not output.parent.is_dir():
         fail_usage(f"--output {output}: directory {output.parent} does not exist")
-    result = run_scan(paths, include, exclude)
+    # the table lists what was skipped itself; other formats (and a table in a file) say it on stderr
+    result = run_scan(
+        paths, include, exclude, skipped_on_stderr=output is not None or output_format != "table"
+    )
     if output_format == ScanFormat.json:
         text = scan_render.render_json(result)
     elif output_format == ScanFormat.cyclonedx:
@@ -68,4 +71,4 @@ def scan(
         write_output(output, text)
         sys.stderr.write(scan_render.summary(result) + "\n")
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(text)  # a full disk or a closed pipe is main()'s to report (cli/output.py)

@@ -27,6 +27,16 @@ from hubgate.owner.plan import (
     unique,
 )
 
+
+def _read_named(option: str, name: str, limit: int, what: str) -> str:
+    """A file an option names, within `limit`; UnreadableFile names the option before the file."""
+    try:
+        return decode_text(read_capped(name, limit, what=what), f"{option} {name}", what=what)
+    except UnreadableFile as exc:
+        where = exc.where if exc.where.startswith(option) else f"{option} {exc.where}"
+        raise UnreadableFile(where, exc.problem, exc.hint) from None
+
+
 # A bulk file names users, one per line: even a large organisation's list is far below this.
 MAX_USERS_BYTES = 16 * 2**20
 
@@ -50,11 +60,7 @@ def prepare_answer(
         if name == "-":
             text = decode_text(read_stdin_capped(MAX_USERS_BYTES, what=what, name="-f -"), "-f -", what=what)
         else:
-            try:
-                data = read_capped(name, MAX_USERS_BYTES, what=what)
-            except UnreadableFile as exc:
-                raise UnreadableFile(f"-f {exc.where}", exc.problem, exc.hint) from None
-            text = decode_text(data, f"-f {name}", what=what)
+            text = _read_named("-f", name, MAX_USERS_BYTES, what)
         targets += parse_targets_text(text, "<stdin>" if name == "-" else name)
     targets = unique(targets)
     if not targets:
@@ -74,7 +80,7 @@ def prepare_answer(
 
 def read_rules(path: Path) -> Rules:
     """The rules file; UnreadableFile or RulesError (one line naming the file)."""
-    text = decode_text(read_capped(path, MAX_CONFIG_BYTES, what="rules file"), f"--rules {path}")
+    text = _read_named("--rules", str(path), MAX_CONFIG_BYTES, "rules file")
     return parse_rules(text, str(path))
 
 

@@ -17,6 +17,8 @@ def summary(result: ScanResult) -> str:
     )
     if result.dynamic:
         line += f"; {len(result.dynamic)} dynamic values not checked"
+    if result.skipped:
+        line += f"; {len(result.skipped)} skipped"
     return line
 
 
@@ -31,6 +33,9 @@ def render_table(result: ScanResult) -> str:
             f"  {d.place}  {d.place.via}: {d.expression}"
             for d in sorted(result.dynamic, key=lambda d: d.place)
         ]
+    if result.skipped:
+        lines += ["", "skipped: not scanned"]
+        lines += [f"  {item}" for item in result.skipped]
     lines += ["", summary(result)]
     return "\n".join(lines) + "\n"
 
