@@ -97,7 +97,8 @@ def library(
     endpoint: str, ids: list[str], jobs: int, *, cache_dir: Path | None, batch: bool, max_wait: float = 330.0
 ) -> int:
     """Returns the number of `error` verdicts."""
-    from hubgate.check.runner import check_all, open_session
+    from hubgate.check.run import run_check
+    from hubgate.check.session import open_session
     from hubgate.hub.cache import MetadataCache
     from hubgate.hub.service import RetryPolicy
     from hubgate.hub.token import ResolvedToken
@@ -107,7 +108,7 @@ def library(
     policy = RetryPolicy(max_server_wait=max_wait)
     session = open_session(ResolvedToken(TOKEN, "bench"), endpoint=endpoint, policy=policy)
     cache = MetadataCache(cache_dir) if cache_dir is not None else None
-    report = check_all(session, refs, jobs=jobs, cache=cache, batch=batch)
+    report = run_check(session, refs, jobs=jobs, cache=cache, batch=batch)
     if cache is not None:
         cache.close()
     return sum(1 for v in report.verdicts if v.status.value == "error")

@@ -61,7 +61,7 @@ SLOW_FILES = frozenset(
         "test_budget.py",
         "test_check_cli.py",
         "test_check_faults.py",
-        "test_check_joins.py",
+        "test_check_extras.py",
         "test_check_verdicts.py",
         "test_ci_formats.py",
         "test_cli_help.py",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hubgate.check.runner import run_checks
+from hubgate.check.run import run_check
+from hubgate.check.session import open_session
 from hubgate.hub.pacing import RatePacer
 from hubgate.hub.service import HubService, RetryPolicy
 from hubgate.hub.token import ResolvedToken
@@ -21,7 +22,9 @@ def run(
 ):
     refs = [RepoRef(i, "model", i) for i in ids]
     policy = policy or RetryPolicy(retries=3, base_wait=0.01, timeout=5)
-    return run_checks(refs, token=ResolvedToken(token, "test"), endpoint=hub.url, policy=policy, jobs=jobs)
+    return run_check(
+        open_session(ResolvedToken(token, "test"), endpoint=hub.url, policy=policy), refs, jobs=jobs
+    )
 
 
 def statuses(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -74,13 +77,13 @@ def test_pacing_on_ratelimit_headers_avoids_429(hub: HubSim) -> None:
     ids = [BERT, PHI3, LLAMA2, LLAMA32, GEMMA, "a/one", "b/two", "c/three"]
     pacer = RatePacer()
     refs = [RepoRef(i, "model", i) for i in ids]
-    report = run_checks(
-        refs,
-        token=ResolvedToken(ALICE, "test"),
+    session = open_session(
+        ResolvedToken(ALICE, "test"),
         endpoint=hub.url,
         policy=RetryPolicy(retries=3, base_wait=0.01),
         pacer=pacer,
     )
+    report = run_check(session, refs)
     assert statuses(report)[LLAMA2] == "granted"
     assert statuses(report)["a/one"] == "not-found"
     assert hub.count(status=429) == 0
@@ -147,13 +150,10 @@ def test_unreachable_hub_fails_fast_after_the_first_exhausted_request() -> None:
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
     refs = [RepoRef(i, "model", i) for i in (BERT, PHI3, LLAMA2, GEMMA)]
-    report = run_checks(
-        refs,
-        token=ResolvedToken(None, "none"),
-        endpoint=dead,
-        policy=RetryPolicy(retries=2, base_wait=0.01),
-        jobs=1,
+    session = open_session(
+        ResolvedToken(None, "none"), endpoint=dead, policy=RetryPolicy(retries=2, base_wait=0.01)
     )
+    report = run_check(session, refs, jobs=1)
     assert {v.status.value for v in report.verdicts} == {"error"}
     assert all(f"cannot connect to {dead}" in v.message for v in report.verdicts)
     assert report.requests == {"api": 2}  # one quick retry, then nothing more

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hubgate.check.runner import run_checks
+from hubgate.check.run import run_check
+from hubgate.check.session import open_session
 from hubgate.hub.service import RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
@@ -35,7 +36,7 @@ MODELS = [BERT, PHI3, LLAMA2, LLAMA32, MISTRAL, GEMMA, DINO, PRIVATE, DISABLED, 
 
 def check(hub: HubSim, token: str | None, ids: list[str], repo_type: str = "model") -> dict[str, str]:
     refs = [RepoRef(i, repo_type, i) for i in ids]  # type: ignore[arg-type]
-    report = run_checks(refs, token=ResolvedToken(token, "test"), endpoint=hub.url, policy=FAST)
+    report = run_check(open_session(ResolvedToken(token, "test"), endpoint=hub.url, policy=FAST), refs)
     return {v.input: v.status.value for v in report.verdicts}
 
 
@@ -94,7 +95,7 @@ def test_revoked_token_either_way_the_hub_answers(mode: str) -> None:
 
 def test_legacy_id_redirect_reports_both_ids(hub: HubSim) -> None:
     refs = [RepoRef("gpt2", "model", "gpt2")]
-    report = run_checks(refs, token=ResolvedToken(None, "none"), endpoint=hub.url, policy=FAST)
+    report = run_check(open_session(ResolvedToken(None, "none"), endpoint=hub.url, policy=FAST), refs)
     (verdict,) = report.verdicts
     assert (verdict.input, verdict.model_id, verdict.status.value) == ("gpt2", GPT2, "open")
     assert verdict.url == f"{hub.url}/{GPT2}"
@@ -111,7 +112,7 @@ def test_datasets(hub: HubSim) -> None:
     assert check(hub, None, [GATED_DATA], "dataset") == {GATED_DATA: "needs-login"}
     # a dataset id checked as a model is not found, and the next step says so
     refs = [RepoRef(GATED_DATA, "model", GATED_DATA)]
-    report = run_checks(refs, token=ResolvedToken(ALICE, "test"), endpoint=hub.url, policy=FAST)
+    report = run_check(open_session(ResolvedToken(ALICE, "test"), endpoint=hub.url, policy=FAST), refs)
     assert report.verdicts[0].status.value == "not-found"
     assert "--repo-type dataset" in (report.verdicts[0].next_step or "")
 
@@ -145,7 +146,7 @@ def test_uncertain_rejected_and_reset_messages(rejected: str, reset: str | None)
 
 def test_gate_modes_and_next_steps(hub: HubSim) -> None:
     refs = [RepoRef(i, "model", i) for i in (GEMMA, LLAMA32, DINO, LLAMA2)]
-    report = run_checks(refs, token=ResolvedToken(ALICE, "HF_TOKEN"), endpoint=hub.url, policy=FAST)
+    report = run_check(open_session(ResolvedToken(ALICE, "HF_TOKEN"), endpoint=hub.url, policy=FAST), refs)
     by_id = {v.input: v for v in report.verdicts}
     assert by_id[GEMMA].gated_mode == "auto"
     assert by_id[GEMMA].next_step == f"Accept the terms at {hub.url}/{GEMMA}; access is immediate."

@@ -11,8 +11,14 @@ from hubgate.hub.answers import facts_from_metadata
 from hubgate.inputs.policy import PolicyError, load_policy
 from hubgate.inputs.refs import InvalidRef, RepoRef, parse_ref
 from hubgate.units import human_bytes, parse_bytes
-from hubgate.verdicts.findings import Rules, download_size, findings_for
-from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_OK, FailOnError, exit_code, parse_fail_on
+from hubgate.verdicts.exit_codes import (
+    EXIT_ACTION,
+    EXIT_OK,
+    FailOnError,
+    exit_code_for_verdicts,
+    parse_fail_on,
+)
+from hubgate.verdicts.findings import PreflightRules, download_size, findings_for
 from hubgate.verdicts.verdict import Status, Verdict
 
 
@@ -32,7 +38,7 @@ LICENSED = {"cardData": {"license": "apache-2.0"}}
 
 def test_auto_map_names_the_files_that_would_run() -> None:
     config = {"auto_map": {"AutoConfig": "configuration_x.XConfig", "AutoModel": "modeling_x.XModel"}}
-    found = findings_for(facts(config=config, **LICENSED), Rules())
+    found = findings_for(facts(config=config, **LICENSED), PreflightRules())
     assert kinds(found) == ["remote-code"]
     assert found[0].files == ("configuration_x.py", "modeling_x.py")
     assert "auto_map" in found[0].message and "modeling_x.py" in found[0].message
@@ -45,52 +51,60 @@ def test_auto_map_from_another_repo_and_tokenizer_lists() -> None:
             "AutoTokenizer": ["tokenization_y.YTokenizer", None],
         }
     }
-    found = findings_for(facts(config=config, **LICENSED), Rules())
+    found = findings_for(facts(config=config, **LICENSED), PreflightRules())
     assert found[0].files == ("other/code:modeling_y.py", "tokenization_y.py")
 
 
 def test_custom_code_tag_without_auto_map_lists_the_repo_python_files() -> None:
     body = {"tags": ["custom_code"], "files": {"config.json": 1, "model.py": 2, "model.safetensors": 3}}
-    found = findings_for(facts(**body, **LICENSED), Rules())
+    found = findings_for(facts(**body, **LICENSED), PreflightRules())
     assert kinds(found) == ["remote-code"] and found[0].files == ("model.py",)
     assert "custom_code" in found[0].message
 
 
 def test_python_files_alone_do_not_run_on_load() -> None:
     body = {"files": {"config.json": 1, "train.py": 2, "model.safetensors": 3}}
-    assert findings_for(facts(**body, **LICENSED), Rules()) == []
+    assert findings_for(facts(**body, **LICENSED), PreflightRules()) == []
 
 
 @pytest.mark.parametrize("allowed", [("org",), ("ORG/model",), ("*",)])
 def test_allow_remote_code_by_org_repo_or_all(allowed: tuple[str, ...]) -> None:
     config = {"auto_map": {"AutoModel": "modeling_x.XModel"}}
-    assert findings_for(facts(config=config, **LICENSED), Rules(allow_remote_code=allowed)) == []
-    assert kinds(findings_for(facts(config=config, **LICENSED), Rules(allow_remote_code=("other",)))) == [
-        "remote-code"
-    ]
+    assert findings_for(facts(config=config, **LICENSED), PreflightRules(allow_remote_code=allowed)) == []
+    assert kinds(
+        findings_for(facts(config=config, **LICENSED), PreflightRules(allow_remote_code=("other",)))
+    ) == ["remote-code"]
 
 
 def test_pickle_only_weights_but_not_mixed_formats() -> None:
     pickled = facts(files={"config.json": 1, "pytorch_model.bin": 2, "training_args.bin": 3}, **LICENSED)
-    found = findings_for(pickled, Rules())
+    found = findings_for(pickled, PreflightRules())
     assert kinds(found) == ["pickle"] and found[0].files == ("pytorch_model.bin", "training_args.bin")
     mixed = facts(files={"model.safetensors": 1, "pytorch_model.bin": 2}, **LICENSED)
-    assert findings_for(mixed, Rules()) == []
-    assert findings_for(pickled, Rules(allow_pickle=True)) == []
+    assert findings_for(mixed, PreflightRules()) == []
+    assert findings_for(pickled, PreflightRules(allow_pickle=True)) == []
 
 
 @pytest.mark.parametrize(
     ("card", "rules", "expected"),
     [
-        ({}, Rules(), "no licence on the card"),
-        ({"license": "other", "license_name": "acme"}, Rules(), "licence 'other': read the terms: acme"),
-        ({"license": "cc-by-nc-4.0"}, Rules(denied_licences=frozenset({"cc-by-nc-4.0"})), "denied"),
-        ({"license": ["llama2"]}, Rules(allowed_licences=frozenset({"mit"})), "not in the policy's allowed"),
-        ({"license": "Apache-2.0"}, Rules(allowed_licences=frozenset({"apache-2.0"})), None),
-        ({"license": "mit"}, Rules(), None),
+        ({}, PreflightRules(), "no licence on the card"),
+        (
+            {"license": "other", "license_name": "acme"},
+            PreflightRules(),
+            "licence 'other': read the terms: acme",
+        ),
+        ({"license": "cc-by-nc-4.0"}, PreflightRules(denied_licences=frozenset({"cc-by-nc-4.0"})), "denied"),
+        (
+            {"license": ["llama2"]},
+            PreflightRules(allowed_licences=frozenset({"mit"})),
+            "not in the policy's allowed",
+        ),
+        ({"license": "Apache-2.0"}, PreflightRules(allowed_licences=frozenset({"apache-2.0"})), None),
+        ({"license": "mit"}, PreflightRules(), None),
     ],
 )
-def test_licence(card: dict, rules: Rules, expected: str | None) -> None:  # type: ignore[type-arg]
+def test_licence(card: dict, rules: PreflightRules, expected: str | None) -> None:  # type: ignore[type-arg]
     found = findings_for(facts(cardData=card), rules)
     if expected is None:
         assert found == []
@@ -99,7 +113,7 @@ def test_licence(card: dict, rules: Rules, expected: str | None) -> None:  # typ
 
 
 def test_licence_from_the_tags_when_the_card_has_none() -> None:
-    found = findings_for(facts(tags=["license:gpl-3.0"]), Rules(allowed_licences=frozenset({"mit"})))
+    found = findings_for(facts(tags=["license:gpl-3.0"]), PreflightRules(allowed_licences=frozenset({"mit"})))
     assert found[0].licence == "gpl-3.0"
 
 
@@ -126,16 +140,16 @@ def test_size_from_safetensors_parameters_when_no_file_sizes() -> None:
 
 def test_size_over_max_size_or_free_disk() -> None:
     body = {"safetensors": {"total": 10**9, "parameters": {"F32": 10**9}}, **LICENSED}
-    assert findings_for(facts(**body), Rules()) == []
-    over = findings_for(facts(**body), Rules(max_size=parse_bytes("3GB")))
+    assert findings_for(facts(**body), PreflightRules()) == []
+    over = findings_for(facts(**body), PreflightRules(max_size=parse_bytes("3GB")))
     assert kinds(over) == ["size"] and over[0].bytes == 4 * 10**9 and "over max-size 3 GB" in over[0].message
-    disk = findings_for(facts(**body), Rules(disk_free=10**9, disk_path="/data"))
+    disk = findings_for(facts(**body), PreflightRules(disk_free=10**9, disk_path="/data"))
     assert "1 GB free on /data" in disk[0].message
-    assert findings_for(facts(**body), Rules(max_size=5 * 10**9, disk_free=10**10)) == []
+    assert findings_for(facts(**body), PreflightRules(max_size=5 * 10**9, disk_free=10**10)) == []
 
 
 def test_ignored_repos_have_no_findings() -> None:
-    assert findings_for(facts(), Rules(ignore=frozenset({"org/model"}))) == []
+    assert findings_for(facts(), PreflightRules(ignore=frozenset({"org/model"}))) == []
 
 
 def test_byte_units() -> None:
@@ -160,10 +174,12 @@ def verdict(status: Status, *finding_kinds: str) -> Verdict:
 
 def test_fail_on_selects_findings_as_needs_action() -> None:
     flagged = [verdict(Status.OPEN, "remote-code"), verdict(Status.GRANTED)]
-    assert exit_code(flagged, parse_fail_on("action")) == EXIT_OK  # findings fail only when selected
-    assert exit_code(flagged, parse_fail_on("action,remote-code")) == EXIT_ACTION
-    assert exit_code(flagged, parse_fail_on("findings")) == EXIT_ACTION
-    assert exit_code(flagged, parse_fail_on("pickle")) == EXIT_OK
+    assert (
+        exit_code_for_verdicts(flagged, parse_fail_on("action")) == EXIT_OK
+    )  # findings fail only when selected
+    assert exit_code_for_verdicts(flagged, parse_fail_on("action,remote-code")) == EXIT_ACTION
+    assert exit_code_for_verdicts(flagged, parse_fail_on("findings")) == EXIT_ACTION
+    assert exit_code_for_verdicts(flagged, parse_fail_on("pickle")) == EXIT_OK
     assert parse_fail_on("pending,size") == {Status.PENDING, "size"}
     with pytest.raises(FailOnError, match="unknown status trust"):
         parse_fail_on("action,trust")
@@ -227,7 +243,7 @@ def test_hubgate_toml_wins_over_pyproject_and_options_win_over_files(tmp_path: P
 def test_no_policy_file_means_defaults(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')  # no [tool.hubgate]: keep looking
     policy = load_policy(tmp_path)
-    assert policy.rules() == Rules() and policy.fail_on == "action"
+    assert policy.rules() == PreflightRules() and policy.fail_on == "action"
 
 
 @pytest.mark.parametrize(
@@ -249,7 +265,7 @@ def test_invalid_policy_names_file_and_key(tmp_path: Path, text: str, message: s
 
 
 def test_several_licences_on_the_card_are_called_out() -> None:
-    found = findings_for(facts(cardData={"license": ["mit", "cc-by-nc-4.0"]}), Rules())
+    found = findings_for(facts(cardData={"license": ["mit", "cc-by-nc-4.0"]}), PreflightRules())
     assert kinds(found) == ["licence"] and "mit, cc-by-nc-4.0" in found[0].message
 
 
@@ -259,7 +275,7 @@ def test_several_licences_on_the_card_are_called_out() -> None:
 def test_registry_verify_reports_size_drift_with_the_findings_figure() -> None:
     from hubgate.hub.answers import HubAnswer
     from hubgate.registry.schema import ModelEntry
-    from hubgate.registry.verify import Kind, compare
+    from hubgate.registry.verify import DriftKind, compare
     from tests.test_registry_schema import minimal
 
     def entry(size: int) -> ModelEntry:
@@ -274,14 +290,19 @@ def test_registry_verify_reports_size_drift_with_the_findings_figure() -> None:
     )
     assert compare(entry(2010), answer) == []  # within 2%: tensors alone leave small files out
     (drift,) = compare(entry(4000), answer)
-    assert (drift.field, drift.kind, drift.registry, drift.hub) == ("download_bytes", Kind.DRIFT, 4000, 2000)
+    assert (drift.field, drift.kind, drift.registry, drift.hub) == (
+        "download_bytes",
+        DriftKind.DRIFT,
+        4000,
+        2000,
+    )
     assert "-50.00%" in drift.message
 
 
 def test_registry_verify_reads_the_licence_as_the_finding_does() -> None:
     from hubgate.hub.answers import HubAnswer
     from hubgate.registry.schema import ModelEntry
-    from hubgate.registry.verify import Kind, compare
+    from hubgate.registry.verify import DriftKind, compare
     from tests.test_registry_schema import minimal
 
     e = ModelEntry.model_validate(
@@ -289,16 +310,16 @@ def test_registry_verify_reads_the_licence_as_the_finding_does() -> None:
     )
     tagged = {"id": "acme/m", "gated": False, "cardData": {}, "tags": ["license:gpl-3.0"]}
     (drift,) = compare(e, HubAnswer(200, body=tagged))
-    assert (drift.field, drift.kind, drift.hub) == ("license", Kind.DRIFT, "gpl-3.0")
+    assert (drift.field, drift.kind, drift.hub) == ("license", DriftKind.DRIFT, "gpl-3.0")
     assert (
-        findings_for(facts_from_metadata("acme/m", tagged), Rules(allowed_licences=frozenset({"mit"})))[
-            0
-        ].licence
+        findings_for(
+            facts_from_metadata("acme/m", tagged), PreflightRules(allowed_licences=frozenset({"mit"}))
+        )[0].licence
         == "gpl-3.0"
     )
 
 
 def test_size_just_over_the_limit_gives_the_exact_figure() -> None:
     body = {"files": {"model.safetensors": 2_000_000_000, "config.json": 43_800}, "sized": True, **LICENSED}
-    (found,) = findings_for(facts(**body), Rules(max_size=2 * 10**9))
+    (found,) = findings_for(facts(**body), PreflightRules(max_size=2 * 10**9))
     assert found.message == "download is 2,000,043,800 bytes, over max-size 2 GB"

@@ -11,7 +11,8 @@ from hubgate.fit import gpu_specs
 from hubgate.fit.judge import FitOptions
 from hubgate.fit.lookup import fit_models
 from hubgate.hub.service import HubService
-from hubgate.registry.loader import Registry, load_registry
+from hubgate.registry.index import Registry
+from hubgate.registry.loader import load_registry
 from hubgate.testhub import HubSim, Repo
 from tests.test_fit_cli import MOE_CONFIG
 from tests.test_fit_gguf import add_gguf_repo

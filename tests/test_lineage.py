@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hubgate.check.runner import run_checks
+from hubgate.check.run import run_check
+from hubgate.check.session import open_session
 from hubgate.hub.answers import facts_from_metadata
 from hubgate.hub.service import RetryPolicy
 from hubgate.hub.token import ResolvedToken
@@ -20,7 +21,9 @@ def check(hub: HubSim, token: str | None, *ids: str):  # type: ignore[no-untyped
     refs = [RepoRef(i, "model", i) for i in ids]
     return {
         v.input: v
-        for v in run_checks(refs, token=ResolvedToken(token, "t"), endpoint=hub.url, policy=FAST).verdicts
+        for v in run_check(
+            open_session(ResolvedToken(token, "t"), endpoint=hub.url, policy=FAST), refs
+        ).verdicts
     }
 
 

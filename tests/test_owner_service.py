@@ -17,12 +17,12 @@ from hubgate.owner.client import (
     OwnerError,
     Target,
     classify,
-    exit_code,
+    exit_code_for_actions,
 )
 from hubgate.owner.plan import (
     MAX_REASON,
+    AcceptRulesError,
     PlanError,
-    RulesError,
     check_reason,
     decide,
     parse_rules,
@@ -210,7 +210,7 @@ def test_one_failing_user_never_stops_the_others(world: HubSim) -> None:
     results = service(world).act_all("accept", [Target("p1"), Target("zed"), Target("p3")])
     assert [r.outcome for r in results] == ["done", "failed", "done"]
     assert state(world, "p1") == state(world, "p3") == "accepted"
-    assert exit_code(results) == 1
+    assert exit_code_for_actions(results) == 1
 
 
 def test_a_repo_wide_refusal_skips_the_rest_unsent(world: HubSim) -> None:
@@ -219,7 +219,7 @@ def test_a_repo_wide_refusal_skips_the_rest_unsent(world: HubSim) -> None:
     assert [r.outcome for r in results] == ["failed", "skipped", "skipped"]
     assert (handle_posts(world), posts(world)) == (1, 2)  # the batch call refused (403), then one handle
     assert results[2].problem is not None and results[2].problem.kind == "forbidden"
-    assert exit_code(results) == 1
+    assert exit_code_for_actions(results) == 1
 
 
 def test_5xx_and_dropped_connections_are_retried(world: HubSim) -> None:
@@ -254,7 +254,7 @@ def test_retries_run_out_into_a_hub_error(world: HubSim) -> None:
     assert results[0].problem is not None and results[0].problem.kind == "hub-error"
     assert "after 2 attempts" in results[0].problem.message
     assert world.count(status=502) == 4
-    assert exit_code(results) == 3
+    assert exit_code_for_actions(results) == 3
 
 
 def test_unreachable_hub_stops_after_the_first_user() -> None:
@@ -267,7 +267,7 @@ def test_unreachable_hub_stops_after_the_first_user() -> None:
     results = owner.act_all("accept", [Target("p1"), Target("p2")])
     assert [r.outcome for r in results] == ["error", "skipped"]
     assert results[0].problem is not None and results[0].problem.kind == "unreachable"
-    assert exit_code(results) == 3
+    assert exit_code_for_actions(results) == 3
 
 
 def test_already_after_a_lost_answer_counts_as_done(world: HubSim) -> None:
@@ -372,7 +372,7 @@ def test_rules_accept_on_domain_or_organisation_only() -> None:
     ],
 )
 def test_bad_rules_name_the_file(text: str, message: str) -> None:
-    with pytest.raises(RulesError, match=message) as info:
+    with pytest.raises(AcceptRulesError, match=message) as info:
         parse_rules(text, "rules.yaml")
     assert "\n" not in str(info.value)
 

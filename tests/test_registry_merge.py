@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import hubgate
-from hubgate.registry import loader
+from hubgate.registry import disk_cache
 from hubgate.registry.loader import bundled_dir, load_registry
 from tests.test_registry_schema import write_entry
 
@@ -142,8 +142,8 @@ def test_the_cache_is_used_when_nothing_changed_and_refreshed_when_a_file_did(
     assert json.loads(cache_file.read_text().partition("\n")[2])["data"][0][1]["name"] == "first"
 
     parsed: list[Path] = []
-    real_parse = loader.parse_file
-    monkeypatch.setattr(loader, "parse_file", lambda p: (parsed.append(p), real_parse(p))[1])
+    real_parse = disk_cache.parse_file
+    monkeypatch.setattr(disk_cache, "parse_file", lambda p: (parsed.append(p), real_parse(p))[1])
     assert load(folder, cache_dir=cache).models["acme/m"].name == "first"
     assert parsed == []  # served from the cache
 
@@ -178,11 +178,11 @@ def test_the_default_cache_location_follows_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HUBGATE_REGISTRY_CACHE", str(tmp_path / "c"))
-    assert loader.default_cache_dir() == tmp_path / "c"
+    assert disk_cache.registry_cache_dir() == tmp_path / "c"
     monkeypatch.setenv("HUBGATE_REGISTRY_CACHE", "off")
-    assert loader.default_cache_dir() is None
+    assert disk_cache.registry_cache_dir() is None
     monkeypatch.delenv("HUBGATE_REGISTRY_CACHE")
-    assert "hubgate" in str(loader.default_cache_dir())
+    assert "hubgate" in str(disk_cache.registry_cache_dir())
 
 
 def test_a_flat_folder_with_gpus_reads_models_but_never_the_gpu_files(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from hubgate.registry import (
     set_default_registry,
     suggest,
 )
-from hubgate.registry.loader import registry_files
+from hubgate.registry.folders import registry_files
 from hubgate.registry.schema import ModelType
 from tests.test_registry_schema import write_entry
 
@@ -162,7 +162,7 @@ def test_the_default_registry_is_lazy_and_follows_the_environment(
 def test_importing_the_package_is_light() -> None:
     code = (
         "import sys, hubgate.registry as r; "
-        "heavy = [m for m in ('pydantic', 'yaml', 'hubgate.registry.loader') if m in sys.modules]; "
+        "heavy = [m for m in ('pydantic', 'yaml', 'hubgate.registry.loader', 'hubgate.registry.index') if m in sys.modules]; "
         "print(heavy); r.get_model_info; print('pydantic' in sys.modules)"
     )
     out = subprocess.run(

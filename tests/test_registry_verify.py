@@ -9,7 +9,7 @@ import pytest
 
 from hubgate.hub.answers import HubAnswer
 from hubgate.registry.schema import ModelEntry
-from hubgate.registry.verify import Kind, compare, hub_license
+from hubgate.registry.verify import DriftKind, compare, hub_license
 from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, GPT2, LLAMA2, LLAMA32, assert_no_token
 from tests.test_registry_schema import minimal, write_entry
@@ -25,7 +25,7 @@ def body(**fields: object) -> dict:
     return {"id": "acme/m", "gated": False, "cardData": {}, **fields}
 
 
-def kinds(findings: list) -> dict[str, Kind]:  # type: ignore[type-arg]
+def kinds(findings: list) -> dict[str, DriftKind]:  # type: ignore[type-arg]
     return {f.field: f.kind for f in findings}
 
 
@@ -42,9 +42,9 @@ def test_drifts_name_both_sides() -> None:
     )
     found = {f.field: f for f in compare(e, answer)}
     assert {field: f.kind for field, f in found.items()} == {
-        "gated": Kind.DRIFT,
-        "license": Kind.DRIFT,
-        "parameters": Kind.DRIFT,
+        "gated": DriftKind.DRIFT,
+        "license": DriftKind.DRIFT,
+        "parameters": DriftKind.DRIFT,
     }
     assert (found["gated"].registry, found["gated"].hub) == (False, "manual")
     assert (found["license"].registry, found["license"].hub) == ("mit", "llama2")
@@ -54,22 +54,22 @@ def test_drifts_name_both_sides() -> None:
 def test_empty_registry_facts_are_gaps_and_hub_silence_is_no_claim() -> None:
     e = entry()  # nothing recorded
     found = compare(e, HubAnswer(200, body=body(gated="auto", safetensors={"total": 5})))
-    assert kinds(found) == {"gated": Kind.GAP, "parameters": Kind.GAP}
+    assert kinds(found) == {"gated": DriftKind.GAP, "parameters": DriftKind.GAP}
     # The Hub publishing no safetensors and no licence says nothing against the registry.
     recorded = entry(license={"id": "mit"}, specs={"parameters": 7})
-    assert kinds(compare(recorded, HubAnswer(200, body=body()))) == {"gated": Kind.GAP}
+    assert kinds(compare(recorded, HubAnswer(200, body=body()))) == {"gated": DriftKind.GAP}
 
 
 def test_missing_renamed_and_errors() -> None:
     e = entry()
     (missing,) = compare(e, HubAnswer(404, error_code="RepoNotFound", message="Repository not found"))
-    assert missing.kind is Kind.MISSING and "RepoNotFound" in missing.message
+    assert missing.kind is DriftKind.MISSING and "RepoNotFound" in missing.message
     renamed = compare(e, HubAnswer(200, body=body(id="acme/m-v2")))
-    assert kinds(renamed)["model_id"] is Kind.RENAMED
+    assert kinds(renamed)["model_id"] is DriftKind.RENAMED
     (error,) = compare(e, HubAnswer(None, failure="timed out after 4 retries"))
-    assert error.kind is Kind.ERROR and "timed out" in error.message
+    assert error.kind is DriftKind.ERROR and "timed out" in error.message
     (error,) = compare(e, HubAnswer(500, message="boom"))
-    assert error.kind is Kind.ERROR and "HTTP 500" in error.message
+    assert error.kind is DriftKind.ERROR and "HTTP 500" in error.message
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,9 @@ from typing import ClassVar
 
 import pytest
 
-from hubgate.check.runner import check_model_access, run_checks
+from hubgate.check.api import check_model_access
+from hubgate.check.run import run_check
+from hubgate.check.session import open_session
 from hubgate.hub.pacing import RatePacer
 from hubgate.hub.service import HubService, RetryPolicy
 from hubgate.hub.token import ResolvedToken
@@ -45,7 +47,7 @@ FAST = RetryPolicy(retries=2, base_wait=0.01, timeout=2)
 
 def run(hub: HubSim, ids: list[str], *, policy: RetryPolicy = FAST, token: str | None = ALICE, **kw):  # type: ignore[no-untyped-def]
     refs = [RepoRef(i, "model", i) for i in ids]
-    return run_checks(refs, token=ResolvedToken(token, "test"), endpoint=hub.url, policy=policy, **kw)
+    return run_check(open_session(ResolvedToken(token, "test"), endpoint=hub.url, policy=policy), refs, **kw)
 
 
 def statuses(report) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hubgate.access.form import fill, form_of
-from hubgate.access.outcome import Outcome, classify_answer
+from hubgate.access.request_outcome import Outcome, classify_answer
 from hubgate.hub.answers import HubAnswer
 from hubgate.testhub import Repo
 from tests.conftest import ALICE, BOB, DINO, GEMMA, LLAMA2, LLAMA32, MISTRAL, assert_no_token
@@ -190,7 +190,7 @@ def test_rejected_is_skipped_not_resent(hub: Any, run_cli: Any) -> None:
 @pytest.mark.parametrize("status", [400, 422])
 def test_missing_required_field_refused_by_the_hub(dinos: Any, status: int) -> None:
     """A form the Hub finds incomplete, whichever status it uses, is form-incomplete with its words."""
-    from hubgate.check.runner import open_session
+    from hubgate.check.session import open_session
     from hubgate.hub.token import resolve_token
 
     dinos.missing_field_status = status
@@ -206,7 +206,7 @@ def test_missing_required_field_refused_by_the_hub(dinos: Any, status: int) -> N
 def test_existing_request_variants(hub: Any, status: int) -> None:
     hub.existing_request_status = status
     hub.set_access("alice", GEMMA, "pending")
-    from hubgate.check.runner import open_session
+    from hubgate.check.session import open_session
     from hubgate.hub.token import resolve_token
 
     session = open_session(resolve_token(ALICE), endpoint=hub.url)
@@ -222,7 +222,7 @@ def test_refusals_keep_the_hubs_words(hub: Any, run_cli: Any) -> None:
     row = by_id(result)[GEMMA]
     assert row["outcome"] == "skipped" and "token-scope" in row["message"]  # the verdict already tells
     assert posts(hub) == []
-    from hubgate.check.runner import open_session
+    from hubgate.check.session import open_session
     from hubgate.hub.token import resolve_token
 
     for token, code in ((BOB, 403), (None, 401)):
@@ -271,7 +271,7 @@ def test_request_scan_finds_the_repos_in_code(dinos: Any, run_cli: Any, tmp_path
 
 
 def test_a_429_is_retried_and_a_5xx_never_resent(hub: Any) -> None:
-    from hubgate.check.runner import open_session
+    from hubgate.check.session import open_session
     from hubgate.hub.service import RetryPolicy
     from hubgate.hub.token import resolve_token
 

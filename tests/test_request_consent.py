@@ -1,5 +1,5 @@
 """Issue 21: `hubgate request` speaks for the user only with their say, and calls a request sent only
-when the Hub's answer says so (access/outcome.py), through the real CLI against the loopback Hub."""
+when the Hub's answer says so (access/request_outcome.py), through the real CLI against the loopback Hub."""
 
 from __future__ import annotations
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from hubgate.check.runner import Joins, check_all, open_session
+from hubgate.check.extras import Extras
+from hubgate.check.run import run_check
+from hubgate.check.session import open_session
 from hubgate.hub.cache import MetadataCache
 from hubgate.hub.pacing import RatePacer
 from hubgate.hub.service import RetryPolicy
@@ -70,8 +72,8 @@ def run(
 ) -> dict[str, Verdict]:
     resolved = ResolvedToken(token, "HF_TOKEN") if token else ResolvedToken(None, None)
     session = open_session(resolved, endpoint=hub.url, policy=FAST, pacer=RatePacer(max_wait=5))
-    joins = Joins(alternatives=False, suggest=False)
-    report = check_all(session, refs, jobs=4, joins=joins, cache=cache, batch=batch)
+    extras = Extras(alternatives=False, suggest=False)
+    report = run_check(session, refs, jobs=4, extras=extras, cache=cache, batch=batch)
     return {v.input: v for v in report.verdicts}
 
 

@@ -7,8 +7,16 @@ import pytest
 from hubgate.hub.answers import HubAnswer, facts_from_metadata, probe_file
 from hubgate.hub.token import TokenInfo, scrub, token_info_from_whoami
 from hubgate.inputs.refs import RepoRef
-from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK, FailOnError, exit_code, parse_fail_on
-from hubgate.verdicts.verdict import Context, NeedsProbe, Status, Verdict, from_metadata, from_probe
+from hubgate.verdicts.decide import NeedsProbe, from_metadata, from_probe
+from hubgate.verdicts.exit_codes import (
+    EXIT_ACTION,
+    EXIT_ERROR,
+    EXIT_OK,
+    FailOnError,
+    exit_code_for_verdicts,
+    parse_fail_on,
+)
+from hubgate.verdicts.verdict import Context, Status, Verdict
 
 REF = RepoRef("org/model", "model", "org/model")
 READ = TokenInfo("HF_TOKEN", True, valid=True, user="alice", role="read", can_read_gated=True)
@@ -202,12 +210,12 @@ def _v(status: Status) -> Verdict:
 
 def test_exit_codes() -> None:
     action = parse_fail_on("action")
-    assert exit_code([_v(Status.OPEN), _v(Status.GRANTED)], action) == EXIT_OK
-    assert exit_code([_v(Status.OPEN), _v(Status.PENDING)], action) == EXIT_ACTION
-    assert exit_code([_v(Status.INVALID)], action) == EXIT_ACTION
-    assert exit_code([_v(Status.PENDING), _v(Status.ERROR)], action) == EXIT_ERROR
-    assert exit_code([_v(Status.PENDING)], parse_fail_on("error")) == EXIT_OK
-    assert exit_code([_v(Status.ERROR)], parse_fail_on("never")) == EXIT_OK
-    assert exit_code([_v(Status.REJECTED)], parse_fail_on("pending, rejected")) == EXIT_ACTION
+    assert exit_code_for_verdicts([_v(Status.OPEN), _v(Status.GRANTED)], action) == EXIT_OK
+    assert exit_code_for_verdicts([_v(Status.OPEN), _v(Status.PENDING)], action) == EXIT_ACTION
+    assert exit_code_for_verdicts([_v(Status.INVALID)], action) == EXIT_ACTION
+    assert exit_code_for_verdicts([_v(Status.PENDING), _v(Status.ERROR)], action) == EXIT_ERROR
+    assert exit_code_for_verdicts([_v(Status.PENDING)], parse_fail_on("error")) == EXIT_OK
+    assert exit_code_for_verdicts([_v(Status.ERROR)], parse_fail_on("never")) == EXIT_OK
+    assert exit_code_for_verdicts([_v(Status.REJECTED)], parse_fail_on("pending, rejected")) == EXIT_ACTION
     with pytest.raises(FailOnError, match="unknown status maybe"):
         parse_fail_on("pending,maybe")

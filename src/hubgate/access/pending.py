@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hubgate.access.run import RequestResult, pending_verdicts
-from hubgate.check.runner import Session
+from hubgate.check.session import Session
 from hubgate.verdicts.verdict import Verdict
 from hubgate.watch.state import StateStore
 

@@ -5,25 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from hubgate.check.author_repos import author_problem, list_author
+from hubgate.check.extras import Extras
 from hubgate.check.report import Report
-from hubgate.check.runner import DEFAULT_JOBS, Joins, Session, author_problem, check_all, list_author
+from hubgate.check.run import DEFAULT_JOBS, run_check
+from hubgate.check.session import Session
 from hubgate.hub.answers import HubAnswer
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType
-from hubgate.verdicts.verdict import Verdict, with_places
+from hubgate.verdicts.attach import with_places
+from hubgate.verdicts.verdict import Verdict
 
 if TYPE_CHECKING:
     from hubgate.hub.cache import MetadataCache
     from hubgate.inputs.scan.model import ScanResult
 
 
-def run_check(
+def check_batch(
     session: Session,
     refs: Sequence[RepoRef | InvalidRef],
     *,
     authors: Sequence[str] = (),
     repo_type: RepoType = "model",
     jobs: int = DEFAULT_JOBS,
-    joins: Joins | None = None,
+    extras: Extras | None = None,
     cache: MetadataCache | None = None,
     scan: ScanResult | None = None,
     on_start: Callable[[int], None] | None = None,
@@ -45,7 +49,7 @@ def run_check(
             listing_problems.append(author_problem(session, author, repo_type, error))
     if on_start is not None:
         on_start(len(refs))
-    report = check_all(session, refs, jobs=jobs, known=known, joins=joins, on_result=on_result, cache=cache)
+    report = run_check(session, refs, jobs=jobs, known=known, extras=extras, on_result=on_result, cache=cache)
     report.verdicts.extend(listing_problems)
     if scan is not None:
         report.verdicts = with_places(report.verdicts, scan.places())

@@ -8,8 +8,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hubgate.check.extras import Extras
 from hubgate.check.report import Report
-from hubgate.check.runner import DEFAULT_JOBS, Joins, Session, check_all
+from hubgate.check.run import DEFAULT_JOBS, run_check
+from hubgate.check.session import Session
 from hubgate.hub.token import ResolvedToken, TokenInfo
 from hubgate.inputs.refs import InvalidRef, RepoRef
 from hubgate.inputs.sources import InputError
@@ -108,13 +110,13 @@ def check_matrix(
     session_for: Callable[[ResolvedToken], Session],
     *,
     jobs: int = DEFAULT_JOBS,
-    joins: Joins | None = None,
+    extras: Extras | None = None,
     cache: MetadataCache | None = None,
 ) -> Matrix:
     """`refs` checked under each token, one session per token."""
     # The matrix shows statuses only: alternatives and fit would spend requests for nothing.
-    joins = replace(joins or Joins(), alternatives=False, fit=None)
-    reports = [check_all(session_for(token), refs, jobs=jobs, joins=joins, cache=cache) for token in tokens]
+    extras = replace(extras or Extras(), alternatives=False, fit=None)
+    reports = [run_check(session_for(token), refs, jobs=jobs, extras=extras, cache=cache) for token in tokens]
     labels: list[str] = []
     for report in reports:
         name = label(report.token)

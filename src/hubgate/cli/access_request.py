@@ -91,12 +91,12 @@ def request(
     nothing is sent unless --yes (and --accept-terms for gates that show terms).
     `manual` repos are recorded as pending in the watch state, so `hubgate watch` reports when they land."""
     from hubgate.access.answers import AnswersError, read_answers
-    from hubgate.access.outcome import FAILED, Outcome
     from hubgate.access.pending import record_pending
+    from hubgate.access.request_outcome import FAILED, Outcome
     from hubgate.access.run import request_all
     from hubgate.inputs.bounded import UnreadableFile
     from hubgate.render import access as render
-    from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR, EXIT_OK
+    from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_ERROR, EXIT_OK
     from hubgate.watch.state import StateError, default_state_path
 
     fmt = check_format(output_format, ("table", "json"))
@@ -138,7 +138,7 @@ def request(
     results, verdicts = request_all(
         session,
         refs,
-        answers=answers,
+        field_values=answers,
         accept_terms=accept_terms,
         dry_run=dry_run,
         ask_value=ask_value if interactive else None,

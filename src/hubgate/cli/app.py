@@ -118,7 +118,7 @@ def _run(args: list[str] | None) -> int:
         result = command.main(args=args, prog_name="hubgate", standalone_mode=False)
     except typer.Abort:
         # End of input (Ctrl-D, a closed terminal) or Ctrl-C at a prompt: click gives up on the prompt.
-        from hubgate.verdicts.outcome import EXIT_INTERRUPTED
+        from hubgate.verdicts.exit_codes import EXIT_INTERRUPTED
 
         sys.stderr.write("\nhubgate: stopped at a prompt (end of input or Ctrl-C); nothing more was done\n")
         return EXIT_INTERRUPTED

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from hubgate.cli.errors import fail_usage
 
 if TYPE_CHECKING:
-    from hubgate.check.runner import FitRequest
+    from hubgate.check.extras import FitRequest
     from hubgate.fit import GpuSpec
     from hubgate.fit.catalog import Catalog
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 
 def require_folders(dirs: list[Path] | None) -> None:
@@ -42,7 +42,7 @@ def registry_or_exit(dirs: list[Path] | None, *, strict: bool = True) -> Registr
 
 
 def joined_registry(dirs: list[Path] | None, disabled: bool) -> Registry | None:
-    """The model registry a check joins in, or None with --no-registry."""
+    """The model registry a check adds facts from, or None with --no-registry."""
     if disabled:
         if dirs:
             fail_usage("--registry and --no-registry contradict each other; pass one")
@@ -117,7 +117,7 @@ def fit_request(
         if dtype is not None or context is not None:
             fail_usage("--dtype and --context go with --gpu (the GPU fit they shape)")
         return None
-    from hubgate.check.runner import FitRequest
+    from hubgate.check.extras import FitRequest
 
     specs = gpus_option(gpus, gpu_catalog(dirs))
     return FitRequest(gpus=tuple(specs), dtype=dtype_option(dtype), context=context)

@@ -64,7 +64,7 @@ from hubgate.cli.progress import Progress
 from hubgate.cli.report_out import check_output_path, print_report
 
 if TYPE_CHECKING:
-    from hubgate.check.runner import Joins
+    from hubgate.check.extras import Extras
     from hubgate.hub.cache import MetadataCache
     from hubgate.inputs.refs import InvalidRef, RepoRef
 
@@ -109,9 +109,9 @@ def check(
     exclude: ExcludeOpt = None,
 ) -> None:
     """Check which repos this token can download now, and the next step for every other one."""
-    from hubgate.check.batch import run_check
-    from hubgate.check.runner import Joins
-    from hubgate.verdicts.outcome import exit_code
+    from hubgate.check.batch import check_batch
+    from hubgate.check.extras import Extras
+    from hubgate.verdicts.exit_codes import exit_code_for_verdicts
 
     output_format = OutputFormat(pick_format(output_format, as_json, quiet))
     preflight = effective_policy(fail_on=fail_on, max_size=max_size, allow_remote_code=allow_remote_code)
@@ -123,7 +123,7 @@ def check(
         check_output_path(output)
     fit = fit_request(gpus, dtype, context, registry_dirs)
     registry = joined_registry(registry_dirs, no_registry)
-    joins = Joins(
+    extras = Extras(
         registry=registry, follow_bases=not no_bases, alternatives=not no_alternatives, fit=fit, rules=rules
     )
     scanned = scanned_repos(scan, ids, include, exclude)
@@ -141,18 +141,18 @@ def check(
     if token_file or all_stored_tokens:
         if token or anonymous or authors:
             fail_usage("--token-file / --all-stored-tokens go without --token, --anonymous and --author")
-        _check_matrix(refs, endpoint, token_file, hub, jobs, output_format, failing, joins, cache)
+        _check_matrix(refs, endpoint, token_file, hub, jobs, output_format, failing, extras, cache)
     resolved = hub.resolve_token()
     bar = sys.stderr.isatty() and output_format != OutputFormat.quiet
     with Progress(len(refs), bar=bar) as progress, interruptible(progress.told):
         session = hub.session(endpoint, resolved)
-        report = run_check(
+        report = check_batch(
             session,
             refs,
             authors=authors,
             repo_type=repo_type.value,
             jobs=jobs,
-            joins=joins,
+            extras=extras,
             cache=cache,
             scan=scanned,
             on_start=progress.start,
@@ -160,7 +160,7 @@ def check(
         )
 
     print_report(report, output_format.value, failing, output)
-    raise typer.Exit(exit_code(report.verdicts, failing))
+    raise typer.Exit(exit_code_for_verdicts(report.verdicts, failing))
 
 
 def _check_matrix(
@@ -171,14 +171,14 @@ def _check_matrix(
     jobs: int,
     output_format: OutputFormat,
     failing: frozenset[str],
-    joins: Joins,
+    extras: Extras,
     cache: MetadataCache | None,
 ) -> None:
     """`--token-file` / `--all-stored-tokens`: the repos under each token, as a table or JSON."""
     from hubgate.check.matrix import check_matrix, stored_tokens, tokens_from_file
     from hubgate.inputs.sources import InputError
     from hubgate.render.matrix import render_matrix
-    from hubgate.verdicts.outcome import exit_code
+    from hubgate.verdicts.exit_codes import exit_code_for_verdicts
 
     try:
         tokens = tokens_from_file(token_file) if token_file else stored_tokens()
@@ -191,7 +191,7 @@ def _check_matrix(
         )
     with interruptible(lambda: "part of the token matrix"):
         matrix = check_matrix(
-            tokens, refs, lambda token: hub.session(endpoint, token), jobs=jobs, joins=joins, cache=cache
+            tokens, refs, lambda token: hub.session(endpoint, token), jobs=jobs, extras=extras, cache=cache
         )
     sys.stdout.write(render_matrix(matrix, output_format.value))  # scrubbed of every token (cli.app.run)
-    raise typer.Exit(exit_code([best for best, _ in matrix.rows()], failing))
+    raise typer.Exit(exit_code_for_verdicts([best for best, _ in matrix.rows()], failing))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hubgate.verdicts.outcome import FAIL_ON_HELP
+from hubgate.verdicts.exit_codes import FAIL_ON_HELP
 
 
 class OutputFormat(StrEnum):
@@ -116,7 +116,7 @@ ScanOpt = Annotated[
     ),
 ]
 
-# -- what joins each verdict -------------------------------------------------------------------------------
+# -- what each verdict gets beside it----------------------------------------------------------------------------
 
 GpuOpt = Annotated[
     list[str] | None,

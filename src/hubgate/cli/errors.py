@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import typer
 
-from hubgate.verdicts.outcome import EXIT_INTERRUPTED, EXIT_USAGE
+from hubgate.verdicts.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 
 
 def fail_usage(message: str, hint: str | None = None) -> NoReturn:

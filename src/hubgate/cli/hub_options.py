@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from hubgate.cli.errors import fail_unreadable, fail_usage
 
 if TYPE_CHECKING:
-    from hubgate.check.runner import Session
+    from hubgate.check.session import Session
     from hubgate.hub.cache import MetadataCache
     from hubgate.hub.pacing import RatePacer
     from hubgate.hub.service import Budget, HubService, RetryPolicy
@@ -96,7 +96,7 @@ class HubOptions:
     @staticmethod
     def endpoint() -> str:
         """HF_ENDPOINT, else the Hub's address; one line and exit 2 when it is not an http(s) URL."""
-        from hubgate.check.runner import default_endpoint
+        from hubgate.check.session import default_endpoint
 
         check_endpoint_variable()
         return default_endpoint()
@@ -112,7 +112,7 @@ class HubOptions:
     def session(self, endpoint: str, token: ResolvedToken) -> Session:
         """A session of the run's Hub client with the token identified (one whoami), as `check` needs it;
         each session has its own pacer, and all share the run's budget."""
-        from hubgate.check.runner import open_session
+        from hubgate.check.session import open_session
 
         policy, caps = self.policy, self.caps
         return open_session(
@@ -125,7 +125,7 @@ def public_reader(hub: HubOptions) -> Callable[[], HubService]:
     resolved, so a run that never needs the Hub never depends on one. `fit` sizes models with it."""
 
     def open_hub() -> HubService:
-        from hubgate.check.runner import default_endpoint
+        from hubgate.check.session import default_endpoint
         from hubgate.hub.service import HubService, RetryPolicy
 
         policy = RetryPolicy()

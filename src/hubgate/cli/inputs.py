@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from hubgate.inputs.policy import Policy
     from hubgate.inputs.refs import InvalidRef, RepoRef
     from hubgate.inputs.scan.model import ScanResult
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
     Refs = list[RepoRef | InvalidRef]
 
@@ -34,7 +34,7 @@ def load_refs(
     With `other_input` (e.g. --author), no ids is fine and ./models_to_check.txt is not read.
     With a `registry`, its short names (mistral_7b) stand for their Hub ids in model inputs.
     `scanned` (the repos of a --scan) come first, each once: an id also given in a list keeps the list's."""
-    from hubgate.check.runner import default_endpoint
+    from hubgate.check.session import default_endpoint
     from hubgate.inputs.refs import RepoRef
     from hubgate.inputs.sources import DEFAULT_LIST, InputError, parse_entries, read_entries
 
@@ -46,7 +46,7 @@ def load_refs(
         fail_usage(str(exc), hint=exc.hint or None)
     aliases = None
     if registry is not None and repo_type == RepoTypeChoice.model:
-        from hubgate.registry.joins import input_aliases
+        from hubgate.registry.check_extras import input_aliases
 
         aliases = input_aliases(registry)
     refs = parse_entries(
@@ -134,7 +134,7 @@ def effective_policy(
 
 def failing_statuses(policy: Policy) -> frozenset[str]:
     """The policy's fail-on as the statuses that fail the run; a bad one ends the run with one line."""
-    from hubgate.verdicts.outcome import FailOnError, parse_fail_on
+    from hubgate.verdicts.exit_codes import FailOnError, parse_fail_on
 
     try:
         return parse_fail_on(policy.fail_on)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-EXIT_USAGE = 2  # as hubgate.verdicts.outcome.EXIT_USAGE, without importing the verdict model
+EXIT_USAGE = 2  # as hubgate.verdicts.exit_codes.EXIT_USAGE, without importing the verdict model
 # A reader that stops reading (`| head`) ends the run quietly, with the status a shell gives a process
 # that SIGPIPE killed (128 + 13), so `set -o pipefail` still sees that the output was cut.
 EXIT_BROKEN_PIPE = 141

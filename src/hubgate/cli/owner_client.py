@@ -11,10 +11,10 @@ import typer
 from hubgate.cli.errors import fail_usage
 from hubgate.cli.hub_options import HubOptions
 from hubgate.cli.options import RepoTypeChoice
-from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_ERROR
+from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_ERROR
 
 if TYPE_CHECKING:
-    from hubgate.owner.client import OwnerClient, Problem
+    from hubgate.owner.client import OwnerClient, OwnerProblem
 
 
 def owner_client(repo: str, repo_type: RepoTypeChoice, hub: HubOptions) -> tuple[OwnerClient, ScrubbedOutput]:
@@ -43,6 +43,6 @@ class ScrubbedOutput:
         stream.write(scrub(text, self.secret))
         stream.flush()
 
-    def fail(self, problem: Problem) -> NoReturn:
+    def fail(self, problem: OwnerProblem) -> NoReturn:
         self.out(f"hubgate: {problem.message}\n", err=True)
         raise typer.Exit(EXIT_ERROR if problem.transient else EXIT_ACTION)

@@ -38,7 +38,7 @@ from hubgate.cli.owner_options import (
     UsersFileOpt,
     YesOpt,
 )
-from hubgate.verdicts.outcome import EXIT_ACTION, EXIT_OK
+from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_OK
 
 requests_app = typer.Typer(
     name="requests",
@@ -76,10 +76,9 @@ def list_requests(
     except OwnerError as exc:
         io.fail(exc.problem)
     io.out(render.listing(found, output_format.value, status=status.value, **client.where))
-    raise typer.Exit(EXIT_OK)
 
 
-def answer(
+def act(
     action: str,
     repo: RepoArg,
     users: UsersArg = None,
@@ -97,16 +96,16 @@ def answer(
     deadline: DeadlineOpt = None,
     budget: BudgetOpt = None,
 ) -> None:
-    """`requests ACTION`: the same options for each answer (--reason with reject only)."""
+    """`requests ACTION`: the same options for each action (--reason with reject only)."""
     from hubgate.inputs.bounded import UnreadableFile
     from hubgate.owner import run
-    from hubgate.owner.client import ActionResult, exit_code
+    from hubgate.owner.client import ActionResult, exit_code_for_actions
     from hubgate.owner.plan import PlanError, describe_plan
     from hubgate.render import owner as render
 
     hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget)
     try:  # everything a user can get wrong is checked before anything is sent
-        targets, reason = run.prepare_answer(
+        targets, reason = run.prepare_action(
             action, users, files, reason, confirm=bool(files) and not yes and not dry_run, stdin=sys.stdin
         )
     except PlanError as exc:
@@ -130,18 +129,18 @@ def answer(
             io.out(render.result_line(result) + "\n")
 
     results = client.act_all(action, targets, reason=reason, on_result=show)  # type: ignore[arg-type]
-    code = exit_code(results)
-    io.out(render.answers(results, as_json=as_json, action=action, **client.where, exit_code=code))
+    code = exit_code_for_actions(results)
+    io.out(render.action_report(results, as_json=as_json, action=action, **client.where, exit_code=code))
     raise typer.Exit(code)
 
 
-def _answer_command(action: str, doc: str) -> None:
-    """`requests ACTION` as a command of `answer`'s options (--reason only where `action` is reject)."""
-    whole = inspect.signature(answer, eval_str=True)
+def _action_command(action: str, doc: str) -> None:
+    """`requests ACTION` as a command of `act`'s options (--reason only where `action` is reject)."""
+    whole = inspect.signature(act, eval_str=True)
     dropped = ("action",) if action == "reject" else ("action", "reason")
 
     def command(**values: object) -> None:
-        answer(action, **values)  # type: ignore[arg-type]
+        act(action, **values)  # type: ignore[arg-type]
 
     command.__doc__ = doc
     command.__signature__ = whole.replace(  # type: ignore[attr-defined]
@@ -150,12 +149,12 @@ def _answer_command(action: str, doc: str) -> None:
     requests_app.command(action)(command)
 
 
-_answer_command("accept", "Accept requests: the users may then download the repo's files.")
-_answer_command(
+_action_command("accept", "Accept requests: the users may then download the repo's files.")
+_action_command(
     "reject", "Reject requests (they move to the rejected list; the users cannot download the files)."
 )
-_answer_command("cancel", "Cancel answers: the requests go back to pending (an accepted user loses access).")
-_answer_command("grant", "Grant access to users who never asked (user names only).")
+_action_command("cancel", "Cancel answers: the requests go back to pending (an accepted user loses access).")
+_action_command("grant", "Grant access to users who never asked (user names only).")
 
 
 @requests_app.command()
@@ -177,21 +176,25 @@ def auto(
     A dry run unless --apply; requests that match no rule stay pending (never rejected)."""
     from hubgate.inputs.bounded import UnreadableFile
     from hubgate.owner import run
-    from hubgate.owner.client import OwnerError, exit_code
-    from hubgate.owner.plan import RulesError
+    from hubgate.owner.client import OwnerError, exit_code_for_actions
+    from hubgate.owner.plan import AcceptRulesError
     from hubgate.render import owner as render
 
     hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget)
     try:
         allow = run.read_rules(rules)
-    except (UnreadableFile, RulesError) as exc:
+    except (UnreadableFile, AcceptRulesError) as exc:
         fail_unreadable(exc)
     client, io = owner_client(repo, repo_type, hub)
     try:
-        done = run.auto(client, allow, apply=apply)
+        done = run.auto_accept(client, allow, apply=apply)
     except OwnerError as exc:
         io.fail(exc.problem)
-    code = exit_code(done.results)
+    code = exit_code_for_actions(done.results)
     as_json = output_format is AnswerFormat.json
-    io.out(render.auto(done, as_json=as_json, **client.where, rules=str(rules), apply=apply, exit_code=code))
+    io.out(
+        render.auto_report(
+            done, as_json=as_json, **client.where, rules=str(rules), apply=apply, exit_code=code
+        )
+    )
     raise typer.Exit(code)

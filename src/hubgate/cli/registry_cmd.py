@@ -16,7 +16,7 @@ from hubgate.cli.options import RegistryDirsOpt, TableOrJsonOpt
 from hubgate.cli.registry_verify import verify_app
 
 if TYPE_CHECKING:
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 EXIT_NOT_FOUND = 1
 EXIT_PROBLEMS = 1

@@ -23,7 +23,7 @@ from hubgate.cli.options import (
     TimeoutOpt,
     TokenOpt,
 )
-from hubgate.verdicts.outcome import EXIT_ERROR
+from hubgate.verdicts.exit_codes import EXIT_ERROR
 
 EXIT_DRIFT = 1
 ModelsArg = Annotated[
@@ -54,7 +54,7 @@ def verify(
     """Compare the registry with the Hub now (gate mode, licence tag, safetensors parameter count) and list
     every drift. One metadata request per model. Exit 1 on any drift, missing or renamed repo; 3 when the
     Hub left some unverified; 0 when all agree (gaps, facts the registry leaves empty, are listed only)."""
-    from hubgate.registry.verify import Kind, drifted, select, verify_models
+    from hubgate.registry.verify import DriftKind, drifted, select, verify_models
     from hubgate.render.registry import findings_table, verify_json, verify_summary
 
     hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget)
@@ -78,5 +78,5 @@ def verify(
         sys.stderr.write(verify_summary(findings, chosen, endpoint=service.endpoint))
     if drifted(findings):
         raise typer.Exit(EXIT_DRIFT)
-    if any(f.kind is Kind.ERROR for f in findings):
+    if any(f.kind is DriftKind.ERROR for f in findings):
         raise typer.Exit(EXIT_ERROR)

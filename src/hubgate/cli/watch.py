@@ -34,7 +34,7 @@ from hubgate.cli.options import (
     TokenOpt,
 )
 from hubgate.cli.progress import Progress
-from hubgate.verdicts.outcome import EXIT_OK
+from hubgate.verdicts.exit_codes import EXIT_OK
 
 StateOpt = Annotated[
     Path | None,

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hubgate.units import parse_bytes
-from hubgate.verdicts.findings import Rules
+from hubgate.verdicts.findings import PreflightRules
 
 POLICY_FILE = "hubgate.toml"
 PYPROJECT = "pyproject.toml"
@@ -53,7 +53,7 @@ class PolicyFile(BaseModel):
         if isinstance(value, str):
             value = [part for part in value.split(",")]
         if isinstance(value, list):
-            from hubgate.verdicts.outcome import FailOnError, parse_fail_on
+            from hubgate.verdicts.exit_codes import FailOnError, parse_fail_on
 
             try:
                 parse_fail_on(",".join(str(v) for v in value))
@@ -78,11 +78,11 @@ class Policy:
     def value(self, key: str) -> Any:
         return self.settings[key].value
 
-    def rules(self, disk_free: int | None = None, disk_path: str | None = None) -> Rules:
+    def rules(self, disk_free: int | None = None, disk_path: str | None = None) -> PreflightRules:
         def lower(items: Any) -> frozenset[str]:
             return frozenset(i.strip().lower() for i in items or [])
 
-        return Rules(
+        return PreflightRules(
             allowed_licences=lower(self.value("allowed-licences")),
             denied_licences=lower(self.value("denied-licences")),
             max_size=self.value("max-size"),

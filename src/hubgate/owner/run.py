@@ -1,4 +1,4 @@
-"""The owner commands' steps between the options and the renderers: whom to answer (arguments and bulk
+"""The owner commands' steps between the options and the renderers: whom to act on (arguments and bulk
 files, checked before anything is sent), the rules file, and `auto`'s decide-then-accept."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from hubgate.inputs.bounded import (
 )
 from hubgate.owner.client import ActionResult, OwnerClient, Target
 from hubgate.owner.plan import (
+    AcceptRules,
     Decision,
     PlanError,
-    Rules,
     check_reason,
     decide,
     parse_rules,
@@ -41,7 +41,7 @@ def _read_named(option: str, name: str, limit: int, what: str) -> str:
 MAX_USERS_BYTES = 16 * 2**20
 
 
-def prepare_answer(
+def prepare_action(
     action: str,
     users: list[str] | None,
     files: list[str] | None,
@@ -78,8 +78,8 @@ def prepare_answer(
     return targets, reason
 
 
-def read_rules(path: Path) -> Rules:
-    """The rules file; UnreadableFile or RulesError (one line naming the file)."""
+def read_rules(path: Path) -> AcceptRules:
+    """The rules file; UnreadableFile or AcceptRulesError (one line naming the file)."""
     text = _read_named("--rules", str(path), MAX_CONFIG_BYTES, "rules file")
     return parse_rules(text, str(path))
 
@@ -94,7 +94,7 @@ class AutoRun:
         return [d for d in self.decisions if d.accept]
 
 
-def auto(client: OwnerClient, rules: Rules, *, apply: bool) -> AutoRun:
+def auto_accept(client: OwnerClient, rules: AcceptRules, *, apply: bool) -> AutoRun:
     """Decide on every pending request; with `apply`, accept the chosen ones. Raises OwnerError when the
     listing fails."""
     run = AutoRun(decide(rules, client.list_requests("pending")))

@@ -37,7 +37,7 @@ class Finding(BaseModel):
 
 
 @dataclass(frozen=True)
-class Rules:
+class PreflightRules:
     """The effective pre-flight policy (inputs/policy.py builds it from files and options)."""
 
     allowed_licences: frozenset[str] = frozenset()  # empty: any named licence
@@ -50,7 +50,7 @@ class Rules:
     ignore: frozenset[str] = field(default_factory=frozenset)  # repo ids left out of findings
 
 
-def findings_for(facts: RepoFacts, rules: Rules) -> list[Finding]:
+def findings_for(facts: RepoFacts, rules: PreflightRules) -> list[Finding]:
     """Every finding on one model repo under `rules`, in a fixed order."""
     if facts.id.lower() in rules.ignore:
         return []
@@ -77,7 +77,7 @@ def code_files(facts: RepoFacts) -> tuple[list[str], bool]:
     return list(dict.fromkeys(modules)), asked
 
 
-def remote_code(facts: RepoFacts, rules: Rules) -> Finding | None:
+def remote_code(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     files, asked = code_files(facts)
     if not asked or _allowed(facts.id, rules.allow_remote_code):
         return None
@@ -90,7 +90,7 @@ def remote_code(facts: RepoFacts, rules: Rules) -> Finding | None:
     )
 
 
-def pickle_only(facts: RepoFacts, rules: Rules) -> Finding | None:
+def pickle_only(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     pickles = [name for name in facts.siblings if name.lower().endswith(PICKLE_SUFFIXES)]
     has_safe = any(name.endswith(".safetensors") for name in facts.siblings)
     if rules.allow_pickle or not pickles or has_safe:
@@ -126,7 +126,7 @@ def licence_of(facts: RepoFacts) -> tuple[str | None, str | None]:
     return tag, (str(detail) if detail else None)
 
 
-def licence(facts: RepoFacts, rules: Rules) -> Finding | None:
+def licence(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     tag, detail = licence_of(facts)
     named = f"{tag} ({detail})" if detail else tag
     if tag is None:
@@ -157,7 +157,7 @@ def download_size(facts: RepoFacts) -> tuple[int | None, str]:
     return None, "unknown"
 
 
-def size(facts: RepoFacts, rules: Rules) -> Finding | None:
+def size(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     from hubgate.units import human_bytes
 
     total, _ = download_size(facts)

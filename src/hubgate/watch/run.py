@@ -7,15 +7,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from hubgate.check.extras import Extras
 from hubgate.check.report import Report
-from hubgate.check.runner import DEFAULT_JOBS, Joins, Session, check_all
+from hubgate.check.run import DEFAULT_JOBS, run_check
+from hubgate.check.session import Session
 from hubgate.inputs.refs import InvalidRef, RepoRef
-from hubgate.verdicts.outcome import (
+from hubgate.verdicts.exit_codes import (
     EXIT_ACTION,
     EXIT_ERROR,
     EXIT_NOT_DELIVERED,
     EXIT_OK,
-    exit_code,
+    exit_code_for_verdicts,
     parse_fail_on,
 )
 from hubgate.verdicts.verdict import Status, Verdict
@@ -24,7 +26,7 @@ from hubgate.watch.state import Change, StateStore
 
 if TYPE_CHECKING:
     from hubgate.hub.cache import MetadataCache
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 # Statuses that do not change without the user doing something: skipped unless --all.
 SKIPPABLE = ("granted", "open", "rejected")
@@ -70,8 +72,8 @@ def check_unsettled(
     if on_start is not None:
         on_start(len(refs))
     # Alternatives would spend requests on every cron run; registry facts and aliases cost none.
-    joins = Joins(registry=registry, alternatives=False)
-    report = check_all(session, refs, jobs=jobs, joins=joins, on_result=on_result, cache=cache)
+    extras = Extras(registry=registry, alternatives=False)
+    report = run_check(session, refs, jobs=jobs, extras=extras, on_result=on_result, cache=cache)
     return Checked(account, session.ctx.endpoint, report, skipped)
 
 
@@ -98,7 +100,7 @@ class WatchResult:
             errors = any(v.status == Status.ERROR for v in verdicts)
             code = EXIT_OK if self.real_changes else (EXIT_ERROR if errors else EXIT_ACTION)
         else:
-            code = exit_code(verdicts, parse_fail_on("action"))
+            code = exit_code_for_verdicts(verdicts, parse_fail_on("action"))
         if code != EXIT_ERROR and any(delivery.failed for delivery in self.deliveries):
             code = EXIT_NOT_DELIVERED
         return code

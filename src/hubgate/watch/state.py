@@ -24,7 +24,7 @@ from hubgate.hub.token import scrub
 from hubgate.verdicts.verdict import Status, Verdict
 
 APPLICATION_ID = 0x68756267  # "hubg"
-SCHEMA_VERSION = 2
+STATE_SCHEMA_VERSION = 2
 # A run that claimed notifications and died: after this long, another run may send them.
 CLAIM_LEASE_SECONDS = 600
 # Verdicts that are not a state of the repo: recording them would invent transitions.
@@ -227,7 +227,7 @@ class StateStore:
             raise StateError(
                 f"{path} is an SQLite database of another program; refusing to touch it", elsewhere
             )
-        if version > SCHEMA_VERSION:
+        if version > STATE_SCHEMA_VERSION:
             db.close()
             raise StateError(
                 f"{path} was written by a newer hubgate (state version {version})",
@@ -235,7 +235,7 @@ class StateStore:
             )
         try:
             check = db.execute("PRAGMA quick_check").fetchone()[0]
-            if check == "ok" and version < SCHEMA_VERSION:
+            if check == "ok" and version < STATE_SCHEMA_VERSION:
                 StateStore._migrate(db)
         except sqlite3.Error as exc:
             db.close()
@@ -250,10 +250,10 @@ class StateStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]  # another run may have migrated
-            for step in range(version, SCHEMA_VERSION):
+            for step in range(version, STATE_SCHEMA_VERSION):
                 for statement in _MIGRATIONS[step]:
                     db.execute(statement)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute(f"PRAGMA user_version = {STATE_SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -270,7 +270,7 @@ class StateStore:
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute(f"PRAGMA user_version = {STATE_SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -1,4 +1,4 @@
-"""`hubgate check` joined with the registry and GPU fit, end to end against the loopback Hub: aliases as
+"""`hubgate check` with its extras from the registry and GPU fit, end to end against the loopback Hub: aliases as
 inputs, registry facts, recorded misspellings, API model names, registry bases, alternatives, --gpu."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from hubgate.check.runner import check_models
+from hubgate.check.api import check_models
 from hubgate.registry.queries import set_default_registry
 from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, GPT2, LLAMA2, LLAMA32, CliResult, assert_no_token
-from tests.test_registry_joins import entry
+from tests.test_registry_extras import entry
 
 MISTRAL_INSTRUCT = "mistralai/Mistral-7B-Instruct-v0.1"
 QWEN_17 = "Qwen/Qwen3-1.7B"

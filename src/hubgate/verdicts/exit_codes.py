@@ -56,7 +56,7 @@ def fails(verdict: Verdict, failing: frozenset[str]) -> bool:
     return verdict.status in failing or any(finding.kind in failing for finding in verdict.findings)
 
 
-def exit_code(verdicts: Iterable[Verdict], failing: frozenset[str]) -> int:
+def exit_code_for_verdicts(verdicts: Iterable[Verdict], failing: frozenset[str]) -> int:
     """3 when a failing verdict is an error (the picture is incomplete), else 1 when any fails (by status
     or by a finding selected in `failing`: "needs action"), else 0."""
     failed = [v for v in verdicts if fails(v, failing)]

@@ -9,21 +9,24 @@ from typing import Any
 import pytest
 
 from hubgate.hub.answers import facts_from_metadata
-from hubgate.registry.joins import (
+from hubgate.registry.alternatives import (
     MAX_SIZE_RATIO,
     Blocked,
     alternative_candidates,
-    api_model_hint,
     describe_blocked,
+    type_group,
+)
+from hubgate.registry.check_extras import (
+    api_model_hint,
     entry_for,
     input_aliases,
     misspelling_suggestions,
     registry_bases,
     registry_json,
-    type_group,
     with_registry,
 )
-from hubgate.registry.loader import Registry, load_registry
+from hubgate.registry.index import Registry
+from hubgate.registry.loader import load_registry
 from hubgate.registry.schema import ModelType, Provider
 from hubgate.render.table import facts_line
 from hubgate.verdicts.lineage import base_links

@@ -13,20 +13,11 @@ from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metad
 from hubgate.hub.cache import CachedRepo, MetadataCache
 from hubgate.hub.service import ANONYMOUS, ANY_FILE, RETRY_STATUSES, HubService
 from hubgate.inputs.refs import RepoRef
-from hubgate.verdicts.verdict import (
-    Context,
-    Cost,
-    NeedsProbe,
-    Status,
-    Verdict,
-    error_verdict,
-    from_file_probes,
-    from_metadata,
-    from_probe,
-)
+from hubgate.verdicts.decide import NeedsProbe, error_verdict, from_file_probes, from_metadata, from_probe
+from hubgate.verdicts.verdict import Context, RequestCost, Status, Verdict
 
 if TYPE_CHECKING:
-    from hubgate.check.runner import Session
+    from hubgate.check.session import Session
 
 
 def decide_from_metadata(
@@ -95,7 +86,7 @@ class Inspections:
         stats = self._session.service.stats
         with stats.tally() as spent:
             verdict, facts, via = self._decide(ref)
-        cost = Cost(
+        cost = RequestCost(
             api=spent["api"],
             resolvers=spent["resolvers"],
             resolvers_anonymous=spent["resolvers" + ANONYMOUS],

@@ -1,4 +1,5 @@
-"""Pure: what an ask-access answer means (docs/hub.md, "Asking for access"; uncertain: status first, words second).
+"""Pure: the outcome of one access request, and what the Hub's answer to the ask-access POST means
+(docs/hub.md, "Asking for access"; uncertain: status first, words second).
 
 What counts as "request sent" is explicit, because a wrong yes is worse than an error: the user would
 wait for a review of a request the Hub never recorded. The Hub's documented behaviour says only "expect 200 on success",
