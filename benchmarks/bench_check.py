@@ -100,7 +100,7 @@ def library(
     from hubgate.check.run import run_check
     from hubgate.check.session import open_session
     from hubgate.hub.cache import MetadataCache
-    from hubgate.hub.service import RetryPolicy
+    from hubgate.hub.settings import RetryPolicy
     from hubgate.hub.token import ResolvedToken
     from hubgate.inputs.refs import RepoRef
 

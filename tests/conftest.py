@@ -107,10 +107,10 @@ def _own_metadata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def _no_held_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with no token held by the scrubber: a CLI run holds its tokens for the life of
     its process, and a value one in-process test held must not change what the next one scrubs."""
-    from hubgate.hub import token
+    from hubgate.inputs import secrets
 
-    monkeypatch.setattr(token, "_held", set())
-    monkeypatch.setattr(token, "_held_pattern", None)
+    monkeypatch.setattr(secrets, "_held", set())
+    monkeypatch.setattr(secrets, "_held_pattern", None)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hubgate.hub.service import Budget
+from hubgate.hub.tally import Budget
 from hubgate.testhub import HubSim
 from tests.conftest import ALICE, BERT, GEMMA, GPT2, LLAMA2, PHI3
 

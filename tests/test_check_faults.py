@@ -5,7 +5,8 @@ from __future__ import annotations
 from hubgate.check.run import run_check
 from hubgate.check.session import open_session
 from hubgate.hub.pacing import RatePacer
-from hubgate.hub.service import HubService, RetryPolicy
+from hubgate.hub.service import HubService
+from hubgate.hub.settings import RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
 from hubgate.testhub import HubSim

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hubgate.hub.answers import facts_from_metadata
-from hubgate.inputs.policy import PolicyError, load_policy
+from hubgate.inputs.policy import PolicyError, PreflightRules, load_policy
 from hubgate.inputs.refs import InvalidRef, RepoRef, parse_ref
 from hubgate.units import human_bytes, parse_bytes
 from hubgate.verdicts.exit_codes import (
@@ -18,7 +18,7 @@ from hubgate.verdicts.exit_codes import (
     exit_code_for_verdicts,
     parse_fail_on,
 )
-from hubgate.verdicts.findings import PreflightRules, download_size, findings_for
+from hubgate.verdicts.findings import download_size, findings_for
 from hubgate.verdicts.verdict import Status, Verdict
 
 
@@ -260,7 +260,7 @@ def test_no_policy_file_means_defaults(tmp_path: Path) -> None:
 def test_invalid_policy_names_file_and_key(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "hubgate.toml").write_text(text + "\n")
     with pytest.raises(PolicyError) as caught:
-        load_policy(tmp_path)
+        load_policy(tmp_path, check_fail_on=parse_fail_on)
     assert str(caught.value).startswith(str(tmp_path / "hubgate.toml")) and message in str(caught.value)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hubgate.check.run import run_check
 from hubgate.check.session import open_session
 from hubgate.hub.answers import facts_from_metadata
-from hubgate.hub.service import RetryPolicy
+from hubgate.hub.settings import RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
 from hubgate.testhub import HubSim, Repo

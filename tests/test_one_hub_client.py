@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from hubgate.hub.service import HubService, RetryPolicy
+from hubgate.hub.service import HubService
+from hubgate.hub.settings import RetryPolicy
 from hubgate.owner.client import OwnerClient, Target
 from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, DAVE, GPT2, LLAMA2, LLAMA32, CliResult, assert_no_token

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from hubgate.hub.pacing import RatePacer
-from hubgate.hub.service import HubService, RetryPolicy
+from hubgate.hub.service import HubService
+from hubgate.hub.settings import RetryPolicy
 from hubgate.owner.client import (
     AccessRequestInfo,
     OwnerClient,

@@ -123,6 +123,18 @@ def test_policy_file_drives_the_run_and_options_override_it(run_cli, tmp_path: P
     assert broken.code == 2 and "hubgate.toml: key 'max-size'" in broken.stderr and "hint:" in broken.stderr
 
 
+def test_an_unknown_fail_on_word_in_the_policy_file_is_refused_as_it_is_read(run_cli, tmp_path: Path) -> None:
+    """The words are the verdicts' and the file is read a floor below them: the check is handed in, so a
+    typo in the file is still one line naming the file and key, even when --fail-on overrides the key."""
+    (tmp_path / "hubgate.toml").write_text('fail-on = ["action", "trust"]\n')
+    runs = [("check", GPT2, "--no-registry"), ("check", GPT2, "--fail-on", "error"), ("policy", "show")]
+    for args in runs:
+        refused = run_cli(*args, cwd=tmp_path)
+        assert refused.code == 2, args
+        assert "hubgate.toml: key 'fail-on': 'action,trust': unknown status trust" in refused.stderr
+        assert "hint:" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_findings_in_table_markdown_github_and_junit(run_cli, tmp_path: Path) -> None:
     ids = (REMOTE_CODE, PICKLE_ONLY, GPT2, "--no-registry")
     table = run_cli("check", *ids)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import hubgate
+from hubgate import paths
 from hubgate.registry import disk_cache
 from hubgate.registry.loader import bundled_dir, load_registry
 from tests.test_registry_schema import write_entry
@@ -127,8 +127,8 @@ def test_bundled_dir_prefers_the_installed_package_data(
     assert source is not None and (source / "models").is_dir()
     package = tmp_path / "site-packages" / "hubgate"
     (package / "_registry" / "models").mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    monkeypatch.setattr(hubgate, "__file__", str(package / "__init__.py"))
+    (package / "paths.py").write_text("")
+    monkeypatch.setattr(paths, "__file__", str(package / "paths.py"))
     assert bundled_dir() == (package / "_registry").resolve()
 
 

@@ -24,7 +24,8 @@ from hubgate.check.api import check_model_access
 from hubgate.check.run import run_check
 from hubgate.check.session import open_session
 from hubgate.hub.pacing import RatePacer
-from hubgate.hub.service import HubService, RetryPolicy
+from hubgate.hub.service import HubService
+from hubgate.hub.settings import RetryPolicy
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import RepoRef
 from hubgate.testhub import HubSim, Repo
@@ -478,7 +479,7 @@ def test_overlapping_watch_runs_deliver_each_change_exactly_once(hub: HubSim, tm
 
 
 def test_hub_service_validates_its_endpoint() -> None:
-    from hubgate.hub.service import EndpointError
+    from hubgate.hub.settings import EndpointError
 
     with pytest.raises(EndpointError, match="has no scheme"):
         HubService("hf-mirror.com", None)

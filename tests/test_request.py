@@ -272,7 +272,7 @@ def test_request_scan_finds_the_repos_in_code(dinos: Any, run_cli: Any, tmp_path
 
 def test_a_429_is_retried_and_a_5xx_never_resent(hub: Any) -> None:
     from hubgate.check.session import open_session
-    from hubgate.hub.service import RetryPolicy
+    from hubgate.hub.settings import RetryPolicy
     from hubgate.hub.token import resolve_token
 
     hub.requests[("model", GEMMA)] = {}

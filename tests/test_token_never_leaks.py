@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hubgate.hub.token import MARKER, ScrubbedStream, hold, in_request, scrub
+from hubgate.hub.token import in_request
+from hubgate.inputs.secrets import MARKER, ScrubbedStream, hold, scrub
 from hubgate.testhub import HubSim, Repo, Token
 from tests.conftest import ALICE, GPT2, LLAMA2, CliResult
 

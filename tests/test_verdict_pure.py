@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hubgate.hub.answers import HubAnswer, facts_from_metadata, probe_file
-from hubgate.hub.token import TokenInfo, scrub, token_info_from_whoami
+from hubgate.hub.token import TokenInfo, token_info_from_whoami
 from hubgate.inputs.refs import RepoRef
+from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.decide import NeedsProbe, from_metadata, from_probe
 from hubgate.verdicts.exit_codes import (
     EXIT_ACTION,

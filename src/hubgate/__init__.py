@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from hubgate._version import __version__
 
 _LAZY = {
     "check_model_access": ("hubgate.check.api", "check_model_access"),

@@ -21,8 +21,8 @@ from hubgate.check.extras import Extras
 from hubgate.check.run import run_check
 from hubgate.check.session import Session
 from hubgate.hub.answers import RepoFacts, facts_from_metadata
-from hubgate.hub.token import scrub
 from hubgate.inputs.refs import InvalidRef, RepoRef
+from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.decide import from_probe
 from hubgate.verdicts.verdict import Status, Verdict
 

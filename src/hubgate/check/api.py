@@ -10,7 +10,7 @@ from hubgate.check.extras import Extras, FitRequest
 from hubgate.check.run import DEFAULT_JOBS, run_check
 from hubgate.check.session import default_endpoint, open_session
 from hubgate.hub.cache import MetadataCache
-from hubgate.hub.service import validate_endpoint
+from hubgate.hub.settings import validate_endpoint
 from hubgate.hub.token import resolve_token
 from hubgate.inputs.refs import RepoType
 from hubgate.verdicts.verdict import Verdict

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from hubgate.check.session import Session
 from hubgate.hub.answers import HubAnswer
-from hubgate.hub.token import scrub
 from hubgate.inputs.refs import RepoRef, RepoType
+from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.decide import error_verdict
 from hubgate.verdicts.verdict import Status, Verdict
 

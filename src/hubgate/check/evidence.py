@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, TypeGuard
 from hubgate.check.listings import AuthorListings
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem, probe_file
 from hubgate.hub.cache import CachedRepo, MetadataCache
-from hubgate.hub.service import ANONYMOUS, ANY_FILE, RETRY_STATUSES, HubService
+from hubgate.hub.service import ANY_FILE, HubService
+from hubgate.hub.settings import RETRY_STATUSES
+from hubgate.hub.tally import ANONYMOUS
 from hubgate.inputs.refs import RepoRef
 from hubgate.verdicts.decide import NeedsProbe, error_verdict, from_file_probes, from_metadata, from_probe
 from hubgate.verdicts.verdict import Context, RequestCost, Status, Verdict

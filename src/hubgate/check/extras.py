@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 from hubgate.check.evidence import Inspections
 from hubgate.check.session import Session
 from hubgate.hub.answers import RepoFacts
+from hubgate.inputs.policy import PreflightRules
 from hubgate.inputs.refs import RepoRef, parse_ref
 from hubgate.verdicts.attach import with_alternatives, with_findings, with_requirements, with_suggestions
 from hubgate.verdicts.decide import error_verdict
-from hubgate.verdicts.findings import PreflightRules, findings_for
+from hubgate.verdicts.findings import findings_for
 from hubgate.verdicts.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.verdicts.verdict import (
     ACTION_NEEDED,

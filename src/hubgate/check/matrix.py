@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hubgate.check.extras import Extras
-from hubgate.check.report import Report
+from hubgate.check.report import Report, report_json, token_json
 from hubgate.check.run import DEFAULT_JOBS, run_check
 from hubgate.check.session import Session
 from hubgate.hub.token import ResolvedToken, TokenInfo
@@ -122,3 +122,30 @@ def check_matrix(
         name = label(report.token)
         labels.append(name if name not in labels else f"{name} #{labels.count(name) + 1}")
     return Matrix(labels, reports)
+
+
+def matrix_json(matrix: Matrix) -> dict[str, Any]:
+    first = matrix.reports[0]
+    return {
+        "schema_version": 1,
+        "endpoint": first.endpoint,
+        "checked_at": first.checked_at.isoformat(timespec="seconds"),
+        "tokens": [
+            {"label": name, **token_json(r.token)}
+            for name, r in zip(matrix.labels, matrix.reports, strict=True)
+        ],
+        "models": [
+            {
+                "input": best.input,
+                "id": best.model_id,
+                "repo_type": best.repo_type,
+                "statuses": {name: v.status.value for name, v in zip(matrix.labels, column, strict=True)},
+                "usable_with": [
+                    name for name, v in zip(matrix.labels, column, strict=True) if v.status in USABLE
+                ],
+                "url": best.url,
+            }
+            for best, column in matrix.rows()
+        ],
+        "runs": [report_json(report) for report in matrix.reports],
+    }

@@ -13,9 +13,9 @@ from hubgate.check.report import Report
 from hubgate.check.session import Session
 from hubgate.hub.answers import HubAnswer
 from hubgate.hub.cache import MetadataCache
-from hubgate.hub.token import scrub
 from hubgate.hub.workers import run_all
 from hubgate.inputs.refs import InvalidRef, RepoRef
+from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.attach import without_missing_suggestions
 from hubgate.verdicts.decide import error_verdict, invalid_verdict
 from hubgate.verdicts.verdict import TEXT_FIELDS, Verdict

@@ -6,7 +6,9 @@ import os
 from dataclasses import dataclass
 
 from hubgate.hub.pacing import RatePacer
-from hubgate.hub.service import Budget, HubService, RetryPolicy
+from hubgate.hub.service import HubService
+from hubgate.hub.settings import RetryPolicy
+from hubgate.hub.tally import Budget
 from hubgate.hub.token import ResolvedToken, TokenInfo, anonymous_info, token_info_from_whoami
 from hubgate.verdicts.verdict import Context
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from hubgate import __version__
+from hubgate._version import __version__
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from hubgate import __version__
+from hubgate._version import __version__
 from hubgate.cli.access_request import request_app
 from hubgate.cli.check import check_app
 from hubgate.cli.errors import fail_unreadable
@@ -88,7 +88,8 @@ def run(args: list[str] | None = None) -> int:
     """Run the app with stdout and stderr scrubbed of tokens: every renderer, warning, usage error and
     traceback goes through them, so a token typed in the wrong place or echoed by a Hub never leaves."""
     from hubgate.cli.output import OutputLost
-    from hubgate.hub.token import ScrubbedStream, held_environment_tokens
+    from hubgate.hub.token import held_environment_tokens
+    from hubgate.inputs.secrets import ScrubbedStream
 
     held_environment_tokens()
     out, err = sys.stdout, sys.stderr

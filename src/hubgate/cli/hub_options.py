@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from hubgate.check.session import Session
     from hubgate.hub.cache import MetadataCache
     from hubgate.hub.pacing import RatePacer
-    from hubgate.hub.service import Budget, HubService, RetryPolicy
+    from hubgate.hub.service import HubService
+    from hubgate.hub.settings import RetryPolicy
+    from hubgate.hub.tally import Budget
     from hubgate.hub.token import ResolvedToken
 
 INTERACTIVE_MAX_WAIT = 60.0
@@ -45,7 +47,7 @@ class HubOptions:
     def policy(self) -> RetryPolicy:
         """--retries, --timeout, --max-wait and --deadline as one policy; a value that is not a finite
         number of seconds ends the run with one line."""
-        from hubgate.hub.service import RetryPolicy
+        from hubgate.hub.settings import RetryPolicy
 
         for name, value in (
             ("--timeout", self.timeout),
@@ -66,7 +68,7 @@ class HubOptions:
         """--budget parsed (one budget for every session of the run), or None; a malformed one ends the run with one line."""
         if self.budget is None:
             return None
-        from hubgate.hub.service import Budget
+        from hubgate.hub.tally import Budget
 
         try:
             return Budget.parse(self.budget)
@@ -126,7 +128,8 @@ def public_reader(hub: HubOptions) -> Callable[[], HubService]:
 
     def open_hub() -> HubService:
         from hubgate.check.session import default_endpoint
-        from hubgate.hub.service import HubService, RetryPolicy
+        from hubgate.hub.service import HubService
+        from hubgate.hub.settings import RetryPolicy
 
         policy = RetryPolicy()
         token = hub.resolve_token()
@@ -170,7 +173,7 @@ def check_endpoint_variable() -> None:
     """HF_ENDPOINT, when set, must be an http(s) URL: one line naming the variable and the fix."""
     import os
 
-    from hubgate.hub.service import EndpointError, validate_endpoint
+    from hubgate.hub.settings import EndpointError, validate_endpoint
 
     value = os.environ.get("HF_ENDPOINT")
     if value is not None:

@@ -111,6 +111,7 @@ def effective_policy(
     option ends the run with one line naming the file and key."""
     from hubgate.inputs.policy import PolicyError, load_policy
     from hubgate.units import parse_bytes
+    from hubgate.verdicts.exit_codes import parse_fail_on
 
     size = None
     if max_size is not None:
@@ -124,7 +125,7 @@ def effective_policy(
         "allow-remote-code": (allow_remote_code or None, "--allow-remote-code"),
     }
     try:
-        return load_policy(overrides=overrides)
+        return load_policy(overrides=overrides, check_fail_on=parse_fail_on)
     except PolicyError as exc:
         fail_usage(
             str(exc),
@@ -161,8 +162,8 @@ def checked_revision(revision: str | None) -> str | None:
     """--revision, a branch, tag or commit name: a token typed there would be sent in a URL."""
     if revision is None:
         return None
-    from hubgate.hub.token import looks_like_token
     from hubgate.inputs.refs import REVISION_RE
+    from hubgate.inputs.secrets import looks_like_token
 
     if looks_like_token(revision):
         fail_usage("--revision: this looks like an access token, not a branch, tag or commit name")
@@ -174,7 +175,7 @@ def checked_revision(revision: str | None) -> str | None:
 def checked_authors(authors: list[str] | None) -> list[str]:
     """--author names, checked before any request: an empty one would list every repo of the Hub, and a
     token typed there would be sent in the listing's URL."""
-    from hubgate.hub.token import looks_like_token
+    from hubgate.inputs.secrets import looks_like_token
 
     for author in authors or []:
         if not author.strip():

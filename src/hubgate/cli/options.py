@@ -19,7 +19,7 @@ class RepoTypeChoice(StrEnum):
 def _hold_token(value: str | None) -> str | None:
     """Hold --token's value as soon as it is parsed, before any other option is checked: one typed again
     where an id or an option value belongs is scrubbed from every message, whatever its shape."""
-    from hubgate.hub.token import hold
+    from hubgate.inputs.secrets import hold
 
     hold(value)
     return value

@@ -37,7 +37,7 @@ class ScrubbedOutput:
         self.secret = secret
 
     def out(self, text: str, *, err: bool = False) -> None:
-        from hubgate.hub.token import scrub
+        from hubgate.inputs.secrets import scrub
 
         stream = sys.stderr if err else sys.stdout
         stream.write(scrub(text, self.secret))

@@ -72,7 +72,7 @@ def write_output(path: Path, text: str) -> None:
     import os
     import tempfile
 
-    from hubgate.hub.token import scrub
+    from hubgate.inputs.secrets import scrub
 
     text = scrub(text)
     temp = None

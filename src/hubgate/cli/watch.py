@@ -178,7 +178,7 @@ def _state_errors() -> Iterator[None]:
 def check_webhook_url(url: str) -> None:
     """--notify-url must be an http(s) URL with a host. The URL is a secret (it carries the webhook's
     key): the error never repeats it."""
-    from hubgate.hub.service import http_url_problem
+    from hubgate.hub.settings import http_url_problem
 
     problem = http_url_problem(url)
     if problem is not None:

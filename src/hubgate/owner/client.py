@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from hubgate.hub.answers import HubAnswer
-from hubgate.hub.service import RETRY_STATUSES, HubService, RetryPolicy
+from hubgate.hub.service import HubService
+from hubgate.hub.settings import RETRY_STATUSES, RetryPolicy
 
 Action = Literal["accept", "reject", "cancel", "grant"]
 ACTIONS: tuple[Action, ...] = ("accept", "reject", "cancel", "grant")

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from hubgate.hub.token import looks_like_token
+from hubgate.inputs.secrets import looks_like_token
 from hubgate.owner.client import REQUEST_ID_PREFIX, AccessRequestInfo, Target
 
 MAX_REASON = 200  # the Hub's limit on a rejection reason, in characters

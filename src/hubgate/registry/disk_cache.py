@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from hubgate.datafiles import Problem
+from hubgate.paths import Problem
 from hubgate.registry.folders import registry_files
 from hubgate.registry.schema import REGISTRY_SCHEMA_VERSION
 from hubgate.registry.yaml_reader import parse_file
@@ -42,7 +42,7 @@ def _signature(files: Iterable[Path]) -> list[list[Any]]:
 
 
 def _cache_file(cache_dir: Path, folder: Path) -> Path:
-    from hubgate import __version__
+    from hubgate._version import __version__
 
     key = hashlib.sha256(f"{folder.resolve()}|{REGISTRY_SCHEMA_VERSION}|{__version__}".encode()).hexdigest()[
         :20

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hubgate.datafiles import Problem
+from hubgate.paths import Problem
 from hubgate.registry.schema import ModelEntry
 
 

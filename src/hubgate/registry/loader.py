@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hubgate.datafiles import Problem, bundled_dir, display_path, env_dirs
+from hubgate.paths import Problem, bundled_dir, display_path, env_dirs
 from hubgate.registry.disk_cache import read_layer, registry_cache_dir
 from hubgate.registry.folders import expected_relpath, models_root
 from hubgate.registry.index import Override, Registry

@@ -11,9 +11,9 @@ from typing import Any
 
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata
 from hubgate.hub.service import HubService
-from hubgate.hub.token import scrub
 from hubgate.hub.workers import run_all
 from hubgate.inputs.refs import RepoRef
+from hubgate.inputs.secrets import scrub
 from hubgate.registry.index import Registry
 from hubgate.registry.schema import ModelEntry, Provider
 from hubgate.verdicts.findings import card_licence, download_size, licence_of

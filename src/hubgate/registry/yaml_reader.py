@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from hubgate.datafiles import Problem, display_path
+from hubgate.paths import Problem, display_path
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

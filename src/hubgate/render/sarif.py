@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from hubgate import __version__
+from hubgate._version import __version__
 from hubgate.check.report import Report
 from hubgate.inputs.scan.model import Place
 from hubgate.verdicts.verdict import USABLE, Status, Verdict

@@ -7,12 +7,12 @@ Every finding comes from the metadata answer `check` already fetched (`RepoFacts
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from hubgate.hub.answers import RepoFacts, params_from_safetensors
+from hubgate.inputs.policy import PreflightRules
 
 FindingKind = Literal["remote-code", "pickle", "licence", "size"]
 FINDING_KINDS: tuple[str, ...] = ("remote-code", "pickle", "licence", "size")
@@ -34,20 +34,6 @@ class Finding(BaseModel):
     files: tuple[str, ...] = ()  # the files concerned (code that would run, pickle weights)
     licence: str | None = None
     bytes: int | None = None
-
-
-@dataclass(frozen=True)
-class PreflightRules:
-    """The effective pre-flight policy (inputs/policy.py builds it from files and options)."""
-
-    allowed_licences: frozenset[str] = frozenset()  # empty: any named licence
-    denied_licences: frozenset[str] = frozenset()
-    max_size: int | None = None  # bytes
-    allow_remote_code: tuple[str, ...] = ()  # repo ids or org names; "*" allows every repo
-    allow_pickle: bool = False
-    disk_free: int | None = None  # bytes free where the download lands (--disk)
-    disk_path: str | None = None
-    ignore: frozenset[str] = field(default_factory=frozenset)  # repo ids left out of findings
 
 
 def findings_for(facts: RepoFacts, rules: PreflightRules) -> list[Finding]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hubgate.hub.token import scrub
+from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.verdict import Status, Verdict
 
 APPLICATION_ID = 0x68756267  # "hubg"

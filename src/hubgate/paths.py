@@ -23,12 +23,10 @@ class Problem:
 
 def bundled_dir() -> Path | None:
     """The registry shipped with hubgate: inside the installed package, else the source checkout's."""
-    import hubgate
-
-    installed = Path(hubgate.__file__).resolve().parent / "_registry"
+    installed = Path(__file__).resolve().parent / "_registry"  # beside this file, in the package
     if installed.is_dir():
         return installed
-    source = Path(__file__).resolve().parents[2] / "registry"  # src/hubgate/datafiles.py -> repo
+    source = Path(__file__).resolve().parents[2] / "registry"  # src/hubgate/paths.py -> repo
     return source if source.is_dir() else None
 
 
