@@ -8,12 +8,12 @@ import shlex
 import pytest
 import typer
 
+from hubgate.cli.app import app
 from hubgate.cli.examples import EXAMPLES
-from hubgate.cli.root import _register, add_examples, app, readable_metavars
+from hubgate.cli.help import add_examples, readable_metavars
 
 
 def _tree() -> object:
-    _register()
     command = typer.main.get_command(app)
     readable_metavars(command)
     add_examples(command)

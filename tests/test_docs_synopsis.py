@@ -30,12 +30,8 @@ OPTION = re.compile(
 
 def cli() -> Any:
     """The click command tree `hubgate` runs (its --help is generated from the same objects)."""
-    try:
-        from hubgate.cli.app import app  # type: ignore[import-not-found]  (the issue 22 layout)
-    except ImportError:
-        from hubgate.cli.root import _register, app
+    from hubgate.cli.app import app
 
-        _register()
     return typer.main.get_command(app)
 
 

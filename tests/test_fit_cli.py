@@ -9,10 +9,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hubgate.cli.root import _register, app
+from hubgate.cli.app import app
 from hubgate.testhub import HubSim, Repo
 
-_register()
 runner = CliRunner()
 MIB = 2**20
 

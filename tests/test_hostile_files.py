@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hubgate.cli.root import _register, app
+from hubgate.cli.app import app
 from hubgate.inputs import bounded
 from hubgate.registry import set_default_registry
 from hubgate.testhub import HubSim
@@ -35,7 +35,6 @@ from tests.conftest import (
 )
 from tests.test_bounded import ALIAS_BOMB
 
-_register()
 SECONDS = 10  # every refusal below takes well under a second; the bomb used to take 45 s and 4 GB
 
 # -- hostile files ---------------------------------------------------------------------------------------

@@ -27,9 +27,8 @@ def cli(world: HubSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type
     """The real Typer app in this process (`hubgate ...` without the interpreter start-up)."""
     from typer.testing import CliRunner
 
-    from hubgate.cli.root import _register, app
+    from hubgate.cli.app import app
 
-    _register()
     for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_API_TOKEN", "HUGGINGFACE_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_ENDPOINT", world.url)

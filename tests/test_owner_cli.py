@@ -46,7 +46,7 @@ def inproc(world: HubSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # t
     from huggingface_hub import get_session
     from typer.testing import CliRunner
 
-    from hubgate.cli.requests_cmd import requests_app
+    from hubgate.cli.owner_requests import requests_app
 
     for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_API_TOKEN", "HUGGINGFACE_API_KEY"):
         monkeypatch.delenv(name, raising=False)

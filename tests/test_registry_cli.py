@@ -12,11 +12,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hubgate.cli.root import _register, app
+from hubgate.cli.app import app
 from hubgate.registry import set_default_registry
 from tests.test_registry_schema import write_entry
 
-_register()
 runner = CliRunner()
 
 

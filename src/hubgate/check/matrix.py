@@ -4,15 +4,21 @@ account and token name, never by value."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hubgate.check.extras import Extras
 from hubgate.check.report import Report, report_json, token_json
+from hubgate.check.run import DEFAULT_JOBS, run_check
+from hubgate.check.session import Session
 from hubgate.hub.token import ResolvedToken, TokenInfo
 from hubgate.inputs.refs import InvalidRef, RepoRef
 from hubgate.inputs.sources import InputError
 from hubgate.verdicts.verdict import USABLE, Verdict
+
+if TYPE_CHECKING:
+    from hubgate.hub.cache import MetadataCache
 
 
 def tokens_from_file(path: str) -> list[ResolvedToken]:
@@ -101,9 +107,16 @@ class Matrix:
 def check_matrix(
     tokens: Sequence[ResolvedToken],
     refs: Sequence[RepoRef | InvalidRef],
-    run: Callable[[ResolvedToken, Sequence[RepoRef | InvalidRef]], Report],
+    session_for: Callable[[ResolvedToken], Session],
+    *,
+    jobs: int = DEFAULT_JOBS,
+    extras: Extras | None = None,
+    cache: MetadataCache | None = None,
 ) -> Matrix:
-    reports = [run(token, refs) for token in tokens]
+    """`refs` checked under each token, one session per token."""
+    # The matrix shows statuses only: alternatives and fit would spend requests for nothing.
+    extras = replace(extras or Extras(), alternatives=False, fit=None)
+    reports = [run_check(session_for(token), refs, jobs=jobs, extras=extras, cache=cache) for token in tokens]
     labels: list[str] = []
     for report in reports:
         name = label(report.token)

@@ -108,6 +108,18 @@ class ClosedStdout(io.TextIOBase):
         raise OSError(errno.EBADF, "standard output is closed")
 
 
+def stdin_state() -> str | None:
+    """None when stdin is a terminal to ask on; else what it is ("closed", "not a terminal"). A closed
+    stdin (`<&-`) leaves Python no sys.stdin at all."""
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        return "closed"
+    try:
+        return None if stream.isatty() else "not a terminal"
+    except (OSError, ValueError):
+        return "closed"
+
+
 def reserve_standard_streams() -> None:
     """Hold every closed standard descriptor (0, 1, 2) with /dev/null. Otherwise the next file hubgate
     opens (the state database, the cache) takes its number, and a read of stdin or a print would read

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from hubgate.cli.common import fail_usage
-from hubgate.cli.root import app
+from hubgate.cli.errors import fail_usage
+from hubgate.cli.inputs import run_scan
+from hubgate.cli.options import ExcludeOpt, IncludeOpt
+from hubgate.cli.report_out import write_output
 
 
 class ScanFormat(StrEnum):
@@ -18,33 +21,30 @@ class ScanFormat(StrEnum):
     cyclonedx = "cyclonedx"
 
 
-IncludeOption = typer.Option(
-    None,
-    "--include",
-    help="Only files matching this glob (gitignore syntax: '*.py', 'src/**'). Repeatable.",
-    show_default=False,
-)
-ExcludeOption = typer.Option(
-    None,
-    "--exclude",
-    help="Leave out files and folders matching this glob (gitignore syntax: 'tests/', '*.ipynb'). Repeatable.",
-    show_default=False,
-)
+PathsArg = Annotated[
+    list[str] | None,
+    typer.Argument(help="Files or folders to scan (default: the working folder).", show_default=False),
+]
+ScanFormatOpt = Annotated[
+    ScanFormat, typer.Option("--format", help="table, json (for other tools), cyclonedx (an ML-BOM).")
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write the report to this file instead of stdout.", show_default=False
+    ),
+]
+
+scan_app = typer.Typer()
 
 
-@app.command()
+@scan_app.command()
 def scan(
-    paths: list[str] | None = typer.Argument(
-        None, help="Files or folders to scan (default: the working folder).", show_default=False
-    ),
-    output_format: ScanFormat = typer.Option(
-        ScanFormat.table, "--format", help="table, json (for other tools), cyclonedx (an ML-BOM)."
-    ),
-    include: list[str] | None = IncludeOption,
-    exclude: list[str] | None = ExcludeOption,
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the report to this file instead of stdout.", show_default=False
-    ),
+    paths: PathsArg = None,
+    output_format: ScanFormatOpt = ScanFormat.table,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """List the Hub repos the code uses (Python, notebooks, configs, shell, Dockerfiles, CI), with every
     place; reads files only, never asks the Hub. `hubgate check --scan` checks them."""
@@ -68,36 +68,7 @@ def scan(
     else:
         text = scan_render.render_table(result)
     if output is not None:
-        from hubgate.cli.check import write_output
-
         write_output(output, text)
         sys.stderr.write(scan_render.summary(result) + "\n")
     else:
         sys.stdout.write(text)  # a full disk or a closed pipe is main()'s to report (cli/output.py)
-
-
-def run_scan(
-    paths: list[str] | None,
-    include: list[str] | None,
-    exclude: list[str] | None,
-    *,
-    skipped_on_stderr: bool = True,
-):
-    """Scan, with bad paths as one line (exit 2), files that could not be parsed as warnings and files
-    left out (links out of the tree, devices, oversized, unreadable) as notes on stderr."""
-    from hubgate.inputs.scan import scan_paths
-
-    try:
-        result = scan_paths(paths or ["."], include, exclude)
-    except FileNotFoundError as exc:
-        from hubgate.inputs.scan.model import shown
-
-        fail_usage(f"{shown(str(exc.args[0]))}: no such file or folder to scan")
-    except ValueError as exc:  # an --include/--exclude glob git would not understand
-        fail_usage(str(exc), hint="write the glob in gitignore syntax: '*.py', 'tests/', 'src/**'")
-    for problem in result.problems:
-        sys.stderr.write(f"hubgate: warning: {problem}\n")
-    if skipped_on_stderr:
-        for item in result.skipped:
-            sys.stderr.write(f"hubgate: note: skipped {item}\n")
-    return result

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 from rich.console import Console
 from rich.table import Table
 
-from hubgate.check.matrix import Matrix
+from hubgate.check.matrix import Matrix, matrix_json
 from hubgate.render.table import STATUS_STYLE
 from hubgate.verdicts.verdict import USABLE
 
 
-def render_matrix(matrix: Matrix) -> str:
-    """One row per repo, one column per token, each cell the status in its table colour."""
+def render_matrix(matrix: Matrix, fmt: str = "table") -> str:
+    """One row per repo, one column per token, each cell the status in its table colour; with `fmt`
+    json, the matrix's JSON contract."""
+    if fmt == "json":
+        return json.dumps(matrix_json(matrix), indent=2) + "\n"
     grid = Table("repo", *matrix.labels, box=None, pad_edge=False, header_style="bold")
     for best, column in matrix.rows():
         cells = [f"[{STATUS_STYLE[v.status]}]{v.status.value}[/]" for v in column]

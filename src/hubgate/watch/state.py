@@ -163,6 +163,13 @@ def gated_text(verdict: Verdict) -> str | None:
     return (verdict.gated_mode or "gated") if verdict.is_gated else "false"
 
 
+def default_state_path() -> Path:
+    """Where the state lives without --state: the user state dir (platformdirs)."""
+    from platformdirs import user_state_path
+
+    return user_state_path("hubgate") / "watch.sqlite3"
+
+
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 

@@ -1,4 +1,5 @@
-"""The Typer app every command registers on, the root options, and how a command is run."""
+"""The `hubgate` Typer app: the root options, every command (each command file exports its own Typer
+app, added here, so no command module imports this one), and how a command line is run."""
 
 from __future__ import annotations
 
@@ -9,6 +10,17 @@ import typer
 from typer.core import TyperGroup
 
 from hubgate._version import __version__
+from hubgate.cli.access_request import request_app
+from hubgate.cli.check import check_app
+from hubgate.cli.errors import fail_unreadable
+from hubgate.cli.fit_cmd import fit_app
+from hubgate.cli.help import add_examples, readable_metavars
+from hubgate.cli.hub_options import check_endpoint_variable
+from hubgate.cli.owner_requests import requests_app
+from hubgate.cli.policy_cmd import policy_app
+from hubgate.cli.registry_cmd import registry_app
+from hubgate.cli.scan_cmd import scan_app
+from hubgate.cli.watch import watch_app
 
 
 class _RootGroup(TyperGroup):
@@ -22,8 +34,6 @@ class _RootGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except UnreadableFile as exc:
-            from hubgate.cli.common import fail_unreadable
-
             fail_unreadable(exc)
 
 
@@ -58,27 +68,16 @@ def _root(
     ),
 ) -> None:
     """hubgate: exact access verdicts for Hugging Face repos, and facts about the models."""
-    from hubgate.cli.common import check_endpoint_variable
-
     if ctx.invoked_subcommand not in OFFLINE_COMMANDS:
         check_endpoint_variable()
 
 
-def _register() -> None:
-    from hubgate.cli import check, watch  # noqa: F401  (they register their commands on `app`)
-    from hubgate.cli.policy_cmd import policy_app
-    from hubgate.cli.registry_cmd import registry_app
-    from hubgate.cli.requests_cmd import requests_app
-
-    app.add_typer(policy_app, name="policy")
-    app.add_typer(registry_app, name="registry")
-    app.add_typer(requests_app, name="requests")
-    from hubgate.cli import (
-        fit_cmd,  # noqa: F401
-        request_cmd,  # noqa: F401
-        scan_cmd,  # noqa: F401
-    )
-
+# In the order of `hubgate --help`: the commands as a workflow runs them, then the groups.
+for commands in (scan_app, check_app, watch_app, fit_app, request_app):
+    app.add_typer(commands)
+app.add_typer(policy_app, name="policy")
+app.add_typer(registry_app, name="registry")
+app.add_typer(requests_app, name="requests")
 
 # click's UsageError and ClickException, which typer vendors without exporting them by name.
 _UsageError: Any = typer.BadParameter.__mro__[1]
@@ -134,57 +133,3 @@ def _run(args: list[str] | None) -> int:
             sys.stderr.write(f"  hint: `{ctx.command_path} --help` lists the options, with examples\n")
         return exc.exit_code
     return result if isinstance(result, int) else 0
-
-
-# Help shows what to type, never Python types (`<list[str]>`, `<float range>`).
-_METAVARS = {
-    "timeout": "SECONDS",
-    "max_wait": "SECONDS",
-    "deadline": "SECONDS",
-    "jobs": "N",
-    "retries": "N",
-    "context": "TOKENS",
-    "batch": "N",
-    "files": "FILE",
-    "output": "FILE",
-    "token_file": "FILE",
-    "state": "FILE",
-    "registry_dirs": "DIR",
-    "token": "TOKEN",
-    "gpus": "GPU",
-    "authors": "ORG",
-    "registry": "DIR",
-}
-
-
-def readable_metavars(command: object) -> None:
-    """Give every option and argument a readable metavar (`FILE`, `SECONDS`, `[model|dataset]`), across all
-    subcommands; typer would print the Python type."""
-    for param in getattr(command, "params", []):
-        if getattr(param, "is_flag", False) or param.name is None:
-            continue
-        desc = getattr(param, "type_descriptor", None)
-        choices = getattr(desc, "choices", None) if getattr(desc, "is_choice", False) else None
-        if param.param_type_name == "argument":
-            param.metavar = param.metavar or param.name.upper()
-            param.display_type_rich = lambda ctx: None  # the name says it: no `<list[str]>` after it
-        elif param.metavar is None:
-            if choices:
-                param.metavar = "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]"
-            else:
-                longest = max(param.opts, key=len).lstrip("-")
-                param.metavar = _METAVARS.get(param.name) or longest.upper().replace("-", "_")
-    for sub in getattr(command, "commands", {}).values():
-        readable_metavars(sub)
-
-
-def add_examples(command: object, path: tuple[str, ...] = ()) -> None:
-    """Every command's help ends with its examples (`hubgate.cli.examples`)."""
-    from hubgate.cli.examples import epilog
-
-    subcommands = getattr(command, "commands", None)
-    if not subcommands:
-        command.epilog = command.epilog or epilog(" ".join(path))  # type: ignore[attr-defined]
-        return
-    for name, sub in subcommands.items():
-        add_examples(sub, (*path, name))
