@@ -162,7 +162,7 @@ class HubService:
         a timeout is the answer. A redirect is never followed: the contract documents none for a POST, and
         following one would send the user's details once per hop to wherever it points, so a 3xx comes
         back as the answer, with its `location`. A 2xx keeps its raw text (`body`, cut to 4,000 characters)
-        and `media_type`, for the caller to recognise (access/outcome.py)."""
+        and `media_type`, for the caller to recognise (access/request_outcome.py)."""
         return self.transport.post(path, body)
 
     def post_repeatable(self, path: str, body: Any) -> HubAnswer:
