@@ -1,6 +1,6 @@
 """One repo's verdict from the cheapest sufficient evidence: the commit-bound facts cached by an earlier
 run with file probes (resolvers), an author listing, or the repo's own metadata request (api). Every path
-gives the verdict the metadata path would (tests/test_request_economy.py compares them)."""
+gives the verdict the metadata path would (tests/check/test_request_economy.py compares them)."""
 
 from __future__ import annotations
 

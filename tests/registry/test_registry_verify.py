@@ -12,7 +12,7 @@ from hubgate.registry.schema import ModelEntry
 from hubgate.registry.verify import DriftKind, compare, hub_license
 from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, GPT2, LLAMA2, LLAMA32, assert_no_token
-from tests.test_registry_schema import minimal, write_entry
+from tests.registry.test_registry_schema import minimal, write_entry
 
 SOURCES = {"specs": "test", "gated": "test"}
 

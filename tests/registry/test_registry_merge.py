@@ -12,7 +12,7 @@ import pytest
 from hubgate import paths
 from hubgate.registry import disk_cache
 from hubgate.registry.loader import bundled_dir, load_registry
-from tests.test_registry_schema import write_entry
+from tests.registry.test_registry_schema import write_entry
 
 
 @pytest.fixture(autouse=True)

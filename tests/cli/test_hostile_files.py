@@ -33,7 +33,7 @@ from tests.conftest import (
     clean_env,
     run_on_a_terminal,
 )
-from tests.test_bounded import ALIAS_BOMB
+from tests.inputs.test_bounded import ALIAS_BOMB
 
 SECONDS = 10  # every refusal below takes well under a second; the bomb used to take 45 s and 4 GB
 

@@ -14,7 +14,7 @@ from hubgate.hub.settings import RetryPolicy
 from hubgate.owner.client import OwnerClient, Target
 from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, DAVE, GPT2, LLAMA2, LLAMA32, CliResult, assert_no_token
-from tests.test_owner_service import owner_world, state
+from tests.owner.test_owner_service import owner_world, state
 
 
 @pytest.fixture

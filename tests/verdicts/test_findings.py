@@ -276,7 +276,7 @@ def test_registry_verify_reports_size_drift_with_the_findings_figure() -> None:
     from hubgate.hub.answers import HubAnswer
     from hubgate.registry.schema import ModelEntry
     from hubgate.registry.verify import DriftKind, compare
-    from tests.test_registry_schema import minimal
+    from tests.registry.test_registry_schema import minimal
 
     def entry(size: int) -> ModelEntry:
         specs = {"parameters": 1000, "download_bytes": size}
@@ -303,7 +303,7 @@ def test_registry_verify_reads_the_licence_as_the_finding_does() -> None:
     from hubgate.hub.answers import HubAnswer
     from hubgate.registry.schema import ModelEntry
     from hubgate.registry.verify import DriftKind, compare
-    from tests.test_registry_schema import minimal
+    from tests.registry.test_registry_schema import minimal
 
     e = ModelEntry.model_validate(
         minimal("acme/m", sources={"gated": "t"}, gated=False, license={"id": "mit"})

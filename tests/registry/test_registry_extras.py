@@ -31,7 +31,7 @@ from hubgate.registry.schema import ModelType, Provider
 from hubgate.render.table import facts_line
 from hubgate.verdicts.lineage import base_links
 from hubgate.verdicts.verdict import Status, Verdict
-from tests.test_registry_schema import write_entry
+from tests.registry.test_registry_schema import write_entry
 
 API_URL = "https://api.example.invalid/v1/chat"
 

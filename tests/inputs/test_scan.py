@@ -17,7 +17,7 @@ from hubgate.inputs.scan import scan_file, scan_paths, scan_refs
 from hubgate.inputs.scan.ids import hub_id
 from hubgate.testhub import HubSim
 
-FIXTURE = Path(__file__).parent / "fixtures" / "scan_project"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "scan_project"
 
 M, D = "model", "dataset"
 # (repo id, kind, place, call or key): what a reader of the fixture finds by hand.

@@ -27,7 +27,7 @@ from hubgate.registry import (
 )
 from hubgate.registry.folders import registry_files
 from hubgate.registry.schema import ModelType
-from tests.test_registry_schema import write_entry
+from tests.registry.test_registry_schema import write_entry
 
 
 @pytest.fixture(autouse=True)

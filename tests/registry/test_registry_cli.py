@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from hubgate.cli.app import app
 from hubgate.registry import set_default_registry
-from tests.test_registry_schema import write_entry
+from tests.registry.test_registry_schema import write_entry
 
 runner = CliRunner()
 

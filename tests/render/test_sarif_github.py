@@ -30,7 +30,7 @@ from hubgate.verdicts.findings import FINDING_KINDS, Finding
 from hubgate.verdicts.verdict import USABLE, Status, Verdict
 from tests.conftest import ALICE, GEMMA, LLAMA32, MISTRAL, REPO_ROOT
 
-SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "sarif-schema-2.1.0.json").read_text())
 DOCS = REPO_ROOT / "docs" / "rules"
 # RFC 3986: unreserved and reserved characters, and %XX escapes; nothing else (no space, no non-ASCII)
 _URI_CHARS = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$")

@@ -191,7 +191,7 @@ def test_revision_option_pins_every_input(run_cli, hub: HubSim) -> None:
 
 
 def test_findings_in_sarif_validate_against_the_schema(run_cli, tmp_path: Path) -> None:
-    schema = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((Path(__file__).parents[1] / "schemas" / "sarif-schema-2.1.0.json").read_text())
     listing = tmp_path / "models.txt"
     listing.write_text(f"{REMOTE_CODE}\n{PICKLE_ONLY}\n{PINNED}@gone\n")
     result = run_cli(

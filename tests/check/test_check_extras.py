@@ -15,7 +15,7 @@ from hubgate.check.api import check_models
 from hubgate.registry.queries import set_default_registry
 from hubgate.testhub import HubSim, Repo
 from tests.conftest import ALICE, GPT2, LLAMA2, LLAMA32, CliResult, assert_no_token
-from tests.test_registry_extras import entry
+from tests.registry.test_registry_extras import entry
 
 MISTRAL_INSTRUCT = "mistralai/Mistral-7B-Instruct-v0.1"
 QWEN_17 = "Qwen/Qwen3-1.7B"
@@ -449,7 +449,7 @@ def test_python_api_rejects_an_unknown_gpu_before_any_request(hub: HubSim, api_e
 
 
 def test_gpu_fit_uses_the_gpus_of_a_registry_folder_as_fit_does(run_cli, hub: HubSim, tmp_path: Path) -> None:
-    from tests.test_fit_catalog import write_gpu
+    from tests.fit.test_fit_catalog import write_gpu
 
     folder = tmp_path / "mine"
     write_gpu(folder, "acme-x1", aliases=["x1"], memory=12, memory_unit="GB")

@@ -16,7 +16,7 @@ import pytest
 from hubgate.testhub import HubSim
 from tests.conftest import ALICE, GPT2, LLAMA2, LLAMA32, MISTRAL, OPEN_DATA, assert_no_token
 
-SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = Path(__file__).parents[1] / "schemas" / "sarif-schema-2.1.0.json"
 
 TRAIN = f"""from datasets import load_dataset
 from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -9,8 +9,8 @@ import pytest
 from hubgate.owner.client import OwnerClient, Target
 from hubgate.testhub import HubSim
 from tests.conftest import DAVE, LLAMA2
-from tests.test_owner_service import handle_posts, owner_world, state
-from tests.test_owner_service import service as owner_client
+from tests.owner.test_owner_service import handle_posts, owner_world, state
+from tests.owner.test_owner_service import service as owner_client
 
 MANY = [f"u{i:03d}" for i in range(150)]
 

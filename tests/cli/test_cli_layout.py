@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import typer
 
-CLI = Path(__file__).resolve().parents[1] / "src" / "hubgate" / "cli"
+CLI = Path(__file__).resolve().parents[2] / "src" / "hubgate" / "cli"
 MAX_LINES = 200
 
 

@@ -21,7 +21,7 @@ from typing import Any, Literal, get_args, get_origin
 import pytest
 import typer
 
-from tests.test_docs_examples import ALL, Block
+from tests.docs.test_docs_examples import ALL, Block
 
 OPTION = re.compile(
     r"(?<![\w-])(?P<name>--?[A-Za-z][\w-]*)(?:[ =](?P<value>[^\s\[\]|-][^\s\[\]]*))?\]?(?P<many>\.\.\.)?"

@@ -8,7 +8,7 @@ import pytest
 
 from hubgate.testhub import HubSim
 from tests.conftest import ALICE, DAVE, LLAMA2, CliResult, assert_no_token, clean_env, run_on_a_terminal
-from tests.test_owner_service import (
+from tests.owner.test_owner_service import (
     DATASET,
     HIDDEN,
     OPEN_OWNED,

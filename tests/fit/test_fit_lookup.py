@@ -14,8 +14,8 @@ from hubgate.hub.service import HubService
 from hubgate.registry.index import Registry
 from hubgate.registry.loader import load_registry
 from hubgate.testhub import HubSim, Repo
-from tests.test_fit_cli import MOE_CONFIG
-from tests.test_fit_gguf import add_gguf_repo
+from tests.fit.test_fit_cli import MOE_CONFIG
+from tests.fit.test_fit_gguf import add_gguf_repo
 
 GGUF_REPO = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
 

@@ -10,7 +10,7 @@ A fenced block preceded by a marker comment is one of:
   test Hub's tokens (tests/conftest.py names them). Options: `token` (a test Hub token by name), `world` (extra
   repos, comma-separated: see WORLDS), `cwd` (the project folder's name, default `project`).
 - `<!-- file: PATH -->`: a file the page's examples find in their project folder (any language).
-- `<!-- synopsis -->`: a command's options (checked against `--help` by tests/test_docs_synopsis.py).
+- `<!-- synopsis -->`: a command's options (checked against `--help` by tests/docs/test_docs_synopsis.py).
 - `<!-- not-output: why -->`: shows something that cannot be run here; it is not output.
 
 A ```text or ```console block (or one without a language) must carry one of these markers: output that no
@@ -18,7 +18,7 @@ test runs would drift from the code. Command lists are ```bash blocks without `$
 
 Regenerate every example block from the current code (then review the diff):
 
-    HUBGATE_REGEN_DOCS=1 PYTEST_WORKERS=1 ./test.sh tests/test_docs_examples.py
+    HUBGATE_REGEN_DOCS=1 PYTEST_WORKERS=1 ./test.sh tests/docs/test_docs_examples.py
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from filelock import FileLock
 from hubgate.testhub import HubSim, Repo
 from tests import conftest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
 REGEN = os.environ.get("HUBGATE_REGEN_DOCS") == "1"
@@ -118,13 +118,13 @@ def _alternatives(hub: HubSim, project: Path) -> None:
 
 
 def _dinov3(hub: HubSim, project: Path) -> None:
-    from tests.test_request import dinov3_world
+    from tests.access.test_request import dinov3_world
 
     dinov3_world(hub, project)
 
 
 def _owner(hub: HubSim, project: Path) -> None:
-    from tests.test_owner_service import owner_world
+    from tests.owner.test_owner_service import owner_world
 
     owner_world(hub)
 
@@ -348,7 +348,7 @@ def test_example_is_what_the_code_prints(
         f"  docs: {expected[first] if first < len(expected) else '(nothing)'}\n"
         f"  real: {shown[first] if first < len(shown) else '(nothing)'}\n"
         f"Real output:\n{produced}\n"
-        "Regenerate: HUBGATE_REGEN_DOCS=1 PYTEST_WORKERS=1 ./test.sh tests/test_docs_examples.py"
+        "Regenerate: HUBGATE_REGEN_DOCS=1 PYTEST_WORKERS=1 ./test.sh tests/docs/test_docs_examples.py"
     )
 
 
