@@ -26,24 +26,8 @@ def show(
     allow_remote_code: AllowRemoteCodeOpt = None,
 ) -> None:
     """Print the effective policy and where each value came from (default, file and key, or option)."""
+    from hubgate.render.policy import policy_text
+
     policy = effective_policy(fail_on=fail_on, max_size=max_size, allow_remote_code=allow_remote_code)
     failing_statuses(policy)
-    lines = [f"Policy file: {policy.file or 'none (no hubgate.toml or [tool.hubgate] found upward)'}"]
-    width = max(len(key) for key in policy.settings)
-    shown = {key: _shown(key, s.value) for key, s in policy.settings.items()}
-    value_width = max(len(v) for v in shown.values())
-    for key, setting in policy.settings.items():
-        lines.append(f"  {key:<{width}}  {shown[key]:<{value_width}}  from {setting.source}")
-    typer.echo("\n".join(lines))
-
-
-def _shown(key: str, value: object) -> str:
-    from hubgate.units import human_bytes
-
-    if value is None:
-        return "none"
-    if key == "max-size" and isinstance(value, int):
-        return human_bytes(value)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "(none)"
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    typer.echo(policy_text(policy))

@@ -48,6 +48,7 @@ def scan(
 ) -> None:
     """List the Hub repos the code uses (Python, notebooks, configs, shell, Dockerfiles, CI), with every
     place; reads files only, never asks the Hub. `hubgate check --scan` checks them."""
+    from hubgate.render import cyclonedx
     from hubgate.render import scan as scan_render
 
     if output is not None and not output.parent.is_dir():
@@ -56,17 +57,10 @@ def scan(
     result = run_scan(
         paths, include, exclude, skipped_on_stderr=output is not None or output_format != "table"
     )
-    if output_format == ScanFormat.json:
-        text = scan_render.render_json(result)
-    elif output_format == ScanFormat.cyclonedx:
-        from hubgate.render import cyclonedx
-
-        try:
-            text = cyclonedx.render(cyclonedx.items_from_scan(result))
-        except cyclonedx.MissingLibrary as exc:
-            fail_usage(f"{exc}\n  hint: {cyclonedx.HINT}")
-    else:
-        text = scan_render.render_table(result)
+    try:
+        text = scan_render.render_scan(result, output_format.value)
+    except cyclonedx.MissingLibrary as exc:
+        fail_usage(f"{exc}\n  hint: {cyclonedx.HINT}")
     if output is not None:
         write_output(output, text)
         sys.stderr.write(scan_render.summary(result) + "\n")

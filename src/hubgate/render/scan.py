@@ -42,3 +42,14 @@ def render_table(result: ScanResult) -> str:
 
 def render_json(result: ScanResult) -> str:
     return json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_scan(result: ScanResult, fmt: str) -> str:
+    """The scan as `fmt`: table, json or cyclonedx (cyclonedx.MissingLibrary without its extra)."""
+    if fmt == "json":
+        return render_json(result)
+    if fmt == "cyclonedx":
+        from hubgate.render import cyclonedx
+
+        return cyclonedx.render(cyclonedx.items_from_scan(result))
+    return render_table(result)
