@@ -68,9 +68,13 @@ def test_usage_errors_are_one_line_with_a_hint(run_cli) -> None:  # type: ignore
 
 
 def test_contradictory_format_flags_are_refused_with_one_line(run_cli) -> None:  # type: ignore[no-untyped-def]
-    for args in (("--json", "-q"), ("--format", "markdown", "--json"), ("--format", "github", "-q")):
-        result = run_cli("check", "gpt2", *args)
-        assert result.code == 2 and "contradict" in result.stderr.splitlines()[0], args
+    cases = [("--json", "-q"), ("--format", "markdown", "--json"), ("--format", "github", "-q")]
+    # A typed --format table is no default: it contradicts --json too (it used to be taken silently).
+    cases += [("--format", "table", "--json"), ("--format", "table", "-q")]
+    for command in ("check", "watch"):
+        for args in cases if command == "check" else [("--format", "table", "--json")]:
+            result = run_cli(command, "gpt2", *args)
+            assert result.code == 2 and "contradict" in result.stderr.splitlines()[0], (command, args)
     assert run_cli("check", "gpt2", "--format", "json", "--json", "--anonymous").code in (0, 1, 3)
 
 

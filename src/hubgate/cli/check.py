@@ -29,7 +29,7 @@ from hubgate.cli.check_options import (
     TokenFileOpt,
 )
 from hubgate.cli.errors import fail_unreadable, fail_usage, interruptible
-from hubgate.cli.formats import pick_format
+from hubgate.cli.formats import given, pick_format
 from hubgate.cli.hub_options import HubOptions, metadata_cache, quiet_library_logs
 from hubgate.cli.inputs import (
     checked_authors,
@@ -73,6 +73,7 @@ check_app = typer.Typer()
 
 @check_app.command()
 def check(
+    ctx: typer.Context,
     ids: IdsArg = None,
     files: FilesOpt = None,
     repo_type: RepoTypeOpt = RepoTypeChoice.model,
@@ -113,7 +114,9 @@ def check(
     from hubgate.check.extras import Extras
     from hubgate.verdicts.exit_codes import exit_code_for_verdicts
 
-    output_format = OutputFormat(pick_format(output_format, as_json, quiet))
+    output_format = OutputFormat(
+        pick_format(output_format, as_json, quiet, given=given(ctx, "output_format"))
+    )
     preflight = effective_policy(fail_on=fail_on, max_size=max_size, allow_remote_code=allow_remote_code)
     failing = failing_statuses(preflight)
     rules = preflight.rules(*disk_free(disk))

@@ -21,8 +21,17 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def pick_format(fmt: str, as_json: bool, quiet: bool = False, *, default: str = "table") -> str:
-    """--format with its shorthands --json and -q; contradictory ones end the run with one line."""
+def given(ctx: Any, name: str) -> bool:
+    """Whether the option `name` was typed (or set in the environment), not left at its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name != "DEFAULT"
+
+
+def pick_format(
+    fmt: str, as_json: bool, quiet: bool = False, *, default: str = "table", given: bool = False
+) -> str:
+    """--format with its shorthands --json and -q; contradictory ones end the run with one line, a typed
+    `--format table --json` included (`given`: --format was typed, not left at its default)."""
     fmt = str(getattr(fmt, "value", fmt))
     if as_json and quiet:
         fail_usage(
@@ -31,7 +40,7 @@ def pick_format(fmt: str, as_json: bool, quiet: bool = False, *, default: str = 
     shorthand = "json" if as_json else ("quiet" if quiet else None)
     if shorthand is None:
         return fmt
-    if fmt not in (default, shorthand):
+    if fmt != shorthand and (given or fmt != default):
         flag = "--json" if as_json else "-q"
         fail_usage(f"{flag} and --format {fmt} contradict each other; pass one")
     return shorthand

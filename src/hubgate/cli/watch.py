@@ -12,7 +12,7 @@ import typer
 
 from hubgate.cli.catalogs import joined_registry
 from hubgate.cli.errors import fail_unreadable, fail_usage, interruptible
-from hubgate.cli.formats import check_format, pick_format
+from hubgate.cli.formats import check_format, given, pick_format
 from hubgate.cli.hub_options import HubOptions, metadata_cache, quiet_library_logs
 from hubgate.cli.inputs import load_refs
 from hubgate.cli.options import (
@@ -85,6 +85,7 @@ watch_app = typer.Typer()
 
 @watch_app.command()
 def watch(
+    ctx: typer.Context,
     ids: IdsArg = None,
     files: FilesOpt = None,
     repo_type: RepoTypeOpt = RepoTypeChoice.model,
@@ -113,7 +114,12 @@ def watch(
     from hubgate.watch.run import check_unsettled, record_and_notify
     from hubgate.watch.state import StateError, StateStore, default_state_path
 
-    as_json = check_format(pick_format(output_format, as_json), ("table", "json")) == "json"
+    as_json = (
+        check_format(
+            pick_format(output_format, as_json, given=given(ctx, "output_format")), ("table", "json")
+        )
+        == "json"
+    )
     hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget).checked()
     cache = metadata_cache(no_cache)
     if notify_url is not None:
