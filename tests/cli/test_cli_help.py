@@ -123,3 +123,17 @@ def test_version_answers_without_typer_rich_or_pydantic() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     version, imported = out.splitlines()
     assert version.startswith("hubgate ") and imported == "[]"
+
+
+def test_request_and_requests_point_at_each_other(run_cli, hub) -> None:  # type: ignore[no-untyped-def]
+    """`hubgate requests google/gemma-2b` was "No such command" with no way on; `hubgate request list
+    google/gemma-2b` asked the Hub for a repo called `list` and exited 0."""
+    owner = run_cli("requests", "google/gemma-2b")
+    assert owner.code == 2
+    assert owner.stderr.splitlines()[1].startswith(
+        "  hint: to ask for access to google/gemma-2b, run `hubgate request"
+    )
+    user = run_cli("request", "list", "google/gemma-2b")
+    assert user.code == 2 and "`list` is a command of `hubgate requests`" in user.stderr
+    assert user.stderr.splitlines()[1] == "  hint: hubgate requests list google/gemma-2b"
+    assert not [entry for entry in hub.log if entry.path.endswith("/list")]  # nothing asked about `list`

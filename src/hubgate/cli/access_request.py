@@ -27,6 +27,10 @@ from hubgate.cli.options import (
 )
 from hubgate.cli.output import stdin_state
 
+# `hubgate requests` answers the requests on your own repos; `hubgate request` asks for access. A word of
+# one typed into the other points at the right one (here, and in cli/app.py's usage hint).
+OWNER_ACTIONS = ("list", "accept", "reject", "cancel", "grant", "auto")
+
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send nothing.")]
 FieldOpt = Annotated[
     list[str], typer.Option("--field", help="A form answer, 'Name=value' (repeatable); wins over --answers.")
@@ -100,6 +104,12 @@ def request(
     from hubgate.watch.state import StateError, default_state_path
 
     fmt = check_format(output_format, ("table", "json"))
+    if ids and ids[0] in OWNER_ACTIONS:
+        rest = " ".join(ids[1:]) or "REPO"
+        fail_usage(
+            f"`{ids[0]}` is a command of `hubgate requests` (the requests on your own repos), not a repo id",
+            hint=f"hubgate requests {ids[0]} {rest}",
+        )
     try:
         answers = read_answers(answers_file, fields)
     except UnreadableFile as exc:

@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from hubgate._version import __version__
-from hubgate.cli.access_request import request_app
+from hubgate.cli.access_request import OWNER_ACTIONS, request_app
 from hubgate.cli.check import check_app
 from hubgate.cli.errors import fail_unreadable
 from hubgate.cli.fit_cmd import fit_app
@@ -109,6 +109,16 @@ def run(args: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = out, err
 
 
+def _usage_hint(command_path: str, argv: list[str]) -> str:
+    words = [word for word in argv if not word.startswith("-")]
+    if command_path == "hubgate requests" and len(words) > 1 and words[1] not in OWNER_ACTIONS:
+        return (
+            f"to ask for access to {words[1]}, run `hubgate request {words[1]}`; `hubgate requests` "
+            f"answers the requests on your own repos (`hubgate requests list {words[1]}`)"
+        )
+    return f"`{command_path} --help` lists the options, with examples"
+
+
 def _run(args: list[str] | None) -> int:
     """Usage errors from option parsing get hubgate's own one-line style, like every other error:
     `hubgate: error: <what>` and `  hint: <how to fix>`, exit 2."""
@@ -130,6 +140,6 @@ def _run(args: list[str] | None) -> int:
             return exc.exit_code
         sys.stderr.write(f"hubgate: error: {exc.format_message()}\n")
         if isinstance(exc, _UsageError) and ctx is not None:
-            sys.stderr.write(f"  hint: `{ctx.command_path} --help` lists the options, with examples\n")
+            sys.stderr.write(f"  hint: {_usage_hint(ctx.command_path, args or sys.argv[1:])}\n")
         return exc.exit_code
     return result if isinstance(result, int) else 0
