@@ -146,6 +146,19 @@ def test_validate_ok_and_problems(tmp_path: Path) -> None:
     )
     as_json = json.loads(run("validate", str(tmp_path), "--format", "json").stdout)
     assert as_json["ok"] is False and {p["field"] for p in as_json["problems"]} == {"type", "aliases.0"}
+    # The summary counts what the user's folder holds, not the bundled models it is merged over.
+    assert result.stderr.strip().splitlines()[-1] == f"2 problem(s): 2 model(s) valid in {tmp_path}"
+
+
+def test_validate_the_bundled_folder_by_name_reports_no_self_overrides() -> None:
+    """`registry validate registry` in a checkout printed 73 "gpt2.yaml overrides gpt2.yaml" notes."""
+    from hubgate.paths import bundled_dir
+
+    bundled = bundled_dir()
+    assert bundled is not None
+    result = run("validate", str(bundled))
+    assert result.exit_code == 0 and "overrides" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"ok: {len(bundled_models())} model(s) valid in {bundled}"]
 
 
 def test_a_broken_user_folder_stops_other_commands_with_exit_2(tmp_path: Path) -> None:
@@ -184,3 +197,11 @@ def test_python_dash_m_entry_point(tmp_path: Path) -> None:
         check=False,
     )
     assert unknown.returncode == 1 and "Traceback" not in unknown.stderr
+
+
+def bundled_models() -> list[Path]:
+    from hubgate.paths import bundled_dir
+
+    bundled = bundled_dir()
+    assert bundled is not None
+    return sorted((bundled / "models").rglob("*.yaml"))

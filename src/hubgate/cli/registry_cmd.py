@@ -192,7 +192,7 @@ def validate_cmd(
     else:
         sys.stdout.write("".join(f"{problem}\n" for problem in reg.problems))
         _note_overrides(reg)
-        sys.stderr.write(validate_summary(reg))
+        sys.stderr.write(validate_summary(reg, folder))
     if reg.problems:
         raise typer.Exit(EXIT_PROBLEMS)
 

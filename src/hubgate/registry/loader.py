@@ -104,6 +104,12 @@ def load_registry(
     if env:
         layers += env_dirs()
     layers += [Path(p).expanduser() for p in paths or ()]
+    # A folder named twice (`registry validate registry` in a checkout names the bundled one again) is one
+    # layer: merging it over itself would report every entry as overriding itself.
+    unique: dict[Path, Path] = {}
+    for layer in layers:
+        unique.setdefault(layer.resolve(), layer)
+    layers = list(unique.values())
     cache = registry_cache_dir() if cache_dir is True else (cache_dir or None)
 
     problems: list[Problem] = []

@@ -94,9 +94,15 @@ def not_found(model: str, registry: Registry) -> str:
     return f"hubgate: {model!r} is not in the registry{hint}\n"
 
 
-def validate_summary(registry: Registry) -> str:
+def validate_summary(registry: Registry, folder: Path | None = None) -> str:
+    """The last line of `registry validate`: with a folder of the user's, what that folder holds (the
+    bundled entries it is merged over are not the user's to count)."""
     state = f"{len(registry.problems)} problem(s)" if registry.problems else "ok"
-    return f"{state}: {len(registry.models)} models valid in {len(registry.layers)} folder(s)\n"
+    if folder is None:
+        return f"{state}: {len(registry.models)} models valid in {len(registry.layers)} folder(s)\n"
+    root = folder.resolve()
+    own = sum(1 for path in registry.files.values() if path.resolve().is_relative_to(root))
+    return f"{state}: {own} model(s) valid in {folder}\n"
 
 
 def validate_json(registry: Registry) -> dict[str, Any]:
