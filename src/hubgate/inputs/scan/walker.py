@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,20 +176,10 @@ class _Walk:
     def note(self, path: Path, reason: str) -> None:
         self.skipped.append(Skipped(_display(path, self.cwd), shown(reason)))
 
-    def target(self, path: Path, real: Path, kind: str, identity: tuple[int, int]) -> Target | None:
-        if identity in self.seen:
-            return None
-        self.seen.add(identity)
-        return Target(real, _display(path, self.cwd), kind, os.path.abspath(path))
-
-    def given_file(self, path: Path) -> Iterator[Target]:
-        """A file named on the command line: the user chose it, so a link is followed wherever it goes,
-        but only to a regular file of bounded size."""
-        kind = kind_of(path.name)
-        if kind is None:
-            return
+    def admitted(self, path: Path, kind: str, stat_of: Callable[[], os.stat_result]) -> Iterator[Target]:
+        """`path` as a target when it is a regular file within the size cap; otherwise a note says why not."""
         try:
-            info = os.stat(path)
+            info = stat_of()
         except OSError as exc:
             self.note(path, f"cannot read ({exc.strerror or exc})")
             return
@@ -202,6 +192,20 @@ class _Walk:
         found = self.target(path, path, kind, (info.st_dev, info.st_ino))
         if found is not None:
             yield found
+
+    def target(self, path: Path, real: Path, kind: str, identity: tuple[int, int]) -> Target | None:
+        if identity in self.seen:
+            return None
+        self.seen.add(identity)
+        return Target(real, _display(path, self.cwd), kind, os.path.abspath(path))
+
+    def given_file(self, path: Path) -> Iterator[Target]:
+        """A file named on the command line: the user chose it, so a link is followed wherever it goes,
+        but only to a regular file of bounded size."""
+        kind = kind_of(path.name)
+        if kind is None:
+            return
+        yield from self.admitted(path, kind, lambda: os.stat(path))
 
     def folder(self, root: Path) -> Iterator[Target]:
         real_root = root.resolve()
@@ -266,20 +270,7 @@ class _Walk:
         kind = kind_of(entry.name)
         if kind is None or not self.wanted(relative, ignores):
             return
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError as exc:
-            self.note(path, f"cannot read ({exc.strerror or exc})")
-            return
-        if not stat.S_ISREG(info.st_mode):
-            self.note(path, "not a regular file (a FIFO, device or socket), not read")
-            return
-        if info.st_size > MAX_BYTES:
-            self.note(path, _too_big())
-            return
-        found = self.target(path, path, kind, (info.st_dev, info.st_ino))
-        if found is not None:
-            yield found
+        yield from self.admitted(path, kind, lambda: entry.stat(follow_symlinks=False))
 
     def linked(self) -> Iterator[Target]:
         for path, real, kind, identity in self.links:
