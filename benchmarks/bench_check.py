@@ -5,7 +5,7 @@ The zoo is what a lab keeps: half the models gated (in the organizations that ga
 granted, pending, rejected, never asked, auto), the rest open; a few big authors, many medium ones and a
 long tail of one-model authors.
 
-Two scenarios:
+Three scenarios:
 
 - `latency` (default 200 models, 50 ms per request): wall time and requests of the naive loop of the seed
   notebooks (`HfApi.model_info` then `auth_check`, one model after another), hubgate's metadata path
@@ -16,9 +16,16 @@ Two scenarios:
   5,000 per 5-minute window; anonymous callers 500 and 3,000 per IP). Counts the 429s and the api
   requests per model (whoami included) of the first run, the second run with the cache, and the
   metadata path.
+- `static-header` (default 3,000 models, 50 ms per request): the Hub's `RateLimit` header does not count
+  down (every api answer says `"api";r=400;t=200`, as proxies, caches and some limiters make it) and
+  the Hub never refuses anything. Wall time of hubgate's first run and of its metadata path (library)
+  against the floor (requests x latency / jobs) and the 429s, beside the same runs on a Hub whose
+  header counts and, with `--before REF`, beside the pacer of git revision REF on the static header.
 
-    .venv/bin/python benchmarks/bench_check.py [--scenario latency|free-tier|both] [--models N]
-        [--latency 0.05] [--jobs 8]
+`--gated` is the share of gated models in the zoo (default 0.5).
+
+    .venv/bin/python benchmarks/bench_check.py [--scenario latency|free-tier|static-header|both]
+        [--models N] [--gated 0.5] [--latency 0.05] [--jobs 8] [--before REF]
 """
 
 from __future__ import annotations
@@ -30,8 +37,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -43,12 +53,13 @@ GATED_ORGS = ("meta-llama", "google", "mistralai", "bigcode", "tiiuae", "stabili
 STATES = ("accepted", "pending", "rejected", None, "accepted")  # None: never asked
 
 
-def build_zoo(hub: HubSim, count: int) -> list[str]:
-    """`count` model ids: half gated (spread over the gating organizations, in every state), half open,
-    from 12 big authors, 40 medium ones and a tail of one-model authors (a fifth of the open models)."""
+def build_zoo(hub: HubSim, count: int, gated_share: float = 0.5) -> list[str]:
+    """`count` model ids: `gated_share` of them gated (spread over the gating organizations, in every
+    state), the rest open, from 12 big authors, 40 medium ones and a tail of one-model authors (a fifth
+    of the open models)."""
     hub.add_token(Token(TOKEN, "bench", role="read"))
     ids: list[str] = []
-    gated = count // 2
+    gated = round(count * gated_share)
     for index in range(gated):
         org = GATED_ORGS[index % len(GATED_ORGS)]
         repo = hub.add_repo(
@@ -93,10 +104,32 @@ def naive_loop(endpoint: str, ids: list[str]) -> None:
             pass
 
 
+def pacer_class_at(ref: str) -> Any:
+    """The `RatePacer` of git revision `ref` (its pacing module, loaded on its own), to run the same
+    benchmark with an earlier pacer: the rest of the code is today's."""
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{ref}:src/hubgate/hub/pacing.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    module = types.ModuleType(f"pacing_at_{ref}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{ref}:src/hubgate/hub/pacing.py", "exec"), module.__dict__)
+    return module.RatePacer
+
+
 def library(
-    endpoint: str, ids: list[str], jobs: int, *, cache_dir: Path | None, batch: bool, max_wait: float = 330.0
+    endpoint: str,
+    ids: list[str],
+    jobs: int,
+    *,
+    cache_dir: Path | None,
+    batch: bool,
+    max_wait: float = 330.0,
+    pacer_class: Any = None,
 ) -> int:
-    """Returns the number of `error` verdicts."""
+    """Returns the number of `error` verdicts. `pacer_class`: another pacer than today's."""
     from hubgate.check.run import run_check
     from hubgate.check.session import open_session
     from hubgate.hub.cache import MetadataCache
@@ -106,7 +139,8 @@ def library(
 
     refs = [RepoRef(i, "model", i) for i in ids]
     policy = RetryPolicy(max_server_wait=max_wait)
-    session = open_session(ResolvedToken(TOKEN, "bench"), endpoint=endpoint, policy=policy)
+    pacer = pacer_class(max_wait=max_wait) if pacer_class is not None else None
+    session = open_session(ResolvedToken(TOKEN, "bench"), endpoint=endpoint, policy=policy, pacer=pacer)
     cache = MetadataCache(cache_dir) if cache_dir is not None else None
     report = run_check(session, refs, jobs=jobs, cache=cache, batch=batch)
     if cache is not None:
@@ -176,9 +210,9 @@ def warm_up(endpoint: str, cache_dir: Path) -> None:
     cli(endpoint, ["warm-up/none"], 1, cache_dir.parent / "warm-up-cache")
 
 
-def latency_scenario(models: int, latency: float, jobs: int) -> None:
+def latency_scenario(models: int, latency: float, jobs: int, gated: float) -> None:
     with HubSim(latency=latency, page_size=1000) as hub, tempfile.TemporaryDirectory() as tmp:
-        ids = build_zoo(hub, models)
+        ids = build_zoo(hub, models, gated)
         lib_cache, cli_cache = Path(tmp) / "lib", Path(tmp) / "cli"
         warm_up(hub.url, cli_cache)
         rows = [
@@ -205,7 +239,8 @@ def latency_scenario(models: int, latency: float, jobs: int) -> None:
             measure(hub, "hubgate CLI, second run (cache)", jobs, lambda: cli(hub.url, ids, jobs, cli_cache)),
         ]
     print(
-        f"\n{models} models ({models // 2} gated), {latency * 1000:.0f} ms latency per request, --jobs {jobs}\n"
+        f"\n{models} models ({round(models * gated)} gated), {latency * 1000:.0f} ms latency per request, "
+        f"--jobs {jobs}\n"
     )
     header = (
         f"{'run':40} {'wall s':>7} {'api/model':>9} {'resolvers/model':>15} {'anon/model':>10} "
@@ -222,9 +257,9 @@ def latency_scenario(models: int, latency: float, jobs: int) -> None:
         )
 
 
-def free_tier_scenario(models: int, jobs: int) -> None:
+def free_tier_scenario(models: int, jobs: int, gated: float) -> None:
     with HubSim(latency=0.002, page_size=1000) as hub, tempfile.TemporaryDirectory() as tmp:
-        ids = build_zoo(hub, models)
+        ids = build_zoo(hub, models, gated)
         hub.set_quota("api", 1000, 300, anonymous=500)
         hub.set_quota("resolvers", 5000, 300, anonymous=3000)
         cache_dir = Path(tmp) / "cache"
@@ -242,10 +277,12 @@ def free_tier_scenario(models: int, jobs: int) -> None:
             ),
         ]
     print(
-        f"\n{models} models ({models // 2} gated) as a free user: api 1,000 and resolvers 5,000 per window\n"
+        f"\n{models} models ({round(models * gated)} gated) as a free user: api 1,000 and resolvers 5,000 "
+        "per window\n"
     )
     header = (
-        f"{'run':40} {'wall s':>7} {'429s':>5} {'api':>5} {'api/model':>9} {'resolvers':>9} {'anonymous':>9}"
+        f"{'run':40} {'wall s':>7} {'429s':>5} {'errors':>6} {'api':>5} {'api/model':>9} {'resolvers':>9} "
+        f"{'anonymous':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -256,17 +293,80 @@ def free_tier_scenario(models: int, jobs: int) -> None:
         )
 
 
+STATIC_REMAINING, STATIC_RESET = 400, 200
+
+
+def static_header_scenario(models: int, latency: float, jobs: int, gated: float, before: str | None) -> None:
+    """Each path twice or three times: on a counting Hub (the baseline), on the static header, and on the
+    static header with the pacer of `before`. The metadata path spends an api request per model, so its
+    api bucket goes past the header's 400 whatever the zoo; the first run's listings may not."""
+    paths = [("first run", True), ("metadata path", False)]
+    headers: list[tuple[str, bool, Any]] = [("counting header", False, None), ("static header", True, None)]
+    if before is not None:
+        headers.append((f"static header, pacer of {before}", True, pacer_class_at(before)))
+    rows = []
+    with HubSim(latency=latency, page_size=1000) as hub:
+        ids = build_zoo(hub, models, gated)
+        library(hub.url, ["warm-up/none"], 1, cache_dir=None, batch=True)  # imports, outside the timings
+        for path, batch in paths:
+            for header, static, pacer_class in headers:
+                hub.static_ratelimits.clear()
+                if static:
+                    hub.set_static_ratelimit("api", STATIC_REMAINING, STATIC_RESET)
+                rows.append(
+                    measure(
+                        hub,
+                        f"{path}, {header}",
+                        jobs,
+                        partial(
+                            library, hub.url, ids, jobs, cache_dir=None, batch=batch, pacer_class=pacer_class
+                        ),
+                    )
+                )
+    print(
+        f"\n{models} models ({round(models * gated)} gated), {latency * 1000:.0f} ms latency per request, "
+        f"--jobs {jobs}, hubgate library; static header: every api answer says "
+        f'"api";r={STATIC_REMAINING};t={STATIC_RESET}; floor = requests x latency / jobs\n'
+    )
+    header = (
+        f"{'run':48} {'wall s':>7} {'api':>5} {'requests':>8} {'floor s':>7} {'vs floor':>8} {'429s':>5} "
+        f"{'errors':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        floor = row.requests * latency / row.jobs
+        ratio = f"{row.elapsed / floor:7.2f}x" if floor else f"{'-':>8}"
+        print(
+            f"{row.name:48} {row.elapsed:7.2f} {row.api:5d} {row.requests:8d} {floor:7.2f} {ratio} "
+            f"{row.too_many:5d} {row.errors:6d}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", choices=("latency", "free-tier", "both"), default="both")
-    parser.add_argument("--models", type=int, default=None, help="default: 200 (latency), 1000 (free tier)")
+    parser.add_argument(
+        "--scenario", choices=("latency", "free-tier", "static-header", "both"), default="both"
+    )
+    parser.add_argument(
+        "--models",
+        type=int,
+        default=None,
+        help="default: 200 (latency), 1000 (free tier), 3000 (static header)",
+    )
+    parser.add_argument("--gated", type=float, default=0.5, help="share of gated models (default 0.5)")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=8)
+    parser.add_argument(
+        "--before", metavar="REF", help="static-header: also run the pacer of git revision REF"
+    )
     args = parser.parse_args()
     if args.scenario in ("latency", "both"):
-        latency_scenario(args.models or 200, args.latency, args.jobs)
+        latency_scenario(args.models or 200, args.latency, args.jobs, args.gated)
     if args.scenario in ("free-tier", "both"):
-        free_tier_scenario(args.models or 1000, args.jobs)
+        free_tier_scenario(args.models or 1000, args.jobs, args.gated)
+    if args.scenario == "static-header":
+        static_header_scenario(args.models or 3000, args.latency, args.jobs, args.gated, args.before)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,15 @@ latest answers announced, and the known quota never goes negative."""
 
 from __future__ import annotations
 
+import heapq
+import math
 from dataclasses import dataclass
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubgate.hub.pacing import RatePacer, WaitTooLong
+from hubgate.hub.pacing import PACE, RatePacer, WaitTooLong
 
 WINDOW = 300
 
@@ -199,3 +201,132 @@ def test_an_overtaken_answer_never_raises_the_quota_within_its_window() -> None:
     assert pacer.remaining("api") == 0
     pacer.after_response({"RateLimit": '"api";r=5;t=300'}, 200, None, "api")  # a later window: whole
     assert pacer.remaining("api") == 5
+
+
+# -- issue 23: a stall of its own making --------------------------------------------------------------
+#
+# A run against a simulated Hub on a fake clock: requests take their time to reach the Hub and to come
+# back (so answers overtake each other), at most `jobs` in flight, and every sleep of the pacer lets the
+# answers due by then arrive, as other workers' answers would while it waits.
+
+
+class SimHub:
+    """Counts requests in fixed windows, as the Hub does, or replays one static header and never refuses
+    (a proxy or cache in front of it)."""
+
+    def __init__(self, quota: int, window: int, static: str | None = None) -> None:
+        self.quota, self.window, self.static = quota, window, static
+        self.start: float | None = None
+        self.used = 0
+        self.too_many = 0
+
+    def answer(self, now: float) -> tuple[dict[str, str], int, float | None]:
+        if self.static is not None:
+            return {"RateLimit": self.static}, 200, None
+        if self.start is None or now - self.start >= self.window:
+            self.start, self.used = now, 0
+        allowed = self.used < self.quota
+        self.used += allowed
+        self.too_many += not allowed
+        reset = max(0, math.ceil(self.start + self.window - now))
+        headers = {
+            "RateLimit": f'"api";r={self.quota - self.used};t={reset}',
+            "RateLimit-Policy": f'"fixed window";"api";q={self.quota};w={self.window}',
+        }
+        return headers, (200 if allowed else 429), (float(max(1, reset)) if not allowed else None)
+
+
+class Run:
+    def __init__(self, hub: SimHub, jobs: int, trips: list[tuple[float, float]]) -> None:
+        self.hub, self.jobs, self.trips = hub, jobs, trips
+        self.now = 1000.0
+        self.slept = 0.0
+        self.events: list[tuple[float, int, str, int, tuple[dict[str, str], int, float | None] | None]] = []
+        self.sequence = 0
+        self.in_flight = 0
+        self.pacer = RatePacer(clock=lambda: self.now, sleep=self.sleep)
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.slept += seconds
+        self.run_until(self.now + seconds)
+
+    def run_until(self, until: float) -> None:
+        while self.events and self.events[0][0] <= until:
+            when, _, kind, ticket, answer = heapq.heappop(self.events)
+            self.now = max(self.now, when)
+            if kind == "arrive":
+                self.push(
+                    self.now + self.trips[ticket % len(self.trips)][1],
+                    "deliver",
+                    ticket,
+                    self.hub.answer(self.now),
+                )
+            else:
+                assert answer is not None
+                headers, status, retry_after = answer
+                self.in_flight -= 1
+                self.pacer.after_response(headers, status, retry_after, "api", ticket)
+        if until < float("inf"):  # draining: the clock stops at the last answer
+            self.now = max(self.now, until)
+
+    def push(
+        self, when: float, kind: str, ticket: int, answer: tuple[dict[str, str], int, float | None] | None
+    ) -> None:
+        self.sequence += 1
+        heapq.heappush(self.events, (when, self.sequence, kind, ticket, answer))
+
+    def send(self) -> None:
+        ticket = self.pacer.before_request("api")
+        self.in_flight += 1
+        self.push(self.now + self.trips[ticket % len(self.trips)][0], "arrive", ticket, None)
+
+    def requests(self, count: int) -> None:
+        self.send()  # whoami goes first, alone: its answer primes the pacer
+        self.run_until(float("inf"))
+        for _ in range(count - 1):
+            while self.in_flight >= self.jobs:
+                self.run_until(self.events[0][0])
+            self.send()
+        self.run_until(float("inf"))
+
+
+trips = st.lists(st.tuples(st.floats(0.0005, 0.3), st.floats(0.0005, 0.3)), min_size=1, max_size=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    quota=st.integers(1, 40),
+    window=st.sampled_from([2, 5, 30, 300]),
+    jobs=st.integers(1, 16),
+    trips=trips,
+    windows=st.integers(1, 3),
+)
+def test_a_hub_that_counts_never_answers_429(
+    quota: int, window: int, jobs: int, trips: list[tuple[float, float]], windows: int
+) -> None:
+    run = Run(SimHub(quota, window), jobs, trips)
+    run.requests(quota * windows + 1)
+    assert run.hub.too_many == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(remaining=st.integers(1, 400), reset=st.integers(1, 300), jobs=st.integers(1, 16), trips=trips)
+def test_a_static_header_never_holds_a_run_back(
+    remaining: int, reset: int, jobs: int, trips: list[tuple[float, float]]
+) -> None:
+    """The header says the same on every answer and the Hub refuses nothing: no request waits for a
+    window, whatever the pacer counted; at most one short pace, until the first answer shows the header
+    does not count down."""
+    run = Run(SimHub(0, 0, static=f'"api";r={remaining};t={reset}'), jobs, trips)
+    run.requests(1000)
+    assert run.slept <= PACE
+
+
+def test_a_static_header_of_400_lets_1000_requests_through_without_a_wait() -> None:
+    # Issue 23: `"api";r=400;t=200` on every answer; the pacer counted its own 400 requests and waited
+    # out the 200 s window, although the Hub never refused anything.
+    run = Run(SimHub(0, 0, static='"api";r=400;t=200'), 8, [(0.025, 0.025)])
+    run.requests(1000)
+    assert run.slept == 0
+    assert run.now - 1000.0 == pytest.approx(0.05 + 999 * 0.05 / 8, abs=0.1)

@@ -23,7 +23,7 @@ import pytest
 from hubgate.check.api import check_model_access
 from hubgate.check.run import run_check
 from hubgate.check.session import open_session
-from hubgate.hub.pacing import RatePacer
+from hubgate.hub.pacing import PACE, RatePacer
 from hubgate.hub.service import HubService
 from hubgate.hub.settings import RetryPolicy
 from hubgate.hub.token import ResolvedToken
@@ -48,7 +48,9 @@ FAST = RetryPolicy(retries=2, base_wait=0.01, timeout=2)
 
 def run(hub: HubSim, ids: list[str], *, policy: RetryPolicy = FAST, token: str | None = ALICE, **kw):  # type: ignore[no-untyped-def]
     refs = [RepoRef(i, "model", i) for i in ids]
-    return run_check(open_session(ResolvedToken(token, "test"), endpoint=hub.url, policy=policy), refs, **kw)
+    pacer = kw.pop("pacer", None)
+    session = open_session(ResolvedToken(token, "test"), endpoint=hub.url, policy=policy, pacer=pacer)
+    return run_check(session, refs, **kw)
 
 
 def statuses(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -150,6 +152,21 @@ def test_pacer_state_from_a_repeated_header_is_the_most_cautious_item() -> None:
     assert pacer.remaining("api") == 0
     pacer.before_request("api")
     assert now[0] == 2.0  # waited for the cautious item's own reset, not longer
+
+
+def test_a_ratelimit_header_that_never_counts_down_never_stalls_the_run(hub: HubSim) -> None:
+    """Issue 23: a proxy in front of the Hub replays `r=3;t=200` on every answer. The pacer counted its own
+    requests, found the quota spent after three and waited out the 200 s window (here: past --max-wait,
+    so every later repo became an error), although the Hub never refused anything."""
+    ids = [hub.add_repo(Repo(f"solo-{index:02d}/model")).id for index in range(20)]
+    hub.set_static_ratelimit("api", 3, 200)
+    pacer = RatePacer(max_wait=5)
+    report = run(
+        hub, ids, policy=RetryPolicy(retries=2, base_wait=0.01, timeout=2, max_server_wait=5), pacer=pacer
+    )
+    assert set(statuses(report).values()) == {"open"}
+    assert hub.count(status=429) == 0
+    assert pacer.waited_seconds <= PACE  # at most one short pace, until an answer shows it does not count
 
 
 # -- answers that are valid HTTP but not a Hub ----------------------------------------------------------

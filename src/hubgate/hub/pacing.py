@@ -3,7 +3,14 @@
 Rules (docs/hub.md, "Rate limits"):
 - a bucket's state comes from the latest answer as a whole: its remaining quota and its reset, together.
   An answer whose reset is earlier than the stored one starts a new view of the window; nothing of an
-  older answer is carried over;
+  older answer is carried over. Within one window a higher count is an overtaken answer, unless its
+  request left after the answer it contradicts arrived: then it is the Hub's newer word, taken whole;
+- only the Hub's own word waits out a window: an answer saying the bucket is empty (`r=0`), or a 429.
+  Our own count (requests sent since its word) only paces: while it says the quota is spent and the Hub
+  has not, a request waits for the answers in flight, at most `PACE` seconds, and one request goes per
+  `PACE` if none comes. A header that does not count down (a proxy, a cache or a limiter replaying
+  `r=400` on every answer: a request sent after an answer is announced no lower than it) is not counted
+  against at all: a run never stalls on its own arithmetic;
 - a 429 holds its bucket for its own `Retry-After` (else its `t`), never longer;
 - a wait is the one the Hub announced (a `RateLimit` reset of an hour is an hour, never trimmed to a
   five-minute window in the words or the wait); one longer than `max_wait`, or past the run's deadline,
@@ -36,17 +43,25 @@ class Cancelled(Exception):
 
 # Two answers whose resets are this close (seconds, `t` is rounded) describe the same window.
 SAME_WINDOW_SLACK = 1.5
+# The longest a request waits for answers in flight when only our own count says the quota is spent:
+# answers usually come back well within it, and a Hub that stays silent gets one request per PACE.
+PACE = 1.0
+_PACE_SLICE = 0.01  # how often a pacing request looks for answers (the sleep wakes at once on Ctrl-C)
 
 
 @dataclass
 class _Bucket:
-    remaining: int | None = None  # None: unknown, nothing holds requests back
+    remaining: int | None = None  # our count: the Hub's word less what we sent since; None: unknown
+    said: int | None = None  # the Hub's own word on the remaining quota in this window (lowest, or newest)
+    said_seq: int = 0  # requests sent in the bucket when `said` arrived: a later ticket left after it
+    counting: bool | None = None  # does the Hub's count go down with our requests? None: not seen yet
     reset_at: float = 0.0
     limit: int | None = None
     window: float | None = None
     blocked_until: float = 0.0  # a 429's own hold
     blocked_why: str = ""
     announced_until: float = 0.0
+    pace_next: float = 0.0  # when the next request may go while only our own count says spent
 
 
 @dataclass(frozen=True)
@@ -129,8 +144,9 @@ class RatePacer:
     """Tracks each bucket's remaining quota from `RateLimit` headers and holds requests once it runs out.
 
     Every request sent counts against the known remaining quota at once, before its answer comes back,
-    so concurrent workers cannot overshoot; when a bucket is down to `reserve`, new requests wait for the
-    window's reset.
+    so concurrent workers cannot overshoot: when that count is down to `reserve`, new requests wait for
+    the answers in flight (briefly, `PACE`); when the Hub itself says so (`r` down to `reserve`, or a
+    429), they wait for the window's reset.
     """
 
     def __init__(
@@ -162,6 +178,7 @@ class RatePacer:
         self._quota_resets: dict[str, float] = {}
         self._sent: dict[str, int] = {}  # requests counted per bucket, for tickets
         self._in_flight: dict[str, int] = {}  # sent, no answer yet: the Hub may not have counted them
+        self._answers: dict[str, int] = {}  # answers (and requests given up) per bucket, for pacing
 
     def attach(self, cancelled: threading.Event, deadline: float | None) -> None:
         """Share a service's cancellation and run deadline (a deadline already set is kept)."""
@@ -181,36 +198,85 @@ class RatePacer:
         """Block while `bucket` is spent or held by a 429; then count this request and return its ticket
         (for `after_response`). Raises WaitTooLong instead of waiting beyond `max_wait` or the deadline,
         and Cancelled when the run is cancelled."""
+        pace_deadline, paced_since = 0.0, -1
         while True:
             with self._lock:
                 state = self._buckets.setdefault(bucket, _Bucket())
                 now = self._clock()
                 if state.remaining is not None and now >= state.reset_at:
-                    # A new window: its full quota when the policy header told it, else unknown.
-                    state.remaining = state.limit
+                    # A new window: its full quota when the policy header told it, else unknown, less the
+                    # requests in flight (the Hub may count them in it). The Hub has said nothing of it yet.
+                    inflight = self._in_flight.get(bucket, 0)
+                    state.remaining = max(0, state.limit - inflight) if state.limit is not None else None
+                    state.said = None
                     state.reset_at = now + state.window if state.window and state.limit else now
                 held = max(0.0, state.blocked_until - now)
-                spent = state.remaining is not None and state.remaining <= self._reserve
-                if not held and not spent:
-                    if state.remaining is not None:
-                        state.remaining -= 1
-                    self._sent[bucket] = self._sent.get(bucket, 0) + 1
-                    self._in_flight[bucket] = self._in_flight.get(bucket, 0) + 1
-                    return self._sent[bucket]
-                # Held by a 429 and spent until the reset: the longer of the two is the wait, known now, so
-                # a wait past --max-wait is refused before any sleep rather than after the first part.
-                spent_for = max(state.reset_at - now, 0.0) if spent else 0.0
-                if held >= spent_for:
-                    wait, why = held, state.blocked_why
+                spent = state.said is not None and state.said <= self._reserve  # the Hub's own word
+                if held or spent:
+                    wait, why, announce = self._hold(bucket, state, held, spent, now)
+                elif not self._counted_out(bucket, state):
+                    return self._count(bucket, state)
                 else:
-                    wait, why = spent_for, "its quota is spent until the window resets"
-                self._refuse_if_too_long(bucket, wait, why, now)
-                announce = wait >= ANNOUNCE_AFTER and now + wait > state.announced_until + 1.0
-                if announce:
-                    state.announced_until = now + wait
+                    # Only our own count says the quota is spent: the answers in flight will tell. Each
+                    # answer restarts the wait; with none for PACE, one request goes, the next after PACE.
+                    if paced_since != self._answers.get(bucket, 0):
+                        pace_deadline, paced_since = now + PACE, self._answers.get(bucket, 0)
+                    until = max(pace_deadline, state.pace_next)
+                    if self.deadline is not None:
+                        until = min(until, self.deadline)
+                    if until <= now:
+                        state.pace_next = now + PACE
+                        return self._count(bucket, state)
+                    wait = None
+            if wait is None:
+                self._pace(bucket, until, paced_since)
+                continue
             if announce and self._on_wait is not None:
                 self._on_wait(bucket, wait, why)
             self.pause(wait)
+
+    def _counted_out(self, bucket: str, state: _Bucket) -> bool:
+        """Our own count says the quota is spent, on a Hub whose count goes down with our requests (or
+        has not shown otherwise yet), and answers in flight can still tell more."""
+        return (
+            state.counting is not False
+            and state.remaining is not None
+            and state.remaining <= self._reserve
+            and self._in_flight.get(bucket, 0) > 0
+        )
+
+    def _count(self, bucket: str, state: _Bucket) -> int:
+        if state.remaining is not None:
+            state.remaining = max(0, state.remaining - 1)  # paced past it: still none left by our count
+        self._sent[bucket] = self._sent.get(bucket, 0) + 1
+        self._in_flight[bucket] = self._in_flight.get(bucket, 0) + 1
+        return self._sent[bucket]
+
+    def _pace(self, bucket: str, until: float, answers: int) -> None:
+        """Wait until another answer comes, or `until`: in short sleeps, each waking at once on Ctrl-C."""
+        while self._answers.get(bucket, 0) == answers:
+            left = until - self._clock()
+            if left <= 0:
+                return
+            self.pause(min(_PACE_SLICE, left))
+
+    def _hold(
+        self, bucket: str, state: _Bucket, held: float, spent: bool, now: float
+    ) -> tuple[float, str, bool]:
+        """The wait of a request the Hub holds back (a 429's hold; its word that the bucket is empty until
+        the reset), why, and whether to announce it. Raises WaitTooLong for a wait the run may not make."""
+        # Held by a 429 and spent until the reset: the longer of the two is the wait, known now, so a wait
+        # past --max-wait is refused before any sleep rather than after the first part.
+        spent_for = max(state.reset_at - now, 0.0) if spent else 0.0
+        if held >= spent_for:
+            wait, why = held, state.blocked_why
+        else:
+            wait, why = spent_for, "its quota is spent until the window resets"
+        self._refuse_if_too_long(bucket, wait, why, now)
+        announce = wait >= ANNOUNCE_AFTER and now + wait > state.announced_until + 1.0
+        if announce:
+            state.announced_until = now + wait
+        return wait, why, announce
 
     def check_wait(self, wait: float, why: str, bucket: str = "request") -> None:
         """Raise WaitTooLong when a wait (a 5xx's Retry-After) is beyond `max_wait` or the deadline."""
@@ -271,20 +337,15 @@ class RatePacer:
                 by_bucket[quota.bucket] = quota  # a repeated header: the most cautious item
         with self._lock:
             now = self._clock()
+            for name in {bucket, *by_bucket}:
+                self._answers[name] = self._answers.get(name, 0) + 1
             if ticket:
                 self._in_flight[bucket] = max(0, self._in_flight.get(bucket, 0) - 1)
             for quota in by_bucket.values():
                 state = self._buckets.setdefault(quota.bucket, _Bucket())
                 state.limit = quota.limit if quota.limit is not None else state.limit
                 state.window = quota.window or state.window
-                remaining = max(0, quota.remaining - self._in_flight.get(quota.bucket, 0))
-                reset_at = now + quota.reset_in
-                if state.remaining is not None and abs(reset_at - state.reset_at) <= SAME_WINDOW_SLACK:
-                    # The same window: its quota only goes down, so a higher count is an answer that was
-                    # overtaken by a later one (answers arrive out of order): never a reason to send more.
-                    remaining = min(remaining, state.remaining)
-                state.remaining = remaining
-                state.reset_at = reset_at
+                self._learn(state, quota, now, ticket if quota.bucket == bucket else None)
                 self._report_quota(quota, now)
             if status != 429:
                 return
@@ -298,8 +359,30 @@ class RatePacer:
                 state.blocked_until = now + hold
                 if retry_after is not None:
                     # The 429's own Retry-After is the whole wait: its `t` must not add a second one.
-                    state.remaining = None
+                    state.remaining = state.said = None
                 state.blocked_why = f"the Hub answered 429 and asked for {hold:.0f} s ({source})"
+
+    def _learn(self, state: _Bucket, quota: Quota, now: float, ticket: int | None) -> None:
+        """Take one answer's word on a bucket: whole, or within the same window only what lowers it."""
+        sent = self._sent.get(quota.bucket, 0)
+        remaining = max(0, quota.remaining - self._in_flight.get(quota.bucket, 0))
+        reset_at = now + quota.reset_in
+        state.reset_at, known_reset = reset_at, state.reset_at
+        if state.said is None or state.remaining is None or abs(reset_at - known_reset) > SAME_WINDOW_SLACK:
+            state.said, state.said_seq, state.remaining = quota.remaining, sent, remaining
+            return
+        if ticket is not None and ticket > state.said_seq:
+            # This request left after the answer behind `said` arrived, so the Hub counted it later: a
+            # Hub that counts our requests says less. One that does not (a proxy or cache replaying its
+            # header, a limiter of its own) is taken at its word, and our count no longer holds anything.
+            state.counting = quota.remaining < state.said
+            state.said, state.said_seq, state.remaining = quota.remaining, sent, remaining
+            return
+        # The same window, and an answer that may have been overtaken by a later one (answers arrive out
+        # of order): a higher count is never a reason to send more.
+        if quota.remaining < state.said:
+            state.said, state.said_seq = quota.remaining, sent
+        state.remaining = min(remaining, state.remaining)
 
     def _report_quota(self, quota: Quota, now: float) -> None:
         known = self.last_quotas.get(quota.bucket)
@@ -314,6 +397,7 @@ class RatePacer:
     def release(self, bucket: str) -> None:
         """A counted request that got no answer (dropped, timed out): it is no longer in flight."""
         with self._lock:
+            self._answers[bucket] = self._answers.get(bucket, 0) + 1
             self._in_flight[bucket] = max(0, self._in_flight.get(bucket, 0) - 1)
 
     def remaining(self, bucket: str) -> int | None:

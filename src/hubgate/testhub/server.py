@@ -280,6 +280,8 @@ class HubSim:
         self.stopping = threading.Event()
         self.quotas: dict[str, tuple[int, float]] = {}  # bucket -> (quota, window seconds)
         self.anonymous_quotas: dict[str, int] = {}  # bucket -> quota per IP for anonymous callers
+        # bucket -> the one RateLimit value every answer announces (`set_static_ratelimit`)
+        self.static_ratelimits: dict[str, str] = {}
         # (caller, bucket) -> (window start, used): users are counted per account, anonymous callers per IP
         self._window: dict[tuple[str, str], tuple[float, int]] = {}
         self.log: list[Logged] = []
@@ -339,6 +341,13 @@ class HubSim:
                 self.anonymous_quotas[bucket] = anonymous
             for key in [key for key in self._window if key[1] == bucket]:
                 del self._window[key]
+
+    def set_static_ratelimit(self, bucket: str, remaining: int, reset: int) -> None:
+        """Every answer in `bucket` announces `"bucket";r=remaining;t=reset`, whatever was counted: a proxy,
+        cache or limiter in front of the Hub that replays one header (docs/hub.md "Rate limits",
+        uncertain). The bucket's quota (`set_quota`) is still enforced, with the real Retry-After."""
+        with self.lock:
+            self.static_ratelimits[bucket] = f'"{bucket}";r={remaining};t={reset}'
 
     # -- observing -----------------------------------------------------------------------------------
 
@@ -437,6 +446,8 @@ class HubSim:
                 "RateLimit": f'"{bucket}";r={max(0, quota - used)};t={reset}',
                 "RateLimit-Policy": f'"fixed window";"{bucket}";q={quota};w={int(window)}',
             }
+            if bucket in self.static_ratelimits:
+                headers["RateLimit"] = self.static_ratelimits[bucket]
             if not allowed:
                 headers["Retry-After"] = str(max(1, reset))
             return allowed, headers
