@@ -21,8 +21,7 @@ else
     hubgate=("$here/.venv/bin/hubgate")
 fi
 
-if [ "$#" -eq 0 ] && [ ! -f models_to_check.txt ]; then
-    # No ids and no list in the current directory: use the list shipped beside the script.
-    exec "${hubgate[@]}" check -f "$here/models_to_check.txt"
-fi
+# With no ids and no -f (options alone, such as --format github, count as none) and no list in the
+# current directory, hubgate checks the list shipped beside this script.
+export HUBGATE_DEFAULT_LIST="$here/models_to_check.txt"
 exec "${hubgate[@]}" check "$@"

@@ -130,9 +130,10 @@ def library(
     pacer_class: Any = None,
 ) -> int:
     """Returns the number of `error` verdicts. `pacer_class`: another pacer than today's."""
-    from hubgate.check.runner import check_all, open_session
+    from hubgate.check.run import run_check
+    from hubgate.check.session import open_session
     from hubgate.hub.cache import MetadataCache
-    from hubgate.hub.service import RetryPolicy
+    from hubgate.hub.settings import RetryPolicy
     from hubgate.hub.token import ResolvedToken
     from hubgate.inputs.refs import RepoRef
 
@@ -141,7 +142,7 @@ def library(
     pacer = pacer_class(max_wait=max_wait) if pacer_class is not None else None
     session = open_session(ResolvedToken(TOKEN, "bench"), endpoint=endpoint, policy=policy, pacer=pacer)
     cache = MetadataCache(cache_dir) if cache_dir is not None else None
-    report = check_all(session, refs, jobs=jobs, cache=cache, batch=batch)
+    report = run_check(session, refs, jobs=jobs, cache=cache, batch=batch)
     if cache is not None:
         cache.close()
     return sum(1 for v in report.verdicts if v.status.value == "error")

@@ -22,13 +22,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from hubgate.registry.loader import (  # noqa: E402
-    _Loader,
-    bundled_dir,
-    load_registry,
-    registry_files,
-    validate_data,
-)
+from hubgate.registry.folders import registry_files  # noqa: E402
+from hubgate.registry.loader import bundled_dir, load_registry, validate_data  # noqa: E402
+from hubgate.registry.yaml_reader import StrictLoader  # noqa: E402
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:
@@ -52,7 +48,7 @@ def main() -> None:
     print(f"libyaml (CSafeLoader): {'yes' if hasattr(yaml, 'CSafeLoader') else 'no'}")
 
     def parse_c() -> list[object]:
-        return [yaml.load(text, Loader=_Loader) for text in texts]  # _Loader is a safe loader
+        return [yaml.load(text, Loader=StrictLoader) for text in texts]  # StrictLoader is a safe loader
 
     def parse_py() -> list[object]:
         return [yaml.load(text, Loader=yaml.SafeLoader) for text in texts]

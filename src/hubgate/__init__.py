@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from hubgate._version import __version__
 
 _LAZY = {
-    "check_model_access": ("hubgate.check.runner", "check_model_access"),
-    "check_models": ("hubgate.check.runner", "check_models"),
+    "check_model_access": ("hubgate.check.api", "check_model_access"),
+    "check_models": ("hubgate.check.api", "check_models"),
     "Verdict": ("hubgate.verdicts.verdict", "Verdict"),
     "Status": ("hubgate.verdicts.verdict", "Status"),
 }
@@ -19,7 +19,7 @@ _LAZY = {
 __all__ = ["Status", "Verdict", "__version__", "check_model_access", "check_models"]
 
 if TYPE_CHECKING:
-    from hubgate.check.runner import check_model_access, check_models
+    from hubgate.check.api import check_model_access, check_models
     from hubgate.verdicts.verdict import Status, Verdict
 
 

@@ -97,10 +97,10 @@ class Filled:
     problems: tuple[str, ...]
 
 
-def fill(form: GateForm, answers: dict[str, Any], *, accept_terms: bool) -> Filled:
-    """The body to send: each field's answer; checkboxes ticked only when `accept_terms`. Without it, a
-    form that shows a prompt and no required checkbox is missing its agreement too (as PROMPT_TERMS):
-    nothing in the body carries it, so only the consent can."""
+def fill(form: GateForm, field_values: dict[str, Any], *, accept_terms: bool) -> Filled:
+    """The body to send: each field's value from `field_values` (the user's answers to the form); checkboxes
+    ticked only when `accept_terms`. Without it, a form that shows a prompt and no required checkbox is
+    missing its agreement too (as PROMPT_TERMS): nothing in the body carries it, so only the consent can."""
     values: dict[str, Any] = {}
     missing: list[str] = []
     problems: list[str] = []
@@ -111,7 +111,7 @@ def fill(form: GateForm, answers: dict[str, Any], *, accept_terms: bool) -> Fill
             elif not field.optional:
                 missing.append(field.name)
             continue
-        value = answers.get(field.name)
+        value = field_values.get(field.name)
         if value is None or str(value).strip() == "":
             if not field.optional:
                 missing.append(field.name)

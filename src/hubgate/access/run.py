@@ -16,12 +16,15 @@ from hubgate.access.form import (
     form_of,
     is_terms,
 )
-from hubgate.access.outcome import SENT_GRANTED_WORDS, SENT_PENDING_WORDS, Outcome, classify_answer
-from hubgate.check.runner import Session, check_all
+from hubgate.access.request_outcome import SENT_GRANTED_WORDS, SENT_PENDING_WORDS, Outcome, classify_answer
+from hubgate.check.extras import Extras
+from hubgate.check.run import run_check
+from hubgate.check.session import Session
 from hubgate.hub.answers import RepoFacts, facts_from_metadata
-from hubgate.hub.token import scrub
 from hubgate.inputs.refs import InvalidRef, RepoRef
-from hubgate.verdicts.verdict import Status, Verdict, from_probe
+from hubgate.inputs.secrets import scrub
+from hubgate.verdicts.decide import from_probe
+from hubgate.verdicts.verdict import Status, Verdict
 
 # What a verdict says about asking: only `not-requested` (a reset request included) needs a request.
 _ALREADY = {
@@ -77,7 +80,7 @@ def request_all(
     session: Session,
     refs: Sequence[RepoRef | InvalidRef],
     *,
-    answers: dict[str, Any],
+    field_values: dict[str, Any],
     accept_terms: bool = False,
     dry_run: bool = False,
     ask_value: Callable[[FormField], Any] | None = None,
@@ -87,15 +90,15 @@ def request_all(
     """Outcomes in input order, and the verdicts they came from. Nothing is sent with `dry_run`.
 
     Sending shares the user's name and email with each repo's authors, and agrees to what each gate
-    shows: the caller must have the user's say. `ask_value` is asked once per distinct field no answer
-    covers. `confirm` is asked once for the whole batch, with the requests ready to send (their prompts
+    shows: the caller must have the user's say. `ask_value` is asked once per distinct field `field_values`
+    leaves empty. `confirm` is asked once for the whole batch, with the requests ready to send (their prompts
     and checkboxes to show): a yes sends them all and accepts their terms, a no sends none (`not-sent`).
     Without `confirm`, the caller vouches that the user said to send (the CLI's --yes), and a form with
     a prompt or checkboxes is sent only with `accept_terms`.
 
-    Each request the Hub acknowledges (access/outcome.py) is confirmed with one file probe (resolvers
-    bucket): the gate then says granted or pending, or that no request was recorded (`error`)."""
-    report = check_all(session, refs, jobs=jobs, follow_bases=False, suggest=False)
+    Each request the Hub acknowledges (access/request_outcome.py) is confirmed with one file probe
+    (resolvers bucket): the gate then says granted or pending, or that no request was recorded (`error`)."""
+    report = run_check(session, refs, jobs=jobs, extras=Extras(follow_bases=False, suggest=False))
     results: list[RequestResult | None] = []
     todo: list[tuple[int, Verdict, RepoFacts, GateForm]] = []
     for verdict in report.verdicts:
@@ -114,17 +117,17 @@ def request_all(
             todo.append((len(results), verdict, facts, form_of(facts.card_data)))
             results.append(None)
 
-    answers = dict(answers)
+    field_values = dict(field_values)
     if ask_value is not None:
         for form_field in distinct_fields([form for _, _, _, form in todo]):
-            if answers.get(form_field.name) in (None, ""):
-                answers[form_field.name] = ask_value(form_field)
+            if field_values.get(form_field.name) in (None, ""):
+                field_values[form_field.name] = ask_value(form_field)
 
     # On a terminal the batch's one yes covers the terms it shows; a dry run asks nothing, so it has none.
     terms_ok = accept_terms or (confirm is not None and not dry_run)
     ready: list[tuple[RequestResult, Verdict, RepoFacts]] = []
     for index, verdict, facts, form in todo:
-        filled = fill(form, answers, accept_terms=terms_ok)
+        filled = fill(form, field_values, accept_terms=terms_ok)
         result = _plain(verdict, Outcome.WOULD_SEND, "would send the request")
         result.prompt, result.button = form.prompt, form.button
         result.fields = [

@@ -4,15 +4,21 @@ account and token name, never by value."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hubgate.check.extras import Extras
 from hubgate.check.report import Report, report_json, token_json
+from hubgate.check.run import DEFAULT_JOBS, run_check
+from hubgate.check.session import Session
 from hubgate.hub.token import ResolvedToken, TokenInfo
 from hubgate.inputs.refs import InvalidRef, RepoRef
 from hubgate.inputs.sources import InputError
 from hubgate.verdicts.verdict import USABLE, Verdict
+
+if TYPE_CHECKING:
+    from hubgate.hub.cache import MetadataCache
 
 
 def tokens_from_file(path: str) -> list[ResolvedToken]:
@@ -101,9 +107,16 @@ class Matrix:
 def check_matrix(
     tokens: Sequence[ResolvedToken],
     refs: Sequence[RepoRef | InvalidRef],
-    run: Callable[[ResolvedToken, Sequence[RepoRef | InvalidRef]], Report],
+    session_for: Callable[[ResolvedToken], Session],
+    *,
+    jobs: int = DEFAULT_JOBS,
+    extras: Extras | None = None,
+    cache: MetadataCache | None = None,
 ) -> Matrix:
-    reports = [run(token, refs) for token in tokens]
+    """`refs` checked under each token, one session per token."""
+    # The matrix shows statuses only: alternatives and fit would spend requests for nothing.
+    extras = replace(extras or Extras(), alternatives=False, fit=None)
+    reports = [run_check(session_for(token), refs, jobs=jobs, extras=extras, cache=cache) for token in tokens]
     labels: list[str] = []
     for report in reports:
         name = label(report.token)
@@ -136,23 +149,3 @@ def matrix_json(matrix: Matrix) -> dict[str, Any]:
         ],
         "runs": [report_json(report) for report in matrix.reports],
     }
-
-
-def render_matrix(matrix: Matrix) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
-    from hubgate.render.table import _STATUS_STYLE
-
-    grid = Table("repo", *matrix.labels, box=None, pad_edge=False, header_style="bold")
-    for best, column in matrix.rows():
-        cells = [f"[{_STATUS_STYLE[v.status]}]{v.status.value}[/]" for v in column]
-        grid.add_row(best.model_id or best.input, *cells)
-    console = Console(width=1000, soft_wrap=True, highlight=False)
-    with console.capture() as capture:
-        console.print(grid)
-        usable = sum(1 for best, _ in matrix.rows() if best.status in USABLE)
-        console.print(
-            f"\n{usable} of {len(matrix.rows())} repos usable with at least one of {len(matrix.labels)} tokens."
-        )
-    return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"

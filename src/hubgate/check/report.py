@@ -10,7 +10,7 @@ from typing import Any
 from hubgate.hub.token import TokenInfo
 from hubgate.verdicts.verdict import ACTION_NEEDED, PROBLEMS, USABLE, Status, Verdict
 
-SCHEMA_VERSION = 2  # 2 added `places` (hubgate check --scan); 1 had the same keys otherwise
+REPORT_SCHEMA_VERSION = 2  # 2 added `places` (hubgate check --scan); 1 had the same keys otherwise
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Report:
     budget: dict[str, int] | None = None  # --budget caps
     cache: dict[str, int] | None = None  # metadata cache {"hits", "misses"}; None without a cache
     listing_pages: int = 0  # author listing pages read in place of per-repo metadata requests
+    scan_skipped: list[tuple[str, str]] = field(default_factory=list)  # --scan: (path, reason) left out
 
     def summary(self) -> dict[str, int]:
         counts = Counter(v.status.value for v in self.verdicts)
@@ -89,7 +90,7 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
 def report_json(report: Report) -> dict[str, Any]:
     """Schema version 2 (documented in README.md, "JSON output"). Add keys; never rename or remove."""
     return {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": REPORT_SCHEMA_VERSION,
         "endpoint": report.endpoint,
         "checked_at": report.checked_at.isoformat(timespec="seconds"),
         "token": token_json(report.token),

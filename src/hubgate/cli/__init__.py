@@ -1,17 +1,14 @@
 """The thin Typer layer: commands parse options, call the library, pick a renderer, set the exit code.
 
 This module stays free of typer, rich and pydantic so that `hubgate --version` answers at once; the
-app itself lives in `hubgate.cli.root` and is imported only to run a command.
+app itself lives in `hubgate.cli.app` and is imported only to run a command.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
 
-from hubgate import __version__
-
-_ROOT_NAMES = ("app", "_register", "run", "readable_metavars", "add_examples", "OFFLINE_COMMANDS")
+from hubgate._version import __version__
 
 
 def main() -> None:
@@ -28,16 +25,6 @@ def _run() -> int:
         # The most common scripted call stays free of every heavy import.
         sys.stdout.write(f"hubgate {__version__}\n")
         return 0
-    from hubgate.cli.root import _register, run
+    from hubgate.cli.app import run
 
-    _register()
     return run()
-
-
-def __getattr__(name: str) -> Any:
-    """`from hubgate.cli import app` (the commands register on it) imports the app only when asked."""
-    if name in _ROOT_NAMES:
-        from hubgate.cli import root
-
-        return getattr(root, name)
-    raise AttributeError(f"module 'hubgate.cli' has no attribute {name!r}")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-EXIT_USAGE = 2  # as hubgate.verdicts.outcome.EXIT_USAGE, without importing the verdict model
+EXIT_USAGE = 2  # as hubgate.verdicts.exit_codes.EXIT_USAGE, without importing the verdict model
 # A reader that stops reading (`| head`) ends the run quietly, with the status a shell gives a process
 # that SIGPIPE killed (128 + 13), so `set -o pipefail` still sees that the output was cut.
 EXIT_BROKEN_PIPE = 141
@@ -106,6 +106,18 @@ class ClosedStdout(io.TextIOBase):
 
     def write(self, text: str) -> int:
         raise OSError(errno.EBADF, "standard output is closed")
+
+
+def stdin_state() -> str | None:
+    """None when stdin is a terminal to ask on; else what it is ("closed", "not a terminal"). A closed
+    stdin (`<&-`) leaves Python no sys.stdin at all."""
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        return "closed"
+    try:
+        return None if stream.isatty() else "not a terminal"
+    except (OSError, ValueError):
+        return "closed"
 
 
 def reserve_standard_streams() -> None:

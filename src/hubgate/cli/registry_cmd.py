@@ -3,18 +3,20 @@ one that asks the Hub, in registry_verify.py)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hubgate.cli.common import RegistryDirsOption, check_format, fail_usage, require_folders, table_console
-from hubgate.cli.registry_verify import verify_cmd
+from hubgate.cli.catalogs import registry_or_exit
+from hubgate.cli.errors import fail_usage
+from hubgate.cli.formats import check_format, print_json, table_console
+from hubgate.cli.options import RegistryDirsOpt, TableOrJsonOpt
+from hubgate.cli.registry_verify import verify_app
 
 if TYPE_CHECKING:
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 EXIT_NOT_FOUND = 1
 EXIT_PROBLEMS = 1
@@ -28,28 +30,32 @@ registry_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-FormatOption = typer.Option("table", "--format", help="table or json.")
 TYPES_HELP = "chat, instruct, completion, text2text, fill-mask, multimodal, vision-encoder, embedding."
-LICENSE_HELP = "Hub licence tag (apache-2.0, llama2, mit, other, ...)."
-GATED_HELP = "no, auto, manual, yes (auto or manual) or unknown: as last seen."
-MAX_HELP = "At most this many parameters: 7B, 500M, 1.5e9."
-MIN_HELP = "At least this many parameters."
-
-
-def load_or_exit(dirs: list[Path] | None, *, strict: bool = True) -> Registry:
-    """The registry; its problems, one line each, and exit 2 when it has any and `strict`."""
-    from hubgate.registry.loader import RegistryError, load_registry
-
-    require_folders(dirs)
-    try:
-        return load_registry([*(dirs or ())], strict=strict)
-    except RegistryError as exc:
-        for problem in exc.problems:
-            sys.stderr.write(f"{problem}\n")
-        fail_usage(
-            f"the registry has {len(exc.problems)} problem(s) (listed above)",
-            hint="fix them; `hubgate registry validate` lists every problem with its file and line",
-        )
+# `registry list`'s filters: optional words, no default shown.
+ProviderOpt = Annotated[
+    str | None, typer.Option("--provider", help="huggingface or openai.", show_default=False)
+]
+TypeOpt = Annotated[str | None, typer.Option("--type", help=TYPES_HELP, show_default=False)]
+FamilyOpt = Annotated[str | None, typer.Option("--family", help="e.g. llama-2, qwen3.", show_default=False)]
+LicenseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--license", help="Hub licence tag (apache-2.0, llama2, mit, other, ...).", show_default=False
+    ),
+]
+GatedOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--gated", help="no, auto, manual, yes (auto or manual) or unknown: as last seen.", show_default=False
+    ),
+]
+MaxParamsOpt = Annotated[
+    str | None,
+    typer.Option("--max-params", help="At most this many parameters: 7B, 500M, 1.5e9.", show_default=False),
+]
+MinParamsOpt = Annotated[
+    str | None, typer.Option("--min-params", help="At least this many parameters.", show_default=False)
+]
 
 
 def _note_overrides(registry: Registry) -> None:
@@ -57,23 +63,17 @@ def _note_overrides(registry: Registry) -> None:
         sys.stderr.write(f"note: {override}\n")
 
 
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
 @registry_app.command("list")
 def list_cmd(
-    provider: str | None = typer.Option(
-        None, "--provider", help="huggingface or openai.", show_default=False
-    ),
-    model_type: str | None = typer.Option(None, "--type", help=TYPES_HELP, show_default=False),
-    family: str | None = typer.Option(None, "--family", help="e.g. llama-2, qwen3.", show_default=False),
-    license_: str | None = typer.Option(None, "--license", help=LICENSE_HELP, show_default=False),
-    gated: str | None = typer.Option(None, "--gated", help=GATED_HELP, show_default=False),
-    max_params: str | None = typer.Option(None, "--max-params", help=MAX_HELP, show_default=False),
-    min_params: str | None = typer.Option(None, "--min-params", help=MIN_HELP, show_default=False),
-    output_format: str = FormatOption,
-    registry: list[Path] | None = RegistryDirsOption,
+    provider: ProviderOpt = None,
+    model_type: TypeOpt = None,
+    family: FamilyOpt = None,
+    license_: LicenseOpt = None,
+    gated: GatedOpt = None,
+    max_params: MaxParamsOpt = None,
+    min_params: MinParamsOpt = None,
+    output_format: TableOrJsonOpt = "table",
+    registry: RegistryDirsOpt = None,
 ) -> None:
     """List models, filtered. Models whose size is unknown are left out by --max-params/--min-params."""
     from hubgate.registry.queries import filter_models, parse_filters
@@ -85,7 +85,7 @@ def list_cmd(
         filters = parse_filters(**words, gated=gated, max_params=max_params, min_params=min_params)
     except ValueError as exc:
         fail_usage(f"--{exc}")
-    reg = load_or_exit(registry)
+    reg = registry_or_exit(registry)
     _note_overrides(reg)
     entries = filter_models(reg, **filters)
     if output_format == "json":
@@ -96,15 +96,15 @@ def list_cmd(
 
 @registry_app.command("show")
 def show_cmd(
-    model: str = typer.Argument(..., help="A model id, legacy id (gpt2) or alias (mistral_7b)."),
-    output_format: str = FormatOption,
-    registry: list[Path] | None = RegistryDirsOption,
+    model: Annotated[str, typer.Argument(help="A model id, legacy id (gpt2) or alias (mistral_7b).")],
+    output_format: TableOrJsonOpt = "table",
+    registry: RegistryDirsOpt = None,
 ) -> None:
     """Everything the registry knows about one model, with the source of each number."""
     from hubgate.render.registry import dump, entry_table, not_found
 
     output_format = check_format(output_format, ("table", "json"))
-    reg = load_or_exit(registry)
+    reg = registry_or_exit(registry)
     entry = reg.get(model)
     if entry is None:
         sys.stderr.write(not_found(model, reg))
@@ -120,11 +120,11 @@ def show_cmd(
 
 @registry_app.command("search")
 def search_cmd(
-    text: str = typer.Argument(
-        ..., help="Words to find in ids, names, family, description, use cases, licence."
-    ),
-    output_format: str = FormatOption,
-    registry: list[Path] | None = RegistryDirsOption,
+    text: Annotated[
+        str, typer.Argument(help="Words to find in ids, names, family, description, use cases, licence.")
+    ],
+    output_format: TableOrJsonOpt = "table",
+    registry: RegistryDirsOpt = None,
 ) -> None:
     """Find models by words; matches in ids and names come first. Exit 1 when nothing matches."""
     from hubgate.registry.queries import search_models
@@ -133,7 +133,7 @@ def search_cmd(
     output_format = check_format(output_format, ("table", "json"))
     if not text.strip():
         fail_usage("search needs some text")
-    reg = load_or_exit(registry)
+    reg = registry_or_exit(registry)
     found = search_models(text, reg)
     if output_format == "json":
         print_json([dump(entry) for entry in found])
@@ -147,16 +147,18 @@ def search_cmd(
 
 @registry_app.command("export")
 def export_cmd(
-    output_format: str = typer.Option("json", "--format", help="json or yaml."),
-    include_empty: bool = typer.Option(False, "--include-empty", help="Also write unknown facts as null."),
-    registry: list[Path] | None = RegistryDirsOption,
+    output_format: Annotated[str, typer.Option("--format", help="json or yaml.")] = "json",
+    include_empty: Annotated[
+        bool, typer.Option("--include-empty", help="Also write unknown facts as null.")
+    ] = False,
+    registry: RegistryDirsOpt = None,
 ) -> None:
     """The whole merged registry as one JSON or YAML document: model_id -> entry."""
     from hubgate.registry.queries import export_to_dict
     from hubgate.render.registry import export_text
 
     output_format = check_format(output_format, ("json", "yaml"))
-    reg = load_or_exit(registry)
+    reg = registry_or_exit(registry)
     _note_overrides(reg)
     data = export_to_dict(reg, include_empty=include_empty)
     sys.stdout.write(export_text(data, output_format))
@@ -164,14 +166,16 @@ def export_cmd(
 
 @registry_app.command("validate")
 def validate_cmd(
-    folder: Path | None = typer.Argument(
-        None,
-        help="A registry folder to check, merged over the bundled one (conflicts with it are problems). "
-        "Default: the bundled registry, HUBGATE_REGISTRY and --registry.",
-        show_default=False,
-    ),
-    output_format: str = FormatOption,
-    registry: list[Path] | None = RegistryDirsOption,
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A registry folder to check, merged over the bundled one (conflicts with it are problems). "
+            "Default: the bundled registry, HUBGATE_REGISTRY and --registry.",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: TableOrJsonOpt = "table",
+    registry: RegistryDirsOpt = None,
 ) -> None:
     """Check every file against the schema; one line per problem (file:line: field: message), exit 1 if any."""
     from hubgate.render.registry import validate_json, validate_summary
@@ -182,15 +186,15 @@ def validate_cmd(
         if not folder.is_dir():
             fail_usage(f"{folder}: no such folder")
         dirs.append(folder)
-    reg = load_or_exit(dirs, strict=False)
+    reg = registry_or_exit(dirs, strict=False)
     if output_format == "json":
         print_json(validate_json(reg))
     else:
         sys.stdout.write("".join(f"{problem}\n" for problem in reg.problems))
         _note_overrides(reg)
-        sys.stderr.write(validate_summary(reg))
+        sys.stderr.write(validate_summary(reg, folder))
     if reg.problems:
         raise typer.Exit(EXIT_PROBLEMS)
 
 
-registry_app.command("verify")(verify_cmd)
+registry_app.add_typer(verify_app)

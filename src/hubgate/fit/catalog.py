@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hubgate.datafiles import Problem, bundled_dir, display_path, env_dirs
+from hubgate.paths import Problem, bundled_dir, display_path, env_dirs
 
 CatalogProblem = Problem  # the name this module has always used
 

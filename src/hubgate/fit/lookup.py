@@ -24,11 +24,11 @@ from hubgate.fit.gguf_files import gguf_facts_for
 from hubgate.fit.judge import FitOptions, GpuSpec
 from hubgate.fit.result import FitResult, fit_facts
 from hubgate.inputs.refs import InvalidRef, parse_ref
-from hubgate.registry.joins import api_model_hint
+from hubgate.registry.check_extras import api_model_hint
 
 if TYPE_CHECKING:
     from hubgate.hub.service import HubService
-    from hubgate.registry.loader import Registry
+    from hubgate.registry.index import Registry
 
 FITTING = ("fits", "tight")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,56 @@ class HubAnswer:
         if self.message:
             parts.append(self.message)
         return " ".join(parts)
+
+
+def answer_from_response(response: Any, *, expect_json: bool) -> HubAnswer:
+    """An HTTP response (huggingface_hub's session) as a HubAnswer: errors classified by the library
+    (`hf_raise_for_status`) in the Hub's own words, a file answer with the commit it is about, and a
+    success that no Hub would give (a proxy's 200) as a failure."""
+    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.utils import hf_raise_for_status
+
+    status = response.status_code
+    path = urlsplit(str(response.url)).path
+    if response.request.method == "HEAD" and 200 <= status < 400 and not _hub_file_headers(response.headers):
+        # A proxy or a wrong HF_ENDPOINT answers 200 to anything: only the Hub's own headers prove a file.
+        return HubAnswer(
+            status=None,
+            failure=f"HTTP {status} without the Hub's file headers (X-Repo-Commit, ETag): "
+            f"not an answer from a Hugging Face Hub; check HF_ENDPOINT ({path})",
+        )
+    commit = response.headers.get("X-Repo-Commit") if response.request.method == "HEAD" else None
+    if response.is_redirect:
+        return HubAnswer(status=status, location=response.headers.get("Location"), commit=commit)
+    try:
+        hf_raise_for_status(response)
+    except HfHubHTTPError as exc:
+        # The Hub's own words only: huggingface_hub's fallback ("403 Forbidden: None.") says nothing.
+        message = response.headers.get("X-Error-Message") or exc.server_message
+        return HubAnswer(
+            status=status,
+            error_code=response.headers.get("X-Error-Code"),
+            message=_one_line(message),
+            commit=commit,
+        )
+    if response.request.method == "HEAD":
+        return HubAnswer(status=status, commit=commit)
+    if not expect_json:
+        ranged = "Range" in response.request.headers
+        return HubAnswer(status=status, body=response.content if ranged else None)
+    try:
+        body = response.json()
+    except ValueError:
+        return HubAnswer(status=None, failure=f"HTTP {status} with a body that is not JSON ({path})")
+    return HubAnswer(status=status, body=body)
+
+
+def _hub_file_headers(headers: Any) -> bool:
+    return any(headers.get(name) for name in ("X-Repo-Commit", "X-Linked-Etag", "ETag"))
+
+
+def _one_line(text: str | None) -> str | None:
+    return " ".join(text.split()) if text else text
 
 
 GateMode = str  # "auto" | "manual"; other strings are reported as the Hub sent them

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hubgate.hub.token import scrub
+from hubgate.inputs.secrets import scrub
 
 # The metadata fields fixed by a commit (the rest of an answer is asked again every run).
 COMMIT_BOUND = ("cardData", "safetensors", "config", "siblings", "tags", "gguf")

@@ -344,9 +344,10 @@ def _nesting_depth(text: str, opening: str, closing: str) -> int:
     return deepest
 
 
-def load_toml(data: bytes, name: str) -> dict[str, Any]:
-    """A TOML document as a table; binary, non-UTF-8, malformed or absurdly nested input is one line."""
-    text = decode_text(data, name, what="TOML file")
+def load_toml(data: bytes | str, name: str) -> dict[str, Any]:
+    """A TOML document as a table; binary, non-UTF-8, malformed or absurdly nested input is one line.
+    Text already decoded (a scanned file) skips the decoding step."""
+    text = data if isinstance(data, str) else decode_text(data, name, what="TOML file")
     if _nesting_depth(text, "[{", "]}") > MAX_NESTING:
         raise UnreadableFile(name, f"TOML nested deeper than {MAX_NESTING} levels", "flatten it")
     try:

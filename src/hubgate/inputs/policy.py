@@ -3,17 +3,22 @@ the working directory, validated with pydantic; command-line options override it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from hubgate.units import parse_bytes
-from hubgate.verdicts.findings import Rules
 
 POLICY_FILE = "hubgate.toml"
 PYPROJECT = "pyproject.toml"
+
+FailOnCheck = Callable[[str], object]
+"""Raises ValueError on a fail-on value it does not know. The words (statuses, finding kinds) are the
+verdicts', a floor above this one: whoever loads the policy hands the check in
+(`hubgate.verdicts.exit_codes.parse_fail_on`), and a bad file is still refused as it is read."""
 
 
 class PolicyError(ValueError):
@@ -49,17 +54,30 @@ class PolicyFile(BaseModel):
 
     @field_validator("fail_on", mode="before")
     @classmethod
-    def _fail_on(cls, value: Any) -> Any:
+    def _fail_on(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str):
             value = [part for part in value.split(",")]
-        if isinstance(value, list):
-            from hubgate.verdicts.outcome import FailOnError, parse_fail_on
-
+        check: FailOnCheck | None = (info.context or {}).get("check_fail_on")
+        if isinstance(value, list) and check is not None:
             try:
-                parse_fail_on(",".join(str(v) for v in value))
-            except FailOnError as exc:
+                check(",".join(str(v) for v in value))
+            except ValueError as exc:
                 raise ValueError(str(exc).removeprefix("--fail-on ")) from None
         return value
+
+
+@dataclass(frozen=True)
+class PreflightRules:
+    """The effective pre-flight policy, as the findings read it (`Policy.rules` builds it from files and options)."""
+
+    allowed_licences: frozenset[str] = frozenset()  # empty: any named licence
+    denied_licences: frozenset[str] = frozenset()
+    max_size: int | None = None  # bytes
+    allow_remote_code: tuple[str, ...] = ()  # repo ids or org names; "*" allows every repo
+    allow_pickle: bool = False
+    disk_free: int | None = None  # bytes free where the download lands (--disk)
+    disk_path: str | None = None
+    ignore: frozenset[str] = field(default_factory=frozenset)  # repo ids left out of findings
 
 
 @dataclass(frozen=True)
@@ -78,11 +96,11 @@ class Policy:
     def value(self, key: str) -> Any:
         return self.settings[key].value
 
-    def rules(self, disk_free: int | None = None, disk_path: str | None = None) -> Rules:
+    def rules(self, disk_free: int | None = None, disk_path: str | None = None) -> PreflightRules:
         def lower(items: Any) -> frozenset[str]:
             return frozenset(i.strip().lower() for i in items or [])
 
-        return Rules(
+        return PreflightRules(
             allowed_licences=lower(self.value("allowed-licences")),
             denied_licences=lower(self.value("denied-licences")),
             max_size=self.value("max-size"),
@@ -144,9 +162,9 @@ def _read(path: Path) -> dict[str, Any]:
         raise PolicyError(str(exc), exc.hint) from None
 
 
-def validate(path: Path, table: dict[str, Any]) -> PolicyFile:
+def validate(path: Path, table: dict[str, Any], check_fail_on: FailOnCheck | None = None) -> PolicyFile:
     try:
-        return PolicyFile.model_validate(table)
+        return PolicyFile.model_validate(table, context={"check_fail_on": check_fail_on})
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"]) or "(table)"
@@ -159,15 +177,21 @@ def validate(path: Path, table: dict[str, Any]) -> PolicyFile:
         raise PolicyError(f"{path}: {section}key '{key}': {what}") from None
 
 
-def load_policy(cwd: Path | None = None, overrides: dict[str, tuple[Any, str]] | None = None) -> Policy:
+def load_policy(
+    cwd: Path | None = None,
+    overrides: dict[str, tuple[Any, str]] | None = None,
+    *,
+    check_fail_on: FailOnCheck | None = None,
+) -> Policy:
     """Defaults, then the policy file found upward from `cwd`, then `overrides` (key -> (value, option))
-    for the options given on the command line (None values are not given)."""
+    for the options given on the command line (None values are not given). The file's fail-on is checked
+    with `check_fail_on` when given; the options' values are the caller's to check."""
     settings = {key: Setting(value, "default") for key, value in DEFAULTS.items()}
     found = find_policy_file((cwd or Path.cwd()).resolve())
     path = None
     if found is not None:
         path, table = found
-        parsed = validate(path, table)
+        parsed = validate(path, table, check_fail_on)
         section = "[tool.hubgate] " if path.name == PYPROJECT else ""
         for key, value in parsed.model_dump(by_alias=True, exclude_none=True).items():
             settings[key] = Setting(value, f"{path} {section}{key}")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from hubgate.inputs.secrets import looks_like_token, scrub
+
 RepoType = Literal["model", "dataset"]
 REPO_TYPES: tuple[RepoType, ...] = ("model", "dataset")
 
@@ -91,8 +93,6 @@ def parse_ref(
 ) -> RepoRef | InvalidRef:
     """Parse one entry: `org/name`, legacy `name`, `datasets/org/name`, a Hub URL or an `hf://` URI, each
     optionally pinned, `org/name@rev`; `revision` (--revision) pins entries that do not pin their own."""
-    from hubgate.hub.token import looks_like_token, scrub
-
     if looks_like_token(text):
         # Never echoed, never sent: a token pasted where an id or a revision belongs (`gpt2@hf_...`) is a
         # secret in the wrong place, and a request would carry it in its URL.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,11 @@ from pathlib import Path
 from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
 
 DEFAULT_LIST = "models_to_check.txt"
+# A wrapper that ships its own list beside it (check_models.sh) names it here: used when the working
+# directory has no models_to_check.txt and neither ids nor -f were given.
+ENV_DEFAULT_LIST = "HUBGATE_DEFAULT_LIST"
+# What a list of ids is saved as: an id with such a suffix is taken for a file only when that file exists.
+LIST_SUFFIXES = frozenset({".txt", ".yaml", ".yml", ".json", ".toml", ".csv", ".list"})
 # A check of a whole model zoo is a few thousand ids; a bigger input is a mistake (a data file, a log)
 # that would hold gigabytes of memory before the first request.
 MAX_ENTRIES = 100_000
@@ -121,10 +127,22 @@ def _walk_name_fields(node: object, file_name: str) -> Iterator[Entry]:
 def read_entries(
     ids: Iterable[str], files: Iterable[str], *, default_file: str | None = DEFAULT_LIST
 ) -> list[Entry]:
-    """All entries in order: arguments first, then each file. With neither, the default list."""
+    """All entries in order: arguments first, then each file. With neither, the default list. An id that
+    names a list file here (`hubgate check models.txt`) is a usage error pointing at `-f`: asking the Hub
+    for a repo called `models.txt` helps nobody."""
+    ids = list(ids)
+    for text in ids:
+        if Path(text).suffix.lower() in LIST_SUFFIXES and Path(text).is_file():
+            raise InputError(
+                f"{text} is a file here, not a repo id: to check the ids it lists, pass -f {text}",
+                hint=f"hubgate check -f {text}",
+            )
     entries = [Entry(text, None) for text in ids]
     files = list(files)
     if not entries and not files and default_file is not None:
+        fallback = os.environ.get(ENV_DEFAULT_LIST, "")
+        if not Path(default_file).exists() and fallback:
+            default_file = fallback
         if not Path(default_file).exists():
             raise InputError(
                 f"nothing to check: no ids given and no ./{default_file} here "

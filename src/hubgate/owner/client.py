@@ -4,7 +4,7 @@ Listings follow the `Link` header page by page; answers (accept, reject, cancel,
 repeat is harmless (a second accept hears "already"), so the client retries them on 429, 5xx, timeouts
 and dropped connections. Every request is paced on the Hub's `RateLimit` headers, counted in the run's
 tally and bounded by its `--timeout`, `--deadline`, `--budget` and `--max-wait`, as a check's are.
-Every failure comes back as a `Problem` with one line for people, classified from the HTTP status and
+Every failure comes back as an `OwnerProblem` with one line for people, classified from the HTTP status and
 the Hub's message; nothing here prints or exits.
 """
 
@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from hubgate.hub.answers import HubAnswer
-from hubgate.hub.service import RETRY_STATUSES, HubService, RetryPolicy
+from hubgate.hub.service import HubService
+from hubgate.hub.settings import RETRY_STATUSES, RetryPolicy
 
 Action = Literal["accept", "reject", "cancel", "grant"]
 ACTIONS: tuple[Action, ...] = ("accept", "reject", "cancel", "grant")
@@ -78,7 +79,7 @@ class AccessRequestInfo:
 
 
 @dataclass(frozen=True)
-class Problem:
+class OwnerProblem:
     kind: str  # not-authenticated, forbidden, not-gated, already, unknown-user, not-found, repo-not-found,
     # bad-request, hub-error, network, unreachable, offline, rate-limited
     message: str  # one line for people
@@ -99,7 +100,7 @@ class ActionResult:
     target: Target
     action: str
     outcome: str  # "done", "failed" (the Hub said no), "error" (Hub or network trouble), "skipped"
-    problem: Problem | None = None
+    problem: OwnerProblem | None = None
     attempts: int = 0
     note: str | None = None
 
@@ -107,12 +108,12 @@ class ActionResult:
 class OwnerError(Exception):
     """A listing failed; `problem` says why."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: OwnerProblem) -> None:
         super().__init__(problem.message)
         self.problem = problem
 
 
-def exit_code(results: Iterable[ActionResult]) -> int:
+def exit_code_for_actions(results: Iterable[ActionResult]) -> int:
     """0 all done, 1 some failed or were skipped, 3 Hub or network errors after retries."""
     outcomes = [r.outcome for r in results]
     if any(o == "error" for o in outcomes):
@@ -131,20 +132,20 @@ def classify(
     error_code: str | None = None,
     token_sent: bool = True,
     attempts: int = 1,
-) -> Problem:
-    """Pure: one HTTP answer of the owner endpoints to a Problem (docs/hub.md, "Owner side")."""
+) -> OwnerProblem:
+    """Pure: one HTTP answer of the owner endpoints to an OwnerProblem (docs/hub.md, "Owner side")."""
     text = " ".join((server_message or "").split())
     low = text.lower()
     who = target.label if target is not None else "the user"
     if status == 401:
         if token_sent:
-            return Problem(
+            return OwnerProblem(
                 "not-authenticated",
                 "not authenticated (401): the Hub rejected the token (invalid or revoked)",
                 status,
                 text,
             )
-        return Problem(
+        return OwnerProblem(
             "not-authenticated",
             "not authenticated (401): no token was sent; pass --token or set HF_TOKEN to a write token "
             "of an account that may manage the repo",
@@ -152,7 +153,7 @@ def classify(
             text,
         )
     if status == 403:
-        return Problem(
+        return OwnerProblem(
             "forbidden",
             f"no write permission on {repo} (403): answering access requests needs a write token "
             "(or a fine-grained token with write access) of an account with write role on the repo",
@@ -161,38 +162,40 @@ def classify(
         )
     if status == 400:
         if "not gated" in low:
-            return Problem(
+            return OwnerProblem(
                 "not-gated",
                 f"{repo} is not gated (400): it takes no access requests; turn the gate on in its settings",
                 status,
                 text,
             )
         if "already" in low:
-            return Problem("already", f"{who} already has access to {repo} (400)", status, text)
-        return Problem(
+            return OwnerProblem("already", f"{who} already has access to {repo} (400)", status, text)
+        return OwnerProblem(
             "bad-request", f"the Hub refused the request (400): {text or 'no message'}", status, text
         )
     if status == 404:
         if error_code == "RepoNotFound" or "repository not found" in low:
-            return Problem(
+            return OwnerProblem(
                 "repo-not-found",
                 f"{repo} not found (404), or it is private and this token cannot see it",
                 status,
                 text,
             )
         if "already" in low:  # the real Hub: "the user access request is already in the ... list"
-            return Problem("already", f"{who}: {text} (404)", status, text)
+            return OwnerProblem("already", f"{who}: {text} (404)", status, text)
         if "user" in low and "not found" in low and "request" not in low:
-            return Problem(
+            return OwnerProblem(
                 "unknown-user", f"unknown user {who} (404): no such account on the Hub", status, text
             )
         if target is not None and target.request_id is not None:
-            return Problem("not-found", f"access request {who} not found on {repo} (404)", status, text)
-        return Problem("not-found", f"no access request from {who} on {repo} (404)", status, text)
+            return OwnerProblem("not-found", f"access request {who} not found on {repo} (404)", status, text)
+        return OwnerProblem("not-found", f"no access request from {who} on {repo} (404)", status, text)
     if status is not None and (status == 429 or status >= 500 or status == 408):
         tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}"
-        return Problem("hub-error", f"the Hub answered {status}{tries}: {text or 'no message'}", status, text)
-    return Problem("bad-request", f"the Hub answered {status}: {text or 'no message'}", status, text)
+        return OwnerProblem(
+            "hub-error", f"the Hub answered {status}{tries}: {text or 'no message'}", status, text
+        )
+    return OwnerProblem("bad-request", f"the Hub answered {status}: {text or 'no message'}", status, text)
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -214,7 +217,7 @@ class OwnerClient:
         self.hub = hub
         self.repo_id = repo_id
         self.repo_type = repo_type
-        self._stop: Problem | None = None  # a repo-wide problem: the rest are skipped
+        self._stop: OwnerProblem | None = None  # a repo-wide problem: the rest are skipped
         self.batch_supported: bool | None = None  # None: not tried yet; False: refused, answer one by one
         self._batch_shape = 0  # which body shape the Hub took (index into the shapes tried)
 
@@ -258,7 +261,7 @@ class OwnerClient:
             return [self._info(item, status) for item in items]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise OwnerError(
-                Problem("hub-error", f"the Hub sent a listing that could not be read: {_describe(exc)}")
+                OwnerProblem("hub-error", f"the Hub sent a listing that could not be read: {_describe(exc)}")
             ) from None
 
     @staticmethod
@@ -369,12 +372,12 @@ class OwnerClient:
         self.batch_supported = False
         return False
 
-    def _finish(self, target: Target, action: str, problem: Problem, attempts: int) -> ActionResult:
+    def _finish(self, target: Target, action: str, problem: OwnerProblem, attempts: int) -> ActionResult:
         if problem.repo_wide:
             self._stop = problem
         return ActionResult(target, action, "error" if problem.transient else "failed", problem, attempts)
 
-    def _problem(self, answer: HubAnswer, target: Target | None, attempts: int) -> Problem:
+    def _problem(self, answer: HubAnswer, target: Target | None, attempts: int) -> OwnerProblem:
         if answer.status is None:
             return self._no_answer(answer.failure or "no answer")
         return classify(
@@ -387,16 +390,16 @@ class OwnerClient:
             attempts=attempts,
         )
 
-    def _no_answer(self, failure: str) -> Problem:
+    def _no_answer(self, failure: str) -> OwnerProblem:
         """No HTTP answer: the Hub client's own words, sorted by what they mean for the rest of the run."""
         if failure.startswith("HF_HUB_OFFLINE"):
-            return Problem("offline", "HF_HUB_OFFLINE is set: unset it to let hubgate reach the Hub")
+            return OwnerProblem("offline", "HF_HUB_OFFLINE is set: unset it to let hubgate reach the Hub")
         if self.hub.unreachable is not None:
-            return Problem("unreachable", f"network error: {self.hub.unreachable}")
+            return OwnerProblem("unreachable", f"network error: {self.hub.unreachable}")
         for kind, mark in NOT_SENT:
             if mark in failure:
-                return Problem(kind, failure)
-        return Problem("network", f"network error: {failure}")
+                return OwnerProblem(kind, failure)
+        return OwnerProblem("network", f"network error: {failure}")
 
 
 def _describe(exc: Exception) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from hubgate.hub.token import looks_like_token
+from hubgate.inputs.secrets import looks_like_token
 from hubgate.owner.client import REQUEST_ID_PREFIX, AccessRequestInfo, Target
 
 MAX_REASON = 200  # the Hub's limit on a rejection reason, in characters
@@ -104,7 +104,7 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-class Rules(BaseModel):
+class AcceptRules(BaseModel):
     """`hubgate requests auto --rules FILE`: which pending requests to accept. Everything else stays pending."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -139,7 +139,7 @@ class Rules(BaseModel):
         return tuple(value.strip() for value in values)
 
 
-class RulesError(ValueError):
+class AcceptRulesError(ValueError):
     """A rules file problem, one line naming the file; `hint` (may be empty) says what to do."""
 
     def __init__(self, message: str, hint: str = "") -> None:
@@ -147,26 +147,28 @@ class RulesError(ValueError):
         self.hint = hint
 
 
-def parse_rules(text: str, origin: str) -> Rules:
+def parse_rules(text: str, origin: str) -> AcceptRules:
     from hubgate.inputs.bounded import UnreadableFile, load_yaml
 
     try:
         data = load_yaml(text, origin)  # aliases and nesting measured before anything is built
     except UnreadableFile as exc:
         where = f" (line {exc.line})" if exc.line else ""
-        raise RulesError(f"{origin}: {exc.problem}{where}", exc.hint) from None
+        raise AcceptRulesError(f"{origin}: {exc.problem}{where}", exc.hint) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise RulesError(
+        raise AcceptRulesError(
             f"{origin}: expected a mapping of keys (email_domains, organisations), not a list or text"
         )
     try:
-        rules = Rules.model_validate(data)
+        rules = AcceptRules.model_validate(data)
     except ValidationError as exc:
-        raise RulesError(f"{origin}: " + "; ".join(_pydantic_problem(e) for e in exc.errors())) from None
+        raise AcceptRulesError(
+            f"{origin}: " + "; ".join(_pydantic_problem(e) for e in exc.errors())
+        ) from None
     if not rules.email_domains and not rules.organisations:
-        raise RulesError(f"{origin}: the rules allow nobody: list email_domains or organisations")
+        raise AcceptRulesError(f"{origin}: the rules allow nobody: list email_domains or organisations")
     return rules
 
 
@@ -196,7 +198,7 @@ def _domain_matches(email: str | None, domains: Sequence[str]) -> str | None:
     return None
 
 
-def _org_matches(fields: dict[str, Any], rules: Rules) -> tuple[str, str] | None:
+def _org_matches(fields: dict[str, Any], rules: AcceptRules) -> tuple[str, str] | None:
     allowed = {_norm(name) for name in rules.organisations}
     wanted = {_norm(name) for name in rules.organisation_fields}
     for key, value in fields.items():
@@ -205,7 +207,7 @@ def _org_matches(fields: dict[str, Any], rules: Rules) -> tuple[str, str] | None
     return None
 
 
-def decide(rules: Rules, requests: Iterable[AccessRequestInfo]) -> list[Decision]:
+def decide(rules: AcceptRules, requests: Iterable[AccessRequestInfo]) -> list[Decision]:
     """Pending requests only. Accept on an allowed email domain (the account's email, as the Hub gives
     it) or an allowed organisation (a gate-form answer, compared whole, case and spacing ignored).
     Nothing else is touched: there is no automatic rejection."""

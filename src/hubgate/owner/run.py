@@ -1,4 +1,4 @@
-"""The owner commands' steps between the options and the renderers: whom to answer (arguments and bulk
+"""The owner commands' steps between the options and the renderers: whom to act on (arguments and bulk
 files, checked before anything is sent), the rules file, and `auto`'s decide-then-accept."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from hubgate.inputs.bounded import (
 )
 from hubgate.owner.client import ActionResult, OwnerClient, Target
 from hubgate.owner.plan import (
+    AcceptRules,
     Decision,
     PlanError,
-    Rules,
     check_reason,
     decide,
     parse_rules,
@@ -27,11 +27,21 @@ from hubgate.owner.plan import (
     unique,
 )
 
+
+def _read_named(option: str, name: str, limit: int, what: str) -> str:
+    """A file an option names, within `limit`; UnreadableFile names the option before the file."""
+    try:
+        return decode_text(read_capped(name, limit, what=what), f"{option} {name}", what=what)
+    except UnreadableFile as exc:
+        where = exc.where if exc.where.startswith(option) else f"{option} {exc.where}"
+        raise UnreadableFile(where, exc.problem, exc.hint) from None
+
+
 # A bulk file names users, one per line: even a large organisation's list is far below this.
 MAX_USERS_BYTES = 16 * 2**20
 
 
-def prepare_answer(
+def prepare_action(
     action: str,
     users: list[str] | None,
     files: list[str] | None,
@@ -50,11 +60,7 @@ def prepare_answer(
         if name == "-":
             text = decode_text(read_stdin_capped(MAX_USERS_BYTES, what=what, name="-f -"), "-f -", what=what)
         else:
-            try:
-                data = read_capped(name, MAX_USERS_BYTES, what=what)
-            except UnreadableFile as exc:
-                raise UnreadableFile(f"-f {exc.where}", exc.problem, exc.hint) from None
-            text = decode_text(data, f"-f {name}", what=what)
+            text = _read_named("-f", name, MAX_USERS_BYTES, what)
         targets += parse_targets_text(text, "<stdin>" if name == "-" else name)
     targets = unique(targets)
     if not targets:
@@ -72,9 +78,9 @@ def prepare_answer(
     return targets, reason
 
 
-def read_rules(path: Path) -> Rules:
-    """The rules file; UnreadableFile or RulesError (one line naming the file)."""
-    text = decode_text(read_capped(path, MAX_CONFIG_BYTES, what="rules file"), f"--rules {path}")
+def read_rules(path: Path) -> AcceptRules:
+    """The rules file; UnreadableFile or AcceptRulesError (one line naming the file)."""
+    text = _read_named("--rules", str(path), MAX_CONFIG_BYTES, "rules file")
     return parse_rules(text, str(path))
 
 
@@ -88,7 +94,7 @@ class AutoRun:
         return [d for d in self.decisions if d.accept]
 
 
-def auto(client: OwnerClient, rules: Rules, *, apply: bool) -> AutoRun:
+def auto_accept(client: OwnerClient, rules: AcceptRules, *, apply: bool) -> AutoRun:
     """Decide on every pending request; with `apply`, accept the chosen ones. Raises OwnerError when the
     listing fails."""
     run = AutoRun(decide(rules, client.list_requests("pending")))

@@ -26,10 +26,10 @@ _LAZY = {
     "default_registry": "queries",
     "set_default_registry": "queries",
     "load_registry": "loader",
-    "Registry": "loader",
+    "Registry": "index",
     "RegistryError": "loader",
     "Problem": "loader",
-    "Override": "loader",
+    "Override": "index",
     "ModelEntry": "schema",
     "ModelType": "schema",
     "Provider": "schema",
@@ -63,7 +63,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from hubgate.registry.loader import Override, Problem, Registry, RegistryError, load_registry
+    from hubgate.registry.index import Override, Registry
+    from hubgate.registry.loader import Problem, RegistryError, load_registry
     from hubgate.registry.queries import (
         default_registry,
         export_to_dict,

@@ -1,4 +1,4 @@
-"""Queries over the registry, named as the seed registry offers them, plus the joins `check` uses.
+"""Queries over the registry, named as the seed registry offers them, plus the filters of `registry list`.
 
 Each function takes an optional `registry`; without one it uses the default registry (bundled, then
 HUBGATE_REGISTRY's folders), loaded once on first use.
@@ -11,7 +11,8 @@ import re
 import threading
 from typing import Any
 
-from hubgate.registry.loader import Registry, load_registry
+from hubgate.registry.index import Registry
+from hubgate.registry.loader import load_registry
 from hubgate.registry.schema import AccessMethod, ModelEntry, ModelType, Provider
 
 _LOCK = threading.Lock()

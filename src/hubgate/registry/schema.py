@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = 1
+REGISTRY_SCHEMA_VERSION = 1
 
 HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 API_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
@@ -120,7 +120,9 @@ class ApiEndpoint(_Strict):
     auth_required: bool = True
 
 
-class Cost(_Strict):
+class Pricing(_Strict):
+    """What an API model costs to call (the entry's `cost:`)."""
+
     free_tier: bool | None = None
     input_per_1m: float | None = Field(default=None, ge=0, description="USD per 1M input tokens")
     output_per_1m: float | None = Field(default=None, ge=0, description="USD per 1M output tokens")
@@ -193,7 +195,7 @@ class ModelEntry(_Strict):
     gated: Literal[False, "auto", "manual"] | None = None
     gated_seen: dt.date | None = None
     api_endpoint: ApiEndpoint | None = None
-    cost: Cost | None = None
+    cost: Pricing | None = None
     defaults: Defaults | None = None
     use_cases: list[str] = Field(default_factory=list)
     limitations: list[str] = Field(default_factory=list)

@@ -1,5 +1,5 @@
 """`registry verify`: compare a registry entry with what the Hub says now. `compare` is pure (an entry and
-the Hub's metadata answer in, findings out); `verify_models` asks the Hub, one metadata request per model,
+the Hub's metadata answer in, drifts out); `verify_models` asks the Hub, one metadata request per model,
 through the run's one Hub client and its worker pool."""
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from typing import Any
 
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata
 from hubgate.hub.service import HubService
-from hubgate.hub.token import scrub
 from hubgate.hub.workers import run_all
 from hubgate.inputs.refs import RepoRef
-from hubgate.registry.loader import Registry
+from hubgate.inputs.secrets import scrub
+from hubgate.registry.index import Registry
 from hubgate.registry.schema import ModelEntry, Provider
 from hubgate.verdicts.findings import card_licence, download_size, licence_of
 
 
-class Kind(StrEnum):
+class DriftKind(StrEnum):
     DRIFT = "drift"  # the registry says one thing, the Hub another: the data needs an update
     GAP = "gap"  # the registry leaves the fact empty; the Hub knows it
     MISSING = "missing"  # the Hub shows no such repo (deleted, renamed without redirect, or private)
@@ -28,10 +28,13 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Finding:
+class Drift:
+    """One way a registry entry differs from what the Hub says now (or, `error`, why it could not be
+    compared). Not a pre-flight `Finding` (verdicts/findings.py), which is a concern about a repo itself."""
+
     model_id: str
     field: str  # gated | license | parameters | model_id | (repo)
-    kind: Kind
+    kind: DriftKind
     registry: Any
     hub: Any
     message: str
@@ -62,30 +65,32 @@ def hub_parameters(body: Any) -> int | None:
     return params_from_safetensors(data.get("safetensors"))[0]
 
 
-def compare(entry: ModelEntry, answer: HubAnswer) -> list[Finding]:
+def compare(entry: ModelEntry, answer: HubAnswer) -> list[Drift]:
     """Every difference between `entry` and the Hub's metadata answer for its model_id."""
     model_id = entry.model_id
     if answer.status in (401, 404):
         return [
-            Finding(
+            Drift(
                 model_id,
                 "(repo)",
-                Kind.MISSING,
+                DriftKind.MISSING,
                 model_id,
                 None,
                 f"the Hub shows no {model_id} ({answer.describe()}): deleted, renamed or private",
             )
         ]
     if answer.status != 200 or not isinstance(answer.body, dict):
-        return [Finding(model_id, "(repo)", Kind.ERROR, None, None, f"no usable answer: {answer.describe()}")]
+        return [
+            Drift(model_id, "(repo)", DriftKind.ERROR, None, None, f"no usable answer: {answer.describe()}")
+        ]
     facts = facts_from_metadata(model_id, answer.body)
-    found: list[Finding] = []
+    found: list[Drift] = []
     if facts.id != model_id:
         found.append(
-            Finding(
+            Drift(
                 model_id,
                 "model_id",
-                Kind.RENAMED,
+                DriftKind.RENAMED,
                 model_id,
                 facts.id,
                 f"the Hub answers as {facts.id}: rename the entry and keep {model_id} in legacy_ids",
@@ -101,7 +106,7 @@ def compare(entry: ModelEntry, answer: HubAnswer) -> list[Finding]:
     return found
 
 
-def _size_differs(model_id: str, registry: int | None, hub: int | None) -> list[Finding]:
+def _size_differs(model_id: str, registry: int | None, hub: int | None) -> list[Drift]:
     """Download size, the same figure check's `size` finding uses; within SIZE_TOLERANCE is no drift. An
     entry that records no size is not a gap: sizes change with every upload, few entries keep one."""
     if hub is None or registry is None or abs(hub - registry) <= SIZE_TOLERANCE * registry:
@@ -109,15 +114,17 @@ def _size_differs(model_id: str, registry: int | None, hub: int | None) -> list[
     return _differs(model_id, "download_bytes", registry, hub)
 
 
-def _differs(model_id: str, field: str, registry: Any, hub: Any) -> list[Finding]:
+def _differs(model_id: str, field: str, registry: Any, hub: Any) -> list[Drift]:
     if hub is None or registry == hub:  # the Hub does not say (no safetensors, no licence tag): no claim
         return []
     if registry is None:
-        return [Finding(model_id, field, Kind.GAP, None, hub, f"{field}: not recorded; the Hub says {hub!r}")]
+        return [
+            Drift(model_id, field, DriftKind.GAP, None, hub, f"{field}: not recorded; the Hub says {hub!r}")
+        ]
     message = f"{field}: the registry says {registry!r}, the Hub says {hub!r}"
     if field in ("parameters", "download_bytes") and isinstance(registry, int) and isinstance(hub, int):
         message += f" ({(hub - registry) / registry:+.2%})"
-    return [Finding(model_id, field, Kind.DRIFT, registry, hub, message)]
+    return [Drift(model_id, field, DriftKind.DRIFT, registry, hub, message)]
 
 
 @dataclass
@@ -147,28 +154,30 @@ def select(registry: Registry, names: Sequence[str] | None) -> Selection:
 
 def verify_models(
     service: HubService, entries: Sequence[ModelEntry], *, jobs: int, secret: str | None = None
-) -> list[Finding]:
+) -> list[Drift]:
     """Every finding, in entry order: one metadata request per model, `jobs` at a time, through `service`
     (paced, counted, bounded). One model's failure never stops the others; `secret` never appears."""
 
-    def verify(entry: ModelEntry) -> list[Finding]:
+    def verify(entry: ModelEntry) -> list[Drift]:
         try:
             return compare(entry, service.metadata(RepoRef(entry.model_id, "model", entry.model_id)))
         except Exception as exc:
-            return [Finding(entry.model_id, "(repo)", Kind.ERROR, None, None, f"{type(exc).__name__}: {exc}")]
+            return [
+                Drift(entry.model_id, "(repo)", DriftKind.ERROR, None, None, f"{type(exc).__name__}: {exc}")
+            ]
 
     found = run_all(service, verify, entries, jobs=jobs, name="hubgate-verify")
     return [
-        Finding(f.model_id, f.field, f.kind, f.registry, f.hub, scrub(f.message, secret))
+        Drift(f.model_id, f.field, f.kind, f.registry, f.hub, scrub(f.message, secret))
         for findings in found
         for f in findings
     ]
 
 
-def counts(findings: Sequence[Finding]) -> dict[str, int]:
-    return {kind.value: sum(f.kind is kind for f in findings) for kind in Kind}
+def counts(findings: Sequence[Drift]) -> dict[str, int]:
+    return {kind.value: sum(f.kind is kind for f in findings) for kind in DriftKind}
 
 
-def drifted(findings: Sequence[Finding]) -> bool:
+def drifted(findings: Sequence[Drift]) -> bool:
     """The registry needs an update: a drift, a missing or a renamed repo."""
-    return any(f.kind in (Kind.DRIFT, Kind.MISSING, Kind.RENAMED) for f in findings)
+    return any(f.kind in (DriftKind.DRIFT, DriftKind.MISSING, DriftKind.RENAMED) for f in findings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hubgate.check.report import Report
-from hubgate.verdicts.verdict import TEXT_FIELDS, Verdict
+from hubgate.render.visible import printable
 
 FORMATS = ("table", "json", "quiet", "github", "junit", "markdown", "sarif", "cyclonedx")
 
@@ -44,26 +44,3 @@ def render_report(report: Report, fmt: str, *, failing: frozenset[str], color: b
 
         return table.render(report, color=color)
     raise ValueError(f"unknown format {fmt!r}")
-
-
-def printable(report: Report) -> Report:
-    """The report with control and bidi characters in every text a verdict carries written as escapes
-    (`\\x1b`, `\\u202e`): a Hub message or an id can never clear a terminal, reverse a line or break XML."""
-    from dataclasses import replace
-
-    return replace(report, verdicts=[_printable(v) for v in report.verdicts])
-
-
-def _printable(verdict: Verdict) -> Verdict:
-    from hubgate.inputs.refs import visible
-
-    update = {
-        name: visible(value, keep="\n\t")
-        for name in TEXT_FIELDS
-        if isinstance(value := getattr(verdict, name), str)
-    }
-    return (
-        verdict.model_copy(update=update)
-        if any(update[k] != getattr(verdict, k) for k in update)
-        else verdict
-    )

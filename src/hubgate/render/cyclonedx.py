@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hubgate import __version__
+from hubgate._version import __version__
 from hubgate.check.report import Report
 from hubgate.inputs.scan.model import Place, ScanResult
 from hubgate.verdicts.verdict import Verdict

@@ -268,7 +268,7 @@ def listing(
     return list_table(found, status=status, repo_label=f"{repo_type} {repo_id}")
 
 
-def answers(
+def action_report(
     results: Sequence[ActionResult],
     *,
     as_json: bool,
@@ -277,16 +277,16 @@ def answers(
     repo_type: str,
     exit_code: int,
 ) -> str:
-    """What an answer command prints once every result is in (the table's lines came one by one)."""
+    """What an action command (accept, reject, cancel, grant) prints once every result is in (the table's lines came one by one)."""
     if as_json:
         return results_json(results, action=action, repo_id=repo_id, repo_type=repo_type, exit_code=exit_code)
     return summary(results, action=action, repo_label=f"{repo_type} {repo_id}")
 
 
-def auto(
+def auto_report(
     run: AutoRun, *, as_json: bool, repo_id: str, repo_type: str, rules: str, apply: bool, exit_code: int
 ) -> str:
-    """`requests auto`: the decisions, and with --apply the answers."""
+    """`requests auto`: the decisions, and with --apply the results of acting on them."""
     if not as_json:
         return auto_table(run, repo_label=f"{repo_type} {repo_id}", apply=apply)
     return auto_json(run, repo_id=repo_id, repo_type=repo_type, rules=rules, apply=apply, exit_code=exit_code)

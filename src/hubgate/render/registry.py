@@ -9,10 +9,10 @@ from typing import Any
 
 from rich.table import Table
 
-from hubgate.registry.loader import Registry
+from hubgate.registry.index import Registry
 from hubgate.registry.queries import suggest
 from hubgate.registry.schema import ModelEntry
-from hubgate.registry.verify import Finding, Selection, counts
+from hubgate.registry.verify import Drift, Selection, counts
 from hubgate.units import human_count
 
 
@@ -94,9 +94,15 @@ def not_found(model: str, registry: Registry) -> str:
     return f"hubgate: {model!r} is not in the registry{hint}\n"
 
 
-def validate_summary(registry: Registry) -> str:
+def validate_summary(registry: Registry, folder: Path | None = None) -> str:
+    """The last line of `registry validate`: with a folder of the user's, what that folder holds (the
+    bundled entries it is merged over are not the user's to count)."""
     state = f"{len(registry.problems)} problem(s)" if registry.problems else "ok"
-    return f"{state}: {len(registry.models)} models valid in {len(registry.layers)} folder(s)\n"
+    if folder is None:
+        return f"{state}: {len(registry.models)} models valid in {len(registry.layers)} folder(s)\n"
+    root = folder.resolve()
+    own = sum(1 for path in registry.files.values() if path.resolve().is_relative_to(root))
+    return f"{state}: {own} model(s) valid in {folder}\n"
 
 
 def validate_json(registry: Registry) -> dict[str, Any]:
@@ -114,7 +120,7 @@ def validate_json(registry: Registry) -> dict[str, Any]:
     }
 
 
-def findings_table(findings: Sequence[Finding]) -> Table:
+def findings_table(findings: Sequence[Drift]) -> Table:
     table = Table(header_style="bold")
     for column in ("model", "field", "kind", "registry", "hub", "detail"):
         table.add_column(column)
@@ -131,7 +137,7 @@ def findings_table(findings: Sequence[Finding]) -> Table:
 
 
 def verify_json(
-    findings: Sequence[Finding], chosen: Selection, *, endpoint: str, requests: dict[str, int]
+    findings: Sequence[Drift], chosen: Selection, *, endpoint: str, requests: dict[str, int]
 ) -> dict[str, Any]:
     return {
         "endpoint": endpoint,
@@ -143,7 +149,7 @@ def verify_json(
     }
 
 
-def verify_summary(findings: Sequence[Finding], chosen: Selection, *, endpoint: str) -> str:
+def verify_summary(findings: Sequence[Drift], chosen: Selection, *, endpoint: str) -> str:
     summary = ", ".join(f"{n} {kind}" for kind, n in counts(findings).items() if n) or "no drift"
     api = f"; {len(chosen.skipped)} API model(s) skipped" if chosen.skipped else ""
     return f"{len(chosen.entries)} model(s) verified against {endpoint}: {summary}{api}\n"

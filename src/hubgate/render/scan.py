@@ -17,6 +17,8 @@ def summary(result: ScanResult) -> str:
     )
     if result.dynamic:
         line += f"; {len(result.dynamic)} dynamic values not checked"
+    if result.skipped:
+        line += f"; {len(result.skipped)} skipped"
     return line
 
 
@@ -31,9 +33,23 @@ def render_table(result: ScanResult) -> str:
             f"  {d.place}  {d.place.via}: {d.expression}"
             for d in sorted(result.dynamic, key=lambda d: d.place)
         ]
+    if result.skipped:
+        lines += ["", "skipped: not scanned"]
+        lines += [f"  {item}" for item in result.skipped]
     lines += ["", summary(result)]
     return "\n".join(lines) + "\n"
 
 
 def render_json(result: ScanResult) -> str:
     return json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_scan(result: ScanResult, fmt: str) -> str:
+    """The scan as `fmt`: table, json or cyclonedx (cyclonedx.MissingLibrary without its extra)."""
+    if fmt == "json":
+        return render_json(result)
+    if fmt == "cyclonedx":
+        from hubgate.render import cyclonedx
+
+        return cyclonedx.render(cyclonedx.items_from_scan(result))
+    return render_table(result)

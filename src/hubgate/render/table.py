@@ -11,11 +11,12 @@ from rich.text import Text
 
 from hubgate.check.report import Report
 from hubgate.hub.token import TokenInfo
+from hubgate.render.visible import printable
 from hubgate.verdicts.verdict import Status, Verdict
 
 Annotate = Callable[[Verdict], str | None]
 
-_STATUS_STYLE = {
+STATUS_STYLE = {
     Status.OPEN: "green",
     Status.GRANTED: "green",
     Status.PENDING: "yellow",
@@ -105,8 +106,6 @@ def fit_line(fit: dict[str, Any]) -> str:
 
 
 def render_to(console: Console, report: Report, annotate: Annotate | None = registry_facts) -> None:
-    from hubgate.render import printable
-
     report = printable(report)
 
     def facts(verdict: Verdict) -> str:
@@ -136,7 +135,7 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
                 _print_bases(console, verdict)
                 _print_fit(console, verdict)
                 continue
-            style = _STATUS_STYLE[verdict.status]
+            style = STATUS_STYLE[verdict.status]
             console.print(
                 f"   ✗ {_name(verdict)}  [{style}]{verdict.status.value}[/]{_mode(verdict)}{facts(verdict)}"
             )
@@ -160,7 +159,7 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
 def _print_bases(console: Console, verdict: Verdict) -> None:
     for base in verdict.requires:
         need = "needed to load it" if base.needed else "not needed to load it"
-        style = _STATUS_STYLE[base.status]
+        style = STATUS_STYLE[base.status]
         console.print(
             f"      {'  ' * (base.depth - 1)}↳ {base.relation} of {escape(base.id)}: [{style}]{base.status.value}[/] [dim]({need})[/]"
         )

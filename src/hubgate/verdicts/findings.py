@@ -7,12 +7,12 @@ Every finding comes from the metadata answer `check` already fetched (`RepoFacts
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from hubgate.hub.answers import RepoFacts, params_from_safetensors
+from hubgate.inputs.policy import PreflightRules
 
 FindingKind = Literal["remote-code", "pickle", "licence", "size"]
 FINDING_KINDS: tuple[str, ...] = ("remote-code", "pickle", "licence", "size")
@@ -36,21 +36,7 @@ class Finding(BaseModel):
     bytes: int | None = None
 
 
-@dataclass(frozen=True)
-class Rules:
-    """The effective pre-flight policy (inputs/policy.py builds it from files and options)."""
-
-    allowed_licences: frozenset[str] = frozenset()  # empty: any named licence
-    denied_licences: frozenset[str] = frozenset()
-    max_size: int | None = None  # bytes
-    allow_remote_code: tuple[str, ...] = ()  # repo ids or org names; "*" allows every repo
-    allow_pickle: bool = False
-    disk_free: int | None = None  # bytes free where the download lands (--disk)
-    disk_path: str | None = None
-    ignore: frozenset[str] = field(default_factory=frozenset)  # repo ids left out of findings
-
-
-def findings_for(facts: RepoFacts, rules: Rules) -> list[Finding]:
+def findings_for(facts: RepoFacts, rules: PreflightRules) -> list[Finding]:
     """Every finding on one model repo under `rules`, in a fixed order."""
     if facts.id.lower() in rules.ignore:
         return []
@@ -77,7 +63,7 @@ def code_files(facts: RepoFacts) -> tuple[list[str], bool]:
     return list(dict.fromkeys(modules)), asked
 
 
-def remote_code(facts: RepoFacts, rules: Rules) -> Finding | None:
+def remote_code(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     files, asked = code_files(facts)
     if not asked or _allowed(facts.id, rules.allow_remote_code):
         return None
@@ -90,7 +76,7 @@ def remote_code(facts: RepoFacts, rules: Rules) -> Finding | None:
     )
 
 
-def pickle_only(facts: RepoFacts, rules: Rules) -> Finding | None:
+def pickle_only(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     pickles = [name for name in facts.siblings if name.lower().endswith(PICKLE_SUFFIXES)]
     has_safe = any(name.endswith(".safetensors") for name in facts.siblings)
     if rules.allow_pickle or not pickles or has_safe:
@@ -126,7 +112,7 @@ def licence_of(facts: RepoFacts) -> tuple[str | None, str | None]:
     return tag, (str(detail) if detail else None)
 
 
-def licence(facts: RepoFacts, rules: Rules) -> Finding | None:
+def licence(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     tag, detail = licence_of(facts)
     named = f"{tag} ({detail})" if detail else tag
     if tag is None:
@@ -157,7 +143,7 @@ def download_size(facts: RepoFacts) -> tuple[int | None, str]:
     return None, "unknown"
 
 
-def size(facts: RepoFacts, rules: Rules) -> Finding | None:
+def size(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     from hubgate.units import human_bytes
 
     total, _ = download_size(facts)

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hubgate.hub.token import scrub
+from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.verdict import Status, Verdict
 
 APPLICATION_ID = 0x68756267  # "hubg"
-SCHEMA_VERSION = 2
+STATE_SCHEMA_VERSION = 2
 # A run that claimed notifications and died: after this long, another run may send them.
 CLAIM_LEASE_SECONDS = 600
 # Verdicts that are not a state of the repo: recording them would invent transitions.
@@ -163,6 +163,13 @@ def gated_text(verdict: Verdict) -> str | None:
     return (verdict.gated_mode or "gated") if verdict.is_gated else "false"
 
 
+def default_state_path() -> Path:
+    """Where the state lives without --state: the user state dir (platformdirs)."""
+    from platformdirs import user_state_path
+
+    return user_state_path("hubgate") / "watch.sqlite3"
+
+
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -220,7 +227,7 @@ class StateStore:
             raise StateError(
                 f"{path} is an SQLite database of another program; refusing to touch it", elsewhere
             )
-        if version > SCHEMA_VERSION:
+        if version > STATE_SCHEMA_VERSION:
             db.close()
             raise StateError(
                 f"{path} was written by a newer hubgate (state version {version})",
@@ -228,7 +235,7 @@ class StateStore:
             )
         try:
             check = db.execute("PRAGMA quick_check").fetchone()[0]
-            if check == "ok" and version < SCHEMA_VERSION:
+            if check == "ok" and version < STATE_SCHEMA_VERSION:
                 StateStore._migrate(db)
         except sqlite3.Error as exc:
             db.close()
@@ -243,10 +250,10 @@ class StateStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]  # another run may have migrated
-            for step in range(version, SCHEMA_VERSION):
+            for step in range(version, STATE_SCHEMA_VERSION):
                 for statement in _MIGRATIONS[step]:
                     db.execute(statement)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute(f"PRAGMA user_version = {STATE_SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -263,7 +270,7 @@ class StateStore:
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute(f"PRAGMA user_version = {STATE_SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

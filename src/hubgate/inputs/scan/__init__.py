@@ -5,17 +5,20 @@ Reads files only; never imports the Hub client or sends a request. Other command
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+from dataclasses import replace
 
+from hubgate.inputs.bounded import UnreadableFile, read_capped
 from hubgate.inputs.refs import RepoRef
-from hubgate.inputs.scan.model import Dynamic, Found, Place, ScanResult
-from hubgate.inputs.scan.walker import MAX_BYTES, walk
+from hubgate.inputs.scan.model import Dynamic, Found, Place, ScanResult, Skipped
+from hubgate.inputs.scan.walker import MAX_BYTES, Target, walk
 
-__all__ = ["Dynamic", "Found", "Place", "ScanResult", "scan_file", "scan_paths", "scan_refs"]
+__all__ = ["Dynamic", "Found", "Place", "ScanResult", "Skipped", "scan_file", "scan_paths", "scan_refs"]
 
 
 def scan_file(text: str, name: str, kind: str) -> tuple[list[Found], list[Dynamic], list[str]]:
-    """(found, dynamic, problems) for one file's text; `kind` as `walker.kind_of` names it."""
+    """(found, dynamic, problems) for one file's text; `kind` as `walker.kind_of` names it. A config that
+    costs past the bounds (a YAML alias bomb, nesting past `bounded.MAX_NESTING`) raises UnreadableFile."""
     if kind == "python":
         from hubgate.inputs.scan.python import scan_python
 
@@ -54,29 +57,54 @@ def scan_file(text: str, name: str, kind: str) -> tuple[list[Found], list[Dynami
 def scan_paths(
     paths: list[str] | None = None, include: list[str] | None = None, exclude: list[str] | None = None
 ) -> ScanResult:
-    """Scan files and folders (default: the working folder). Missing paths raise FileNotFoundError."""
+    """Scan files and folders (default: the working folder). Missing paths raise FileNotFoundError.
+    One bad file (unreadable, binary, a bomb, nested past what a parser survives) is a `skipped` line
+    and the scan goes on: every file costs at most `MAX_BYTES` read and a bounded parse."""
     paths = list(paths or ["."])
     for given in paths:
-        if not Path(given).exists():
-            raise FileNotFoundError(given)
-    result = ScanResult()
-    for path, name, kind in walk(paths, include, exclude):
         try:
-            if path.stat().st_size > MAX_BYTES:
-                continue
-            data = path.read_bytes()
-        except OSError as exc:
-            result.problems.append(f"{name}: cannot read ({exc.strerror or exc})")
-            continue
-        if b"\0" in data[:8192]:
-            continue  # binary, whatever its name says
-        text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
-        result.files += 1
-        found, dynamic, problems = scan_file(text, name, kind)
-        result.found += found
-        result.dynamic += dynamic
-        result.problems += problems
+            os.stat(given)
+        except FileNotFoundError:
+            raise FileNotFoundError(given) from None
+        except OSError:
+            pass  # there, but not readable: the walk says so in a `skipped` line
+    result = ScanResult()
+    for target in walk(paths, include, exclude, result.skipped):
+        _scan_target(target, result)
     return result
+
+
+def _scan_target(target: Target, result: ScanResult) -> None:
+    try:
+        data = read_capped(target.path, MAX_BYTES, what=f"{target.kind} file", pipes=False)
+    except UnreadableFile as exc:
+        result.skipped.append(Skipped(target.name, f"{exc.problem}, not read"))
+        return
+    if b"\0" in data[:8192]:
+        result.skipped.append(Skipped(target.name, "a binary file, not read"))
+        return
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    del data
+    try:
+        found, dynamic, problems = scan_file(text, target.name, target.kind)
+    except UnreadableFile as exc:
+        result.skipped.append(Skipped(target.name, f"{exc.problem}, not scanned"))
+        return
+    except RecursionError:
+        result.skipped.append(Skipped(target.name, "nested too deep to parse, not scanned"))
+        return
+    except MemoryError:
+        result.skipped.append(Skipped(target.name, "too large to parse in memory, not scanned"))
+        return
+    except Exception as exc:  # a parser's surprise on one file must not end the scan of the others
+        result.skipped.append(
+            Skipped(target.name, f"could not be parsed ({type(exc).__name__}), not scanned")
+        )
+        return
+    result.files += 1
+    result.found += [replace(f, place=replace(f.place, path=target.source)) for f in found]
+    result.dynamic += [replace(d, place=replace(d.place, path=target.source)) for d in dynamic]
+    result.problems += problems
 
 
 def scan_refs(

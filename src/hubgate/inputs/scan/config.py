@@ -4,11 +4,12 @@ environment keys (CI `env:` blocks). Also `models_to_check.txt` lists."""
 
 from __future__ import annotations
 
-import json
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from typing import Any
 
+from hubgate.inputs.bounded import UnreadableFile, compose_yaml_all, load_json, load_toml
 from hubgate.inputs.refs import RepoType
 from hubgate.inputs.scan.ids import hub_id, hub_url
 from hubgate.inputs.scan.model import IGNORE_MARK, Dynamic, Found, Place
@@ -42,8 +43,18 @@ def _candidate(value: str, kind: RepoType, place: Place) -> Found | Dynamic | No
     return Found(repo, kind, place) if repo else None
 
 
-def _add(item: Found | Dynamic | None, lines: list[str], found: list[Found], dynamic: list[Dynamic]) -> None:
-    if item is None or IGNORE_MARK in lines[item.place.line - 1]:
+def ignored_lines(text: str) -> frozenset[int]:
+    """The 1-based lines holding `# hubgate: ignore`, found once: asking each value's line would read a
+    one-line file of 60,000 values 60,000 times."""
+    if IGNORE_MARK not in text:
+        return frozenset()
+    return frozenset(n for n, line in enumerate(text.splitlines(), start=1) if IGNORE_MARK in line)
+
+
+def _add(
+    item: Found | Dynamic | None, ignored: frozenset[int], found: list[Found], dynamic: list[Dynamic]
+) -> None:
+    if item is None or item.place.line in ignored:
         return
     (found if isinstance(item, Found) else dynamic).append(item)  # type: ignore[arg-type]
 
@@ -53,16 +64,14 @@ def scan_yaml(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | N
         return [], [], None
     import yaml
 
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     found: list[Found] = []
     dynamic: list[Dynamic] = []
-    lines = text.splitlines()
+    ignored = ignored_lines(text)
     try:
-        documents = list(yaml.compose_all(text, Loader=loader_class))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        return [], [], f"{file}{where}: not valid YAML, skipped"
+        # measured before the walk below expands anything: an alias bomb or absurd nesting raises
+        documents = compose_yaml_all(text, file)
+    except UnreadableFile as exc:
+        return [], [], _syntax_problem(exc)
     for root in documents:
         for key, node, depth_path in _yaml_pairs(root, ()):
             kind = key_kind(key)
@@ -77,7 +86,7 @@ def scan_yaml(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | N
                 if not isinstance(scalar.value, str) or scalar.tag != "tag:yaml.org,2002:str":
                     continue
                 place = Place(file, scalar.start_mark.line + 1, scalar.start_mark.column + 1, key)
-                _add(_candidate(scalar.value, kind, place), lines, found, dynamic)
+                _add(_candidate(scalar.value, kind, place), ignored, found, dynamic)
     return found, dynamic, None
 
 
@@ -111,45 +120,87 @@ def _data_pairs(data: Any) -> Iterator[tuple[str, str]]:
             yield from _data_pairs(item)
 
 
-def _locate(text: str, key: str, value: str, start: int, separator: str) -> int | None:
-    """Offset of `value`'s opening quote after `key` (JSON `"key": "value"`, TOML `key = "value"`)."""
-    key_re = re.escape(key).join(('"', '"')) if separator == ":" else rf"(?:^|[\s{{,.\"]){re.escape(key)}\"?"
-    pattern = re.compile(
-        rf"{key_re}\s*{separator}\s*\[?[^=]*?([\"']){re.escape(value)}\1", re.MULTILINE | re.DOTALL
-    )
-    for offset in (start, 0):
-        match = pattern.search(text, offset)
-        if match:
-            return match.start(1)
-    return None
+_LITERAL = re.compile(r""""((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'""")
+
+
+class _Locator:
+    """Where each (key, value) pair of a parsed JSON or TOML document is written: the first quoted
+    `value` after the first `key` at or past the previous pair's value (else after the first `key`).
+    One pass indexes every quoted string and every line start, one more per distinct key its places;
+    each pair is then two bisections, so a 4 MiB file of 60,000 ids costs a linear pass, not the
+    60,000 scans of the whole text a regular expression per pair would."""
+
+    def __init__(self, text: str, separator: str) -> None:
+        self.text = text
+        self.separator = separator
+        self.values: dict[str, list[int]] = {}  # raw string content -> offsets of its opening quote
+        for match in _LITERAL.finditer(text):
+            content = match.group(1) if match.group(1) is not None else match.group(2)
+            self.values.setdefault(content, []).append(match.start())
+        self.keys: dict[str, list[int]] = {}
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def _key_offsets(self, key: str) -> list[int]:
+        if key not in self.keys:
+            if self.separator == ":":
+                pattern = re.compile(rf"\"{re.escape(key)}\"\s*:")
+            else:
+                pattern = re.compile(rf"(?:^|[\s{{,.\"']){re.escape(key)}[\"']?\s*=", re.MULTILINE)
+            self.keys[key] = [match.end() for match in pattern.finditer(self.text)]
+        return self.keys[key]
+
+    def locate(self, key: str, value: str, cursor: int) -> int | None:
+        values = self.values.get(value)
+        keys = self._key_offsets(key)
+        if not values or not keys:
+            return None
+        for index in (bisect_left(keys, cursor), 0):
+            if index < len(keys):
+                after = bisect_left(values, keys[index])
+                if after < len(values):
+                    return values[after]
+        return None
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
 
 
 def _scan_data(data: Any, text: str, file: str, separator: str) -> tuple[list[Found], list[Dynamic]]:
     found: list[Found] = []
     dynamic: list[Dynamic] = []
-    lines = text.splitlines()
+    ignored = ignored_lines(text)
+    locator: _Locator | None = None
     cursor = 0
     for key, value in _data_pairs(data):
         kind = key_kind(key)
         if kind is None:
             continue
-        offset = _locate(text, key, value, cursor, separator)
+        locator = locator or _Locator(text, separator)
+        offset = locator.locate(key, value, cursor)
         if offset is None:
             continue
         cursor = offset + 1
-        line = text.count("\n", 0, offset) + 1
-        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        _add(_candidate(value, kind, Place(file, line, column, key)), lines, found, dynamic)
+        line, column = locator.line_column(offset)
+        _add(_candidate(value, kind, Place(file, line, column, key)), ignored, found, dynamic)
     return found, dynamic
+
+
+def _syntax_problem(exc: UnreadableFile) -> str:
+    """A syntax error is the file's problem line (as for Python); anything past the bounds (nesting,
+    an alias bomb) is raised on, for the scan to list the file as skipped."""
+    if not exc.problem.startswith("not valid"):
+        raise exc
+    return f"{exc.where}: {exc.problem}, skipped"
 
 
 def scan_json(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | None]:
     if not any(trigger in text for trigger in TRIGGERS):
         return [], [], None
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        return [], [], f"{file}: not valid JSON, skipped ({exc})"
+        data = load_json(text, file)
+    except UnreadableFile as exc:
+        return [], [], _syntax_problem(exc)
     found, dynamic = _scan_data(data, text, file, ":")
     return found, dynamic, None
 
@@ -157,12 +208,10 @@ def scan_json(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | N
 def scan_toml(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | None]:
     if not any(trigger in text for trigger in TRIGGERS):
         return [], [], None
-    import tomllib
-
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return [], [], f"{file}: not valid TOML, skipped ({exc})"
+        data = load_toml(text, file)
+    except UnreadableFile as exc:
+        return [], [], _syntax_problem(exc)
     found, dynamic = _scan_data(data, text, file, "=")
     return found, dynamic, None
 

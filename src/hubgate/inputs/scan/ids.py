@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from hubgate.hub.token import looks_like_token
+from hubgate.inputs.secrets import looks_like_token
 
 _PART = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?"
 _FULL_RE = re.compile(rf"^{_PART}/{_PART}$")

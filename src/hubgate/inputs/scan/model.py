@@ -5,9 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hubgate.inputs.refs import RepoRef, RepoType
+from hubgate.inputs.refs import RepoRef, RepoType, visible
 
 IGNORE_MARK = "hubgate: ignore"
+
+
+def shown(name: str) -> str:
+    """A path as text any output can carry: bytes that are not UTF-8 (which Python keeps as lone
+    surrogates) as `\\xff`, control and bidi characters as escapes. A file name is the scanned tree's to
+    choose; it must not break a terminal, a JSON encoder or a workflow command."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return visible(text)
 
 
 @dataclass(frozen=True, order=True)
@@ -21,6 +29,9 @@ class Place:
     column: int
     via: str = ""
     cell: int | None = None
+    # The file's absolute path as the OS names it (undecodable bytes kept), for SARIF's percent-encoded
+    # URIs; `file` is what people read. Empty when the place was not found by a scan.
+    path: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
         if self.cell is not None:
@@ -64,12 +75,27 @@ class Dynamic:
         return {**self.place.to_json(), "expression": self.expression, "note": "dynamic: not checked"}
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file, link or folder the scan left out, and why, in one line (`path` as `Place.file` shows it)."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
 @dataclass
 class ScanResult:
     found: list[Found] = field(default_factory=list)
     dynamic: list[Dynamic] = field(default_factory=list)
     files: int = 0  # files read
     problems: list[str] = field(default_factory=list)  # files that could not be parsed (one line each)
+    skipped: list[Skipped] = field(default_factory=list)  # left out: links, devices, caps, unreadable
 
     def places(self) -> dict[tuple[str, str], tuple[Place, ...]]:
         """(repo_type, repo_id) -> its places, sorted; repos in order of first appearance."""
@@ -95,4 +121,5 @@ class ScanResult:
             ],
             "dynamic": [d.to_json() for d in sorted(self.dynamic, key=lambda d: d.place)],
             "problems": list(self.problems),
+            "skipped": [s.to_json() for s in self.skipped],
         }

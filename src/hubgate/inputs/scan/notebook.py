@@ -60,6 +60,12 @@ def scan_notebook(text: str, file: str) -> tuple[list[Found], list[Dynamic], lis
         except SyntaxError as exc:
             problems.append(f"{file}:cell {number}:{exc.lineno}: not valid Python, cell skipped ({exc.msg})")
             continue
+        except ValueError as exc:  # a NUL in the source
+            problems.append(f"{file}:cell {number}: not valid Python, cell skipped ({exc})")
+            continue
+        except (RecursionError, MemoryError):  # a 50,000-term expression: the other cells still count
+            problems.append(f"{file}:cell {number}: nested too deep to parse, cell skipped")
+            continue
         offset = len(lines)
         ast.increment_lineno(tree, offset)
         body += tree.body

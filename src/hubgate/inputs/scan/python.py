@@ -35,6 +35,15 @@ _LEGACY_TRANSFORMERS = (
     "gpt2", "openai-gpt", "roberta-", "t5-", "transfo-xl", "xlm-", "xlnet-",
 )  # fmt: skip
 _STRING_CALLS = frozenset({"getenv", "get", "input", "str", "format", "join", "strip", "lower", "replace"})
+# What following one value may cost. Real code names an id through a few assignments and a handful of
+# alternatives; a chain of a thousand assignments, `a = a + a` doubling, or a 10,000-way product of
+# conditionals is not worth following: the value is dynamic (reported, not guessed), in bounded time.
+MAX_DEPTH = 64  # assignments and expressions followed into one another
+MAX_STEPS = 200_000  # expressions looked at for one file (well under a second)
+MAX_USE_STEPS = 20_000  # ... and for one call's value, so that one costly value leaves the others known
+MAX_VALUES = 1_000  # strings one value may be (a loop over a long list of ids stays known)
+MAX_TEXT = 512  # longer strings are not repo ids (96 characters per part at most)
+MAX_SHOWN = 200  # characters of a dynamic expression shown
 
 
 class _Unknown:
@@ -113,9 +122,48 @@ class _Resolver:
     def __init__(self, env: _Env) -> None:
         self.env = env
         self.active: set[str] = set()
+        self.depth = 0
+        self.steps = 0
+        self.use_steps = 0
+        self.cuts = 0  # cycles or bounds cut short: a name resolved while one was cut is not remembered
+        self.known: dict[str, Value] = {}  # for the whole file
+        self.tentative: dict[str, Value] = {}  # for one call's value, cuts included
+
+    def resolve(self, node: ast.expr) -> Value:
+        """The value a loading call is given. Each name is followed once per call (a name reached again
+        answers from `tentative`, so `a = a + a` chains are linear) and once per file when no cut
+        shaped its value."""
+        self.tentative = {}
+        self.use_steps = 0
+        return self.value(node)
+
+    def _enter(self) -> bool:
+        self.steps += 1
+        self.use_steps += 1
+        self.depth += 1
+        return self.depth <= MAX_DEPTH and self.steps <= MAX_STEPS and self.use_steps <= MAX_USE_STEPS
 
     def value(self, node: ast.expr) -> Value:
         """The strings `node` may be, UNKNOWN, or OBJECT."""
+        try:
+            if not self._enter():
+                self.cuts += 1
+                return UNKNOWN
+            return _bounded(self._value(node))
+        finally:
+            self.depth -= 1
+
+    def items(self, node: ast.expr) -> Value:
+        """The strings a `for` over `node` yields."""
+        try:
+            if not self._enter():
+                self.cuts += 1
+                return UNKNOWN
+            return _bounded(self._items(node))
+        finally:
+            self.depth -= 1
+
+    def _value(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Constant):
             return [node.value] if isinstance(node.value, str) else OBJECT
         if isinstance(node, ast.Name):
@@ -125,7 +173,7 @@ class _Resolver:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self.value(node.left), self.value(node.right)
             if isinstance(left, list) and isinstance(right, list):
-                return [a + b for a in left for b in right]
+                return _product(left, right)
             return UNKNOWN
         if isinstance(node, ast.Subscript):
             return self._subscript(node)
@@ -143,8 +191,7 @@ class _Resolver:
             return OBJECT
         return UNKNOWN
 
-    def items(self, node: ast.expr) -> Value:
-        """The strings a `for` over `node` yields."""
+    def _items(self, node: ast.expr) -> Value:
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             return self._union([self.value(e) for e in node.elts])
         if isinstance(node, ast.Dict):
@@ -174,17 +221,27 @@ class _Resolver:
         return node
 
     def _name(self, name: str) -> Value:
+        if name in self.known:
+            return self.known[name]
+        if name in self.tentative:
+            return self.tentative[name]
         if name in self.active:
+            self.cuts += 1
             return UNKNOWN
         sources = self.env.nodes.get(name, [])
         loops = self.env.loops.get(name, [])
         if not sources and not loops:
             return UNKNOWN
         self.active.add(name)
+        cuts = self.cuts
         try:
-            return self._union([self.value(v) for v in sources] + [self.items(i) for i in loops])
+            found = self._union([self.value(v) for v in sources] + [self.items(i) for i in loops])
         finally:
             self.active.discard(name)
+        self.tentative[name] = found
+        if self.cuts == cuts:  # the same whatever is being resolved around it
+            self.known[name] = found
+        return found
 
     def _fstring(self, node: ast.JoinedStr) -> Value:
         results = [""]
@@ -198,7 +255,10 @@ class _Resolver:
                 pieces = found
             else:
                 return UNKNOWN
-            results = [r + p for r in results for p in pieces]
+            joined = _product(results, pieces)
+            if not isinstance(joined, list):
+                return joined
+            results = joined
         return results
 
     def _subscript(self, node: ast.Subscript) -> Value:
@@ -212,16 +272,36 @@ class _Resolver:
 
     @staticmethod
     def _union(values: list[Value]) -> Value:
-        strings: list[str] = []
-        unknown = False
-        for value in values:
-            if isinstance(value, list):
-                strings += [s for s in value if s not in strings]
-            elif value is UNKNOWN:
-                unknown = True
-        if unknown:
+        if any(value is UNKNOWN for value in values):
             return UNKNOWN  # one unknown source makes the name dynamic: never report half of it as sure
+        strings = list(dict.fromkeys(s for value in values if isinstance(value, list) for s in value))
         return strings if strings else OBJECT
+
+
+def _product(left: list[str], right: list[str]) -> Value:
+    """`left + right` for every pair, refused (dynamic) before it is built when it would be too many."""
+    if len(left) * len(right) > MAX_VALUES:
+        return UNKNOWN
+    return _bounded([a + b for a in left for b in right if len(a) + len(b) <= MAX_TEXT] or OBJECT)
+
+
+def _bounded(value: Value) -> Value:
+    """Strings too long to be an id are not ids; too many alternatives make the value dynamic."""
+    if not isinstance(value, list):
+        return value
+    if len(value) > MAX_VALUES:
+        return UNKNOWN
+    kept = [text for text in value if len(text) <= MAX_TEXT]
+    return kept if kept or not value else OBJECT
+
+
+def _shown(node: ast.expr) -> str:
+    """The expression as written, cut short: a dynamic value is a hint, not a copy of the file."""
+    try:
+        text = ast.unparse(node)
+    except RecursionError:
+        return "<expression nested too deep to show>"
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 
 def _callee(call: ast.Call) -> tuple[str, str]:
@@ -317,8 +397,9 @@ def _uses(call: ast.Call) -> Iterator[_Use]:
                 yield _Use(node, "model", via)
 
 
-def _ignored(lines: list[str], *numbers: int) -> bool:
-    return any(0 < n <= len(lines) and IGNORE_MARK in lines[n - 1] for n in numbers)
+def _marked(lines: list[str]) -> frozenset[int]:
+    """The 1-based lines holding `# hubgate: ignore`, found once rather than once per call."""
+    return frozenset(n for n, line in enumerate(lines, start=1) if IGNORE_MARK in line)
 
 
 def _resolve_id(value: str, use: _Use) -> tuple[RepoType, str] | None:
@@ -348,6 +429,7 @@ def scan_tree(
     env = _Env()
     _collect(tree, env)
     resolver = _Resolver(env)
+    ignored = _marked(source_lines)
     found: list[Found] = []
     dynamic: list[Dynamic] = []
 
@@ -362,11 +444,11 @@ def scan_tree(
         if not isinstance(call, ast.Call):
             continue
         for use in _uses(call):
-            if _ignored(source_lines, call.lineno, use.node.lineno):
+            if call.lineno in ignored or use.node.lineno in ignored:
                 continue
-            value = resolver.value(use.node)
+            value = resolver.resolve(use.node)
             if isinstance(value, _Unknown):
-                dynamic.append(Dynamic(place(use.node, use.via), ast.unparse(use.node)))
+                dynamic.append(Dynamic(place(use.node, use.via), _shown(use.node)))
                 continue
             if isinstance(value, _Object):
                 continue
@@ -382,7 +464,7 @@ def scan_python(text: str, file: str) -> tuple[list[Found], list[Dynamic], str |
     if not any(trigger in text for trigger in TRIGGERS):
         return [], [], None
     try:
-        tree = ast.parse(text, filename=file)
+        tree = ast.parse(text, filename=file)  # RecursionError (a 50,000-term `+`) is the caller's note
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         return (

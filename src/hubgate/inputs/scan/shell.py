@@ -26,6 +26,10 @@ _VAR_RE = re.compile(
     r"^\s*(?:export\s+|ENV\s+|ARG\s+)?(?P<name>[A-Z][A-Z0-9_]*)\s*(?:[?:+]?=|\s)\s*(?P<q>[\"']?)(?P<value>[^\s\"'#]+)(?P=q)"
 )
 _URL_RE = re.compile(r"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/\S+")
+# The text one command's arguments are read from. A generated one-line file of 100,000 `hf download`
+# commands would otherwise be tokenized from each of them to its end: quadratic in the line.
+_MAX_COMMAND = 4096
+_SEPARATOR_RE = re.compile(r"&&|\|\||[;|&]")  # where the command ends (shlex would read on, slowly)
 
 
 def var_kind(name: str) -> RepoType | None:
@@ -75,14 +79,15 @@ def scan_shell(
         if "clone" in line:
             for url in _URL_RE.finditer(line):
                 parsed = hub_url(url.group(0))
-                if parsed and re.search(r"\bgit\s+(?:lfs\s+)?clone\b", line[: url.start()]):
+                before = line[max(0, url.start() - _MAX_COMMAND) : url.start()]
+                if parsed and re.search(r"\bgit\s+(?:lfs\s+)?clone\b", before):
                     found.append(Found(parsed[1], parsed[0], at(url.start(), "git clone")))  # type: ignore[arg-type]
     return found, dynamic
 
 
 def _download(line: str, match: re.Match[str], at, found: list[Found], dynamic: list[Dynamic]) -> None:  # type: ignore[no-untyped-def]
     via = f"{match.group(1)} download"
-    rest = line[match.end() :]
+    rest = _SEPARATOR_RE.split(line[match.end() : match.end() + _MAX_COMMAND], maxsplit=1)[0]
     try:
         tokens = shlex.split(rest, comments=True)
     except ValueError:

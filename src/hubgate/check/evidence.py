@@ -1,0 +1,183 @@
+"""One repo's verdict from the cheapest sufficient evidence: the commit-bound facts cached by an earlier
+run with file probes (resolvers), an author listing, or the repo's own metadata request (api). Every path
+gives the verdict the metadata path would (tests/check/test_request_economy.py compares them)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
+
+from hubgate.check.listings import AuthorListings
+from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem, probe_file
+from hubgate.hub.cache import CachedRepo, MetadataCache
+from hubgate.hub.service import ANY_FILE, HubService
+from hubgate.hub.settings import RETRY_STATUSES
+from hubgate.hub.tally import ANONYMOUS
+from hubgate.inputs.refs import RepoRef
+from hubgate.verdicts.decide import NeedsProbe, error_verdict, from_file_probes, from_metadata, from_probe
+from hubgate.verdicts.verdict import Context, RequestCost, Status, Verdict
+
+if TYPE_CHECKING:
+    from hubgate.check.session import Session
+
+
+def decide_from_metadata(
+    service: HubService, ctx: Context, ref: RepoRef, meta: HubAnswer, probe: HubAnswer | None = None
+) -> tuple[Verdict, RepoFacts | None]:
+    """The verdict from a metadata answer, probing the files when it does not decide. `probe`: a file
+    probe already answered for this repo (the gate answers alike for every file), used instead of a new one."""
+    readable = meta.status == 200 and metadata_shape_problem(meta.body) is None
+    facts = facts_from_metadata(ref.repo_id, meta.body) if readable else None
+    first = from_metadata(ref, meta, ctx)
+    if isinstance(first, Verdict):
+        return first, facts
+    assert isinstance(first, NeedsProbe)
+    probe = probe if reusable(probe) else service.probe(ref.repo_type, first.facts)
+    return from_probe(ref, first.facts, probe, ctx), facts
+
+
+def reusable(probe: HubAnswer | None) -> TypeGuard[HubAnswer]:
+    """A file probe already answered that can stand for a new one: the Hub's answer, not a failure to
+    get one (a timeout, a 429 or a 5xx says nothing about the gate)."""
+    return probe is not None and probe.status is not None and probe.status not in RETRY_STATUSES
+
+
+@dataclass
+class Evidence:
+    """Where a run finds metadata besides one api request per repo. `known`: answers already in hand (an
+    `--author` listing), by ref key; `listings`: author listings fetched when they cost less; `cache`:
+    commit-bound facts from earlier runs, which let file probes (resolvers) decide without the api."""
+
+    known: dict[tuple[str, str], HubAnswer] = field(default_factory=dict)
+    listings: AuthorListings | None = None
+    cache: MetadataCache | None = None
+
+
+class Inspections:
+    """Each repo inspected once per run, even when it is the base of many models (Llama-2 under its
+    adapters). Waiting threads wait on a single inspection, never on a chain, so cycles cannot deadlock."""
+
+    def __init__(self, session: Session, evidence: Evidence | None = None) -> None:
+        self._session = session
+        self._evidence = evidence or Evidence()
+        self._lock = threading.Lock()
+        self._done: dict[tuple[str, str], tuple[threading.Event, list[tuple[Verdict, RepoFacts | None]]]] = {}
+
+    def get(self, ref: RepoRef) -> tuple[Verdict, RepoFacts | None]:
+        with self._lock:
+            entry = self._done.get(ref.key)
+            owner = entry is None
+            if owner:
+                entry = (threading.Event(), [])
+                self._done[ref.key] = entry
+        assert entry is not None
+        event, slot = entry
+        if owner:
+            try:
+                slot.append(self._inspect(ref))
+            except Exception as exc:  # one repo's failure never stops the others
+                slot.append((error_verdict(ref, self._session.ctx, f"{type(exc).__name__}: {exc}"), None))
+            finally:
+                event.set()
+        event.wait()
+        return slot[0]
+
+    def _inspect(self, ref: RepoRef) -> tuple[Verdict, RepoFacts | None]:
+        """One repo's verdict, with what it cost (its own requests, per bucket)."""
+        stats = self._session.service.stats
+        with stats.tally() as spent:
+            verdict, facts, via = self._decide(ref)
+        cost = RequestCost(
+            api=spent["api"],
+            resolvers=spent["resolvers"],
+            resolvers_anonymous=spent["resolvers" + ANONYMOUS],
+            via=via,
+        )
+        return verdict.model_copy(update={"cost": cost}), facts
+
+    def _decide(self, ref: RepoRef) -> tuple[Verdict, RepoFacts | None, str]:
+        """Cheapest sufficient evidence first: cached facts and file probes (resolvers), then metadata from
+        an author listing or the repo's own api request; every verdict as exact as the metadata path's."""
+        service, ctx, evidence = self._session.service, self._session.ctx, self._evidence
+        known = evidence.known.get(ref.key)
+        if known is not None:
+            return (*decide_from_metadata(service, ctx, ref, known), "listing")
+        cache = evidence.cache if ctx.token.valid is not False else None
+        probe: HubAnswer | None = None
+        if cache is not None:
+            cached = cache.get(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision)
+            # Without a token, a repo last seen gated only answers its gate: the metadata decides at once.
+            last_seen_gated = cached is not None and cached.gate_mode is not None and not ctx.token.present
+            if cached is not None and (cached.with_sizes or not service.file_sizes) and not last_seen_gated:
+                decided, probe = self._from_cache(ref, cached)
+                if decided is not None:
+                    return (*decided, "cache" if decided[1] is not None else "none")
+        listed = evidence.listings.metadata(ref) if evidence.listings is not None else None
+        if listed is not None:
+            from_listing, probe = self._from_listing(ref, listed, probe)
+            if from_listing is not None:
+                if cache is not None:
+                    cache.put(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision, listed.body)
+                return (*from_listing, "listing")
+        meta = service.metadata(ref)
+        if cache is not None and meta.status == 200 and metadata_shape_problem(meta.body) is None:
+            cache.put(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision, meta.body)
+        return (*decide_from_metadata(service, ctx, ref, meta, probe), "metadata")
+
+    def _from_listing(
+        self, ref: RepoRef, listed: HubAnswer, probe: HubAnswer | None
+    ) -> tuple[tuple[Verdict, RepoFacts | None] | None, HubAnswer | None]:
+        """The verdict from a listing item, when the files agree: with a token every repo's files are
+        probed (an organization's token policy refuses files of repos a listing shows as open), and any
+        answer but the files or a gate error sends the repo to its own metadata request."""
+        service, ctx = self._session.service, self._session.ctx
+        facts = facts_from_metadata(ref.repo_id, listed.body)
+        first = from_metadata(ref, listed, ctx)
+        if isinstance(first, Verdict) and (first.status != Status.OPEN or not ctx.token.present):
+            return (first, facts), probe
+        probe = probe if reusable(probe) else service.probe(ref.repo_type, facts)
+        if isinstance(first, Verdict):
+            agreed = probe.files_readable
+        else:
+            agreed = probe.files_readable or probe.error_code == "GatedRepo"
+        if not agreed:
+            return None, probe
+        verdict = first if isinstance(first, Verdict) else from_probe(ref, facts, probe, ctx)
+        return (verdict, facts), probe
+
+    def _from_cache(
+        self, ref: RepoRef, cached: CachedRepo
+    ) -> tuple[tuple[Verdict, RepoFacts | None] | None, HubAnswer]:
+        """A HEAD with the token on a real file of the cached commit; when it may read it, the same HEAD
+        without the token tells open from gated or private. Returns the verdict when that decides, and
+        the probe (reused by the metadata path otherwise)."""
+        service, ctx = self._session.service, self._session.ctx
+        facts = facts_from_metadata(ref.repo_id, cached.metadata_body(gated=False, private=False))
+        filename = probe_file(facts) or ANY_FILE
+        revision = ref.revision or "main"
+
+        def head(anonymous: bool = False) -> HubAnswer:
+            return service.head_file(ref.repo_type, cached.repo_id, revision, filename, anonymous=anonymous)
+
+        # A repo last seen open or private will most likely need the anonymous HEAD too: both are sent at
+        # once (one round trip instead of two); a repo last seen gated asks it only once the token may read.
+        together = ctx.token.present and cached.gate_mode is None
+        helper, box = None, {}
+        if together:
+            counter = service.stats.current_tally()
+
+            def anonymous_head() -> None:
+                with service.stats.tallied_into(counter):
+                    box["answer"] = head(anonymous=True)
+
+            helper = threading.Thread(target=anonymous_head, name="hubgate-anonymous", daemon=True)
+            helper.start()
+        probe = head()
+        anonymous = None
+        if helper is not None:
+            helper.join()
+            anonymous = box.get("answer")
+        elif probe.files_readable and probe.commit == cached.sha and ctx.token.present:
+            anonymous = head(anonymous=True)
+        return from_file_probes(ref, cached, probe, anonymous, ctx), probe

@@ -1,0 +1,92 @@
+"""The check run: every input's verdict, concurrently, with its extras, into a Report. The CLI and the
+Python API both use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from hubgate.check.evidence import Evidence, Inspections
+from hubgate.check.extras import Extras, verdict_with_extras
+from hubgate.check.listings import AuthorListings
+from hubgate.check.report import Report
+from hubgate.check.session import Session
+from hubgate.hub.answers import HubAnswer
+from hubgate.hub.cache import MetadataCache
+from hubgate.hub.workers import run_all
+from hubgate.inputs.refs import InvalidRef, RepoRef
+from hubgate.inputs.secrets import scrub
+from hubgate.verdicts.attach import without_missing_suggestions
+from hubgate.verdicts.decide import error_verdict, invalid_verdict
+from hubgate.verdicts.verdict import TEXT_FIELDS, Verdict
+
+DEFAULT_JOBS = 8
+
+
+def run_check(
+    session: Session,
+    refs: Sequence[RepoRef | InvalidRef],
+    *,
+    jobs: int = DEFAULT_JOBS,
+    on_result: Callable[[Verdict], None] | None = None,
+    known: dict[tuple[str, str], HubAnswer] | None = None,
+    extras: Extras | None = None,
+    cache: MetadataCache | None = None,
+    batch: bool = True,
+) -> Report:
+    """Every ref's verdict, concurrently; one failing ref never stops the others. Results keep input order.
+    `known`: metadata answers already in hand (from an organisation listing), by ref key.
+    `extras`: what to add beside each verdict (the default `Extras()`: the base-model chain, did-you-mean
+    suggestions and pre-flight findings). `cache`: commit-bound metadata from earlier runs (and this
+    run's, for the next); `batch`: read the metadata of authors with several repos in the run from their
+    listing."""
+
+    extras = extras if extras is not None else Extras()
+    rules = extras.rules
+    if rules is not None and (rules.max_size is not None or rules.disk_free is not None):
+        session.service.file_sizes = True  # size limits judged on exact file sizes, same request count
+    listings = None
+    if batch and session.ctx.token.valid is not False and not session.service.file_sizes:
+        listings = AuthorListings(session.service, refs)
+    inspections = Inspections(session, Evidence(known=known or {}, listings=listings, cache=cache))
+
+    def task(ref: RepoRef | InvalidRef) -> Verdict:
+        if isinstance(ref, InvalidRef):
+            verdict = invalid_verdict(ref)
+        else:
+            try:
+                verdict = verdict_with_extras(session, inspections, extras, ref)
+            except Exception as exc:  # an extra failing must not lose the verdict of the others
+                verdict = error_verdict(ref, session.ctx, f"{type(exc).__name__}: {exc}")
+        verdict = _scrubbed(verdict, session.token.value)
+        if on_result is not None:
+            on_result(verdict)
+        return verdict
+
+    verdicts = without_missing_suggestions(run_all(session.service, task, refs, jobs=jobs))
+    return Report(
+        endpoint=session.ctx.endpoint,
+        checked_at=datetime.now(UTC),
+        token=session.ctx.token,
+        verdicts=verdicts,
+        requests=dict(session.service.stats.sent),
+        retries=session.service.stats.retries,
+        quotas={
+            bucket: {"remaining": q.remaining, "limit": q.limit, "reset_in": q.reset_in}
+            for bucket, q in session.service.pacer.last_quotas.items()
+        },
+        budget=session.service.budget.caps if session.service.budget is not None else None,
+        cache={"hits": cache.hits, "misses": cache.misses} if cache is not None else None,
+        listing_pages=listings.pages if listings is not None else 0,
+    )
+
+
+def _scrubbed(verdict: Verdict, token: str | None) -> Verdict:
+    """No token value in any text a verdict carries, whatever the Hub or an exception said."""
+    return verdict.model_copy(
+        update={
+            name: scrub(value, token)
+            for name in TEXT_FIELDS
+            if isinstance(value := getattr(verdict, name), str)
+        }
+    )

@@ -1,0 +1,83 @@
+"""The loaded registry: validated entries by model_id, the file each came from, what overrides what, and the
+index of names (ids, legacy ids, aliases, recorded misspellings) that resolve to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hubgate.paths import Problem
+from hubgate.registry.schema import ModelEntry
+
+
+@dataclass(frozen=True)
+class Override:
+    model_id: str
+    replaced: Path
+    by: Path
+
+    def __str__(self) -> str:
+        return f"{self.model_id}: {self.by} overrides {self.replaced}"
+
+
+@dataclass
+class Registry:
+    """Validated entries by model_id, with the file each came from and the names that resolve to them."""
+
+    models: dict[str, ModelEntry]
+    files: dict[str, Path]
+    layers: list[Path] = field(default_factory=list)
+    overrides: list[Override] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._names: dict[str, str] = {}
+        self._misspellings: dict[str, str] = {}
+        for model_id, entry in self.models.items():
+            for name in entry.names():
+                self._names.setdefault(name.lower(), model_id)
+        for model_id, entry in self.models.items():
+            for wrong in entry.misspellings:
+                if wrong.lower() not in self._names:
+                    self._misspellings.setdefault(wrong.lower(), model_id)
+        self._misspelled_as = {
+            wrong: model_id for model_id, entry in self.models.items() for wrong in entry.misspellings
+        }
+
+    def resolve(self, name: str) -> str | None:
+        """The model_id that an id, legacy id or alias names (case-insensitively), else None."""
+        return self._names.get(_normalise(name).lower())
+
+    def get(self, name: str) -> ModelEntry | None:
+        model_id = self.resolve(name)
+        return self.models[model_id] if model_id else None
+
+    def misspelling_of(self, name: str) -> str | None:
+        """The real model_id a recorded misspelling stands for, else None."""
+        return self._misspellings.get(_normalise(name).lower())
+
+    def alias_map(self) -> dict[str, str]:
+        """Every alias and legacy id, as written in the registry, -> its model_id."""
+        return {
+            name: model_id
+            for model_id, entry in self.models.items()
+            for name in (*entry.legacy_ids, *entry.aliases)
+        }
+
+    def misspellings_map(self) -> dict[str, str]:
+        """Every recorded misspelling, as written, -> the model_id that was meant."""
+        return dict(self._misspelled_as)
+
+    def all_names(self) -> list[str]:
+        return [name for entry in self.models.values() for name in entry.names()]
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+
+def _normalise(name: str) -> str:
+    name = name.strip()
+    for prefix in ("https://huggingface.co/", "http://huggingface.co/", "hf://"):
+        if name.lower().startswith(prefix):
+            name = name[len(prefix) :]
+    return name.strip("/")
