@@ -4,7 +4,6 @@ Hub's RateLimit headers (waits announced), counted, and bounded by --budget and 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,22 +22,11 @@ def world(hub: HubSim) -> HubSim:
 
 
 @pytest.fixture
-def cli(world: HubSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """The real Typer app in this process (`hubgate ...` without the interpreter start-up)."""
-    from typer.testing import CliRunner
-
-    from hubgate.cli.app import app
-
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_API_TOKEN", "HUGGINGFACE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_ENDPOINT", world.url)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.chdir(tmp_path)
+def cli(world: HubSim, run_cli):  # type: ignore[no-untyped-def]
+    """The real CLI in this process (conftest's runner), on the owner world, with no token leaked."""
 
     def run(*args: str) -> CliResult:
-        outcome = CliRunner().invoke(app, list(args))
-        assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.exception
-        result = CliResult(outcome.exit_code, outcome.stdout, outcome.stderr)
+        result: CliResult = run_cli(*args)
         assert_no_token(result.stdout, result.stderr)
         assert "Traceback" not in result.stderr
         return result

@@ -41,28 +41,15 @@ def owner(run_cli, world: HubSim):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def inproc(world: HubSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """The same Typer app in this process: for the many one-line error cases (no interpreter start-up)."""
-    from huggingface_hub import get_session
-    from typer.testing import CliRunner
-
-    from hubgate.cli.owner_requests import requests_app
-
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_API_TOKEN", "HUGGINGFACE_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_ENDPOINT", world.url)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    monkeypatch.chdir(tmp_path)
+def inproc(world: HubSim, run_cli):  # type: ignore[no-untyped-def]
+    """`hubgate requests ...` in this process (conftest's runner): for the many one-line error cases."""
 
     def run(*args: str) -> CliResult:
-        outcome = CliRunner().invoke(requests_app, list(args))
-        result = CliResult(outcome.exit_code, outcome.stdout, outcome.stderr)
-        assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.exception
+        result: CliResult = run_cli("requests", *args)
         assert_no_token(result.stdout, result.stderr)
         return result
 
-    yield run
-    get_session().timeout = None  # type: ignore[assignment]  (the commands give the shared client one)
+    return run
 
 
 def one_line(text: str) -> str:
