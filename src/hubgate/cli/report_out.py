@@ -32,12 +32,12 @@ def print_report(report: Report, fmt: str, failing: frozenset[str], output: Path
 
 
 def print_table(report: Report) -> None:
-    """The report's table on the terminal (Rich decides colour and width)."""
-    from rich.console import Console
-
+    """The report's table on the terminal: lines wrap at its width (at spaces: an id stays whole)."""
+    from hubgate.cli.formats import table_console
     from hubgate.render import table
+    from hubgate.render.layout import hanging
 
-    table.render_to(Console(soft_wrap=True, highlight=False), report)
+    hanging(table_console(), lambda console: table.render_to(console, report))
 
 
 def check_output_path(path: Path) -> None:

@@ -164,9 +164,10 @@ def watch(
     if as_json:
         sys.stdout.write(render.watch_json(result, path))
     else:
-        from rich.console import Console
+        from hubgate.cli.formats import table_console
+        from hubgate.render.layout import hanging
 
-        render.render_to(Console(soft_wrap=True, highlight=False), result, path)
+        hanging(table_console(), lambda console: render.render_to(console, result, path))
     raise typer.Exit(result.exit_code(on_change=exit_code_on_change))
 
 
