@@ -13,12 +13,14 @@ import pytest
 from rich.cells import cell_len
 
 from hubgate.testhub import HubSim, Repo
-from hubgate.testhub.worlds import ALICE, BOB, DINO, LLAMA2, populate
+from hubgate.testhub.worlds import ALICE, BOB, DAVE, DINO, LLAMA2, populate
 
 REGISTRY = Path(__file__).resolve().parents[2] / "registry" / "models" / "facebook"
 # The nine DINOv3 checkpoints: long ids that differ only past the 22nd character.
 DINOS = sorted(f"facebook/{path.stem}" for path in REGISTRY.glob("dinov3-*.yaml"))
 WIDTHS = (60, 80, 120)
+# Requesters with long names and long form answers (`requests list`, as the repo's owner).
+REQUESTERS = ("computer-vision-research-lab-member", "another-quite-long-hf-username")
 
 
 def whole(repo_id: str) -> re.Pattern[str]:
@@ -43,6 +45,9 @@ def world(hub: HubSim) -> HubSim:
         if repo_id != DINO:
             # A licence the registry does not record: `registry verify` has a finding for each.
             hub.add_repo(Repo(repo_id, gated="manual", card_data={"license": "apache-2.0"}))
+    for user in REQUESTERS:
+        answers = {"Affiliation": "Institute for Very Long Names in Vision", "Intended use": "benchmarking"}
+        hub.set_access(user, LLAMA2, "pending", fields=answers)
     return hub
 
 
@@ -79,6 +84,7 @@ COMMANDS: list[
     ("registry-list", lambda tmp: ["registry", "list"], registry_ids),
     ("registry-search", lambda tmp: ["registry", "search", "dinov3"], DINOS),
     ("registry-show", lambda tmp: ["registry", "show", DINOS[0]], [DINOS[0]]),
+    ("requests-list", lambda tmp: ["requests", "list", LLAMA2, "--token", DAVE], list(REQUESTERS)),
     ("registry-verify", lambda tmp: ["registry", "verify", *DINOS], [d for d in DINOS if d != DINO]),
 ]
 
