@@ -160,8 +160,9 @@ def hanging(console: Console, draw: Callable[[Console], None]) -> None:
     if console.soft_wrap:
         draw(console)
         return
+    # As wide as the terminal, so tables lay themselves out for it; lines of text kept whole, to wrap here.
     scratch = Console(
-        width=100_000,
+        width=console.width,
         soft_wrap=True,
         highlight=False,
         color_system=console.color_system,  # type: ignore[arg-type]
