@@ -10,7 +10,7 @@ below it. Which of the two is chosen at print time, from the width the console o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from rich import box as boxes
 from rich.cells import cell_len
@@ -22,8 +22,6 @@ from rich.text import Text
 if TYPE_CHECKING:
     from rich.box import Box
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-
-Justify = Literal["left", "right"]
 
 
 class IdTable:
