@@ -196,7 +196,5 @@ def _check_matrix(
         matrix = check_matrix(
             tokens, refs, lambda token: hub.session(endpoint, token), jobs=jobs, extras=extras, cache=cache
         )
-    sys.stdout.write(
-        render_matrix(matrix, output_format.value, width=table_console().width)
-    )  # tokens scrubbed
+    sys.stdout.write(render_matrix(matrix, output_format.value, width=table_console().width))  # scrubbed
     raise typer.Exit(exit_code_for_verdicts([best for best, _ in matrix.rows()], failing))
