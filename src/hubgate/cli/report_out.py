@@ -35,7 +35,12 @@ def fail_on_origin(policy: Policy | None) -> str:
         return f"the default fail-on ({policy.fail_on})"
     if setting.source.startswith("--"):
         return f"{setting.source} {policy.fail_on}"
-    return f"{setting.source} = {policy.fail_on}"
+    source = setting.source
+    if policy.file is not None:  # the file as the user would name it from here
+        import os
+
+        source = source.replace(str(policy.file), os.path.relpath(policy.file), 1)
+    return f"{source} = {policy.fail_on}"
 
 
 def print_report(

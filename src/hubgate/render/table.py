@@ -250,8 +250,8 @@ def exit_reason(report: Report) -> str | None:
 
 
 def summary_line(report: Report, *, verbose: bool = False) -> Text | str:
-    """What a user acts on: the counts and why the exit code is not 0; `verbose` adds the bookkeeping
-    (requests per bucket, quota left, cache, budget), which JSON always carries."""
+    """What a user acts on: the counts and why the exit code is not 0; `verbose` adds the statuses and
+    the bookkeeping (requests per bucket, quota left, cache, budget), which JSON always carries."""
     from hubgate.units import plural
 
     counts = report.summary()
@@ -268,10 +268,11 @@ def summary_line(report: Report, *, verbose: bool = False) -> Text | str:
     reason = exit_reason(report)
     if reason:
         parts.append(f"[bold]{escape(reason)}[/]")
-    detail = ", ".join(f"{n} {status}" for status, n in counts.items())
-    if verbose:
-        detail = "; ".join(filter(None, [detail, bookkeeping(report)]))
-    return f"[bold]Summary:[/] {' · '.join(parts)}" + (f"  [dim]({detail})[/]" if detail else "")
+    line = f"[bold]Summary:[/] {' · '.join(parts)}"
+    if not verbose:  # the groups above say the rest
+        return line
+    detail = "; ".join(filter(None, [", ".join(f"{n} {s}" for s, n in counts.items()), bookkeeping(report)]))
+    return f"{line}  [dim]({detail})[/]"
 
 
 def bookkeeping(report: Report) -> str:
