@@ -92,6 +92,15 @@ def test_an_unreachable_hub_is_one_headline_with_the_ids(run_cli, hub: HubSim) -
     assert grouped["headline"] == headline and grouped["ids"] == IDS
 
 
+def test_a_hub_that_accepts_and_never_answers_is_one_headline(run_cli, hub: HubSim) -> None:
+    hub.inject(".", "hang", times=1000)  # every request: accepted, never answered
+    result = run_cli("check", *IDS, "--timeout", "1", "--no-registry", HF_TOKEN=ALICE)
+    assert result.code == 3
+    assert f"the Hub at {hub.url} accepted connections but never answered" in result.stdout
+    assert "5 repos not checked" in result.stdout and result.stdout.count("Re-run later") == 1
+    assert f"no answer from {hub.url}" in result.stderr  # said while it happened, not only at the end
+
+
 def test_errors_with_causes_of_their_own_stay_one_block_each(run_cli, hub: HubSim) -> None:
     hub.inject(r"/api/models/nobody/a", "status", status=500, times=50)
     result = run_cli("check", GPT2, "nobody/a", "--retries", "0", "--json", HF_TOKEN=ALICE)

@@ -31,6 +31,8 @@ def render(report: Report) -> str:
     usable = {id(v) for v in report.usable()}
     counts = ", ".join(f"{n} {status}" for status, n in report.summary().items())
     reason = exit_reason(report)
+    if not report.verdicts and report.scan_where is not None:
+        return f"## hubgate: model access\n\nNothing checked: the scan found no Hub repo ids in {_cell(report.scan_where)}.\n"
     lines = [
         "## hubgate: model access",
         "",
