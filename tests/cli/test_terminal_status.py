@@ -71,3 +71,12 @@ def test_no_status_line_in_a_pipe_or_a_ci_log(run_process, hub: HubSim) -> None:
     assert result.code == 0
     assert "asking the Hub" not in result.stderr and "\x1b[" not in result.stderr
     assert f"no answer from {hub.url}" in result.stderr  # the slow Hub is still said, as a plain line
+
+
+def test_watch_shows_the_status_line_too(hub: HubSim, tmp_path: Path) -> None:
+    hub.inject("/api/whoami-v2", "hang")
+    env = clean_env(hub.url, tmp_path, HF_TOKEN=ALICE)
+    args = ["watch", GPT2, "--state", str(tmp_path / "w.db"), "--timeout", "1", "--no-registry"]
+    code, stdout, terminal = stderr_on_a_terminal(args, cwd=tmp_path, env=env)
+    assert code == 0 and "First check" in stdout
+    assert 0 <= terminal.find("asking the Hub") < terminal.find(f"no answer from {hub.url}"), terminal

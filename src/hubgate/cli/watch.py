@@ -145,8 +145,8 @@ def watch(
         endpoint, refs = load_refs(ids, files, repo_type, registry=registry)
         quiet_library_logs()
         resolved = hub.resolve_token()
-        progress = Progress(len(refs))
-        with interruptible(lambda: f"{progress.told()}; the state is unchanged"):
+        progress = Progress(len(refs), bar=not as_json)  # on a terminal only, like check's
+        with progress, interruptible(lambda: f"{progress.told()}; the state is unchanged"):
             checked = check_unsettled(
                 hub.session(endpoint, resolved),
                 store,
