@@ -165,7 +165,11 @@ def request(
             render.request_json(results, endpoint=session.ctx.endpoint, dry_run=dry_run, recorded=recorded)
         )
     else:
-        render.render_to(table_console(), results, dry_run=dry_run, recorded=recorded)
+        from hubgate.render.layout import hanging
+
+        hanging(
+            table_console(), lambda out: render.render_to(out, results, dry_run=dry_run, recorded=recorded)
+        )
     if any(r.outcome == Outcome.ERROR for r in results):
         raise typer.Exit(EXIT_ERROR)
     raise typer.Exit(EXIT_ACTION if any(r.outcome in FAILED for r in results) else EXIT_OK)

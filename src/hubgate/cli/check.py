@@ -29,7 +29,7 @@ from hubgate.cli.check_options import (
     TokenFileOpt,
 )
 from hubgate.cli.errors import fail_unreadable, fail_usage, interruptible
-from hubgate.cli.formats import given, pick_format
+from hubgate.cli.formats import given, pick_format, table_console
 from hubgate.cli.hub_options import HubOptions, metadata_cache, quiet_library_logs
 from hubgate.cli.inputs import (
     checked_authors,
@@ -196,5 +196,5 @@ def _check_matrix(
         matrix = check_matrix(
             tokens, refs, lambda token: hub.session(endpoint, token), jobs=jobs, extras=extras, cache=cache
         )
-    sys.stdout.write(render_matrix(matrix, output_format.value))  # scrubbed of every token (cli.app.run)
+    sys.stdout.write(render_matrix(matrix, output_format.value, width=table_console().width))  # scrubbed
     raise typer.Exit(exit_code_for_verdicts([best for best, _ in matrix.rows()], failing))

@@ -151,7 +151,9 @@ def fit(
     if output_format == "json":
         sys.stdout.write(fit_json(run, notes))
     else:
-        fit_table_to(table_console(), run, notes, max_context=max_context)
+        from hubgate.render.layout import hanging
+
+        hanging(table_console(), lambda console: fit_table_to(console, run, notes, max_context=max_context))
     raise typer.Exit(EXIT_HUB_ERROR if run.hub_error else EXIT_UNKNOWN if run.unknown else EXIT_OK)
 
 

@@ -75,7 +75,7 @@ def list_requests(
         found = client.list_requests(status.value)
     except OwnerError as exc:
         io.fail(exc.problem)
-    io.out(render.listing(found, output_format.value, status=status.value, **client.where))
+    io.out(render.listing(found, output_format.value, status=status.value, width=io.width, **client.where))
 
 
 def act(

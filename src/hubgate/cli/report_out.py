@@ -73,12 +73,12 @@ def print_report(
 
 
 def print_table(report: Report, *, verbose: bool = False) -> None:
-    """The report's table on the terminal (Rich decides colour and width)."""
-    from rich.console import Console
-
+    """The report's table on the terminal: lines wrap at its width (at spaces: an id stays whole)."""
+    from hubgate.cli.formats import table_console
     from hubgate.render import table
+    from hubgate.render.layout import hanging
 
-    table.render_to(Console(soft_wrap=True, highlight=False), report, verbose=verbose)
+    hanging(table_console(), lambda console: table.render_to(console, report, verbose=verbose))
 
 
 def check_output_path(path: Path) -> None:

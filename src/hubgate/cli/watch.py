@@ -166,10 +166,15 @@ def watch(
     if as_json:
         sys.stdout.write(render.watch_json(result, path))
     else:
-        from rich.console import Console
+        from hubgate.cli.formats import table_console
+        from hubgate.render.layout import hanging
 
-        console = Console(soft_wrap=True, highlight=False)
-        render.render_to(console, result, path, on_change=exit_code_on_change, verbose=verbose)
+        hanging(
+            table_console(),
+            lambda console: render.render_to(
+                console, result, path, on_change=exit_code_on_change, verbose=verbose
+            ),
+        )
     raise typer.Exit(result.exit_code(on_change=exit_code_on_change))
 
 

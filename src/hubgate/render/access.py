@@ -77,11 +77,15 @@ def _short(result: RequestResult) -> str:
 def render_to(console: Console, results: list[RequestResult], *, dry_run: bool, recorded: int) -> None:
     """The results table, each distinct gate form once (prompt, fields, what is missing), then what to
     do about missing answers and terms."""
-    from rich.table import Table
+    from hubgate.render.layout import IdTable
 
-    table = Table(title="hubgate request" + (" (dry run: nothing sent)" if dry_run else ""))
-    for column in ("repo", "gate", "outcome", "details"):
-        table.add_column(column)
+    table = IdTable(
+        "repo",
+        "gate",
+        "outcome",
+        "details",
+        title="hubgate request" + (" (dry run: nothing sent)" if dry_run else ""),
+    )
     for r in results:
         table.add_row(r.repo_id or r.input, r.gate_mode or "-", r.outcome.value, _short(r))
     console.print(table)
