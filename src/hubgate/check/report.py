@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubgate.hub.token import TokenInfo
+
+if TYPE_CHECKING:
+    from hubgate.check.collections import CollectionOutcome
 from hubgate.verdicts.verdict import ACTION_NEEDED, PROBLEMS, USABLE, Status, Verdict
 
 REPORT_SCHEMA_VERSION = 2  # 2 added `places` (hubgate check --scan); 1 had the same keys otherwise
@@ -27,6 +30,7 @@ class Report:
     cache: dict[str, int] | None = None  # metadata cache {"hits", "misses"}; None without a cache
     listing_pages: int = 0  # author listing pages read in place of per-repo metadata requests
     scan_skipped: list[tuple[str, str]] = field(default_factory=list)  # --scan: (path, reason) left out
+    collections: list[CollectionOutcome] = field(default_factory=list)  # the collection inputs, expanded
 
     def summary(self) -> dict[str, int]:
         counts = Counter(v.status.value for v in self.verdicts)
@@ -84,6 +88,7 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         "revision": verdict.revision,
         "sha": verdict.sha,
         "cost": verdict.cost.model_dump() if verdict.cost is not None else None,
+        "collection": verdict.collection,
     }
 
 
@@ -96,6 +101,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "token": token_json(report.token),
         "summary": report.summary(),
         "models": [verdict_json(v) for v in report.verdicts],
+        "collections": [outcome.to_json() for outcome in report.collections],
         "requests": {
             "by_bucket": dict(sorted(report.requests.items())),
             "retries": report.retries,

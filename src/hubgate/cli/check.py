@@ -66,7 +66,7 @@ from hubgate.cli.report_out import check_output_path, print_report
 if TYPE_CHECKING:
     from hubgate.check.extras import Extras
     from hubgate.hub.cache import MetadataCache
-    from hubgate.inputs.refs import InvalidRef, RepoRef
+    from hubgate.inputs.refs import AnyRef
 
 check_app = typer.Typer()
 
@@ -167,7 +167,7 @@ def check(
 
 
 def _check_matrix(
-    refs: list[RepoRef | InvalidRef],
+    refs: list[AnyRef],
     endpoint: str,
     token_file: str | None,
     hub: HubOptions,

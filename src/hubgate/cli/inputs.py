@@ -13,11 +13,11 @@ from hubgate.cli.options import RepoTypeChoice
 
 if TYPE_CHECKING:
     from hubgate.inputs.policy import Policy
-    from hubgate.inputs.refs import InvalidRef, RepoRef
+    from hubgate.inputs.refs import AnyRef, RepoRef
     from hubgate.inputs.scan.model import ScanResult
     from hubgate.registry.index import Registry
 
-    Refs = list[RepoRef | InvalidRef]
+    Refs = list[AnyRef]
 
 
 def load_refs(

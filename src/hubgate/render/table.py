@@ -11,6 +11,7 @@ from rich.text import Text
 
 from hubgate.check.report import Report
 from hubgate.hub.token import TokenInfo
+from hubgate.inputs.refs import visible
 from hubgate.render.visible import printable
 from hubgate.verdicts.verdict import Status, Verdict
 
@@ -131,6 +132,7 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
                 console.print(
                     f"   • {_name(verdict)}  [green]{verdict.status.value}[/]{_mode(verdict)}{facts(verdict)}"
                 )
+                _print_collection(console, verdict)
                 _print_findings(console, verdict)
                 _print_bases(console, verdict)
                 _print_fit(console, verdict)
@@ -144,6 +146,7 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
                 console.print(f"      → {escape(verdict.next_step)}")
             if verdict.url and verdict.url not in (verdict.next_step or ""):
                 console.print(f"      → {escape(verdict.url)}")
+            _print_collection(console, verdict)
             if verdict.places:
                 console.print(
                     f"      used at {escape(', '.join(str(p) for p in verdict.places))}", style="dim"
@@ -152,8 +155,30 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
             _print_bases(console, verdict)
             _print_alternatives(console, verdict)
             _print_fit(console, verdict)
+    if report.collections:
+        console.print()
+        for line in collection_lines(report):
+            console.print(escape(line), style="dim")
     console.print()
     console.print(summary_line(report))
+
+
+def collection_lines(report: Report) -> list[str]:
+    """Per collection input: what it held and what it left out (spaces, papers), escaped of control characters."""
+    lines = []
+    for outcome in report.collections:
+        title = f" ({outcome.title})" if outcome.title else ""
+        lines.append(visible(f"Collection {outcome.name}{title}: {outcome.note()}"))
+        if outcome.skipped:
+            shown = ", ".join(f"{kind} {item}" for kind, item in outcome.skipped[:10])
+            more = f" and {len(outcome.skipped) - 10} more" if len(outcome.skipped) > 10 else ""
+            lines.append(visible(f"   not checked: {shown}{more}"))
+    return lines
+
+
+def _print_collection(console: Console, verdict: Verdict) -> None:
+    if verdict.collection and verdict.model_id is not None:
+        console.print(f"      from collection {escape(verdict.collection)}", style="dim")
 
 
 def _print_bases(console: Console, verdict: Verdict) -> None:
