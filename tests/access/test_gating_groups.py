@@ -85,7 +85,7 @@ def test_dry_run_says_one_request_for_the_group(hub: HubSim, run_cli: Any, shape
     )
     assert "dry run" in table.stdout
     assert "would send one request for gating group" in table.stdout
-    assert table.stdout.count("would be covered by the one request") == 2
+    assert table.stdout.count("would be covered by the gating group's one request") == 2
     assert asked(hub) == []
 
 

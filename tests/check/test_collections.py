@@ -149,3 +149,14 @@ def test_watch_takes_a_collection(hub: HubSim, run_cli: Any, tmp_path: Path) -> 
     assert "Traceback" not in first.stderr
     assert DINOV3_LARGE in first.stdout and DINOV3_DATA in first.stdout
     assert collection_gets(hub) == [f"/api/collections/{DINOV3}"]
+
+
+def test_markdown_and_a_hostile_title(hub: HubSim, run_cli: Any) -> None:
+    """The title is the Hub's text: control characters are written as escapes, never sent to a terminal."""
+    hub.collections[DINOV3].title = "DINOv3\x1b[2J\u202e"
+    for fmt in ("table", "markdown"):
+        out = run_cli(
+            "check", f"collections/{DINOV3}", "--no-registry", "--format", fmt, HF_TOKEN=ALICE
+        ).stdout
+        assert "\x1b" not in out and "\u202e" not in out and "\\x1b[2J" in out
+        assert "from collection" in out and "skipped 1 space, 1 paper" in out

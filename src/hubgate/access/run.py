@@ -197,8 +197,7 @@ def _covered(verdict: Verdict, lead: Verdict, group: str, dry_run: bool) -> Requ
     result = _plain(
         verdict,
         Outcome.COVERED,
-        f"{'would be covered' if dry_run else 'covered'} by the one request for gating group {group} "
-        f"(sent on {lead.model_id})",
+        f"{'would be covered' if dry_run else 'covered'} by the gating group's one request, on {lead.model_id}",
     )
     result.gating_group, result.covered_by = group, lead.model_id
     return result
