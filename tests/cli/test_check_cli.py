@@ -8,7 +8,16 @@ from pathlib import Path
 from hubgate.testhub import HubSim
 from tests.conftest import ALICE, BERT, BOB, CAROL, GEMMA, GPT2, LLAMA2, LLAMA32, MISTRAL, assert_no_token
 
-JSON_KEYS = {"schema_version", "endpoint", "checked_at", "token", "summary", "models", "requests"}
+JSON_KEYS = {
+    "schema_version",
+    "endpoint",
+    "checked_at",
+    "token",
+    "summary",
+    "models",
+    "requests",
+    "collections",
+}
 MODEL_KEYS = {
     "findings",
     "cost",
@@ -29,6 +38,7 @@ MODEL_KEYS = {
     "registry",
     "fit",
     "places",  # schema version 2: where the code uses the repo (check --scan), [] otherwise
+    "collection",  # the collection input that brought the repo, else null
 }
 
 
