@@ -160,3 +160,28 @@ def test_markdown_and_a_hostile_title(hub: HubSim, run_cli: Any) -> None:
         ).stdout
         assert "\x1b" not in out and "\u202e" not in out and "\\x1b[2J" in out
         assert "from collection" in out and "skipped 1 space, 1 paper" in out
+
+
+def test_the_python_api_takes_a_collection(hub: HubSim) -> None:
+    from hubgate.check.api import check_models
+
+    verdicts = check_models(
+        [f"https://huggingface.co/collections/{DINOV3}"], token=ALICE, endpoint=hub.url, registry=False
+    )
+    assert {(v.model_id, v.collection) for v in verdicts} == {
+        (repo_id, DINOV3) for repo_id in (DINO, DINOV3_LARGE, DINOV3_SMALL, DINOV3_DATA)
+    }
+
+
+def test_revision_pins_the_repos_a_collection_brings(hub: HubSim, run_cli: Any) -> None:
+    doc = run_cli(
+        "check",
+        f"collections/{DINOV3}",
+        "--revision",
+        "main",
+        "--no-registry",
+        "--format",
+        "json",
+        HF_TOKEN=ALICE,
+    ).json()
+    assert {m["revision"] for m in doc["models"]} == {"main"}
