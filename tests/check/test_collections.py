@@ -185,3 +185,19 @@ def test_revision_pins_the_repos_a_collection_brings(hub: HubSim, run_cli: Any) 
         HF_TOKEN=ALICE,
     ).json()
     assert {m["revision"] for m in doc["models"]} == {"main"}
+
+
+def test_scan_and_check_scan_take_a_config_naming_a_collection(
+    hub: HubSim, run_cli: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "models_config.yaml").write_text(f"models:\n  - name: https://hf.co/collections/{DINOV3}\n")
+    listed = run_cli("scan", ".")
+    assert f"collections/{DINOV3}" in listed.stdout and "collections/facebook\n" not in listed.stdout
+    scanned = run_cli("scan", ".", "--format", "json").json()
+    jsonschema.validate(
+        scanned, json.loads(resources.files("hubgate").joinpath("schemas/scan-v1.json").read_text())
+    )
+    assert scanned["repos"] == [] and scanned["collections"][0]["collection"] == DINOV3
+    doc = run_cli("check", "--scan", ".", "--no-registry", "--format", "json", HF_TOKEN=ALICE).json()
+    assert {m["id"] for m in doc["models"]} == {DINO, DINOV3_LARGE, DINOV3_SMALL, DINOV3_DATA}
+    assert {m["collection"] for m in doc["models"]} == {DINOV3}

@@ -3,6 +3,8 @@ reference; hostile entries are refused like other ids. Pure parsing, no I/O."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hubgate.inputs.refs import CollectionRef, InvalidRef, RepoRef, parse_collection
@@ -82,3 +84,23 @@ def test_a_config_names_a_collection() -> None:
     refs = parse_entries(entries_from_text("models_config.yaml", text))
     assert isinstance(refs[0], CollectionRef) and refs[0].origin == "models_config.yaml:2"
     assert isinstance(refs[1], RepoRef)
+
+
+def test_the_scan_finds_collections_in_configs(tmp_path: Path) -> None:
+    """A config naming a collection (its URL or short form) is a collection to expand, never the model
+    `collections/facebook` the URL's first two segments would make."""
+    from hubgate.inputs.scan import scan_paths
+
+    (tmp_path / "models_config.yaml").write_text(
+        f"models:\n  - name: collections/facebook/{SLUG}\n  - name: openai-community/gpt2\n"
+    )
+    (tmp_path / "train.json").write_text(
+        f'{{"model_name_or_path": "https://huggingface.co/collections/facebook/{SLUG}"}}\n'
+    )
+    result = scan_paths([str(tmp_path)], None, None)
+    assert [key for key in result.places()] == [("model", "openai-community/gpt2")]
+    places = result.collection_places()
+    assert list(places) == [f"facebook/{SLUG}"] and len(places[f"facebook/{SLUG}"]) == 2
+    [ref] = result.collection_refs()
+    assert ref.name == f"facebook/{SLUG}" and ref.origin is not None
+    assert result.to_json()["collections"][0]["collection"] == f"facebook/{SLUG}"

@@ -138,7 +138,7 @@ def check(
         other_input=bool(authors),
         registry=registry,
         revision=checked_revision(revision),
-        scanned=scanned.refs() if scanned is not None else None,
+        scanned=[*scanned.refs(), *scanned.collection_refs()] if scanned is not None else None,
     )
     quiet_library_logs()
     if token_file or all_stored_tokens:
