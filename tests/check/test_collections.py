@@ -201,3 +201,13 @@ def test_scan_and_check_scan_take_a_config_naming_a_collection(
     doc = run_cli("check", "--scan", ".", "--no-registry", "--format", "json", HF_TOKEN=ALICE).json()
     assert {m["id"] for m in doc["models"]} == {DINO, DINOV3_LARGE, DINOV3_SMALL, DINOV3_DATA}
     assert {m["collection"] for m in doc["models"]} == {DINOV3}
+
+
+def test_a_collection_costs_one_request_more_than_its_repos(hub: HubSim, run_cli: Any) -> None:
+    common = ("--no-registry", "--no-cache", "--format", "json")
+    listed = run_cli(
+        "check", DINO, DINOV3_LARGE, DINOV3_SMALL, f"datasets/{DINOV3_DATA}", *common, HF_TOKEN=ALICE
+    )
+    expanded = run_cli("check", f"collections/{DINOV3}", *common, HF_TOKEN=ALICE)
+    one, other = listed.json()["requests"]["by_bucket"], expanded.json()["requests"]["by_bucket"]
+    assert other["api"] == one["api"] + 1 and other["resolvers"] == one["resolvers"]
