@@ -165,3 +165,13 @@ def test_the_batch_shown_before_the_question_names_the_group(hub: HubSim) -> Non
     request_all(session, refs, field_values={}, accept_terms=True, confirm=confirm)
     assert "Ready to send 1 access request as alice" in texts[0]
     assert f"one request for gating group {GROUP} (on {GROUP_REPOS[0]}) covers 3 repos" in texts[0]
+
+
+def test_check_says_one_request_covers_the_group(hub: HubSim, run_cli: Any) -> None:
+    doc = run_cli("check", f"collections/{GROUP}", "--no-registry", "--format", "json", HF_TOKEN=ALICE).json()
+    steps = [m["next_step"] for m in doc["models"]]
+    assert len(steps) == 3 and all(f"gating group {GROUP}" in step for step in steps)
+    assert doc["collections"][0]["gating_group"] is True
+    hub.gating_shape = "hidden"
+    doc = run_cli("check", f"collections/{GROUP}", "--no-registry", "--format", "json", HF_TOKEN=ALICE).json()
+    assert not any("gating group" in m["next_step"] for m in doc["models"])

@@ -120,6 +120,25 @@ def expand_collections(session: Session, refs: Sequence[AnyRef] | Expansion) -> 
     return Expansion(items, outcomes)
 
 
+def with_group_steps(verdicts: list[Verdict], collections: Sequence[CollectionOutcome]) -> list[Verdict]:
+    """A repo to ask for in a collection the Hub says is a gating group: its next step says one request
+    covers the group (nothing is said where the Hub did not say so)."""
+    groups = {c.name for c in collections if c.gating_group}
+    if not groups:
+        return verdicts
+    return [
+        v.model_copy(
+            update={
+                "next_step": f"{v.next_step or ''} One request covers every repo of gating group "
+                f"{v.collection}: `hubgate request collections/{v.collection}` sends one.".strip()
+            }
+        )
+        if v.collection in groups and v.status == Status.NOT_REQUESTED
+        else v
+        for v in verdicts
+    ]
+
+
 def _unreadable(ref: CollectionRef, status: int | None, reason: str, session: Session) -> Verdict:
     """The one verdict of a collection that could not be read: missing (or private to others), or an error."""
     page = f"{session.ctx.endpoint}/collections/{ref.name}"

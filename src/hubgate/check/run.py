@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from hubgate.check.collections import Expansion, expand_collections
+from hubgate.check.collections import Expansion, expand_collections, with_group_steps
 from hubgate.check.evidence import Evidence, Inspections
 from hubgate.check.extras import Extras, verdict_with_extras
 from hubgate.check.listings import AuthorListings
@@ -71,6 +71,7 @@ def run_check(
         return verdict
 
     verdicts = without_missing_suggestions(run_all(session.service, task, items, jobs=jobs))
+    verdicts = with_group_steps(verdicts, expansion.collections)
     return Report(
         endpoint=session.ctx.endpoint,
         checked_at=datetime.now(UTC),
