@@ -211,3 +211,21 @@ def test_a_collection_costs_one_request_more_than_its_repos(hub: HubSim, run_cli
     expanded = run_cli("check", f"collections/{DINOV3}", *common, HF_TOKEN=ALICE)
     one, other = listed.json()["requests"]["by_bucket"], expanded.json()["requests"]["by_bucket"]
     assert other["api"] == one["api"] + 1 and other["resolvers"] == one["resolvers"]
+
+
+def test_items_that_are_not_repo_ids_are_never_asked_for(hub: HubSim, run_cli: Any) -> None:
+    """The collection's answer is the Hub's text: a token-shaped id, a path or a URL is noted, never sent."""
+    token_like = "hf_" + "Z" * 34
+    hub.collections[DINOV3].items = [
+        ("model", GPT2),
+        ("model", token_like),
+        ("model", "../../api/whoami-v2"),
+        ("dataset", "https://evil.example/x/y"),
+    ]
+    result = run_cli("check", f"collections/{DINOV3}", "--no-registry", "--format", "json", HF_TOKEN=ALICE)
+    doc = result.json()
+    assert [m["id"] for m in doc["models"]] == [GPT2]
+    assert len(doc["collections"][0]["skipped"]) == 3
+    assert token_like not in result.stdout and token_like not in result.stderr
+    assert not any("whoami" in e.path and e.path != "/api/whoami-v2" for e in hub.log)
+    assert not any("evil" in e.path or "Z" * 34 in e.path for e in hub.log)

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from hubgate.check.session import Session
 from hubgate.hub.collections import MAX_COLLECTION_ITEMS, CollectionFacts, collection_facts
-from hubgate.inputs.refs import AnyRef, CollectionRef, InvalidRef, RepoRef, RepoType
+from hubgate.inputs.refs import AnyRef, CollectionRef, InvalidRef, RepoRef, RepoType, parse_ref, visible
 from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.verdict import Status, Verdict
 
@@ -101,9 +101,16 @@ def expand_collections(session: Session, refs: Sequence[AnyRef] | Expansion) -> 
             outcome.error = scrub(facts, session.token.value)
             items.append(_unreadable(ref, answer.status, outcome.error, session))
             continue
-        outcome.title, outcome.skipped = facts.title, facts.skipped
+        outcome.title, outcome.skipped = facts.title, list(facts.skipped)
         outcome.cut, outcome.gating_group = facts.cut, facts.gating_group
         for kind, repo_id in facts.repos:
+            parsed = parse_ref(repo_id, default_type=cast("RepoType", kind))
+            if not isinstance(parsed, RepoRef) or parsed.repo_id != repo_id or parsed.revision is not None:
+                # The Hub's text goes into a request path: only a plain repo id is asked for.
+                outcome.skipped.append(
+                    (f"{kind} (not a repo id)", visible(scrub(repo_id, session.token.value)))
+                )
+                continue
             repo = RepoRef(
                 repo_id,
                 cast("RepoType", kind),

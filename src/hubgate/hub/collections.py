@@ -46,7 +46,7 @@ def collection_facts(name: str, body: Any) -> CollectionFacts | str:
     title = body.get("title")
     return CollectionFacts(
         slug=str(body.get("slug") or name),
-        title=title if isinstance(title, str) else None,
+        title=title[:200] if isinstance(title, str) else None,
         repos=repos,
         skipped=skipped,
         cut=max(0, len(items) - MAX_COLLECTION_ITEMS),
