@@ -15,6 +15,7 @@ JSON_KEYS = {
     "token",
     "summary",
     "models",
+    "headlines",
     "requests",
     "collections",
 }
@@ -118,7 +119,7 @@ def test_group_headings_are_true_of_every_member(run_cli, hub: HubSim) -> None:
     assert "Action needed (1)" in rejected and "Gated" not in rejected
     line = next(line for line in rejected.splitlines() if BERT in line and "✗" in line)
     assert line.startswith(f"   ✗ {BERT}  token-invalid") and "gated" not in line
-    owned = run_cli("check", PRIVATE, HF_TOKEN=ALICE).stdout
+    owned = run_cli("check", PRIVATE, "-v", HF_TOKEN=ALICE).stdout
     assert "Usable now (1)" in owned and "Gated" not in owned
     assert f"• {PRIVATE}  granted · private" in owned
     assert "1 checked · 1 usable" in owned and "(1 granted; 3 requests" in owned

@@ -87,6 +87,7 @@ def run_check(
         cache={"hits": cache.hits, "misses": cache.misses} if cache is not None else None,
         listing_pages=listings.pages if listings is not None else 0,
         collections=expansion.collections,
+        hub_down=scrub(down, session.token.value) if (down := session.service.stopped) else None,
     )
 
 
