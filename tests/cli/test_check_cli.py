@@ -17,6 +17,7 @@ JSON_KEYS = {
     "models",
     "headlines",
     "requests",
+    "collections",
 }
 MODEL_KEYS = {
     "findings",
@@ -38,6 +39,7 @@ MODEL_KEYS = {
     "registry",
     "fit",
     "places",  # schema version 2: where the code uses the repo (check --scan), [] otherwise
+    "collection",  # the collection input that brought the repo, else null
 }
 
 

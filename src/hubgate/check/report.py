@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubgate.hub.token import TokenInfo
 from hubgate.verdicts.exit_codes import exit_code_for_verdicts, fails
 from hubgate.verdicts.verdict import ACTION_NEEDED, PROBLEMS, USABLE, Status, Verdict
+
+if TYPE_CHECKING:
+    from hubgate.check.collections import CollectionOutcome
 
 REPORT_SCHEMA_VERSION = 2  # 2 added `places` (hubgate check --scan); 1 had the same keys otherwise
 
@@ -28,6 +31,7 @@ class Report:
     cache: dict[str, int] | None = None  # metadata cache {"hits", "misses"}; None without a cache
     listing_pages: int = 0  # author listing pages read in place of per-repo metadata requests
     scan_skipped: list[tuple[str, str]] = field(default_factory=list)  # --scan: (path, reason) left out
+    collections: list[CollectionOutcome] = field(default_factory=list)  # the collection inputs, expanded
     scan_where: str | None = None  # --scan: what was read (`3 files under src, notebooks`)
     # Why the run stopped asking the Hub (unreachable, or silent), when it did: the one cause of the
     # `error` verdicts that carry it.
@@ -134,6 +138,7 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         "revision": verdict.revision,
         "sha": verdict.sha,
         "cost": verdict.cost.model_dump() if verdict.cost is not None else None,
+        "collection": verdict.collection,
     }
 
 
@@ -146,6 +151,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "token": token_json(report.token),
         "summary": report.summary(),
         "models": [verdict_json(v) for v in report.verdicts],
+        "collections": [outcome.to_json() for outcome in report.collections],
         # Errors with one cause (the Hub unreachable): the headline the text formats print, with the ids.
         "headlines": [
             {

@@ -66,7 +66,7 @@ from hubgate.cli.report_out import VerboseOpt, check_output_path, print_report
 if TYPE_CHECKING:
     from hubgate.check.extras import Extras
     from hubgate.hub.cache import MetadataCache
-    from hubgate.inputs.refs import InvalidRef, RepoRef
+    from hubgate.inputs.refs import AnyRef
 
 check_app = typer.Typer()
 
@@ -139,7 +139,7 @@ def check(
         other_input=bool(authors),
         registry=registry,
         revision=checked_revision(revision),
-        scanned=scanned.refs() if scanned is not None else None,
+        scanned=[*scanned.refs(), *scanned.collection_refs()] if scanned is not None else None,
     )
     quiet_library_logs()
     if token_file or all_stored_tokens:
@@ -167,7 +167,7 @@ def check(
 
 
 def _check_matrix(
-    refs: list[RepoRef | InvalidRef],
+    refs: list[AnyRef],
     endpoint: str,
     token_file: str | None,
     hub: HubOptions,

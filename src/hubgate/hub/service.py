@@ -113,6 +113,11 @@ class HubService:
         url = f"{self.endpoint}/{prefix}{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
         return self.transport.call("HEAD", url, follow_hub_redirects=True, anonymous=anonymous)
 
+    def collection(self, namespace: str, slug: str) -> HubAnswer:
+        """A collection's items (`huggingface_hub.get_collection`'s route; public ones need no token)."""
+        path = f"/api/collections/{quote(namespace, safe='')}/{quote(slug, safe='')}"
+        return self.transport.call("GET", f"{self.endpoint}{path}")
+
     def list_all(
         self, path: str, params: Any, *, max_pages: int = 1000
     ) -> tuple[list[Any], HubAnswer | None]:

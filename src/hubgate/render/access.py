@@ -47,6 +47,14 @@ def batch_text(ready: list[RequestResult], user: str | None) -> str:
             lines.append(f"    {_printable(first.prompt)}")
         lines.extend(f"    [x] {_printable(name)}" for name in boxes)
         terms = terms or bool(boxes) or bool(first.prompt and first.prompt.strip())
+    for result in ready:
+        if result.covers:
+            lines.append(
+                f"  one request for gating group {result.gating_group} (on {result.repo_id}) covers "
+                f"{len(result.covers) + 1} repos: {', '.join(result.covers[:3])}"
+                + (f" and {len(result.covers) - 3} more" if len(result.covers) > 3 else "")
+                + " too"
+            )
     lines.append(
         "Each request shares your Hub name and email with the repo's authors"
         + ("; sending accepts the terms shown above." if terms else ".")

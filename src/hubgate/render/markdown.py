@@ -9,6 +9,7 @@ from rich.text import Text
 
 from hubgate.check.report import Report
 from hubgate.fit.judge import GpuFit
+from hubgate.inputs.refs import visible
 from hubgate.render.table import exit_reason, facts_line, finding_failure, token_line
 from hubgate.verdicts.verdict import USABLE
 
@@ -68,6 +69,8 @@ def render(report: Report) -> str:
             repo += f" (asked as {_code(verdict.asked_as)})"
         if verdict.revision:
             repo += f" @ {_code(verdict.revision)}" + (f" ({verdict.sha[:12]})" if verdict.sha else "")
+        if verdict.collection and verdict.model_id is not None:
+            repo += f"<br>from collection {_code(verdict.collection)}"
         if verdict.places:
             repo += "<br>" + ", ".join(_code(str(place)) for place in verdict.places)
         gate = verdict.gated_mode or (
@@ -86,4 +89,9 @@ def render(report: Report) -> str:
         fits = {g["name"]: GpuFit(**g).summary() for g in (verdict.fit or {}).get("gpus", [])}
         cells += [_cell(fits.get(g["name"], "")) for g in gpus]
         lines.append("| " + " | ".join([*cells, _cell(step.strip())]) + " |")
+    for outcome in report.collections:
+        title = f" ({_cell(outcome.title)})" if outcome.title else ""
+        lines.append(
+            visible(f"\nCollection {_code(outcome.name)}{title}: {_cell(outcome.note())}", keep="\n")
+        )
     return "\n".join(lines) + "\n"

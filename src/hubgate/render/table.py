@@ -11,6 +11,7 @@ from rich.text import Text
 
 from hubgate.check.report import Report
 from hubgate.hub.token import TokenInfo
+from hubgate.inputs.refs import visible
 from hubgate.render.visible import printable
 from hubgate.verdicts.verdict import Status, Verdict
 
@@ -150,6 +151,7 @@ def render_to(
                 console.print(
                     f"   • {_name(verdict)}  [green]{verdict.status.value}[/]{_mode(verdict)}{facts(verdict)}"
                 )
+                _print_collection(console, verdict)
                 _print_findings(console, verdict)
                 _print_bases(console, verdict)
                 _print_fit(console, verdict)
@@ -167,6 +169,7 @@ def render_to(
                 console.print(f"      → {escape(verdict.next_step)}")
             if verdict.url and verdict.url not in (verdict.next_step or "") and not kinds:
                 console.print(f"      → {escape(verdict.url)}")
+            _print_collection(console, verdict)
             if verdict.places:
                 console.print(
                     f"      used at {escape(', '.join(str(p) for p in verdict.places))}", style="dim"
@@ -175,6 +178,10 @@ def render_to(
             _print_bases(console, verdict)
             _print_alternatives(console, verdict)
             _print_fit(console, verdict)
+    if report.collections:
+        console.print()
+        for line in collection_lines(report):
+            console.print(escape(line), style="dim")
     console.print()
     console.print(summary_line(report, verbose=verbose))
 
@@ -190,6 +197,24 @@ def _print_cause(console: Console, report: Report, cause: str, together: list[Ve
     console.print(f"      {escape(', '.join(v.model_id or v.input for v in together))}", style="dim")
     if together[0].next_step:
         console.print(f"      → {escape(together[0].next_step)}")
+
+
+def collection_lines(report: Report) -> list[str]:
+    """Per collection input: what it held and what it left out (spaces, papers), escaped of control characters."""
+    lines = []
+    for outcome in report.collections:
+        title = f" ({outcome.title})" if outcome.title else ""
+        lines.append(visible(f"Collection {outcome.name}{title}: {outcome.note()}"))
+        if outcome.skipped:
+            shown = ", ".join(f"{kind} {item}" for kind, item in outcome.skipped[:10])
+            more = f" and {len(outcome.skipped) - 10} more" if len(outcome.skipped) > 10 else ""
+            lines.append(visible(f"   not checked: {shown}{more}"))
+    return lines
+
+
+def _print_collection(console: Console, verdict: Verdict) -> None:
+    if verdict.collection and verdict.model_id is not None:
+        console.print(f"      from collection {escape(verdict.collection)}", style="dim")
 
 
 def _print_bases(console: Console, verdict: Verdict) -> None:

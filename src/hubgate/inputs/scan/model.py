@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from hubgate.inputs.refs import RepoRef, RepoType, visible
+from hubgate.inputs.refs import CollectionRef, RepoRef, RepoType, parse_collection, visible
 
 IGNORE_MARK = "hubgate: ignore"
 
@@ -62,7 +62,7 @@ class Found:
     """One use of a repo at one place."""
 
     repo_id: str
-    repo_type: RepoType
+    repo_type: RepoType | Literal["collection"]  # a collection: `repo_id` is its `namespace/slug-id`
     place: Place
 
 
@@ -104,6 +104,8 @@ class ScanResult:
         """(repo_type, repo_id) -> its places, sorted; repos in order of first appearance."""
         grouped: dict[tuple[str, str], set[Place]] = {}
         for item in sorted(self.found, key=lambda f: f.place):
+            if item.repo_type == "collection":
+                continue
             grouped.setdefault((item.repo_type, item.repo_id), set()).add(item.place)
         return {key: tuple(sorted(places)) for key, places in grouped.items()}
 
@@ -119,6 +121,22 @@ class ScanResult:
             for (repo_type, repo_id), places in self.places().items()
         ]
 
+    def collection_places(self) -> dict[str, tuple[Place, ...]]:
+        """Collection name -> its places, sorted; a collection is expanded by the check, not by the scan."""
+        grouped: dict[str, set[Place]] = {}
+        for item in sorted(self.found, key=lambda f: f.place):
+            if item.repo_type == "collection":
+                grouped.setdefault(item.repo_id, set()).add(item.place)
+        return {name: tuple(sorted(places)) for name, places in grouped.items()}
+
+    def collection_refs(self) -> list[CollectionRef]:
+        refs = []
+        for name, places in self.collection_places().items():
+            ref = parse_collection(f"collections/{name}", origin=places[0].file_line)
+            if isinstance(ref, CollectionRef):
+                refs.append(ref)
+        return refs
+
     def to_json(self) -> dict[str, Any]:
         return {
             "schema_version": 1,
@@ -126,6 +144,10 @@ class ScanResult:
             "repos": [
                 {"id": repo_id, "repo_type": repo_type, "places": [p.to_json() for p in places]}
                 for (repo_type, repo_id), places in self.places().items()
+            ],
+            "collections": [
+                {"collection": name, "places": [p.to_json() for p in places]}
+                for name, places in self.collection_places().items()
             ],
             "dynamic": [d.to_json() for d in sorted(self.dynamic, key=lambda d: d.place)],
             "problems": list(self.problems),
