@@ -61,7 +61,7 @@ from hubgate.cli.options import (
     TokenOpt,
 )
 from hubgate.cli.progress import Progress
-from hubgate.cli.report_out import check_output_path, print_report
+from hubgate.cli.report_out import planned_outputs, print_report
 
 if TYPE_CHECKING:
     from hubgate.check.extras import Extras
@@ -122,8 +122,7 @@ def check(
     rules = preflight.rules(*disk_free(disk))
     hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget).checked()
     cache = metadata_cache(no_cache)
-    if output is not None:
-        check_output_path(output)
+    outputs = planned_outputs(output, output_format.value, tuple(OutputFormat))
     fit = fit_request(gpus, dtype, context, registry_dirs)
     registry = joined_registry(registry_dirs, no_registry)
     extras = Extras(
@@ -162,7 +161,7 @@ def check(
             on_result=progress.advance,
         )
 
-    print_report(report, output_format.value, failing, output)
+    print_report(report, output_format.value, failing, outputs)
     raise typer.Exit(exit_code_for_verdicts(report.verdicts, failing))
 
 
