@@ -88,3 +88,15 @@ def test_scan_writes_several_reports_and_keeps_stdout(run_cli: Any, tmp_path: Pa
     assert result.stdout.startswith(GPT2)  # the table, as without -o
     refused = run_cli("scan", "train.py", "-o", "x.sarif")
     assert refused.code == 2 and "does not write sarif" in refused.stderr
+
+
+def test_a_token_matrix_refuses_report_files_rather_than_dropping_them(
+    run_cli: Any, hub: HubSim, tmp_path: Path
+) -> None:
+    (tmp_path / "tokens.txt").write_text("anonymous=\n", encoding="utf-8")
+    hub.reset_log()
+    result = run_cli("check", GPT2, "--token-file", "tokens.txt", "-o", "report.sarif")
+    assert result.code == 2
+    assert "go without --token, --anonymous, --author and -o" in result.stderr
+    assert not (tmp_path / "report.sarif").exists()
+    assert hub.log == []

@@ -141,8 +141,8 @@ def check(
     )
     quiet_library_logs()
     if token_file or all_stored_tokens:
-        if token or anonymous or authors:
-            fail_usage("--token-file / --all-stored-tokens go without --token, --anonymous and --author")
+        if token or anonymous or authors or outputs:
+            fail_usage("--token-file / --all-stored-tokens go without --token, --anonymous, --author and -o")
         _check_matrix(refs, endpoint, token_file, hub, jobs, output_format, failing, extras, cache)
     resolved = hub.resolve_token()
     bar = sys.stderr.isatty() and output_format != OutputFormat.quiet
