@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from hubgate.cli.errors import fail_usage
 
 if TYPE_CHECKING:
     from hubgate.check.report import Report
+    from hubgate.inputs.policy import Policy
+
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Add the run's bookkeeping to the summary: requests per bucket, quota left, cache, budget.",
+    ),
+]
 
 
 # A file's format from its name, longest suffix first (.cdx.json before .json).
@@ -54,9 +66,37 @@ def planned_outputs(specs: list[str] | None, fmt: str, formats: tuple[str, ...])
     return planned
 
 
-def print_report(report: Report, fmt: str, failing: frozenset[str], outputs: list[tuple[str, Path]]) -> None:
+def fail_on_origin(policy: Policy | None) -> str:
+    """Where the run's fail-on came from, as the report names it: `--fail-on action,remote-code`, the
+    policy file's key, or the default."""
+    if policy is None:
+        return "fail-on"
+    setting = policy.settings["fail-on"]
+    if setting.source == "default":
+        return f"the default fail-on ({policy.fail_on})"
+    if setting.source.startswith("--"):
+        return f"{setting.source} {policy.fail_on}"
+    source = setting.source
+    if policy.file is not None:  # the file as the user would name it from here
+        import os
+
+        source = source.replace(str(policy.file), os.path.relpath(policy.file), 1)
+    return f"{source} = {policy.fail_on}"
+
+
+def print_report(
+    report: Report,
+    fmt: str,
+    failing: frozenset[str],
+    outputs: list[tuple[str, Path]],
+    *,
+    verbose: bool = False,
+    policy: Policy | None = None,
+) -> None:
     """Every `-o` file gets its format, each rendered once from the one run; stdout gets --format, or the
-    terminal table when that format went to a file already."""
+    terminal table when that format went to a file already. The report learns what fails the run and
+    where that rule came from, so it can say why the exit code is not 0."""
+    report.failing, report.failing_from = failing, fail_on_origin(policy)
     from hubgate.render import cyclonedx, render_report
 
     texts: dict[str, str] = {}
@@ -68,18 +108,18 @@ def print_report(report: Report, fmt: str, failing: frozenset[str], outputs: lis
     for chosen, path in outputs:
         write_output(path, texts[chosen])
     if fmt == "table" or fmt in {chosen for chosen, _ in outputs}:
-        print_table(report)
+        print_table(report, verbose=verbose)
     else:
         sys.stdout.write(texts[fmt])
 
 
-def print_table(report: Report) -> None:
+def print_table(report: Report, *, verbose: bool = False) -> None:
     """The report's table on the terminal (Rich decides colour and width)."""
     from rich.console import Console
 
     from hubgate.render import table
 
-    table.render_to(Console(soft_wrap=True, highlight=False), report)
+    table.render_to(Console(soft_wrap=True, highlight=False), report, verbose=verbose)
 
 
 def check_output_path(path: Path) -> None:
