@@ -61,7 +61,7 @@ from hubgate.cli.options import (
     TokenOpt,
 )
 from hubgate.cli.progress import Progress
-from hubgate.cli.report_out import VerboseOpt, check_output_path, print_report
+from hubgate.cli.report_out import VerboseOpt, planned_outputs, print_report
 
 if TYPE_CHECKING:
     from hubgate.check.extras import Extras
@@ -123,8 +123,7 @@ def check(
     rules = preflight.rules(*disk_free(disk))
     hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget).checked()
     cache = metadata_cache(no_cache)
-    if output is not None:
-        check_output_path(output)
+    outputs = planned_outputs(output, output_format.value, tuple(OutputFormat))
     fit = fit_request(gpus, dtype, context, registry_dirs)
     registry = joined_registry(registry_dirs, no_registry)
     extras = Extras(
@@ -143,8 +142,8 @@ def check(
     )
     quiet_library_logs()
     if token_file or all_stored_tokens:
-        if token or anonymous or authors:
-            fail_usage("--token-file / --all-stored-tokens go without --token, --anonymous and --author")
+        if token or anonymous or authors or outputs:
+            fail_usage("--token-file / --all-stored-tokens go without --token, --anonymous, --author and -o")
         _check_matrix(refs, endpoint, token_file, hub, jobs, output_format, failing, extras, cache)
     resolved = hub.resolve_token()
     with Progress(len(refs), bar=output_format != "quiet") as progress, interruptible(progress.told):
@@ -162,7 +161,7 @@ def check(
             on_result=progress.advance,
         )
 
-    print_report(report, output_format.value, failing, output, verbose=verbose, policy=preflight)
+    print_report(report, output_format.value, failing, outputs, verbose=verbose, policy=preflight)
     raise typer.Exit(exit_code_for_verdicts(report.verdicts, failing))
 
 

@@ -46,6 +46,16 @@ def pick_format(
     return shorthand
 
 
+def format_or_json(ctx: Any, fmt: Any, as_json: bool, allowed: tuple[str, ...]) -> str:
+    """--format (one of `allowed`) with its shorthand --json: a typed `--format table --json` ends the
+    run with one line, as in every command."""
+    typed = given(ctx, "output_format")
+    value = str(getattr(fmt, "value", fmt))
+    # untyped, --format holds its default, which --json replaces without contradicting it
+    picked = pick_format(value, as_json, default=value if not typed else "", given=typed)
+    return check_format(picked, allowed)
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 

@@ -1,5 +1,5 @@
-"""Where a report goes: the terminal, stdout, or `-o FILE` (checked before any request, written whole
-or not at all)."""
+"""Where a report goes: the terminal, stdout, and every `-o [FORMAT:]FILE` (checked before any request,
+each written whole or not at all, all from the same run)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,47 @@ VerboseOpt = Annotated[
 ]
 
 
+# A file's format from its name, longest suffix first (.cdx.json before .json).
+EXTENSIONS = (
+    (".cdx.json", "cyclonedx"),
+    (".sarif", "sarif"),
+    (".sarif.json", "sarif"),
+    (".json", "json"),
+    (".md", "markdown"),
+    (".markdown", "markdown"),
+    (".xml", "junit"),
+)
+SPEC_HINT = "write FORMAT:PATH (e.g. sarif:report.txt), or ./PATH for a file whose name has a colon"
+
+
+def planned_outputs(specs: list[str] | None, fmt: str, formats: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """Each `-o [FORMAT:]PATH` as (format, path), checked before any request. The format is the prefix;
+    else --format's when it is not the table and this is the only -o (the form of earlier versions);
+    else the one the file's extension names; else --format's. A run renders once and writes them all."""
+    planned: list[tuple[str, Path]] = []
+    for spec in specs or ():
+        prefix, colon, rest = spec.partition(":")
+        if colon and prefix.lower() in formats:
+            if not rest:
+                fail_usage(f"--output {spec}: no file after {prefix}:", hint=SPEC_HINT)
+            chosen, path = prefix.lower(), Path(rest)
+        elif colon and prefix.replace("-", "").isalnum() and not Path(spec).exists():
+            # `sarf:x.sarif` is a misspelt format far more often than a file name with a colon
+            fail_usage(f"--output {spec}: {prefix!r} is not a format: use {', '.join(formats)}", SPEC_HINT)
+        elif fmt != "table" and len(specs or ()) == 1:  # `--format sarif -o FILE`, as in earlier versions
+            chosen, path = fmt, Path(spec)
+        else:
+            path = Path(spec)
+            chosen = next((f for ext, f in EXTENSIONS if path.name.lower().endswith(ext)), fmt)
+            if chosen not in formats:
+                fail_usage(f"--output {spec}: this command does not write {chosen}", hint=SPEC_HINT)
+        if any(path == taken for _, taken in planned):
+            fail_usage(f"--output {path}: given twice", hint="name each report file once")
+        check_output_path(path)
+        planned.append((chosen, path))
+    return planned
+
+
 def fail_on_origin(policy: Policy | None) -> str:
     """Where the run's fail-on came from, as the report names it: `--fail-on action,remote-code`, the
     policy file's key, or the default."""
@@ -47,29 +88,29 @@ def print_report(
     report: Report,
     fmt: str,
     failing: frozenset[str],
-    output: Path | None,
+    outputs: list[tuple[str, Path]],
     *,
     verbose: bool = False,
     policy: Policy | None = None,
 ) -> None:
-    """The terminal gets the table, unless another format goes to stdout; `output` gets the `fmt` text.
-    The report learns what fails the run and where that rule came from, so it can say why the exit
-    code is not 0."""
+    """Every `-o` file gets its format, each rendered once from the one run; stdout gets --format, or the
+    terminal table when that format went to a file already. The report learns what fails the run and
+    where that rule came from, so it can say why the exit code is not 0."""
     report.failing, report.failing_from = failing, fail_on_origin(policy)
-    if fmt == "table" and output is None:
-        print_table(report, verbose=verbose)
-        return
     from hubgate.render import cyclonedx, render_report
 
+    texts: dict[str, str] = {}
     try:
-        text = render_report(report, fmt, failing=failing)
+        for chosen in {chosen for chosen, _ in outputs} | ({fmt} - {"table"}):
+            texts[chosen] = render_report(report, chosen, failing=failing)
     except cyclonedx.MissingLibrary as exc:
         fail_usage(f"{exc}\n  hint: {cyclonedx.HINT}")
-    if output is None:
-        sys.stdout.write(text)
-        return
-    write_output(output, text)
-    print_table(report, verbose=verbose)
+    for chosen, path in outputs:
+        write_output(path, texts[chosen])
+    if fmt == "table" or fmt in {chosen for chosen, _ in outputs}:
+        print_table(report, verbose=verbose)
+    else:
+        sys.stdout.write(texts[fmt])
 
 
 def print_table(report: Report, *, verbose: bool = False) -> None:

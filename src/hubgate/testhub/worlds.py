@@ -20,7 +20,7 @@ TOKEN_NOTES = {
     ALICE: "alice: classic read token, member of acme (granted, pending, rejected and reset requests)",
     BOB: "bob: fine-grained, without read access to public gated repos",
     CAROL: "carol: revoked",
-    DAVE: "dave: write token, member of meta-llama (owns its gated repos: `hubgate owner`)",
+    DAVE: "dave: write token, member of meta-llama (owns its gated repos: `hubgate requests`)",
     ERIN: "erin: fine-grained with read access to public gated repos",
 }
 
