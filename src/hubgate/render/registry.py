@@ -37,7 +37,7 @@ def _gated_text(entry: ModelEntry) -> str:
 
 def models_table(entries: Sequence[ModelEntry], title: str | None = None) -> Table:
     table = Table(title=title, show_lines=False, header_style="bold")
-    for column in ("model", "type", "params", "context", "licence", "gated", "access"):
+    for column in ("model", "type", "params", "context", "license", "gated", "access"):
         table.add_column(column, justify="right" if column in ("params", "context") else "left")
     for entry in entries:
         params = human_count(entry.specs.parameters) if entry.specs.parameters else ""

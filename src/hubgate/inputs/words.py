@@ -1,0 +1,33 @@
+"""The words a user types to hubgate (policy keys, --fail-on words, option values): one spelling per
+word, the ecosystem's (`license`, as pyproject, SPDX and the Hub's cards write it), the other accepted
+as an alias; and a "did you mean" for a word hubgate does not know. Pure."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+# The other spelling of a word or a word part (`allowed-licences`, `allowed_licences`); read on input
+# only: output always says `license`.
+_OTHER_SPELLING = re.compile(r"(?<![a-z])licence(s?)(?![a-z])", re.IGNORECASE)
+
+
+def canonical(word: str) -> str:
+    """`word` with the British spelling of a machine word replaced (`allowed-licences` ->
+    `allowed-licenses`, `licence` -> `license`); any other word unchanged."""
+    return _OTHER_SPELLING.sub(r"license\1", word)
+
+
+def close_match(word: str, known: Iterable[str]) -> str | None:
+    """The known word `word` was most likely meant to be (`licnese` -> `license`), or None when nothing
+    is close."""
+    lowered = {choice.lower(): choice for choice in known}
+    found = difflib.get_close_matches(canonical(word.strip().lower()), list(lowered), n=1, cutoff=0.6)
+    return lowered[found[0]] if found else None
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`did you mean 'x'?` for an unknown `word`; empty when nothing is close."""
+    match = close_match(word, known)
+    return f"did you mean {match!r}?" if match else ""
