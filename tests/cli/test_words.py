@@ -92,3 +92,57 @@ def test_sarif_names_the_license_rule_and_its_former_id(run_cli, hub: HubSim) ->
     assert rule["deprecatedIds"] == ["hubgate/finding/licence"]
     assert rule["helpUri"].endswith("/docs/rules/finding-license.md")
     assert [r["ruleId"] for r in run["results"]] == ["hubgate/finding/license"]
+
+
+@pytest.mark.parametrize(
+    ("args", "in_error", "hint"),
+    [
+        (["chek", GPT2], "No such command 'chek'.", "did you mean 'check'?"),
+        (["registry", "lst"], "No such command 'lst'.", "did you mean 'list'?"),
+        (["check", "--formt", "json", GPT2], "No such option: --formt", "did you mean '--format'?"),
+        (
+            ["check", "--format", "jsn", GPT2],
+            "--format 'jsn': use one of table, json,",
+            "did you mean 'json'?",
+        ),
+        (["check", "--format=sarf", GPT2], "--format 'sarf': use one of", "did you mean 'sarif'?"),
+        (["scan", "--format", "cyclonedxx"], "--format 'cyclonedxx'", "did you mean 'cyclonedx'?"),
+        (["check", "--repo-type", "datset", GPT2], "--repo-type 'datset'", "did you mean 'dataset'?"),
+        (["requests", "list", "a/b", "--status", "pendng"], "--status 'pendng'", "did you mean 'pending'?"),
+        (
+            ["registry", "show", GPT2, "--format", "jsn"],
+            "--format 'jsn': use table or json",
+            "did you mean 'json'?",
+        ),
+        (["registry", "list", "--type", "chatt"], "--type 'chatt': use one of chat,", "did you mean 'chat'?"),
+        (["registry", "list", "--provider", "hugingface"], "--provider", "did you mean 'huggingface'?"),
+        (
+            ["fit", GPT2, "--gpu", "t4", "--dtype", "flot16"],
+            "unknown precision 'flot16'",
+            "did you mean 'float16'?",
+        ),
+        (
+            ["fit", GPT2, "--gpu", "t4", "--kv-dtype", "fp9"],
+            "unknown KV-cache precision",
+            "did you mean 'fp8'?",
+        ),
+        (["fit", GPT2, "--gpu", "t4", "--engine", "vlm"], "unknown engine 'vlm'", "did you mean 'vllm'?"),
+    ],
+)
+def test_an_unknown_command_option_or_choice_gets_the_closest_one(  # type: ignore[no-untyped-def]
+    run_cli, hub: HubSim, args: list[str], in_error: str, hint: str
+) -> None:
+    error, hint_line = _one_error(run_cli(*args))
+    assert in_error in error and "Did you mean" not in error and "Value error" not in error
+    assert hint_line == f"  hint: {hint}"
+
+
+def test_a_word_nothing_is_close_to_keeps_the_help_hint(run_cli, hub: HubSim) -> None:
+    # Options are compared without their dashes: `--bogus` is not close to `--gpu`.
+    assert _one_error(run_cli("check", "--bogus", GPT2))[1].startswith("  hint: `hubgate check --help`")
+    error, hint = _one_error(run_cli("check", "--format", "xyz", GPT2))
+    assert (
+        error
+        == "hubgate: error: --format 'xyz': use one of table, json, quiet, github, junit, markdown, sarif, cyclonedx"
+    )
+    assert hint == "  hint: `hubgate check --help` lists the options, with examples"

@@ -84,7 +84,7 @@ def list_cmd(
     try:
         filters = parse_filters(**words, gated=gated, max_params=max_params, min_params=min_params)
     except ValueError as exc:
-        fail_usage(f"--{exc}")
+        fail_usage(f"--{exc}", hint=getattr(exc, "hint", None) or None)
     reg = registry_or_exit(registry)
     _note_overrides(reg)
     entries = filter_models(reg, **filters)

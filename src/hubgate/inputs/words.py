@@ -31,3 +31,17 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     """`did you mean 'x'?` for an unknown `word`; empty when nothing is close."""
     match = close_match(word, known)
     return f"did you mean {match!r}?" if match else ""
+
+
+class UnknownWord(ValueError):
+    """A word that is none of `choices` (an option's value, a filter); `hint` is the did-you-mean, empty
+    when nothing is close."""
+
+    def __init__(self, message: str, word: str, choices: Iterable[str]) -> None:
+        super().__init__(message)
+        self.word = word
+        self.choices = tuple(choices)
+
+    @property
+    def hint(self) -> str:
+        return did_you_mean(self.word, self.choices)
