@@ -1,10 +1,9 @@
-"""`hubgate registry`: list, show, search, export, validate and verify the model registry (verify, the
-one that asks the Hub, in registry_verify.py)."""
+"""`hubgate registry`: list, show, search, export, validate and verify the model registry (validate in
+registry_validate.py; verify, the one that asks the Hub, in registry_verify.py)."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,13 +12,13 @@ from hubgate.cli.catalogs import registry_or_exit
 from hubgate.cli.errors import fail_usage
 from hubgate.cli.formats import check_format, print_json, table_console
 from hubgate.cli.options import RegistryDirsOpt, TableOrJsonOpt
+from hubgate.cli.registry_validate import validate_app
 from hubgate.cli.registry_verify import verify_app
 
 if TYPE_CHECKING:
     from hubgate.registry.index import Registry
 
 EXIT_NOT_FOUND = 1
-EXIT_PROBLEMS = 1
 
 registry_app = typer.Typer(
     name="registry",
@@ -164,37 +163,5 @@ def export_cmd(
     sys.stdout.write(export_text(data, output_format))
 
 
-@registry_app.command("validate")
-def validate_cmd(
-    folder: Annotated[
-        Path | None,
-        typer.Argument(
-            help="A registry folder to check, merged over the bundled one (conflicts with it are problems). "
-            "Default: the bundled registry, HUBGATE_REGISTRY and --registry.",
-            show_default=False,
-        ),
-    ] = None,
-    output_format: TableOrJsonOpt = "table",
-    registry: RegistryDirsOpt = None,
-) -> None:
-    """Check every file against the schema; one line per problem (file:line: field: message), exit 1 if any."""
-    from hubgate.render.registry import validate_json, validate_summary
-
-    output_format = check_format(output_format, ("table", "json"))
-    dirs = [*(registry or ())]
-    if folder is not None:
-        if not folder.is_dir():
-            fail_usage(f"{folder}: no such folder")
-        dirs.append(folder)
-    reg = registry_or_exit(dirs, strict=False)
-    if output_format == "json":
-        print_json(validate_json(reg))
-    else:
-        sys.stdout.write("".join(f"{problem}\n" for problem in reg.problems))
-        _note_overrides(reg)
-        sys.stderr.write(validate_summary(reg, folder))
-    if reg.problems:
-        raise typer.Exit(EXIT_PROBLEMS)
-
-
+registry_app.add_typer(validate_app)
 registry_app.add_typer(verify_app)

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any, get_args
+
+from pydantic import BaseModel
 
 # The other spelling of a word or a word part (`allowed-licences`, `allowed_licences`); read on input
 # only: output always says `license`.
@@ -45,3 +48,35 @@ class UnknownWord(ValueError):
     @property
     def hint(self) -> str:
         return did_you_mean(self.word, self.choices)
+
+
+def unknown_field(model: type[BaseModel], loc: Sequence[str | int], schema: str) -> str:
+    """The problem text for a key `model` does not have at `loc` (a pydantic `extra_forbidden` error):
+    `not a field of the <schema>; did you mean 'x'?`, the fields looked up in the nested model the key
+    sits in (a key inside `specs:` is compared with the fields of specs)."""
+    fields = _fields_at(model, loc[:-1])
+    hint = did_you_mean(str(loc[-1]), fields) if loc and fields else ""
+    return f"not a field of the {schema}" + (f"; {hint}" if hint else " (a typo?)")
+
+
+def _fields_at(model: type[BaseModel], path: Sequence[str | int]) -> list[str]:
+    current: type[BaseModel] | None = model
+    for part in path:
+        if current is None:
+            return []
+        if isinstance(part, int):  # an item of a list of models: the same model
+            continue
+        fields = {field.alias or name: field for name, field in current.model_fields.items()}
+        found = fields.get(part) or current.model_fields.get(part)
+        current = _model_in(found.annotation) if found is not None else None
+    return [field.alias or name for name, field in current.model_fields.items()] if current else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (`Specs | None`, `list[Source]`), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (found := _model_in(arg)) is not None:
+            return found
+    return None

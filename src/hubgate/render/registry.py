@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -14,6 +14,9 @@ from hubgate.registry.queries import suggest
 from hubgate.registry.schema import ModelEntry
 from hubgate.registry.verify import Drift, Selection, counts
 from hubgate.units import human_count
+
+if TYPE_CHECKING:
+    from hubgate.fit.catalog import Catalog
 
 
 def dump(entry: ModelEntry) -> dict[str, Any]:
@@ -94,28 +97,34 @@ def not_found(model: str, registry: Registry) -> str:
     return f"hubgate: {model!r} is not in the registry{hint}\n"
 
 
-def validate_summary(registry: Registry, folder: Path | None = None) -> str:
+def validate_summary(registry: Registry, gpus: Catalog, folder: Path | None = None) -> str:
     """The last line of `registry validate`: with a folder of the user's, what that folder holds (the
     bundled entries it is merged over are not the user's to count)."""
-    state = f"{len(registry.problems)} problem(s)" if registry.problems else "ok"
+    problems = len(registry.problems) + len(gpus.problems)
+    state = f"{problems} problem(s)" if problems else "ok"
     if folder is None:
-        return f"{state}: {len(registry.models)} models valid in {len(registry.layers)} folder(s)\n"
+        return (
+            f"{state}: {len(registry.models)} models and {len(gpus)} GPUs valid in "
+            f"{len(registry.layers)} folder(s)\n"
+        )
     root = folder.resolve()
     own = sum(1 for path in registry.files.values() if path.resolve().is_relative_to(root))
-    return f"{state}: {own} model(s) valid in {folder}\n"
+    own_gpus = sum(1 for path in gpus.files.values() if path.resolve().is_relative_to(root))
+    return f"{state}: {own} model(s) and {own_gpus} GPU(s) valid in {folder}\n"
 
 
-def validate_json(registry: Registry) -> dict[str, Any]:
+def validate_json(registry: Registry, gpus: Catalog) -> dict[str, Any]:
+    problems = [*registry.problems, *gpus.problems]
     return {
-        "ok": not registry.problems,
+        "ok": not problems,
         "models": len(registry.models),
+        "gpus": len(gpus),
         "folders": [str(layer) for layer in registry.layers],
         "overrides": [
             {"model_id": o.model_id, "replaced": str(o.replaced), "by": str(o.by)} for o in registry.overrides
         ],
         "problems": [
-            {"file": p.file, "line": p.line, "field": p.field, "message": p.message}
-            for p in registry.problems
+            {"file": p.file, "line": p.line, "field": p.field, "message": p.message} for p in problems
         ],
     }
 
