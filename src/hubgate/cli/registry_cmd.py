@@ -76,7 +76,7 @@ def list_cmd(
 ) -> None:
     """List models, filtered. Models whose size is unknown are left out by --max-params/--min-params."""
     from hubgate.registry.queries import filter_models, parse_filters
-    from hubgate.render.registry import dump, models_table
+    from hubgate.render.registry import dump, models_view
 
     output_format = check_format(output_format, ("table", "json"))
     words = {"provider": provider, "model_type": model_type, "family": family, "license_id": license_}
@@ -90,7 +90,7 @@ def list_cmd(
     if output_format == "json":
         print_json([dump(entry) for entry in entries])
     else:
-        table_console().print(models_table(entries))
+        table_console().print(models_view(entries))
 
 
 @registry_app.command("show")
@@ -127,7 +127,7 @@ def search_cmd(
 ) -> None:
     """Find models by words; matches in ids and names come first. Exit 1 when nothing matches."""
     from hubgate.registry.queries import search_models
-    from hubgate.render.registry import dump, models_table
+    from hubgate.render.registry import dump, models_view
 
     output_format = check_format(output_format, ("table", "json"))
     if not text.strip():
@@ -137,7 +137,7 @@ def search_cmd(
     if output_format == "json":
         print_json([dump(entry) for entry in found])
     elif found:
-        table_console().print(models_table(found))
+        table_console().print(models_view(found))
     else:
         sys.stderr.write(f"hubgate: no model matches {text!r}\n")
     if not found:

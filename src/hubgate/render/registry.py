@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from hubgate.registry.index import Registry
 from hubgate.registry.queries import suggest
@@ -36,6 +38,19 @@ def _gated_text(entry: ModelEntry) -> str:
     if entry.gated is None:
         return "?"
     return "no" if entry.gated is False else str(entry.gated)
+
+
+def alias_text(alias: str, entry: ModelEntry) -> str:
+    """What an alias resolves to, with the model's type: `llama2_7b → meta-llama/Llama-2-7b-chat-hf
+    (chat)`. A short name hides which variant it means (the chat model, not the base); this says it."""
+    return f"{alias} → {entry.model_id} ({entry.type.value})"
+
+
+def models_view(entries: Sequence[ModelEntry]) -> Group:
+    """The models table, then one line per alias of the models listed, saying what it resolves to."""
+    aliases = [alias_text(alias, entry) for entry in entries for alias in entry.aliases]
+    lines = [Text(f"alias {line}") for line in aliases]
+    return Group(models_table(entries), *lines)
 
 
 def models_table(entries: Sequence[ModelEntry], title: str | None = None) -> Table:
@@ -71,6 +86,8 @@ def entry_table(entry: ModelEntry, source: Path | None) -> Table:
             for key, inner in value.items():
                 add(f"{prefix}.{key}" if prefix else key, inner)
         elif isinstance(value, list):
+            if prefix == "aliases":
+                value = [alias_text(alias, entry) for alias in value]
             if value:
                 table.add_row(prefix, ", ".join(str(item) for item in value))
         else:
