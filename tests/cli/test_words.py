@@ -127,6 +127,7 @@ def test_sarif_names_the_license_rule_and_its_former_id(run_cli, hub: HubSim) ->
             "did you mean 'fp8'?",
         ),
         (["fit", GPT2, "--gpu", "t4", "--engine", "vlm"], "unknown engine 'vlm'", "did you mean 'vllm'?"),
+        (["check", GPT2, "--budget", "resolver=3"], "--budget 'resolver=3'", "did you mean 'resolvers'?"),
     ],
 )
 def test_an_unknown_command_option_or_choice_gets_the_closest_one(  # type: ignore[no-untyped-def]
