@@ -36,7 +36,9 @@ def requests_seen(hub: HubSim) -> list[tuple[str, str]]:
 
 def one_error_line(result: CliResult, *fragments: str) -> None:
     assert result.code == 2, (result.stdout, result.stderr)
-    assert result.stderr.startswith("hubgate: error: ") and result.stderr.count("\n") == 1, result.stderr
+    lines = result.stderr.splitlines()  # one error line, and a hint line when there is one to give
+    assert lines[0].startswith("hubgate: error: ") and len(lines) <= 2, result.stderr
+    assert all(line.startswith("  hint: ") for line in lines[1:]), result.stderr
     assert "Traceback" not in result.stderr
     for fragment in fragments:
         assert fragment in result.stderr

@@ -165,7 +165,7 @@ def test_a_hostile_hub_cannot_make_hubgate_print_or_store_the_token(
         )
         assert result.code == 0, result.stderr  # findings only: not failing by default
         assert_nowhere(ALICE, result, tmp_path, hub)
-        assert "pickle" in result.stdout and "licence" in result.stdout and MARKER in result.stdout
+        assert "pickle" in result.stdout and "license" in result.stdout and MARKER in result.stdout
     assert (tmp_path / f"report.{fmt}").exists()
     assert any(path.name.startswith("metadata-v") for path in tmp_path.rglob("*"))
 
@@ -177,7 +177,7 @@ def test_a_hostile_hub_cannot_echo_a_token_of_any_shape(run_cli, hub: HubSim, tm
         result = run_cli("check", HOSTILE, HOSTILE_LICENCE, "--json", "--token", PLAIN)
         assert_nowhere(PLAIN, result, tmp_path, hub)
         kinds = {finding["kind"] for model in result.json()["models"] for finding in model["findings"]}
-        assert kinds >= {"pickle", "licence"}
+        assert kinds >= {"pickle", "license"}
 
 
 SOURCES = {

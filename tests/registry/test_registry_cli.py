@@ -147,7 +147,9 @@ def test_validate_ok_and_problems(tmp_path: Path) -> None:
     as_json = json.loads(run("validate", str(tmp_path), "--format", "json").stdout)
     assert as_json["ok"] is False and {p["field"] for p in as_json["problems"]} == {"type", "aliases.0"}
     # The summary counts what the user's folder holds, not the bundled models it is merged over.
-    assert result.stderr.strip().splitlines()[-1] == f"2 problem(s): 2 model(s) valid in {tmp_path}"
+    assert (
+        result.stderr.strip().splitlines()[-1] == f"2 problem(s): 2 model(s) and 0 GPU(s) valid in {tmp_path}"
+    )
 
 
 def test_validate_the_bundled_folder_by_name_reports_no_self_overrides() -> None:
@@ -158,7 +160,10 @@ def test_validate_the_bundled_folder_by_name_reports_no_self_overrides() -> None
     assert bundled is not None
     result = run("validate", str(bundled))
     assert result.exit_code == 0 and "overrides" not in result.stderr
-    assert result.stderr.strip().splitlines() == [f"ok: {len(bundled_models())} model(s) valid in {bundled}"]
+    gpus = len(list((bundled / "gpus").glob("*.yaml")))
+    assert result.stderr.strip().splitlines() == [
+        f"ok: {len(bundled_models())} model(s) and {gpus} GPU(s) valid in {bundled}"
+    ]
 
 
 def test_a_broken_user_folder_stops_other_commands_with_exit_2(tmp_path: Path) -> None:

@@ -42,8 +42,8 @@ def test_findings_in_json_from_the_metadata_request_alone(run_cli, hub: HubSim) 
         REMOTE_CODE: ["remote-code"],
         PICKLE_ONLY: ["pickle"],
         MIXED: [],
-        NO_LICENCE: ["licence"],
-        OTHER_LICENCE: ["licence"],
+        NO_LICENCE: ["license"],
+        OTHER_LICENCE: ["license"],
         GPT2: [],
     }
     assert models[REMOTE_CODE]["findings"][0]["files"] == ["configuration_coder.py", "modeling_coder.py"]
@@ -102,20 +102,20 @@ def test_policy_file_drives_the_run_and_options_override_it(run_cli, tmp_path: P
     project = tmp_path / "thesis"
     (project / "experiments").mkdir(parents=True)
     (project / "pyproject.toml").write_text(
-        '[tool.hubgate]\nallowed-licences = ["apache-2.0", "mit"]\nfail-on = ["action", "licence", "pickle"]\n'
+        '[tool.hubgate]\nallowed-licenses = ["apache-2.0", "mit"]\nfail-on = ["action", "license", "pickle"]\n'
     )
     cwd = project / "experiments"
     result = run_cli("check", GPT2, PICKLE_ONLY, OTHER_LICENCE, "--json", "--no-registry", cwd=cwd)
     assert result.code == 1
     models = by_id(result)
-    assert [f["kind"] for f in models[OTHER_LICENCE]["findings"]] == ["licence"]
-    assert "not in the policy's allowed list" in models[OTHER_LICENCE]["findings"][0]["message"]
+    assert [f["kind"] for f in models[OTHER_LICENCE]["findings"]] == ["license"]
+    assert "not in the policy's allowed-licenses" in models[OTHER_LICENCE]["findings"][0]["message"]
     assert run_cli("check", GPT2, PICKLE_ONLY, "--fail-on", "action", "--no-registry", cwd=cwd).code == 0
     shown = run_cli("policy", "show", cwd=cwd)
     assert shown.code == 0
     assert f"Policy file: {project / 'pyproject.toml'}" in shown.stdout
     line = next(x for x in shown.stdout.splitlines() if x.strip().startswith("fail-on"))
-    assert "action, licence, pickle" in line and "[tool.hubgate] fail-on" in line
+    assert "action, license, pickle" in line and "[tool.hubgate] fail-on" in line
     over = run_cli("policy", "show", "--fail-on", "error", cwd=cwd)
     assert next(x for x in over.stdout.splitlines() if "fail-on" in x).rstrip().endswith("from --fail-on")
     (project / "hubgate.toml").write_text('max-size = "lots"\n')

@@ -88,19 +88,23 @@ def test_pickle_only_weights_but_not_mixed_formats() -> None:
 @pytest.mark.parametrize(
     ("card", "rules", "expected"),
     [
-        ({}, PreflightRules(), "no licence on the card"),
+        ({}, PreflightRules(), "no license tag on the card"),
         (
             {"license": "other", "license_name": "acme"},
             PreflightRules(),
-            "licence 'other': read the terms: acme",
+            "license tag 'other': read the terms: acme",
         ),
-        ({"license": "cc-by-nc-4.0"}, PreflightRules(denied_licences=frozenset({"cc-by-nc-4.0"})), "denied"),
+        (
+            {"license": "cc-by-nc-4.0"},
+            PreflightRules(denied_licenses=frozenset({"cc-by-nc-4.0"})),
+            "denied-licenses",
+        ),
         (
             {"license": ["llama2"]},
-            PreflightRules(allowed_licences=frozenset({"mit"})),
-            "not in the policy's allowed",
+            PreflightRules(allowed_licenses=frozenset({"mit"})),
+            "not in the policy's allowed-licenses",
         ),
-        ({"license": "Apache-2.0"}, PreflightRules(allowed_licences=frozenset({"apache-2.0"})), None),
+        ({"license": "Apache-2.0"}, PreflightRules(allowed_licenses=frozenset({"apache-2.0"})), None),
         ({"license": "mit"}, PreflightRules(), None),
     ],
 )
@@ -109,12 +113,12 @@ def test_licence(card: dict, rules: PreflightRules, expected: str | None) -> Non
     if expected is None:
         assert found == []
     else:
-        assert kinds(found) == ["licence"] and expected in found[0].message
+        assert kinds(found) == ["license"] and expected in found[0].message
 
 
 def test_licence_from_the_tags_when_the_card_has_none() -> None:
-    found = findings_for(facts(tags=["license:gpl-3.0"]), PreflightRules(allowed_licences=frozenset({"mit"})))
-    assert found[0].licence == "gpl-3.0"
+    found = findings_for(facts(tags=["license:gpl-3.0"]), PreflightRules(allowed_licenses=frozenset({"mit"})))
+    assert found[0].license == "gpl-3.0"
 
 
 def test_size_prefers_safetensors_like_the_libraries() -> None:
@@ -217,14 +221,14 @@ def test_revision_pins() -> None:
 def test_policy_from_pyproject_found_upward(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "x"\n\n[tool.hubgate]\nmax-size = "20GB"\nfail-on = ["action", "pickle"]\n'
-        'allowed-licences = ["Apache-2.0", "mit"]\nallow-remote-code = ["microsoft"]\n'
+        'allowed-licenses = ["Apache-2.0", "mit"]\nallow-remote-code = ["microsoft"]\n'
     )
     deep = tmp_path / "src" / "pkg"
     deep.mkdir(parents=True)
     policy = load_policy(deep)
     assert policy.file == tmp_path / "pyproject.toml"
     rules = policy.rules()
-    assert rules.max_size == 20 * 10**9 and rules.allowed_licences == {"apache-2.0", "mit"}
+    assert rules.max_size == 20 * 10**9 and rules.allowed_licenses == {"apache-2.0", "mit"}
     assert rules.allow_remote_code == ("microsoft",) and policy.fail_on == "action,pickle"
     assert policy.settings["max-size"].source.endswith("pyproject.toml [tool.hubgate] max-size")
     assert policy.settings["allow-pickle"].source == "default"
@@ -253,7 +257,8 @@ def test_no_policy_file_means_defaults(tmp_path: Path) -> None:
         ("allow-pickle = 1", "key 'allow-pickle'"),
         ("colour = 1", "key 'colour': unknown key"),
         ('fail-on = ["action", "trust"]', "key 'fail-on'"),
-        ("allowed-licences = 'mit'", "key 'allowed-licences'"),
+        ("allowed-licenses = 'mit'", "key 'allowed-licenses'"),
+        ("allowed-licences = 'mit'", "key 'allowed-licences'"),  # the other spelling, named as written
         ("max-size = [", "not valid TOML"),
     ],
 )
@@ -266,7 +271,7 @@ def test_invalid_policy_names_file_and_key(tmp_path: Path, text: str, message: s
 
 def test_several_licences_on_the_card_are_called_out() -> None:
     found = findings_for(facts(cardData={"license": ["mit", "cc-by-nc-4.0"]}), PreflightRules())
-    assert kinds(found) == ["licence"] and "mit, cc-by-nc-4.0" in found[0].message
+    assert kinds(found) == ["license"] and "mit, cc-by-nc-4.0" in found[0].message
 
 
 # -- registry verify agrees with the findings -----------------------------------------------------------
@@ -313,8 +318,8 @@ def test_registry_verify_reads_the_licence_as_the_finding_does() -> None:
     assert (drift.field, drift.kind, drift.hub) == ("license", DriftKind.DRIFT, "gpl-3.0")
     assert (
         findings_for(
-            facts_from_metadata("acme/m", tagged), PreflightRules(allowed_licences=frozenset({"mit"}))
-        )[0].licence
+            facts_from_metadata("acme/m", tagged), PreflightRules(allowed_licenses=frozenset({"mit"}))
+        )[0].license
         == "gpl-3.0"
     )
 

@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 from hubgate._version import __version__
 from hubgate.cli.access_request import OWNER_ACTIONS, request_app
 from hubgate.cli.check import check_app
-from hubgate.cli.errors import fail_unreadable
+from hubgate.cli.errors import fail_unreadable, typo
 from hubgate.cli.fit_cmd import fit_app
 from hubgate.cli.help import add_examples, readable_metavars
 from hubgate.cli.hub_options import check_endpoint_variable
@@ -138,8 +138,10 @@ def _run(args: list[str] | None) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
             sys.stdout.write(ctx.get_help() + "\n")
             return exc.exit_code
-        sys.stderr.write(f"hubgate: error: {exc.format_message()}\n")
+        argv = sys.argv[1:] if args is None else args
+        message, hint = typo(exc, argv) or (exc.format_message(), "")
+        sys.stderr.write(f"hubgate: error: {message}\n")
         if isinstance(exc, _UsageError) and ctx is not None:
-            sys.stderr.write(f"  hint: {_usage_hint(ctx.command_path, args or sys.argv[1:])}\n")
+            sys.stderr.write(f"  hint: {hint or _usage_hint(ctx.command_path, argv)}\n")
         return exc.exit_code
     return result if isinstance(result, int) else 0

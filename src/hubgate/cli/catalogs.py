@@ -94,7 +94,7 @@ def dtype_option(dtype: str | None) -> str | None:
     try:
         return normalise_dtype(dtype)
     except UnknownDtypeError as exc:
-        fail_usage(f"--dtype: {exc}")
+        fail_usage(f"--dtype: {exc}", hint=exc.hint or None)
 
 
 def gpus_option(names: list[str] | tuple[str, ...], catalog: Catalog) -> list[GpuSpec]:

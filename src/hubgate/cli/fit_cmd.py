@@ -170,13 +170,17 @@ def _options(
 ) -> FitOptions:
     from hubgate.fit.estimate import UnknownDtypeError, normalise_kv_dtype
     from hubgate.fit.judge import ENGINES, FitOptions
+    from hubgate.inputs.words import did_you_mean
 
     try:
         kv = normalise_kv_dtype(kv_dtype)
     except UnknownDtypeError as exc:
-        fail_usage(f"--kv-dtype: {exc}")
+        fail_usage(f"--kv-dtype: {exc}", hint=exc.hint or None)
     if engine is not None and engine.lower() not in ENGINES:
-        fail_usage(f"--engine: unknown engine {engine!r}; use {', '.join(ENGINES)}")
+        fail_usage(
+            f"--engine: unknown engine {engine!r}; use {', '.join(ENGINES)}",
+            hint=did_you_mean(engine, ENGINES) or None,
+        )
     return FitOptions(
         dtype=dtype,
         context=context,

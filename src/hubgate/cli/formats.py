@@ -15,9 +15,13 @@ if TYPE_CHECKING:
 
 def check_format(value: str, allowed: tuple[str, ...]) -> str:
     """--format, case-insensitive, one of `allowed`; anything else ends the run with one line."""
+    from hubgate.inputs.words import did_you_mean
+
     value = value.strip().lower()
     if value not in allowed:
-        fail_usage(f"--format {value!r}: use {' or '.join(allowed)}")
+        fail_usage(
+            f"--format {value!r}: use {' or '.join(allowed)}", hint=did_you_mean(value, allowed) or None
+        )
     return value
 
 

@@ -73,7 +73,7 @@ class HubOptions:
         try:
             return Budget.parse(self.budget)
         except ValueError as exc:
-            fail_usage(f"--budget {exc}")
+            fail_usage(f"--budget {exc}", hint=getattr(exc, "hint", None) or None)
 
     def resolve_token(self) -> ResolvedToken:
         """--token and --anonymous, checked and resolved (the environment and the stored login follow). An

@@ -140,7 +140,7 @@ def failing_statuses(policy: Policy) -> frozenset[str]:
     try:
         return parse_fail_on(policy.fail_on)
     except FailOnError as exc:
-        fail_usage(str(exc))
+        fail_usage(str(exc), hint=exc.hint or None)
 
 
 def disk_free(disk: Path | None) -> tuple[int | None, str | None]:

@@ -1,10 +1,9 @@
-"""`hubgate registry`: list, show, search, export, validate and verify the model registry (verify, the
-one that asks the Hub, in registry_verify.py)."""
+"""`hubgate registry`: list, show, search, export, validate and verify the model registry (validate in
+registry_validate.py; verify, the one that asks the Hub, in registry_verify.py)."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -22,13 +21,13 @@ from hubgate.cli.registry_options import (
     ProviderOpt,
     TypeOpt,
 )
+from hubgate.cli.registry_validate import validate_app
 from hubgate.cli.registry_verify import verify_app
 
 if TYPE_CHECKING:
     from hubgate.registry.index import Registry
 
 EXIT_NOT_FOUND = 1
-EXIT_PROBLEMS = 1
 
 registry_app = typer.Typer(
     name="registry",
@@ -61,21 +60,21 @@ def list_cmd(
 ) -> None:
     """List models, filtered. Models whose size is unknown are left out by --max-params/--min-params."""
     from hubgate.registry.queries import filter_models, parse_filters
-    from hubgate.render.registry import dump, models_table
+    from hubgate.render.registry import dump, models_view
 
     output_format = format_or_json(ctx, output_format, as_json, ("table", "json"))
     words = {"provider": provider, "model_type": model_type, "family": family, "license_id": license_}
     try:
         filters = parse_filters(**words, gated=gated, max_params=max_params, min_params=min_params)
     except ValueError as exc:
-        fail_usage(f"--{exc}")
+        fail_usage(f"--{exc}", hint=getattr(exc, "hint", None) or None)
     reg = registry_or_exit(registry)
     _note_overrides(reg)
     entries = filter_models(reg, **filters)
     if output_format == "json":
         print_json([dump(entry) for entry in entries])
     else:
-        table_console().print(models_table(entries))
+        table_console().print(models_view(entries))
 
 
 @registry_app.command("show")
@@ -116,7 +115,7 @@ def search_cmd(
 ) -> None:
     """Find models by words; matches in ids and names come first. Exit 1 when nothing matches."""
     from hubgate.registry.queries import search_models
-    from hubgate.render.registry import dump, models_table
+    from hubgate.render.registry import dump, models_view
 
     output_format = format_or_json(ctx, output_format, as_json, ("table", "json"))
     if not text.strip():
@@ -126,7 +125,7 @@ def search_cmd(
     if output_format == "json":
         print_json([dump(entry) for entry in found])
     elif found:
-        table_console().print(models_table(found))
+        table_console().print(models_view(found))
     else:
         sys.stderr.write(f"hubgate: no model matches {text!r}\n")
     if not found:
@@ -154,39 +153,5 @@ def export_cmd(
     sys.stdout.write(export_text(data, output_format))
 
 
-@registry_app.command("validate")
-def validate_cmd(
-    ctx: typer.Context,
-    folder: Annotated[
-        Path | None,
-        typer.Argument(
-            help="A registry folder to check, merged over the bundled one (conflicts with it are problems). "
-            "Default: the bundled registry, HUBGATE_REGISTRY and --registry.",
-            show_default=False,
-        ),
-    ] = None,
-    output_format: TableOrJsonOpt = "table",
-    as_json: JsonOpt = False,
-    registry: RegistryDirsOpt = None,
-) -> None:
-    """Check every file against the schema; one line per problem (file:line: field: message), exit 1 if any."""
-    from hubgate.render.registry import validate_json, validate_summary
-
-    output_format = format_or_json(ctx, output_format, as_json, ("table", "json"))
-    dirs = [*(registry or ())]
-    if folder is not None:
-        if not folder.is_dir():
-            fail_usage(f"{folder}: no such folder")
-        dirs.append(folder)
-    reg = registry_or_exit(dirs, strict=False)
-    if output_format == "json":
-        print_json(validate_json(reg))
-    else:
-        sys.stdout.write("".join(f"{problem}\n" for problem in reg.problems))
-        _note_overrides(reg)
-        sys.stderr.write(validate_summary(reg, folder))
-    if reg.problems:
-        raise typer.Exit(EXIT_PROBLEMS)
-
-
+registry_app.add_typer(validate_app)
 registry_app.add_typer(verify_app)

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hubgate.inputs.words import unknown_field
 from hubgate.paths import Problem, bundled_dir, display_path, env_dirs
 
 CatalogProblem = Problem  # the name this module has always used
@@ -123,6 +124,7 @@ class Catalog:
     gpus: dict[str, GpuEntry]
     files: dict[str, Path] = field(default_factory=dict)
     overrides: list[str] = field(default_factory=list)
+    problems: list[CatalogProblem] = field(default_factory=list)  # with strict=False: files left out
 
     def __post_init__(self) -> None:
         self._names: dict[str, str] = {}
@@ -223,7 +225,7 @@ def read_entry(path: Path) -> tuple[GpuEntry | None, list[CatalogProblem]]:
             if item["type"] == "value_error" and match:
                 loc, message = match.group(1), match.group(2)
             if item["type"] == "extra_forbidden":
-                message = "not a field of the GPU schema (a typo?)"
+                message = unknown_field(GpuEntry, item["loc"], "GPU schema")
             problems.append(CatalogProblem(shown, _line_of(text, loc or None), loc or "(entry)", message))
         return None, problems
     if entry.id != path.stem:
@@ -234,15 +236,26 @@ def read_entry(path: Path) -> tuple[GpuEntry | None, list[CatalogProblem]]:
 
 
 def load_catalog(
-    dirs: Iterable[str | os.PathLike[str]] = (), *, bundled: bool = True, env: bool = True
+    dirs: Iterable[str | os.PathLike[str]] = (),
+    *,
+    bundled: bool = True,
+    env: bool = True,
+    strict: bool = True,
 ) -> Catalog:
     """The bundled GPUs, then `gpus/` of each HUBGATE_REGISTRY folder, then of each of `dirs`.
-    Raises CatalogError listing every problem."""
+    Raises CatalogError listing every problem; with `strict=False` (`registry validate`), returns the
+    catalogue of the valid files with the problems in `problems`."""
     layers: list[Path] = []
     if bundled and (found := bundled_gpus_dir()) is not None:
         layers.append(found)
     extra = [*(env_dirs() if env else []), *(Path(d).expanduser() for d in dirs)]
     layers += [sub for folder in extra if (sub := gpus_dir(folder)) is not None]
+    # A folder named twice (the bundled one by name) is one layer, as in the model registry's loader:
+    # merged over itself, every GPU would override itself.
+    unique: dict[Path, Path] = {}
+    for layer in layers:
+        unique.setdefault(layer.resolve(), layer)
+    layers = list(unique.values())
 
     problems: list[CatalogProblem] = []
     gpus: dict[str, GpuEntry] = {}
@@ -271,9 +284,9 @@ def load_catalog(
                     )
                 )
             owners.setdefault(key, gpu.id)
-    if problems:
+    if problems and strict:
         raise CatalogError(problems)
-    return Catalog(gpus=gpus, files=files, overrides=overrides)
+    return Catalog(gpus=gpus, files=files, overrides=overrides, problems=sorted(problems))
 
 
 _DEFAULT: Catalog | None = None

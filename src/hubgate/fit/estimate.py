@@ -38,6 +38,7 @@ import math
 from dataclasses import dataclass
 
 from hubgate.fit.facts import ModelFacts
+from hubgate.inputs.words import UnknownWord
 
 MIB = 2**20
 GIB = 2**30
@@ -72,7 +73,7 @@ _ALIASES = {
 }
 
 
-class UnknownDtypeError(ValueError):
+class UnknownDtypeError(UnknownWord):
     pass
 
 
@@ -80,7 +81,7 @@ def normalise_dtype(name: str) -> str:
     key = name.strip().lower().replace("torch.", "")
     key = _ALIASES.get(key, key)
     if key not in BYTES_PER_PARAM:
-        raise UnknownDtypeError(f"unknown precision {name!r}: use one of {', '.join(DTYPES)}")
+        raise UnknownDtypeError(f"unknown precision {name!r}: use one of {', '.join(DTYPES)}", name, DTYPES)
     return key
 
 
@@ -93,7 +94,9 @@ def normalise_kv_dtype(name: str) -> str:
     except UnknownDtypeError:
         key = ""
     if key not in KV_DTYPES:
-        raise UnknownDtypeError(f"unknown KV-cache precision {name!r}: use one of {', '.join(KV_DTYPES)}")
+        raise UnknownDtypeError(
+            f"unknown KV-cache precision {name!r}: use one of {', '.join(KV_DTYPES)}", name, KV_DTYPES
+        )
     return key
 
 

@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from hubgate.inputs.words import UnknownWord
+
+BUCKETS = ("api", "resolvers")  # the Hub's rate-limit buckets a --budget may cap
 ANONYMOUS = "-anonymous"
 
 
@@ -35,8 +38,11 @@ class Budget:
         caps: dict[str, int] = {}
         for part in (p.strip() for p in text.split(",") if p.strip()):
             bucket, sep, number = part.partition("=")
-            if not sep or bucket.strip() not in ("api", "resolvers") or not number.strip().isdigit():
-                raise ValueError(f"{part!r}: use api=N and/or resolvers=N, e.g. api=900,resolvers=4000")
+            usage = f"{part!r}: use api=N and/or resolvers=N, e.g. api=900,resolvers=4000"
+            if sep and bucket.strip() not in BUCKETS:
+                raise UnknownWord(usage, bucket.strip(), BUCKETS)
+            if not sep or not number.strip().isdigit():
+                raise ValueError(usage)
             caps[bucket.strip()] = int(number)
         if not caps:
             raise ValueError("empty: use api=N and/or resolvers=N, e.g. api=900,resolvers=4000")

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from hubgate.inputs.words import canonical, did_you_mean
 from hubgate.units import parse_bytes
 
 POLICY_FILE = "hubgate.toml"
@@ -35,8 +36,8 @@ class PolicyFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
-    allowed_licences: list[str] | None = Field(default=None, alias="allowed-licences")
-    denied_licences: list[str] | None = Field(default=None, alias="denied-licences")
+    allowed_licenses: list[str] | None = Field(default=None, alias="allowed-licenses")
+    denied_licenses: list[str] | None = Field(default=None, alias="denied-licenses")
     fail_on: list[str] | None = Field(default=None, alias="fail-on")
     max_size: int | None = Field(default=None, alias="max-size")
     allow_remote_code: list[str] | None = Field(default=None, alias="allow-remote-code")
@@ -62,7 +63,7 @@ class PolicyFile(BaseModel):
             try:
                 check(",".join(str(v) for v in value))
             except ValueError as exc:
-                raise ValueError(str(exc).removeprefix("--fail-on ")) from None
+                raise PolicyError(str(exc).removeprefix("--fail-on "), getattr(exc, "hint", "")) from None
         return value
 
 
@@ -70,8 +71,8 @@ class PolicyFile(BaseModel):
 class PreflightRules:
     """The effective pre-flight policy, as the findings read it (`Policy.rules` builds it from files and options)."""
 
-    allowed_licences: frozenset[str] = frozenset()  # empty: any named licence
-    denied_licences: frozenset[str] = frozenset()
+    allowed_licenses: frozenset[str] = frozenset()  # empty: any named licence
+    denied_licenses: frozenset[str] = frozenset()
     max_size: int | None = None  # bytes
     allow_remote_code: tuple[str, ...] = ()  # repo ids or org names; "*" allows every repo
     allow_pickle: bool = False
@@ -101,8 +102,8 @@ class Policy:
             return frozenset(i.strip().lower() for i in items or [])
 
         return PreflightRules(
-            allowed_licences=lower(self.value("allowed-licences")),
-            denied_licences=lower(self.value("denied-licences")),
+            allowed_licenses=lower(self.value("allowed-licenses")),
+            denied_licenses=lower(self.value("denied-licenses")),
             max_size=self.value("max-size"),
             allow_remote_code=tuple(self.value("allow-remote-code") or ()),
             allow_pickle=bool(self.value("allow-pickle")),
@@ -118,8 +119,8 @@ class Policy:
 
 
 DEFAULTS: dict[str, Any] = {
-    "allowed-licences": [],
-    "denied-licences": [],
+    "allowed-licenses": [],
+    "denied-licenses": [],
     "fail-on": "action",
     "max-size": None,
     "allow-remote-code": [],
@@ -162,19 +163,43 @@ def _read(path: Path) -> dict[str, Any]:
         raise PolicyError(str(exc), exc.hint) from None
 
 
+def _spelled(path: Path, table: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The table with each key in hubgate's spelling (`allowed-licences` is read as `allowed-licenses`),
+    and each key as the file wrote it. A key given in both spellings is refused: which one would win?"""
+    keys = {field.alias or name for name, field in PolicyFile.model_fields.items()}
+    spelled: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    for key, value in table.items():
+        ours = canonical(key) if canonical(key) in keys else key
+        if ours in spelled:
+            raise PolicyError(
+                f"{path}: {_section(path)}keys '{written[ours]}' and '{key}' are the same key, spelled twice",
+                hint=f"keep one of them (hubgate writes '{ours}')",
+            )
+        spelled[ours], written[ours] = value, key
+    return spelled, written
+
+
+def _section(path: Path) -> str:
+    return "[tool.hubgate] " if path.name == PYPROJECT else ""
+
+
 def validate(path: Path, table: dict[str, Any], check_fail_on: FailOnCheck | None = None) -> PolicyFile:
+    spelled, written = _spelled(path, table)
     try:
-        return PolicyFile.model_validate(table, context={"check_fail_on": check_fail_on})
+        return PolicyFile.model_validate(spelled, context={"check_fail_on": check_fail_on})
     except ValidationError as exc:
         error = exc.errors()[0]
-        key = ".".join(str(part) for part in error["loc"]) or "(table)"
-        what = (
-            "unknown key"
-            if error["type"] == "extra_forbidden"
-            else error["msg"].removeprefix("Value error, ")
-        )
-        section = "[tool.hubgate] " if path.name == PYPROJECT else ""
-        raise PolicyError(f"{path}: {section}key '{key}': {what}") from None
+        top, *rest = [str(part) for part in error["loc"]] or ["(table)"]
+        key = ".".join([written.get(top, top), *rest])  # as the file wrote it
+        if error["type"] == "extra_forbidden":
+            what = "unknown key"
+            keys = [field.alias or name for name, field in PolicyFile.model_fields.items()]
+            hint = did_you_mean(top, keys) or f"the keys are {', '.join(keys)}"
+        else:
+            what = error["msg"].removeprefix("Value error, ")
+            hint = getattr((error.get("ctx") or {}).get("error"), "hint", "")
+        raise PolicyError(f"{path}: {_section(path)}key '{key}': {what}", hint=hint) from None
 
 
 def load_policy(
@@ -192,9 +217,9 @@ def load_policy(
     if found is not None:
         path, table = found
         parsed = validate(path, table, check_fail_on)
-        section = "[tool.hubgate] " if path.name == PYPROJECT else ""
+        written = _spelled(path, table)[1]
         for key, value in parsed.model_dump(by_alias=True, exclude_none=True).items():
-            settings[key] = Setting(value, f"{path} {section}{key}")
+            settings[key] = Setting(value, f"{path} {_section(path)}{written.get(key, key)}")
     for key, (value, option) in (overrides or {}).items():
         if value is not None:
             settings[key] = Setting(value, option)

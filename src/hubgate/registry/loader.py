@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hubgate.inputs.words import unknown_field
 from hubgate.paths import Problem, bundled_dir, display_path, env_dirs
 from hubgate.registry.disk_cache import read_layer, registry_cache_dir
 from hubgate.registry.folders import expected_relpath, models_root
@@ -52,7 +53,7 @@ def _validation_problems(path: Path, error: Any) -> list[Problem]:
             loc += [int(part) if part.isdigit() else part for part in match.group(1).split(".")]
             message = match.group(2)
         if item["type"] == "extra_forbidden":
-            message = "not a field of the schema (a typo?)"
+            message = unknown_field(ModelEntry, loc, "schema")
         name = ".".join(str(part) for part in loc) or "(entry)"
         problems.append(Problem(display_path(path), line_of(path, loc), name, message))
     return problems

@@ -193,13 +193,17 @@ def parse_filters(
 
 
 def check_choices(provider: str | None, model_type: str | None, gated: str | None) -> None:
-    """ValueError naming the filter (`provider 'x': use one of ...`) for a choice no entry can have."""
-    if provider is not None and provider.lower() not in {p.value for p in Provider}:
-        raise ValueError(f"provider {provider!r}: use one of {', '.join(p.value for p in Provider)}")
-    if model_type is not None and model_type.lower() not in {t.value for t in ModelType}:
-        raise ValueError(f"type {model_type!r}: use one of {', '.join(t.value for t in ModelType)}")
-    if gated is not None and gated.lower() not in GATED_CHOICES:
-        raise ValueError(f"gated {gated!r}: use one of no, auto, manual, yes, unknown")
+    """UnknownWord naming the filter (`provider 'x': use one of ...`) for a choice no entry can have."""
+    from hubgate.inputs.words import UnknownWord
+
+    given = {  # filter: (value, the words shown, every word accepted)
+        "provider": (provider, [p.value for p in Provider], {p.value for p in Provider}),
+        "type": (model_type, [t.value for t in ModelType], {t.value for t in ModelType}),
+        "gated": (gated, ["no", "auto", "manual", "yes", "unknown"], set(GATED_CHOICES)),
+    }
+    for name, (value, shown, accepted) in given.items():
+        if value is not None and value.lower() not in accepted:
+            raise UnknownWord(f"{name} {value!r}: use one of {', '.join(shown)}", value, accepted)
 
 
 def filter_models(

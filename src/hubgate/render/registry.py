@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.text import Text
 
 from hubgate.registry.index import Registry
 from hubgate.registry.queries import suggest
@@ -13,6 +16,9 @@ from hubgate.registry.schema import ModelEntry
 from hubgate.registry.verify import Drift, Selection, counts
 from hubgate.render.layout import IdTable, KeyValues
 from hubgate.units import human_count
+
+if TYPE_CHECKING:
+    from hubgate.fit.catalog import Catalog
 
 
 def dump(entry: ModelEntry) -> dict[str, Any]:
@@ -34,13 +40,26 @@ def _gated_text(entry: ModelEntry) -> str:
     return "no" if entry.gated is False else str(entry.gated)
 
 
+def alias_text(alias: str, entry: ModelEntry) -> str:
+    """What an alias resolves to, with the model's type: `llama2_7b → meta-llama/Llama-2-7b-chat-hf
+    (chat)`. A short name hides which variant it means (the chat model, not the base); this says it."""
+    return f"{alias} → {entry.model_id} ({entry.type.value})"
+
+
+def models_view(entries: Sequence[ModelEntry]) -> Group:
+    """The models table, then one line per alias of the models listed, saying what it resolves to."""
+    aliases = [alias_text(alias, entry) for entry in entries for alias in entry.aliases]
+    lines = [Text(f"alias {line}") for line in aliases]
+    return Group(models_table(entries), *lines)
+
+
 def models_table(entries: Sequence[ModelEntry], title: str | None = None) -> IdTable:
     table = IdTable(
         "model",
         "type",
         "params",
         "context",
-        "licence",
+        "license",
         "gated",
         "access",
         right=("params", "context"),
@@ -73,6 +92,8 @@ def entry_table(entry: ModelEntry, source: Path | None) -> KeyValues:
             for key, inner in value.items():
                 add(f"{prefix}.{key}" if prefix else key, inner)
         elif isinstance(value, list):
+            if prefix == "aliases":
+                value = [alias_text(alias, entry) for alias in value]
             if value:
                 table.add_row(prefix, ", ".join(str(item) for item in value))
         else:
@@ -99,28 +120,34 @@ def not_found(model: str, registry: Registry) -> str:
     return f"hubgate: {model!r} is not in the registry{hint}\n"
 
 
-def validate_summary(registry: Registry, folder: Path | None = None) -> str:
+def validate_summary(registry: Registry, gpus: Catalog, folder: Path | None = None) -> str:
     """The last line of `registry validate`: with a folder of the user's, what that folder holds (the
     bundled entries it is merged over are not the user's to count)."""
-    state = f"{len(registry.problems)} problem(s)" if registry.problems else "ok"
+    problems = len(registry.problems) + len(gpus.problems)
+    state = f"{problems} problem(s)" if problems else "ok"
     if folder is None:
-        return f"{state}: {len(registry.models)} models valid in {len(registry.layers)} folder(s)\n"
+        return (
+            f"{state}: {len(registry.models)} models and {len(gpus)} GPUs valid in "
+            f"{len(registry.layers)} folder(s)\n"
+        )
     root = folder.resolve()
     own = sum(1 for path in registry.files.values() if path.resolve().is_relative_to(root))
-    return f"{state}: {own} model(s) valid in {folder}\n"
+    own_gpus = sum(1 for path in gpus.files.values() if path.resolve().is_relative_to(root))
+    return f"{state}: {own} model(s) and {own_gpus} GPU(s) valid in {folder}\n"
 
 
-def validate_json(registry: Registry) -> dict[str, Any]:
+def validate_json(registry: Registry, gpus: Catalog) -> dict[str, Any]:
+    problems = [*registry.problems, *gpus.problems]
     return {
-        "ok": not registry.problems,
+        "ok": not problems,
         "models": len(registry.models),
+        "gpus": len(gpus),
         "folders": [str(layer) for layer in registry.layers],
         "overrides": [
             {"model_id": o.model_id, "replaced": str(o.replaced), "by": str(o.by)} for o in registry.overrides
         ],
         "problems": [
-            {"file": p.file, "line": p.line, "field": p.field, "message": p.message}
-            for p in registry.problems
+            {"file": p.file, "line": p.line, "field": p.field, "message": p.message} for p in problems
         ],
     }
 

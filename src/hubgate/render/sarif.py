@@ -1,6 +1,6 @@
 """SARIF 2.1.0 for GitHub code scanning: one result per place a blocked repo is used, so the finding
 shows on the line in a pull request. Repos that fail the run (per --fail-on) are errors, other unusable
-ones warnings; usable repos give no access result. Each pre-flight finding (remote code, pickle, licence,
+ones warnings; usable repos give no access result. Each pre-flight finding (remote code, pickle, license,
 size) is a result of its own, under a rule `hubgate/finding/<kind>`, for usable repos too.
 
 What GitHub's SARIF validator requires, and how each is met:
@@ -52,7 +52,7 @@ _RULE_TEXT = {
 _FINDING_TEXT = {
     "remote-code": "Loading the model runs Python code from the repo (trust_remote_code).",
     "pickle": "The weights exist only in pickle formats; unpickling can run code.",
-    "licence": "The licence is missing, 'other', or not allowed by the policy.",
+    "license": "The licence is missing, 'other', or not allowed by the policy.",
     "size": "The download is larger than the policy's max-size or the free disk space.",
 }
 
@@ -78,9 +78,12 @@ _FINDING_NEXT = {
     "remote-code": "Review the code the repo runs, then allow it (`allow-remote-code` in the policy) or "
     "pick a model that needs no remote code.",
     "pickle": "Prefer a safetensors version of the weights, or allow pickle (`allow-pickle`) knowingly.",
-    "licence": "Check the licence against your use; list it in `allowed-licences` if it is fine.",
+    "license": "Check the licence against your use; list its tag in `allowed-licenses` if it is fine.",
     "size": "Raise `max-size`, free disk space, or pick a smaller model.",
 }
+
+# Rules whose id changed before 0.1.0: SARIF's `deprecatedIds` names the old one (docs/rules/finding-license.md).
+_FORMER_IDS = {"hubgate/finding/license": ["hubgate/finding/licence"]}
 
 
 def _rule_id(status: Status) -> str:
@@ -105,7 +108,7 @@ def _rule(rule_id: str, name: str, short: str, full: str, next_step: str, level:
         },
         "helpUri": page,
         "defaultConfiguration": {"level": level},
-    }
+    } | ({"deprecatedIds": _FORMER_IDS[rule_id]} if rule_id in _FORMER_IDS else {})
 
 
 def _finding_results(

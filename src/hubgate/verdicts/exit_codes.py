@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from hubgate.inputs.words import canonical, close_match
 from hubgate.verdicts.findings import FINDING_KINDS
 from hubgate.verdicts.verdict import USABLE, Status, Verdict
 
@@ -17,17 +18,22 @@ EXIT_INTERRUPTED = 130  # Ctrl-C: the shell's convention (128 + SIGINT)
 FAIL_ON_HELP = (
     "What fails the run: 'action' (default: anything not usable), 'error' (only repos left without a verdict), "
     "'never', or a comma-separated list of these, statuses such as 'pending,rejected,error' and pre-flight "
-    "findings (remote-code, pickle, licence, size, or 'findings' for all), e.g. 'action,remote-code'."
+    "findings (remote-code, pickle, license, size, or 'findings' for all), e.g. 'action,remote-code'."
 )
 
 
 class FailOnError(ValueError):
-    pass
+    """An unknown --fail-on word; `hint` names the word it was most likely meant to be."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def parse_fail_on(value: str) -> frozenset[str]:
-    """Statuses (Status members) and finding kinds (plain strings) that fail the run."""
-    names = [part.strip() for part in value.strip().lower().split(",") if part.strip()]
+    """Statuses (Status members) and finding kinds (plain strings) that fail the run. `licence` is read
+    as `license` (`hubgate.inputs.words`)."""
+    names = [canonical(part.strip()) for part in value.strip().lower().split(",") if part.strip()]
     known = {status.value: status for status in Status}
     groups: dict[str, frozenset[str]] = {
         "action": frozenset(Status) - USABLE,
@@ -41,9 +47,15 @@ def parse_fail_on(value: str) -> frozenset[str]:
         name for name in names if name not in known and name not in groups and name not in FINDING_KINDS
     ]
     if unknown or not names:
+        words = [*groups, *FINDING_KINDS, *known]
+        guesses = {name: close_match(name, words) for name in unknown}
+        hint = ""
+        if unknown and all(guesses.values()):  # the whole value, each unknown word replaced
+            hint = "did you mean " + repr(",".join(guesses.get(name) or name for name in names)) + "?"
         raise FailOnError(
             f"--fail-on {value.strip()!r}: unknown status {', '.join(unknown) or '(empty)'}; use action, error, never, "
-            f"findings, finding kinds ({', '.join(FINDING_KINDS)}) or statuses from: {', '.join(known)}"
+            f"findings, finding kinds ({', '.join(FINDING_KINDS)}) or statuses from: {', '.join(known)}",
+            hint=hint,
         )
     selected: set[str] = set()
     for name in names:

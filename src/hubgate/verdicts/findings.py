@@ -2,20 +2,21 @@
 
 Every finding comes from the metadata answer `check` already fetched (`RepoFacts`), so it costs no request:
 `config.auto_map` and the `custom_code` tag (remote code), the file list (pickle weights, `.py` files),
-`cardData.license` (licence) and `safetensors` or per-file sizes (size).
+`cardData.license` (license) and `safetensors` or per-file sizes (size).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
 from hubgate.hub.answers import RepoFacts, params_from_safetensors
 from hubgate.inputs.policy import PreflightRules
 
-FindingKind = Literal["remote-code", "pickle", "licence", "size"]
-FINDING_KINDS: tuple[str, ...] = ("remote-code", "pickle", "licence", "size")
+# A new kind is one more word here (and its rule text in render/sarif.py, its page in docs/rules/).
+FindingKind = Literal["remote-code", "pickle", "license", "size"]
+FINDING_KINDS: tuple[str, ...] = get_args(FindingKind)
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 # Weights of other frameworks that transformers skips when the repo has safetensors.
@@ -32,7 +33,7 @@ class Finding(BaseModel):
     kind: FindingKind
     message: str
     files: tuple[str, ...] = ()  # the files concerned (code that would run, pickle weights)
-    licence: str | None = None
+    license: str | None = None  # the Hub's licence tag, on `license` findings
     bytes: int | None = None
 
 
@@ -113,19 +114,20 @@ def licence_of(facts: RepoFacts) -> tuple[str | None, str | None]:
 
 
 def licence(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
+    # The messages say "license tag": it is the Hub's word, and the policy keys it is held against.
     tag, detail = licence_of(facts)
     named = f"{tag} ({detail})" if detail else tag
     if tag is None:
-        message = f"the card lists {detail}: check which applies" if detail else "no licence on the card"
-    elif tag in rules.denied_licences:
-        message = f"licence {named} is denied by the policy"
-    elif rules.allowed_licences and tag not in rules.allowed_licences:
-        message = f"licence {named} is not in the policy's allowed list"
+        message = f"the card lists {detail}: check which applies" if detail else "no license tag on the card"
+    elif tag in rules.denied_licenses:
+        message = f"license tag {named} is in the policy's denied-licenses"
+    elif rules.allowed_licenses and tag not in rules.allowed_licenses:
+        message = f"license tag {named} is not in the policy's allowed-licenses"
     elif tag in _UNNAMED_LICENCES:
-        message = f"licence '{tag}': read the terms" + (f": {detail}" if detail else " on the model card")
+        message = f"license tag '{tag}': read the terms" + (f": {detail}" if detail else " on the model card")
     else:
         return None
-    return Finding(kind="licence", message=message, licence=tag)
+    return Finding(kind="license", message=message, license=tag)
 
 
 def download_size(facts: RepoFacts) -> tuple[int | None, str]:
