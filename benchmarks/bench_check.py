@@ -5,7 +5,7 @@ The zoo is what a lab keeps: half the models gated (in the organizations that ga
 granted, pending, rejected, never asked, auto), the rest open; a few big authors, many medium ones and a
 long tail of one-model authors.
 
-Three scenarios:
+Four scenarios:
 
 - `latency` (default 200 models, 50 ms per request): wall time and requests of the naive loop of the seed
   notebooks (`HfApi.model_info` then `auth_check`, one model after another), hubgate's metadata path
@@ -16,6 +16,10 @@ Three scenarios:
   5,000 per 5-minute window; anonymous callers 500 and 3,000 per IP). Counts the 429s and the api
   requests per model (whoami included) of the first run, the second run with the cache, and the
   metadata path.
+- `repeat` (default 1,000 models, 50 ms per request): hubgate's first run and a repeat run with the metadata
+  cache warm (library): the requests of each kind, resolver requests per model beside the gated share,
+  and the wall time against the floor. `--before REF` runs the same with git revision REF's hubgate
+  beside it (also for `free-tier`).
 - `static-header` (default 3,000 models, 50 ms per request): the Hub's `RateLimit` header does not count
   down (every api answer says `"api";r=400;t=200`, as proxies, caches and some limiters make it) and
   the Hub never refuses anything. Wall time of hubgate's first run and of its metadata path (library)
@@ -24,7 +28,7 @@ Three scenarios:
 
 `--gated` is the share of gated models in the zoo (default 0.5).
 
-    .venv/bin/python benchmarks/bench_check.py [--scenario latency|free-tier|static-header|both]
+    .venv/bin/python benchmarks/bench_check.py [--scenario latency|free-tier|repeat|static-header|both]
         [--models N] [--gated 0.5] [--latency 0.05] [--jobs 8] [--before REF]
 """
 
@@ -44,7 +48,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+# `--src DIR` (set by `--before REF`): run another revision's hubgate, test Hub included.
+SRC = Path(sys.argv[sys.argv.index("--src") + 1]) if "--src" in sys.argv[:-1] else ROOT / "src"
+sys.path.insert(0, str(SRC))
 
 from hubgate.testhub import HubSim, Repo, Token  # noqa: E402
 
@@ -160,6 +166,7 @@ def cli(endpoint: str, ids: list[str], jobs: int, cache_dir: Path, *extra: str) 
             "HF_TOKEN": TOKEN,
             "HF_HOME": str(cache_dir.parent / "hf-home"),
             "HUBGATE_CACHE_DIR": str(cache_dir),
+            "PYTHONPATH": str(SRC),
         }
         done = subprocess.run(
             [
@@ -257,23 +264,34 @@ def latency_scenario(models: int, latency: float, jobs: int, gated: float) -> No
         )
 
 
-def free_tier_scenario(models: int, jobs: int, gated: float) -> None:
+def free_tier_scenario(
+    models: int, jobs: int, gated: float, label: str = "", metadata_path: bool = True
+) -> None:
     with HubSim(latency=0.002, page_size=1000) as hub, tempfile.TemporaryDirectory() as tmp:
         ids = build_zoo(hub, models, gated)
         hub.set_quota("api", 1000, 300, anonymous=500)
         hub.set_quota("resolvers", 5000, 300, anonymous=3000)
         cache_dir = Path(tmp) / "cache"
         warm_up(hub.url, cache_dir)
-        rows = [
+        rows = []
+        if metadata_path:
+            rows.append(
+                measure(
+                    hub,
+                    f"{label}metadata path (before), max wait 5 s",
+                    jobs,
+                    lambda: library(hub.url, ids, jobs, cache_dir=None, batch=False, max_wait=5),
+                )
+            )
+        rows += [
+            measure(
+                hub, f"{label}first run", jobs, lambda: cli(hub.url, ids, jobs, cache_dir, "--no-registry")
+            ),
             measure(
                 hub,
-                "metadata path (before), max wait 5 s",
+                f"{label}second run (cache)",
                 jobs,
-                lambda: library(hub.url, ids, jobs, cache_dir=None, batch=False, max_wait=5),
-            ),
-            measure(hub, "first run", jobs, lambda: cli(hub.url, ids, jobs, cache_dir, "--no-registry")),
-            measure(
-                hub, "second run (cache)", jobs, lambda: cli(hub.url, ids, jobs, cache_dir, "--no-registry")
+                lambda: cli(hub.url, ids, jobs, cache_dir, "--no-registry"),
             ),
         ]
     print(
@@ -290,6 +308,53 @@ def free_tier_scenario(models: int, jobs: int, gated: float) -> None:
         print(
             f"{row.name:40} {row.elapsed:7.2f} {row.too_many:5d} {row.errors:6d} {row.api:5d} {row.api / models:9.3f} "
             f"{row.resolvers:9d} {row.anonymous:9d}"
+        )
+
+
+def repeat_scenario(models: int, latency: float, jobs: int, gated: float, label: str) -> None:
+    """hubgate's first run (empty metadata cache) and a repeat run (the cache warm), as a library: the
+    requests of each kind, the resolver requests per model beside the gated share, and the wall time
+    against the floor (requests x latency / jobs)."""
+    with HubSim(latency=latency, page_size=1000) as hub, tempfile.TemporaryDirectory() as tmp:
+        ids = build_zoo(hub, models, gated)
+        library(hub.url, ["warm-up/none"], 1, cache_dir=None, batch=True)  # imports, outside the timings
+        cache_dir = Path(tmp) / "cache"
+        run = partial(library, hub.url, ids, jobs, cache_dir=cache_dir, batch=True)
+        rows = [measure(hub, f"{label}first run", jobs, run), measure(hub, f"{label}repeat run", jobs, run)]
+    print(
+        f"\n{models} models ({round(models * gated)} gated, share {gated:.2f}), {latency * 1000:.0f} ms per "
+        f"request, --jobs {jobs}, hubgate library; floor = requests x latency / jobs\n"
+    )
+    header = (
+        f"{'run':32} {'wall s':>7} {'api':>5} {'resolvers':>9} {'anonymous':>9} {'requests':>8} "
+        f"{'resolvers/model':>15} {'floor s':>7} {'vs floor':>8} {'429s':>5} {'errors':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        floor = row.requests * latency / row.jobs
+        ratio = f"{row.elapsed / floor:7.2f}x" if floor else f"{'-':>8}"
+        print(
+            f"{row.name:32} {row.elapsed:7.2f} {row.api:5d} {row.resolvers:9d} {row.anonymous:9d} "
+            f"{row.requests:8d} {row.resolvers / models:15.3f} {floor:7.2f} {ratio} {row.too_many:5d} "
+            f"{row.errors:6d}"
+        )
+
+
+def run_before(ref: str) -> None:
+    """This benchmark again, with git revision `ref`'s hubgate (its whole `src/`, exported to a temporary
+    directory): the baseline beside today's figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        argv = [a for a in sys.argv[1:]]
+        at = argv.index("--before")
+        del argv[at : at + 2]
+        subprocess.run(
+            [sys.executable, __file__, *argv, "--src", str(Path(tmp) / "src"), "--label", f"before {ref}: "],
+            check=True,
         )
 
 
@@ -346,7 +411,7 @@ def static_header_scenario(models: int, latency: float, jobs: int, gated: float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--scenario", choices=("latency", "free-tier", "static-header", "both"), default="both"
+        "--scenario", choices=("latency", "free-tier", "static-header", "repeat", "both"), default="both"
     )
     parser.add_argument(
         "--models",
@@ -358,13 +423,27 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--jobs", type=int, default=8)
     parser.add_argument(
-        "--before", metavar="REF", help="static-header: also run the pacer of git revision REF"
+        "--before",
+        metavar="REF",
+        help="static-header: also run the pacer of git revision REF; free-tier and repeat: also run the "
+        "whole of REF's hubgate",
     )
+    parser.add_argument(
+        "--no-metadata-path", action="store_true", help="free-tier: skip the metadata path's run"
+    )
+    parser.add_argument("--src", help=argparse.SUPPRESS)
+    parser.add_argument("--label", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.before is not None and args.scenario in ("free-tier", "repeat"):
+        run_before(args.before)
     if args.scenario in ("latency", "both"):
         latency_scenario(args.models or 200, args.latency, args.jobs, args.gated)
     if args.scenario in ("free-tier", "both"):
-        free_tier_scenario(args.models or 1000, args.jobs, args.gated)
+        free_tier_scenario(
+            args.models or 1000, args.jobs, args.gated, args.label, metadata_path=not args.no_metadata_path
+        )
+    if args.scenario == "repeat":
+        repeat_scenario(args.models or 1000, args.latency, args.jobs, args.gated, args.label)
     if args.scenario == "static-header":
         static_header_scenario(args.models or 3000, args.latency, args.jobs, args.gated, args.before)
 

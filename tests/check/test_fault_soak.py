@@ -29,6 +29,8 @@ def world(hub: HubSim) -> dict[str, str]:
     for n in range(REPOS):
         kind = n % 10
         repo_id = f"acme/private-{n}" if kind == 7 else f"org{n % 7}/model-{n}"
+        if kind in (0, 3):  # one-model authors: no listing, so a repeat run reads them from the cache
+            repo_id = f"solo{n}/model-{n}"
         if kind in (0, 1, 2):
             hub.add_repo(Repo(repo_id))
             expected[repo_id] = "open"
@@ -120,11 +122,11 @@ def test_fault_soak_every_repo_ends_true_or_explicit_error_within_the_injected_b
         proc, elapsed = run_soak(hub, listing, tmp_path)
         first_faults = len(chaos.injected)
         report, errors = check_soak_run(proc, expected, seed)
-        # The same list again, through the metadata cache and file probes, under the same chaos.
+        # The same list again, through fresh listings, the metadata cache and file probes, same chaos.
         again, _ = run_soak(hub, listing, tmp_path)
         cached_report, _ = check_soak_run(again, expected, seed + 1)
         vias = [m["cost"]["via"] for m in cached_report["models"] if m["cost"] is not None]
-        assert vias.count("cache") >= REPOS // 3, vias
+        assert vias.count("cache") >= REPOS // 10 and vias.count("listing") >= REPOS // 3, vias
     injected = chaos.injected[:first_faults]
 
     # The run's time is bounded by what was injected: every 429 wait in a row (they hold the whole

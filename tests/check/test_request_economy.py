@@ -109,28 +109,28 @@ def test_listing_and_cache_give_the_metadata_paths_verdicts(tmp_path: Path, vari
 
 
 def test_second_run_spends_no_api_request_on_readable_repos(tmp_path: Path) -> None:
-    with HubSim() as hub:
+    with HubSim(page_size=1000) as hub:
         populate(hub)
-        readable = [
-            GPT2,
-            LLAMA2,
-            "lab/pickle-only",
-            "lab/mixed-formats",
-            "lab/no-licence",
-            "acme/private-model",
-        ]
+        readable = [GPT2, LLAMA2, "acme/private-model"]
+        listed = ["lab/pickle-only", "lab/mixed-formats", "lab/no-licence"]
         hub.add_repo(Repo("acme/private-model-2", private=True))
-        refs = [RepoRef(i, "model", i) for i in readable]
+        refs = [RepoRef(i, "model", i) for i in readable + listed]
         cache = MetadataCache(tmp_path / "cache")
         run(hub, ALICE, refs, cache=cache, batch=True)
         hub.reset_log()
         second = run(hub, ALICE, refs, cache=cache, batch=True)
-        assert hub.count("api") == 1  # whoami alone
-        assert {v.input: v.cost.via for v in second.values()} == dict.fromkeys(readable, "cache")
-        assert all(v.cost.api == 0 and v.cost.resolvers == 1 for v in second.values())
+        assert hub.count("api") == 2  # whoami, and lab's listing: fresher than the cache and one for three
+        assert hub.count(path=r"^/api/models$") == 1
+        assert {v.input: v.cost.via for v in second.values()} == {
+            **dict.fromkeys(readable, "cache"),
+            **dict.fromkeys(listed, "listing"),
+        }
+        assert all(second[i].cost.api == 0 and second[i].cost.resolvers == 1 for i in readable)
         # Without the token, the same HEAD tells open from gated or private; its own quota, per IP.
         anonymous = [e for e in hub.log if e.bucket == "resolvers" and not e.authorized]
         assert len(anonymous) == len(readable)
+        # The listing's open repos: one probe with the token for the author (no token policy refuses it).
+        assert sum(second[i].cost.resolvers for i in listed) == 1
         assert {v.input: v.status.value for v in second.values()} == {
             GPT2: "open",
             LLAMA2: "granted",

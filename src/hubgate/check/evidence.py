@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeGuard
 
-from hubgate.check.listings import AuthorListings
+from hubgate.check.listings import AuthorListings, Clearances
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem, probe_file
 from hubgate.hub.cache import CachedRepo, MetadataCache
 from hubgate.hub.service import ANY_FILE, HubService
@@ -63,6 +63,12 @@ class Inspections:
         self._evidence = evidence or Evidence()
         self._lock = threading.Lock()
         self._done: dict[tuple[str, str], tuple[threading.Event, list[tuple[Verdict, RepoFacts | None]]]] = {}
+        self._clearances = Clearances()
+
+    @property
+    def cache(self) -> MetadataCache | None:
+        """The metadata cache, unless the token is known to be refused (its answers are not the Hub's)."""
+        return self._evidence.cache if self._session.ctx.token.valid is not False else None
 
     def get(self, ref: RepoRef) -> tuple[Verdict, RepoFacts | None]:
         with self._lock:
@@ -97,15 +103,23 @@ class Inspections:
         return verdict.model_copy(update={"cost": cost}), facts
 
     def _decide(self, ref: RepoRef) -> tuple[Verdict, RepoFacts | None, str]:
-        """Cheapest sufficient evidence first: cached facts and file probes (resolvers), then metadata from
-        an author listing or the repo's own api request; every verdict as exact as the metadata path's."""
+        """Cheapest sufficient evidence first: a listing (one api request for up to 1,000 repos, fresh, so
+        it needs no probe for a public ungated repo), cached facts and file probes (resolvers), then the
+        repo's own api request; every verdict as exact as the metadata path's."""
         service, ctx, evidence = self._session.service, self._session.ctx, self._evidence
-        known = evidence.known.get(ref.key)
-        if known is not None:
-            return (*decide_from_metadata(service, ctx, ref, known), "listing")
         cache = evidence.cache if ctx.token.valid is not False else None
         probe: HubAnswer | None = None
-        if cache is not None:
+        known = evidence.known.get(ref.key)
+        listed = known
+        if listed is None and evidence.listings is not None:
+            listed = evidence.listings.metadata(ref)
+        if listed is not None:
+            from_listing, probe = self._from_listing(ref, listed, probe)
+            if from_listing is not None:
+                if cache is not None and known is None:  # an --author listing has no commit nor files
+                    cache.put(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision, listed.body)
+                return (*from_listing, "listing")
+        elif cache is not None:
             cached = cache.get(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision)
             # Without a token, a repo last seen gated only answers its gate: the metadata decides at once.
             last_seen_gated = cached is not None and cached.gate_mode is not None and not ctx.token.present
@@ -113,13 +127,6 @@ class Inspections:
                 decided, probe = self._from_cache(ref, cached)
                 if decided is not None:
                     return (*decided, "cache" if decided[1] is not None else "none")
-        listed = evidence.listings.metadata(ref) if evidence.listings is not None else None
-        if listed is not None:
-            from_listing, probe = self._from_listing(ref, listed, probe)
-            if from_listing is not None:
-                if cache is not None:
-                    cache.put(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision, listed.body)
-                return (*from_listing, "listing")
         meta = service.metadata(ref)
         if cache is not None and meta.status == 200 and metadata_shape_problem(meta.body) is None:
             cache.put(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision, meta.body)
@@ -128,15 +135,29 @@ class Inspections:
     def _from_listing(
         self, ref: RepoRef, listed: HubAnswer, probe: HubAnswer | None
     ) -> tuple[tuple[Verdict, RepoFacts | None] | None, HubAnswer | None]:
-        """The verdict from a listing item, when the files agree: with a token every repo's files are
-        probed (an organization's token policy refuses files of repos a listing shows as open), and any
-        answer but the files or a gate error sends the repo to its own metadata request."""
+        """The verdict from a listing item, when the files agree. Without a token, the listing decides
+        alone. With one, a gated or private repo's files are probed, and so is a public ungated one until
+        a probe on its author's repos has read (`Clearances`: an organization's token policy refuses files
+        of repos a listing shows as open). Any answer but the files or a gate error sends the repo to its
+        own metadata request."""
         service, ctx = self._session.service, self._session.ctx
         facts = facts_from_metadata(ref.repo_id, listed.body)
         first = from_metadata(ref, listed, ctx)
         if isinstance(first, Verdict) and (first.status != Status.OPEN or not ctx.token.present):
             return (first, facts), probe
-        probe = probe if reusable(probe) else service.probe(ref.repo_type, facts)
+        sentinel = None
+        if isinstance(first, Verdict):
+            cleared, sentinel = self._clearances.claim(ref)
+            if not cleared and sentinel is None:
+                cleared = self._clearances.wait(ref)
+            if cleared:
+                return (first, facts), probe
+        try:
+            probe = probe if reusable(probe) else service.probe(ref.repo_type, facts)
+            self._clearances.record(ref, probe)
+        finally:
+            if sentinel is not None:
+                sentinel.set()
         if isinstance(first, Verdict):
             agreed = probe.files_readable
         else:

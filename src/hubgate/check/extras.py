@@ -27,6 +27,7 @@ from hubgate.verdicts.verdict import (
 
 if TYPE_CHECKING:
     from hubgate.fit import GpuSpec
+    from hubgate.hub.cache import MetadataCache
     from hubgate.registry.index import Registry
 
 
@@ -70,7 +71,7 @@ def verdict_with_extras(session: Session, inspections: Inspections, extras: Extr
     if extras.rules is not None and facts is not None and ref.repo_type == "model":
         verdict = with_findings(verdict, findings_for(facts, extras.rules))
     if extras.suggest and verdict.status == Status.NOT_FOUND and not api_only:
-        verdict = with_suggestions(verdict, suggestions_for(session, ref, registry))
+        verdict = with_suggestions(verdict, suggestions_for(session, ref, registry, inspections.cache))
     if extras.follow_bases and facts is not None:
         try:
             verdict = with_requirements(verdict, requirements_of(inspections, facts, registry))
@@ -90,9 +91,12 @@ def verdict_with_extras(session: Session, inspections: Inspections, extras: Extr
     return verdict
 
 
-def suggestions_for(session: Session, ref: RepoRef, registry: Registry | None = None) -> list[str]:
+def suggestions_for(
+    session: Session, ref: RepoRef, registry: Registry | None = None, cache: MetadataCache | None = None
+) -> list[str]:
     """Candidates for an id the Hub does not know. A misspelling the registry records answers at once;
-    otherwise close registry ids join the Hub's search (one or two api requests), ranked by similarity."""
+    otherwise close registry ids join the Hub's search (one or two api requests, or none when `cache`
+    holds what it found within the last day), ranked by similarity."""
     from hubgate.verdicts.suggest import MAX_SUGGESTIONS, case_first, rank
 
     from_registry: list[str] = []
@@ -102,17 +106,28 @@ def suggestions_for(session: Session, ref: RepoRef, registry: Registry | None = 
         from_registry = misspelling_suggestions(registry, ref.repo_id)
         if registry.misspelling_of(ref.repo_id) is not None:
             return from_registry[:MAX_SUGGESTIONS]
-    from_hub = [c for c in hub_search(session, ref) if c not in from_registry]
+    account = (session.ctx.token.user or "") if session.ctx.token.present else ""
+    found = None
+    if cache is not None:
+        found = cache.get_search(session.ctx.endpoint, ref.repo_type, ref.repo_id, account)
+    if found is None:
+        found, answered = hub_search(session, ref)
+        if cache is not None and answered:
+            cache.put_search(session.ctx.endpoint, ref.repo_type, ref.repo_id, account, found)
+    from_hub = [c for c in found if c not in from_registry]
     return case_first(ref.repo_id, from_registry + rank(ref.repo_id, from_hub))[:MAX_SUGGESTIONS]
 
 
-def hub_search(session: Session, ref: RepoRef) -> list[str]:
-    """Ids the Hub's search finds for a name, ranked; a shorter term is tried when the first finds none."""
+def hub_search(session: Session, ref: RepoRef) -> tuple[list[str], bool]:
+    """Ids the Hub's search finds for a name, ranked; a shorter term is tried when the first finds none.
+    The flag: every search was answered (a failed one is not worth remembering)."""
     from hubgate.verdicts.suggest import rank, search_terms
 
     candidates: list[str] = []
+    answered = True
     for term in search_terms(ref.repo_id):
         answer = session.service.get(f"/api/{ref.repo_type}s", params=[("search", term), ("limit", "20")])
+        answered = answered and answer.ok and isinstance(answer.body, list)
         if answer.ok and isinstance(answer.body, list):
             candidates += [
                 item["id"]
@@ -121,7 +136,7 @@ def hub_search(session: Session, ref: RepoRef) -> list[str]:
             ]
         if rank(ref.repo_id, candidates):
             break
-    return rank(ref.repo_id, candidates)
+    return rank(ref.repo_id, candidates), answered
 
 
 def requirements_of(

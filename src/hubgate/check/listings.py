@@ -114,3 +114,54 @@ class AuthorListings:
             finally:
                 pages.close()
         return found
+
+
+class Clearances:
+    """Authors whose files this token has been seen to read in this run, so that a listing's public,
+    ungated repos of theirs are `open` without a probe each.
+
+    A listing cannot show an organization's token policy (docs/hub.md, "Tokens"): an organization that
+    waits for an admin to approve fine-grained tokens, or accepts fine-grained tokens only, refuses the
+    token on every repo of its own, public ones included. The policy belongs to the namespace, not to a
+    repo: a file `HEAD` with the token that one of its repos lets through (a public one, or a gated one
+    the account was granted) proves that no policy refuses this token there. So the first listed open
+    repo of an author is probed as before (the others of that author wait for it, one round trip); once
+    it, or any listed repo of theirs, reads, the rest are decided by the listing alone. When it does not
+    read, each repo is probed on its own, exactly as without this. Without a token no policy applies and
+    no probe is sent at all. A proof holds for this run only: a policy can change at any time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cleared: set[tuple[str, str]] = set()
+        self._pending: dict[tuple[str, str], threading.Event] = {}
+
+    def record(self, ref: RepoRef, probe: HubAnswer) -> None:
+        """A probe with the token on `ref`, one of its author's listed repos."""
+        author = author_of(ref)
+        if author is not None and probe.files_readable:
+            with self._lock:
+                self._cleared.add((ref.repo_type, author))
+
+    def claim(self, ref: RepoRef) -> tuple[bool, threading.Event | None]:
+        """(cleared, event): cleared when the author is known to let this token read, else the event to
+        set once the caller's own probe is recorded (None when another repo's probe is under way: then
+        `wait` for it)."""
+        author = author_of(ref)
+        key = (ref.repo_type, author or "")
+        with self._lock:
+            if key in self._cleared:
+                return True, None
+            if author is None or key in self._pending:
+                return False, None
+            event = self._pending[key] = threading.Event()
+            return False, event
+
+    def wait(self, ref: RepoRef) -> bool:
+        """Whether the author is cleared, once the probe under way (if any) is answered."""
+        key = (ref.repo_type, author_of(ref) or "")
+        with self._lock:
+            event = self._pending.get(key)
+        if event is not None:
+            event.wait()
+        with self._lock:
+            return key in self._cleared

@@ -30,6 +30,9 @@ from hubgate.inputs.secrets import scrub
 COMMIT_BOUND = ("cardData", "safetensors", "config", "siblings", "tags", "gguf")
 MAX_AGE_SECONDS = 30 * 24 * 3600  # entries stored over a month ago are dropped when the cache opens
 SCHEMA = 1
+# What the Hub's search found for an id it did not know (did-you-mean): new repos appear any day, so a
+# day, and never the verdict (every run asks the Hub about the id itself again).
+SEARCH_MAX_AGE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,11 @@ class MetadataCache:
                 "PRIMARY KEY (endpoint, repo_type, asked, revision))"
             )
             db.execute("DELETE FROM repos WHERE stored < ?", (time.time() - MAX_AGE_SECONDS,))
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS searches (endpoint TEXT, repo_type TEXT, asked TEXT, account TEXT, "
+                "found TEXT NOT NULL, stored REAL NOT NULL, PRIMARY KEY (endpoint, repo_type, asked, account))"
+            )
+            db.execute("DELETE FROM searches WHERE stored < ?", (time.time() - SEARCH_MAX_AGE_SECONDS,))
         except BaseException:
             db.close()
             raise
@@ -192,6 +200,29 @@ class MetadataCache:
                 int(sizes),
                 time.time(),
             ),
+        )
+
+    def get_search(self, endpoint: str, repo_type: str, asked: str, account: str) -> list[str] | None:
+        """The ids the Hub's search found for `asked` within the last day, for this account (a search
+        with a token also finds the private repos it may see), or None."""
+        row = self._run(
+            "SELECT found FROM searches WHERE endpoint = ? AND repo_type = ? AND asked = ? AND account = ? "
+            "AND stored >= ?",
+            (endpoint, repo_type, asked, account, time.time() - SEARCH_MAX_AGE_SECONDS),
+            fetch=True,
+        )
+        try:
+            found = json.loads(row[0]) if row else None
+        except (ValueError, TypeError, RecursionError):
+            return None
+        if not (isinstance(found, list) and all(isinstance(i, str) for i in found)):
+            return None
+        return found
+
+    def put_search(self, endpoint: str, repo_type: str, asked: str, account: str, found: list[str]) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO searches VALUES (?, ?, ?, ?, ?, ?)",
+            (endpoint, repo_type, asked, account, scrub(json.dumps(found)), time.time()),
         )
 
     def close(self) -> None:
