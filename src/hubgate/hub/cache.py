@@ -27,7 +27,18 @@ from typing import Any
 from hubgate.inputs.secrets import scrub
 
 # The metadata fields fixed by a commit (the rest of an answer is asked again every run).
-COMMIT_BOUND = ("cardData", "safetensors", "config", "siblings", "tags", "gguf")
+COMMIT_BOUND = (
+    "cardData",
+    "safetensors",
+    "config",
+    "siblings",
+    "tags",
+    "gguf",
+    "pipeline_tag",
+    "library_name",
+)
+# The Hub's file scans finish after the commit: a status is kept only once its scans are done.
+SCAN_STATUS = "securityRepoStatus"
 MAX_AGE_SECONDS = 30 * 24 * 3600  # entries stored over a month ago are dropped when the cache opens
 SCHEMA = 1
 
@@ -54,6 +65,12 @@ class CachedRepo:
             "private": private,
             "disabled": False,
         }
+
+
+def scans_done(metadata: dict[str, Any]) -> bool:
+    """The answer carries the Hub's scan status with every scan done (a status fixed for its commit)."""
+    status = metadata.get(SCAN_STATUS)
+    return isinstance(status, dict) and status.get("scansDone") is True
 
 
 def default_cache_dir() -> Path:
@@ -176,6 +193,8 @@ class MetadataCache:
             return
         gated = metadata.get("gated")
         body = {name: metadata[name] for name in COMMIT_BOUND if name in metadata}
+        if scans_done(metadata):
+            body[SCAN_STATUS] = metadata[SCAN_STATUS]
         sizes = any(isinstance(s, dict) and "size" in s for s in metadata.get("siblings") or [])
         self._run(
             "INSERT OR REPLACE INTO repos VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
