@@ -52,6 +52,7 @@ class Extras:
     rules: PreflightRules | None = field(
         default_factory=PreflightRules
     )  # pre-flight findings under these rules; None: none
+    hashes: bool = False  # the weights' LFS hashes (an ML-BOM): `blobs=true`, still one request per model
 
 
 def verdict_with_extras(session: Session, inspections: Inspections, extras: Extras, ref: RepoRef) -> Verdict:
@@ -67,6 +68,10 @@ def verdict_with_extras(session: Session, inspections: Inspections, extras: Extr
         entry = entry_for(registry, verdict.model_id, ref.repo_id, ref.input)
         verdict = with_registry(verdict, entry)
     api_only = entry is not None and entry.provider.value != "huggingface"
+    if facts is not None:
+        from hubgate.verdicts.card import card_facts
+
+        verdict = verdict.model_copy(update={"card": card_facts(facts)})
     if extras.rules is not None and facts is not None and ref.repo_type == "model":
         verdict = with_findings(verdict, with_scanners(session, facts, findings_for(facts, extras.rules)))
     if extras.suggest and verdict.status == Status.NOT_FOUND and not api_only:
