@@ -168,3 +168,64 @@ def test_the_cache_keeps_a_done_status_and_asks_a_pending_one_again(
     assert hub_scans(models[SCAN_CAUTION])[0]["flagged"][0]["level"] == "caution"
     assert models[SCAN_PENDING]["cost"]["via"] == "metadata"  # not done last time: asked again
     assert hub_scans(models[SCAN_PENDING]) == []  # now scanned clean
+
+
+def test_a_failed_paths_info_leaves_the_finding_without_scanners(run_cli, hub: HubSim) -> None:
+    add_scans(hub)
+    hub.inject("/paths-info/", status=503, times=20)  # every retry fails too
+    result = run_cli(
+        "check", SCAN_UNSAFE, SCAN_CLEAN, "--json", "--no-registry", "--no-cache", HF_TOKEN=ALICE
+    )
+    assert result.code == 0, result.stderr
+    models = by_id(result)
+    (finding,) = hub_scans(models[SCAN_UNSAFE])
+    assert [(f["path"], f["level"], f["scanners"]) for f in finding["flagged"]] == [
+        ("pytorch_model.bin", "unsafe", []),
+        ("extra.pkl", "suspicious", []),
+    ]
+    assert models[SCAN_UNSAFE]["status"] == "open" and models[SCAN_CLEAN]["status"] == "open"
+
+
+@pytest.mark.parametrize(
+    ("raw", "done", "flagged"),
+    [
+        ({"scansDone": True, "filesWithIssues": []}, True, ()),
+        ({"filesWithIssues": []}, False, ()),  # no scansDone: not said done, so not done
+        ({"scansDone": "yes"}, False, ()),  # not a boolean true
+        (
+            {
+                "scansDone": True,
+                "filesWithIssues": [{"path": "a.bin"}, {"level": "unsafe"}, "x", {"path": 3}],
+            },
+            True,
+            (("a.bin", "flagged"),),  # a file without a level is still flagged; junk entries are skipped
+        ),
+    ],
+)
+def test_scan_status_shapes(raw: dict, done: bool, flagged: tuple) -> None:  # type: ignore[type-arg]
+    from hubgate.hub.answers import scan_status
+
+    status = scan_status(raw)
+    assert status is not None and status.done is done and status.flagged == flagged
+    assert scan_status(None) is None and scan_status([]) is None
+
+
+def test_flagging_scanners_names_only_those_that_flag() -> None:
+    from hubgate.hub.answers import flagging_scanners
+
+    body = [
+        {
+            "path": "m.bin",
+            "securityFileStatus": {
+                "status": "unsafe",
+                "avScan": {"status": "safe"},
+                "pickleImportScan": {"status": "unsafe"},
+                "jFrogScan": "caution",
+                "protectAiScan": {"status": "unscanned"},
+            },
+        },
+        {"path": "x.bin"},
+        "junk",
+    ]
+    assert flagging_scanners(body) == {"m.bin": ("pickleImportScan", "jFrogScan")}
+    assert flagging_scanners({"not": "a list"}) == {}
