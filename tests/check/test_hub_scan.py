@@ -229,3 +229,16 @@ def test_flagging_scanners_names_only_those_that_flag() -> None:
     ]
     assert flagging_scanners(body) == {"m.bin": ("pickleImportScan", "jFrogScan")}
     assert flagging_scanners({"not": "a list"}) == {}
+
+
+def test_a_hub_without_scan_status_keeps_the_cache_useful(run_cli, hub: HubSim, tmp_path: Path) -> None:
+    """A Hub that never gives a scan status (a mirror): no finding, nothing claimed clean in the BOM's
+    sense ("unknown"), and the next run still decides from the cache instead of asking again."""
+    add_scans(hub)
+    hub.scan_status_supported = False
+    cache = str(tmp_path / "cache")
+    args = ("check", SCAN_UNSAFE, "--json", "--no-registry")
+    first = run_cli(*args, HF_TOKEN=ALICE, HUBGATE_CACHE_DIR=cache)
+    assert hub_scans(by_id(first)[SCAN_UNSAFE]) == []
+    second = run_cli(*args, HF_TOKEN=ALICE, HUBGATE_CACHE_DIR=cache)
+    assert by_id(second)[SCAN_UNSAFE]["cost"]["via"] == "cache"

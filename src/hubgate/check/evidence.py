@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypeGuard
 
 from hubgate.check.listings import AuthorListings
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem, probe_file
-from hubgate.hub.cache import CachedRepo, MetadataCache, scans_done
+from hubgate.hub.cache import CachedRepo, MetadataCache, scans_settled
 from hubgate.hub.service import ANY_FILE, HubService
 from hubgate.hub.settings import RETRY_STATUSES
 from hubgate.hub.tally import ANONYMOUS
@@ -110,7 +110,7 @@ class Inspections:
             # Without a token, a repo last seen gated only answers its gate: the metadata decides at once.
             last_seen_gated = cached is not None and cached.gate_mode is not None and not ctx.token.present
             # A model's scan status not yet done is asked again (the Hub finishes its scans later).
-            usable = cached is not None and (ref.repo_type != "model" or scans_done(cached.body))
+            usable = cached is not None and (ref.repo_type != "model" or scans_settled(cached.body))
             if (
                 cached is not None
                 and usable

@@ -73,6 +73,12 @@ def scans_done(metadata: dict[str, Any]) -> bool:
     return isinstance(status, dict) and status.get("scansDone") is True
 
 
+def scans_settled(cached: dict[str, Any]) -> bool:
+    """A cached body whose scan status need not be asked again: done, or a Hub that gives none (kept
+    as null). An entry from before scan statuses were kept has no key, and is asked once more."""
+    return scans_done(cached) or (SCAN_STATUS in cached and cached[SCAN_STATUS] is None)
+
+
 def default_cache_dir() -> Path:
     explicit = os.environ.get("HUBGATE_CACHE_DIR")
     if explicit:
@@ -195,6 +201,8 @@ class MetadataCache:
         body = {name: metadata[name] for name in COMMIT_BOUND if name in metadata}
         if scans_done(metadata):
             body[SCAN_STATUS] = metadata[SCAN_STATUS]
+        elif SCAN_STATUS not in metadata:
+            body[SCAN_STATUS] = None  # this Hub gives none: nothing to ask again for
         sizes = any(isinstance(s, dict) and "size" in s for s in metadata.get("siblings") or [])
         self._run(
             "INSERT OR REPLACE INTO repos VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

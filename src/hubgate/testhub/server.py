@@ -276,6 +276,7 @@ class HubSim:
         # A listing's `expand[]=securityRepoStatus` (uncertain on the Hub): "honour", "ignore" (items
         # without it) or "reject" (400, as for an unknown expand field).
         self.listing_scan_status = "honour"
+        self.scan_status_supported = True  # False: a Hub (a mirror) that never answers securityRepoStatus
         # Answer whoami (and huggingface_hub's registry) but accept every other request and never answer it.
         self.silent_repo_routes = False
         self.repos: dict[tuple[str, str], Repo] = {}
@@ -806,7 +807,8 @@ class _Handler(BaseHTTPRequestHandler):
                 data["library_name"] = repo.card_data["library_name"]
         expand = query.get("expand[]") or query.get("expand")
         asked_scans = (query.get("securityStatus") or [""])[0].lower() == "true"
-        if repo.repo_type == "model" and (asked_scans or "securityRepoStatus" in (expand or [])):
+        asked_scans = asked_scans or "securityRepoStatus" in (expand or [])
+        if repo.repo_type == "model" and asked_scans and self.hub.scan_status_supported:
             data["securityRepoStatus"] = {
                 "scansDone": repo.scans_done,
                 "filesWithIssues": [{"path": p, "level": lvl} for p, lvl in repo.scan_issues.items()],
