@@ -54,4 +54,5 @@ def check_batch(
     if scan is not None:
         report.verdicts = with_places(report.verdicts, scan.places())
         report.scan_skipped = [(item.path, item.reason) for item in scan.skipped]
+        report.scan_where = scan.where()
     return report

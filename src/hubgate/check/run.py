@@ -78,6 +78,7 @@ def run_check(
         budget=session.service.budget.caps if session.service.budget is not None else None,
         cache={"hits": cache.hits, "misses": cache.misses} if cache is not None else None,
         listing_pages=listings.pages if listings is not None else 0,
+        hub_down=scrub(down, session.token.value) if (down := session.service.stopped) else None,
     )
 
 

@@ -61,7 +61,7 @@ from hubgate.cli.options import (
     TokenOpt,
 )
 from hubgate.cli.progress import Progress
-from hubgate.cli.report_out import check_output_path, print_report
+from hubgate.cli.report_out import VerboseOpt, check_output_path, print_report
 
 if TYPE_CHECKING:
     from hubgate.check.extras import Extras
@@ -83,6 +83,7 @@ def check(
     output: OutputOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     jobs: JobsOpt = 8,
     timeout: TimeoutOpt = 15.0,
     retries: RetriesOpt = 4,
@@ -145,9 +146,8 @@ def check(
             fail_usage("--token-file / --all-stored-tokens go without --token, --anonymous and --author")
         _check_matrix(refs, endpoint, token_file, hub, jobs, output_format, failing, extras, cache)
     resolved = hub.resolve_token()
-    bar = sys.stderr.isatty() and output_format != OutputFormat.quiet
-    with Progress(len(refs), bar=bar) as progress, interruptible(progress.told):
-        session = hub.session(endpoint, resolved)
+    with Progress(len(refs), bar=output_format != "quiet") as progress, interruptible(progress.told):
+        session = hub.session(endpoint, resolved, identify=bool(refs or authors))
         report = check_batch(
             session,
             refs,
@@ -161,7 +161,7 @@ def check(
             on_result=progress.advance,
         )
 
-    print_report(report, output_format.value, failing, output)
+    print_report(report, output_format.value, failing, output, verbose=verbose, policy=preflight)
     raise typer.Exit(exit_code_for_verdicts(report.verdicts, failing))
 
 

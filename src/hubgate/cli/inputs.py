@@ -100,7 +100,7 @@ def scanned_repos(
     for item in sorted(result.dynamic, key=lambda d: d.place):
         sys.stderr.write(f"hubgate: dynamic: not checked: {item.place} {item.place.via}: {item.expression}\n")
     if not result.found:
-        sys.stderr.write(f"hubgate: the scan found no Hub repos in {result.files} files\n")
+        sys.stderr.write(f"hubgate: the scan found no Hub repo ids in {result.where()}\n")
     return result
 
 

@@ -5,18 +5,59 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from hubgate.cli.errors import fail_usage
 
 if TYPE_CHECKING:
     from hubgate.check.report import Report
+    from hubgate.inputs.policy import Policy
+
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Add the run's bookkeeping to the summary: requests per bucket, quota left, cache, budget.",
+    ),
+]
 
 
-def print_report(report: Report, fmt: str, failing: frozenset[str], output: Path | None) -> None:
-    """The terminal gets the table, unless another format goes to stdout; `output` gets the `fmt` text."""
+def fail_on_origin(policy: Policy | None) -> str:
+    """Where the run's fail-on came from, as the report names it: `--fail-on action,remote-code`, the
+    policy file's key, or the default."""
+    if policy is None:
+        return "fail-on"
+    setting = policy.settings["fail-on"]
+    if setting.source == "default":
+        return f"the default fail-on ({policy.fail_on})"
+    if setting.source.startswith("--"):
+        return f"{setting.source} {policy.fail_on}"
+    source = setting.source
+    if policy.file is not None:  # the file as the user would name it from here
+        import os
+
+        source = source.replace(str(policy.file), os.path.relpath(policy.file), 1)
+    return f"{source} = {policy.fail_on}"
+
+
+def print_report(
+    report: Report,
+    fmt: str,
+    failing: frozenset[str],
+    output: Path | None,
+    *,
+    verbose: bool = False,
+    policy: Policy | None = None,
+) -> None:
+    """The terminal gets the table, unless another format goes to stdout; `output` gets the `fmt` text.
+    The report learns what fails the run and where that rule came from, so it can say why the exit
+    code is not 0."""
+    report.failing, report.failing_from = failing, fail_on_origin(policy)
     if fmt == "table" and output is None:
-        print_table(report)
+        print_table(report, verbose=verbose)
         return
     from hubgate.render import cyclonedx, render_report
 
@@ -28,16 +69,16 @@ def print_report(report: Report, fmt: str, failing: frozenset[str], output: Path
         sys.stdout.write(text)
         return
     write_output(output, text)
-    print_table(report)
+    print_table(report, verbose=verbose)
 
 
-def print_table(report: Report) -> None:
+def print_table(report: Report, *, verbose: bool = False) -> None:
     """The report's table on the terminal (Rich decides colour and width)."""
     from rich.console import Console
 
     from hubgate.render import table
 
-    table.render_to(Console(soft_wrap=True, highlight=False), report)
+    table.render_to(Console(soft_wrap=True, highlight=False), report, verbose=verbose)
 
 
 def check_output_path(path: Path) -> None:

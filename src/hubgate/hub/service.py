@@ -74,6 +74,11 @@ class HubService:
         """Why the Hub could not be reached at all in this run (nothing ever answered), or None."""
         return self.transport.unreachable
 
+    @property
+    def stopped(self) -> str | None:
+        """Why the run stopped asking the Hub (it never answered, or stopped answering), or None."""
+        return self.transport.silence.stopped
+
     # -- the questions -------------------------------------------------------------------------
 
     def whoami(self) -> HubAnswer:

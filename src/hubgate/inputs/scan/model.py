@@ -98,6 +98,7 @@ class ScanResult:
     files: int = 0  # files read
     problems: list[str] = field(default_factory=list)  # files that could not be parsed (one line each)
     skipped: list[Skipped] = field(default_factory=list)  # left out: links, devices, caps, unreadable
+    roots: list[str] = field(default_factory=list)  # the files and folders asked for, as given
 
     def places(self) -> dict[tuple[str, str], tuple[Place, ...]]:
         """(repo_type, repo_id) -> its places, sorted; repos in order of first appearance."""
@@ -105,6 +106,11 @@ class ScanResult:
         for item in sorted(self.found, key=lambda f: f.place):
             grouped.setdefault((item.repo_type, item.repo_id), set()).add(item.place)
         return {key: tuple(sorted(places)) for key, places in grouped.items()}
+
+    def where(self) -> str:
+        """What the scan read, for a line saying where it found nothing: `0 files under src, tests`."""
+        files = f"{self.files} file" + ("" if self.files == 1 else "s")
+        return f"{files} under {', '.join(visible(root) for root in self.roots)}" if self.roots else files
 
     def refs(self) -> list[RepoRef]:
         """One ref per repo; its `origin` is the first place (`file:line`)."""
