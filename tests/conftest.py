@@ -61,10 +61,12 @@ SLOW_FILES = frozenset(
     {
         "test_check_cli.py",
         "test_check_extras.py",
+        "test_cyclonedx.py",
         "test_docs_examples.py",
         "test_fault_soak.py",
         "test_fit_cli.py",
         "test_hostile_files.py",
+        "test_hub_scan.py",
         "test_hub_silence.py",
         "test_one_hub_client.py",
         "test_owner_cli.py",

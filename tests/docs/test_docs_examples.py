@@ -145,6 +145,13 @@ def _adapter(hub: HubSim, project: Path) -> None:
     )
 
 
+def _scans(hub: HubSim, project: Path) -> None:
+    """Repos the Hub's own scans flag, one not scanned yet, and a clean one with a full card."""
+    from hubgate.testhub.worlds import add_scans
+
+    add_scans(hub)
+
+
 def _registry(hub: HubSim, project: Path) -> None:
     """Registry models the contract's world lacks, as the real Hub has them."""
     hub.add_repo(Repo("microsoft/Phi-3-mini-128k-instruct", card_data={"license": "mit"}))
@@ -165,6 +172,7 @@ WORLDS: dict[str, Callable[[HubSim, Path], None]] = {
     "owner": _owner,
     "drift": _drift,
     "adapter": _adapter,
+    "scans": _scans,
 }
 
 

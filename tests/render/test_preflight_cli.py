@@ -55,7 +55,15 @@ def test_findings_in_json_from_the_metadata_request_alone(run_cli, hub: HubSim) 
     # the tags too; nothing else was spent on findings. gpt2 answers 307 first (a legacy id).
     metadata = [e for e in hub.log if e.path.startswith("/api/models") and e.status == 200]
     assert any(e.path == "/api/models" for e in metadata)
-    assert len(metadata) <= len(PREFLIGHT) and all("expand%5B%5D=tags" in e.query for e in metadata)
+    # A listing asks the expanded fields (tags among them) and the scan status; a repo's own request asks
+    # the scan status, whose answer is the unexpanded one with every field.
+    assert len(metadata) <= len(PREFLIGHT)
+    assert all(
+        ("expand%5B%5D=tags" in e.query and "securityRepoStatus" in e.query)
+        if e.path == "/api/models"
+        else "securityStatus=true" in e.query
+        for e in metadata
+    )
     # Repos read from a listing are confirmed by one HEAD each (a listing cannot show a token policy).
     assert hub.count("resolvers") <= len(PREFLIGHT_REPOS)
     assert all(e.method == "HEAD" for e in hub.log if e.bucket == "resolvers")
@@ -83,7 +91,7 @@ def test_max_size_and_disk(run_cli, hub: HubSim, tmp_path: Path) -> None:
     expected = sum(hub.repos[("model", REMOTE_CODE)].files.values())
     assert size[0]["bytes"] == expected and "2 GB, over max-size 1 GB" in size[0]["message"]
     (metadata,) = [e for e in hub.log if e.path.startswith("/api/models/")]
-    assert metadata.query == "blobs=true"
+    assert metadata.query == "securityStatus=true&blobs=true"
     # lab/mixed-formats: safetensors, pickle and h5 copies of 3 GB each; only the safetensors count.
     mixed = run_cli("check", MIXED, "--max-size", "1GB", "--json", "--no-registry").json()["models"][0]
     assert mixed["findings"][0]["bytes"] == 3_000_000_600

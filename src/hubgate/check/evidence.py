@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypeGuard
 
 from hubgate.check.listings import AuthorListings, Clearances
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem, probe_file
-from hubgate.hub.cache import CachedRepo, MetadataCache
+from hubgate.hub.cache import CachedRepo, MetadataCache, scans_settled
 from hubgate.hub.service import ANY_FILE, HubService
 from hubgate.hub.settings import RETRY_STATUSES
 from hubgate.hub.tally import ANONYMOUS
@@ -123,7 +123,14 @@ class Inspections:
             cached = cache.get(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision)
             # Without a token, a repo last seen gated only answers its gate: the metadata decides at once.
             last_seen_gated = cached is not None and cached.gate_mode is not None and not ctx.token.present
-            if cached is not None and (cached.with_sizes or not service.file_sizes) and not last_seen_gated:
+            # A model's scan status not yet done is asked again (the Hub finishes its scans later).
+            usable = cached is not None and (ref.repo_type != "model" or scans_settled(cached.body))
+            if (
+                cached is not None
+                and usable
+                and (cached.with_sizes or not service.file_sizes)
+                and not last_seen_gated
+            ):
                 decided, probe = self._from_cache(ref, cached)
                 if decided is not None:
                     return (*decided, "cache" if decided[1] is not None else "none")

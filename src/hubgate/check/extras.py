@@ -13,7 +13,7 @@ from hubgate.inputs.policy import PreflightRules
 from hubgate.inputs.refs import RepoRef, parse_ref
 from hubgate.verdicts.attach import with_alternatives, with_findings, with_requirements, with_suggestions
 from hubgate.verdicts.decide import error_verdict
-from hubgate.verdicts.findings import findings_for
+from hubgate.verdicts.findings import Finding, findings_for
 from hubgate.verdicts.lineage import BLOCKING_RELATIONS, MAX_BASES, MAX_DEPTH, base_links
 from hubgate.verdicts.verdict import (
     ACTION_NEEDED,
@@ -53,6 +53,7 @@ class Extras:
     rules: PreflightRules | None = field(
         default_factory=PreflightRules
     )  # pre-flight findings under these rules; None: none
+    hashes: bool = False  # the weights' LFS hashes (an ML-BOM): `blobs=true`, still one request per model
 
 
 def verdict_with_extras(session: Session, inspections: Inspections, extras: Extras, ref: RepoRef) -> Verdict:
@@ -68,8 +69,12 @@ def verdict_with_extras(session: Session, inspections: Inspections, extras: Extr
         entry = entry_for(registry, verdict.model_id, ref.repo_id, ref.input)
         verdict = with_registry(verdict, entry)
     api_only = entry is not None and entry.provider.value != "huggingface"
+    if facts is not None:
+        from hubgate.verdicts.card import card_facts
+
+        verdict = verdict.model_copy(update={"card": card_facts(facts)})
     if extras.rules is not None and facts is not None and ref.repo_type == "model":
-        verdict = with_findings(verdict, findings_for(facts, extras.rules))
+        verdict = with_findings(verdict, with_scanners(session, facts, findings_for(facts, extras.rules)))
     if extras.suggest and verdict.status == Status.NOT_FOUND and not api_only:
         verdict = with_suggestions(verdict, suggestions_for(session, ref, registry, inspections.cache))
     if extras.follow_bases and facts is not None:
@@ -89,6 +94,23 @@ def verdict_with_extras(session: Session, inspections: Inspections, extras: Extr
     ):
         verdict = verdict.model_copy(update={"fit": fit_of(extras, verdict, facts)})
     return verdict
+
+
+def with_scanners(session: Session, facts: RepoFacts, findings: list[Finding]) -> list[Finding]:
+    """The hub-scan finding with the scanners that flagged each file: one paths-info request for the
+    flagged files of a flagged repo (none for a clean one). Without that detail the finding stands as is."""
+    from hubgate.hub.answers import flagging_scanners
+    from hubgate.verdicts.findings import hub_scan
+
+    flagged = [f for f in findings if f.kind == "hub-scan" and f.files]
+    if not flagged or facts.sha is None:
+        return findings
+    answer = session.service.paths_info("model", facts.id, facts.sha, list(flagged[0].files))
+    scanners = flagging_scanners(answer.body) if answer.ok else {}
+    if not scanners:
+        return findings
+    named = hub_scan(facts, scanners)
+    return [named if f.kind == "hub-scan" and named is not None else f for f in findings]
 
 
 def suggestions_for(

@@ -14,15 +14,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from hubgate.hub.answers import HubAnswer, metadata_shape_problem
-from hubgate.hub.service import DATASET_EXPAND, MODEL_EXPAND, HubService
+from hubgate.hub.service import DATASET_EXPAND, LISTING_MODEL_EXPAND, HubService
 from hubgate.inputs.refs import InvalidRef, RepoRef
 
 # A page carries the full metadata of up to 1,000 repos: with two ids it would save a single request for a
 # far heavier answer, so an author's listing is used from three ids in a run.
 MIN_IDS = 3
 PAGE_LIMIT = 1000
-# Fields every repo has once expanded: an item without them is not the repo's full metadata.
-ALWAYS_EXPANDED = {"model": ("sha", "siblings"), "dataset": ("sha",)}
+# Fields every repo has once expanded: an item without them is not the repo's full metadata. A model item
+# without the Hub's scan status (a listing that ignores `expand[]=securityRepoStatus`, which is not
+# documented) is asked on its own, where `securityStatus=true` gives it.
+ALWAYS_EXPANDED = {"model": ("sha", "siblings", "securityRepoStatus"), "dataset": ("sha",)}
 
 
 def author_of(ref: RepoRef) -> str | None:
@@ -94,7 +96,7 @@ class AuthorListings:
         """The wanted items of one author's listing. Pages are followed while at least two ids are still
         missing, and never more than one fewer than the ids wanted: listing plus the per-repo requests
         for what it missed stays within about twice the per-repo cost, and is one page in the usual case."""
-        expand = MODEL_EXPAND if repo_type == "model" else DATASET_EXPAND
+        expand = LISTING_MODEL_EXPAND if repo_type == "model" else DATASET_EXPAND
         params = [("author", author), ("limit", str(PAGE_LIMIT)), *(("expand[]", name) for name in expand)]
         found: dict[str, Any] = {}
         max_pages = max(1, len(wanted) - 1)

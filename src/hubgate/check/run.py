@@ -46,7 +46,7 @@ def run_check(
     repo_refs = [item for item in items if not isinstance(item, Verdict)]
     extras = extras if extras is not None else Extras()
     rules = extras.rules
-    if rules is not None and (rules.max_size is not None or rules.disk_free is not None):
+    if extras.hashes or (rules is not None and (rules.max_size is not None or rules.disk_free is not None)):
         session.service.file_sizes = True  # size limits judged on exact file sizes, same request count
     listings = None
     if batch and session.ctx.token.valid is not False and not session.service.file_sizes:

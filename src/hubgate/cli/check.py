@@ -126,9 +126,8 @@ def check(
     outputs = planned_outputs(output, output_format.value, tuple(OutputFormat))
     fit = fit_request(gpus, dtype, context, registry_dirs)
     registry = joined_registry(registry_dirs, no_registry)
-    extras = Extras(
-        registry=registry, follow_bases=not no_bases, alternatives=not no_alternatives, fit=fit, rules=rules
-    )
+    bom = output_format == OutputFormat.cyclonedx  # a BOM lists the weights' hashes (blobs=true, same count)
+    extras = Extras(registry, not no_bases, True, not no_alternatives, fit, rules, hashes=bom)
     scanned = scanned_repos(scan, ids, include, exclude)
     authors = checked_authors(authors)
     endpoint, refs = load_refs(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -95,6 +96,28 @@ GateMode = str  # "auto" | "manual"; other strings are reported as the Hub sent 
 
 
 @dataclass(frozen=True)
+class ScanStatus:
+    """The Hub's own scans of a repo's files (`securityRepoStatus`). `done` False: not scanned yet, which
+    is never clean. `flagged`: (path, level) for each file the Hub flags (`unsafe`, `caution`, any level)."""
+
+    done: bool
+    flagged: tuple[tuple[str, str], ...] = ()
+
+
+def scan_status(raw: Any) -> ScanStatus | None:
+    """`securityRepoStatus` as ScanStatus; None when the answer had none (not asked, or not given)."""
+    if not isinstance(raw, dict):
+        return None
+    flagged: list[tuple[str, str]] = []
+    for item in raw.get("filesWithIssues") or []:
+        if isinstance(item, dict) and isinstance(item.get("path"), str):
+            level = item.get("level")
+            flagged.append((item["path"], str(level) if isinstance(level, str) and level else "flagged"))
+    # A status that does not say the scans are done is read as not done: never as clean.
+    return ScanStatus(done=raw.get("scansDone") is True, flagged=tuple(flagged))
+
+
+@dataclass(frozen=True)
 class RepoFacts:
     """The parts of a repo's metadata the verdict and the reports use."""
 
@@ -112,6 +135,11 @@ class RepoFacts:
     # bytes per file, only for files the answer gave a size for (`blobs=true` answers, not expanded ones)
     sizes: dict[str, int] = field(default_factory=dict, repr=False)
     files_listed: bool = True  # False when the answer had no file list (an organisation listing)
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    # sha256 per LFS file (weights), only where the answer listed them (`blobs=true` answers)
+    hashes: dict[str, str] = field(default_factory=dict, repr=False)
+    security: ScanStatus | None = None  # the Hub's own file scans, when the answer carried them
 
 
 # The field a verdict cannot do without: every metadata answer (and listing item) carries it when asked.
@@ -155,6 +183,15 @@ def facts_from_metadata(requested_id: str, body: Any) -> RepoFacts:
         for item in data.get("siblings") or []
         if isinstance(item, dict) and "rfilename" in item and isinstance(item.get("size"), int)
     }
+    hashes = {
+        str(item["rfilename"]): item["lfs"]["sha256"]
+        for item in data.get("siblings") or []
+        if isinstance(item, dict)
+        and "rfilename" in item
+        and isinstance(item.get("lfs"), dict)
+        and isinstance(item["lfs"].get("sha256"), str)
+        and re.fullmatch(r"[0-9a-f]{64}", item["lfs"]["sha256"])
+    }
     tags = tuple(str(tag) for tag in data.get("tags") or [] if isinstance(tag, str))
     card = data.get("cardData")
     return RepoFacts(
@@ -171,7 +208,15 @@ def facts_from_metadata(requested_id: str, body: Any) -> RepoFacts:
         files_listed="siblings" in data,
         tags=tags,
         sizes=sizes,
+        pipeline_tag=_text(data.get("pipeline_tag")),
+        library_name=_text(data.get("library_name")),
+        hashes=hashes,
+        security=scan_status(data.get("securityRepoStatus")),
     )
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 # Files that stay readable on gated repos, so they prove nothing about access.
@@ -230,3 +275,26 @@ def params_from_safetensors(safetensors: Any) -> tuple[int | None, int | None, s
     floats = {k: v for k, v in by_dtype.items() if k in FLOAT_DTYPES}
     dominant = FLOAT_DTYPES[max(floats, key=lambda k: floats[k])] if floats else None
     return total, exact, dominant
+
+
+# Scanner states that do not flag a file (the Hub's names are uncertain: anything else flags it).
+_CLEAR_SCAN_STATES = {"safe", "clean", "ok", "unscanned", "not-scanned", "queued", "pending", "skipped"}
+
+
+def flagging_scanners(body: Any) -> dict[str, tuple[str, ...]]:
+    """From a paths-info answer (`expand`), the scanners that flag each file: every entry of its
+    `securityFileStatus` but the overall `status` whose own status is not a clear one."""
+    found: dict[str, tuple[str, ...]] = {}
+    for item in body if isinstance(body, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+            continue
+        detail = item.get("securityFileStatus")
+        if not isinstance(detail, dict):
+            continue
+        names = []
+        for name, value in detail.items():
+            state = value.get("status") if isinstance(value, dict) else value
+            if name != "status" and isinstance(state, str) and state.lower() not in _CLEAR_SCAN_STATES:
+                names.append(str(name))
+        found[item["path"]] = tuple(names)
+    return found

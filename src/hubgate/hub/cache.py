@@ -27,7 +27,18 @@ from typing import Any
 from hubgate.inputs.secrets import scrub
 
 # The metadata fields fixed by a commit (the rest of an answer is asked again every run).
-COMMIT_BOUND = ("cardData", "safetensors", "config", "siblings", "tags", "gguf")
+COMMIT_BOUND = (
+    "cardData",
+    "safetensors",
+    "config",
+    "siblings",
+    "tags",
+    "gguf",
+    "pipeline_tag",
+    "library_name",
+)
+# The Hub's file scans finish after the commit: a status is kept only once its scans are done.
+SCAN_STATUS = "securityRepoStatus"
 MAX_AGE_SECONDS = 30 * 24 * 3600  # entries stored over a month ago are dropped when the cache opens
 SCHEMA = 1
 # What the Hub's search found for an id it did not know (did-you-mean): new repos appear any day, so a
@@ -57,6 +68,18 @@ class CachedRepo:
             "private": private,
             "disabled": False,
         }
+
+
+def scans_done(metadata: dict[str, Any]) -> bool:
+    """The answer carries the Hub's scan status with every scan done (a status fixed for its commit)."""
+    status = metadata.get(SCAN_STATUS)
+    return isinstance(status, dict) and status.get("scansDone") is True
+
+
+def scans_settled(cached: dict[str, Any]) -> bool:
+    """A cached body whose scan status need not be asked again: done, or a Hub that gives none (kept
+    as null). An entry from before scan statuses were kept has no key, and is asked once more."""
+    return scans_done(cached) or (SCAN_STATUS in cached and cached[SCAN_STATUS] is None)
 
 
 def default_cache_dir() -> Path:
@@ -184,6 +207,10 @@ class MetadataCache:
             return
         gated = metadata.get("gated")
         body = {name: metadata[name] for name in COMMIT_BOUND if name in metadata}
+        if scans_done(metadata):
+            body[SCAN_STATUS] = metadata[SCAN_STATUS]
+        elif SCAN_STATUS not in metadata:
+            body[SCAN_STATUS] = None  # this Hub gives none: nothing to ask again for
         sizes = any(isinstance(s, dict) and "size" in s for s in metadata.get("siblings") or [])
         self._run(
             "INSERT OR REPLACE INTO repos VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

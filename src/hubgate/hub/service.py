@@ -30,6 +30,8 @@ MODEL_EXPAND = (
     "sha",
     "tags",
 )
+# A listing is asked for the scan status too; whether it honours that is uncertain (check/listings.py).
+LISTING_MODEL_EXPAND = (*MODEL_EXPAND, "pipeline_tag", "library_name", "securityRepoStatus")
 # Dataset file listings can run to many thousands of entries: datasets are probed on ANY_FILE instead.
 DATASET_EXPAND = ("gated", "private", "disabled", "cardData", "sha")
 
@@ -82,16 +84,19 @@ class HubService:
     def whoami(self) -> HubAnswer:
         return self.transport.call("GET", f"{self.endpoint}/api/whoami-v2")
 
-    # Pre-flight size limits need per-file sizes: the Hub gives them with `blobs=true`, which
-    # huggingface_hub (`files_metadata`) never sends with `expand[]`; the unexpanded answer holds every
-    # field MODEL_EXPAND names, so it is still one request per model.
+    # Pre-flight size limits (and a BOM's weight hashes) need per-file sizes and LFS hashes: the Hub gives
+    # them with `blobs=true`. Like the scan status, huggingface_hub never sends it with `expand[]`
+    # (`model_info` refuses the mix); the unexpanded answer holds every field MODEL_EXPAND names, so it is
+    # still one request per model.
     file_sizes: bool = False
 
     def metadata(self, ref: RepoRef) -> HubAnswer:
-        expand = MODEL_EXPAND if ref.repo_type == "model" else DATASET_EXPAND
-        params: list[tuple[str, str]] = [("expand[]", name) for name in expand]
-        if self.file_sizes and ref.repo_type == "model":
-            params = [("blobs", "true")]
+        params: list[tuple[str, str]]
+        if ref.repo_type == "model":
+            # The Hub's own file scans (`securityRepoStatus`) come only with `securityStatus=true`.
+            params = [("securityStatus", "true"), *([("blobs", "true")] if self.file_sizes else [])]
+        else:
+            params = [("expand[]", name) for name in DATASET_EXPAND]
         path = f"/api/{ref.repo_type}s/{ref.repo_id}"
         if ref.revision is not None:  # the repo as of a branch, tag or commit (huggingface_hub's route)
             path += f"/revision/{quote(ref.revision, safe='')}"
@@ -161,6 +166,14 @@ class HubService:
         `body` holds the bytes on success."""
         url = f"{self.endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
         return self.transport.call("GET", url, expect_json=False, headers={"Range": f"bytes=0-{length - 1}"})
+
+    def paths_info(self, repo_type: RepoType, repo_id: str, revision: str, paths: list[str]) -> HubAnswer:
+        """`POST /api/{type}s/{id}/paths-info/{rev}` with `expand`: per file, its size, LFS hash and the
+        Hub's scan detail (`securityFileStatus`). Read-only, so retried like a GET; never a file download."""
+        path = f"/api/{repo_type}s/{repo_id}/paths-info/{quote(revision, safe='')}"
+        return self.transport.call(
+            "POST", f"{self.endpoint}{path}", json_body={"paths": paths, "expand": True}
+        )
 
     def get(self, path_or_url: str, params: Any = None) -> HubAnswer:
         url = path_or_url if "://" in path_or_url else f"{self.endpoint}{path_or_url}"

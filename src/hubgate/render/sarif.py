@@ -1,7 +1,7 @@
 """SARIF 2.1.0 for GitHub code scanning: one result per place a blocked repo is used, so the finding
 shows on the line in a pull request. Repos that fail the run (per --fail-on) are errors, other unusable
 ones warnings; usable repos give no access result. Each pre-flight finding (remote code, pickle, license,
-size) is a result of its own, under a rule `hubgate/finding/<kind>`, for usable repos too.
+size, hub-scan) is a result of its own, under a rule `hubgate/finding/<kind>`, for usable repos too.
 
 What GitHub's SARIF validator requires, and how each is met:
 - every result has a location: the place in the code (`--scan`), else the list file and line that named
@@ -54,6 +54,8 @@ _FINDING_TEXT = {
     "pickle": "The weights exist only in pickle formats; unpickling can run code.",
     "license": "The licence is missing, 'other', or not allowed by the policy.",
     "size": "The download is larger than the policy's max-size or the free disk space.",
+    "hub-scan": "The Hub's own scans flag files of the repo (unsafe, caution or another level), or have "
+    "not finished: not scanned yet is never clean.",
 }
 
 
@@ -80,6 +82,8 @@ _FINDING_NEXT = {
     "pickle": "Prefer a safetensors version of the weights, or allow pickle (`allow-pickle`) knowingly.",
     "license": "Check the licence against your use; list its tag in `allowed-licenses` if it is fine.",
     "size": "Raise `max-size`, free disk space, or pick a smaller model.",
+    "hub-scan": "Read the scan report on the repo's file page before loading the flagged files; prefer "
+    "a repo whose files the Hub scanned clean, or wait until the scans are done.",
 }
 
 # Rules whose id changed before 0.1.0: SARIF's `deprecatedIds` names the old one (docs/rules/finding-license.md).

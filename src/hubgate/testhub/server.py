@@ -11,6 +11,7 @@ are measured against real wire behaviour. `receiver.py` is a webhook receiver to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -53,6 +54,11 @@ class Repo:
     hide_requesters: bool = False  # the repo hides requesters' names: only requestId identifies a request
     tags: list[str] = field(default_factory=list)
     revisions: dict[str, str] = field(default_factory=dict)  # branch or tag name -> commit sha
+    # The Hub's own file scans (models): done or not yet, the flagged files (path -> level) and, per
+    # flagged file, the per-scanner detail paths-info gives (`securityFileStatus`).
+    scans_done: bool = True
+    scan_issues: dict[str, str] = field(default_factory=dict)
+    scan_detail: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def commit_of(self, revision: str) -> str | None:
         """The commit a branch, tag or (full or short) sha names; None when the repo has no such revision."""
@@ -285,6 +291,10 @@ class HubSim:
         self.batch_supported = True  # False: the batch answer endpoint answers 404 (fall back to handle)
         self.batch_shape = "object"  # the body the batch endpoint takes: "object" or "list"
         self.batch_calls = 0
+        # A listing's `expand[]=securityRepoStatus` (uncertain on the Hub): "honour", "ignore" (items
+        # without it) or "reject" (400, as for an unknown expand field).
+        self.listing_scan_status = "honour"
+        self.scan_status_supported = True  # False: a Hub (a mirror) that never answers securityRepoStatus
         # Answer whoami (and huggingface_hub's registry) but accept every other request and never answer it.
         self.silent_repo_routes = False
         self.repos: dict[tuple[str, str], Repo] = {}
@@ -711,6 +721,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return 200, "OK", {}
             if tail[0] == "tree":
                 return self._tree(repo)
+            if tail[0] == "paths-info" and method == "POST":
+                return self._paths_info(repo, body)
             if tail == ["ask-access"] and method == "POST":
                 return self._ask_access(repo, token, body)
             if tail[0] == "user-access-request":
@@ -848,7 +860,8 @@ class _Handler(BaseHTTPRequestHandler):
             "cardData": repo.card_data,
             # sizes only with blobs=true, as huggingface_hub's files_metadata asks for them
             "siblings": [
-                {"rfilename": name, **({"size": size} if blobs else {})} for name, size in repo.files.items()
+                {"rfilename": name, **(_blob(repo, name, size) if blobs else {})}
+                for name, size in repo.files.items()
             ],
             "tags": list(repo.tags),
             "lastModified": "2026-01-01T00:00:00.000Z",
@@ -861,10 +874,21 @@ class _Handler(BaseHTTPRequestHandler):
                 data["config"] = repo.config
             if repo.gguf is not None:
                 data["gguf"] = repo.gguf
+            if repo.card_data.get("pipeline_tag"):
+                data["pipeline_tag"] = repo.card_data["pipeline_tag"]
+            if repo.card_data.get("library_name"):
+                data["library_name"] = repo.card_data["library_name"]
         group = self.hub.gating_group(repo.repo_type, repo.id)
         if group is not None and self.hub.gating_shape == "repo-gatingGroup":
             data["gatingGroup"] = {"slug": group.name}
         expand = query.get("expand[]") or query.get("expand")
+        asked_scans = (query.get("securityStatus") or [""])[0].lower() == "true"
+        asked_scans = asked_scans or "securityRepoStatus" in (expand or [])
+        if repo.repo_type == "model" and asked_scans and self.hub.scan_status_supported:
+            data["securityRepoStatus"] = {
+                "scansDone": repo.scans_done,
+                "filesWithIssues": [{"path": p, "level": lvl} for p, lvl in repo.scan_issues.items()],
+            }
         if expand:
             keep = {"_id", "id", "gatingGroup", *expand}
             data = {key: value for key, value in data.items() if key in keep}
@@ -880,6 +904,27 @@ class _Handler(BaseHTTPRequestHandler):
                 entry["lfs"] = {"oid": oid + oid[:24], "size": size, "pointerSize": 134}
             entries.append(entry)
         return 200, entries, {}
+
+    def _paths_info(self, repo: Repo, body: Any) -> tuple[int, Any, dict[str, str]]:
+        """`POST /api/models/{id}/paths-info/{rev}` (`{"paths": [...], "expand": true}`): each file that
+        exists, with its LFS hash and, expanded, the Hub's scan detail (`securityFileStatus`)."""
+        form = body if isinstance(body, dict) else {}
+        if isinstance(body, bytes):  # huggingface_hub sends a form: paths=a&paths=b&expand=True
+            parsed = parse_qs(body.decode(errors="replace"))
+            form = {"paths": parsed.get("paths", []), "expand": (parsed.get("expand") or [""])[0]}
+        paths = form.get("paths") or []
+        expand = str(form.get("expand")).lower() == "true"
+        items = []
+        for name in paths if isinstance(paths, list) else []:
+            if name not in repo.files:
+                continue
+            item: dict[str, Any] = {"type": "file", "path": name, "size": repo.files[name]}
+            item |= {k: v for k, v in _blob(repo, name, repo.files[name]).items() if k == "lfs"}
+            if expand and repo.repo_type == "model":
+                level = repo.scan_issues.get(name)
+                item["securityFileStatus"] = repo.scan_detail.get(name) or {"status": level or "safe"}
+            items.append(item)
+        return 200, items, {}
 
     def _resolve(
         self, repo: Repo, token: Token | None, filename: str, revision: str = "main"
@@ -941,6 +986,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
         page = items[cursor : cursor + page_size]
         expand = query.get("expand[]") or query.get("expand")
+        if expand and "securityRepoStatus" in expand and hub.listing_scan_status != "honour":
+            if hub.listing_scan_status == "reject":
+                raise _Answer(400, '"expand" must be one of the expandable fields', "BadRequest")
+            expand = [name for name in expand if name != "securityRepoStatus"]
         payload = []
         for r in page:
             if expand and not r.disabled:
@@ -1126,6 +1175,15 @@ class _Handler(BaseHTTPRequestHandler):
         if request.reviewed_at:
             data["reviewedAt"] = _wire_time(request.reviewed_at)
         return data
+
+
+def _blob(repo: Repo, name: str, size: int) -> dict[str, Any]:
+    """A sibling's `blobs=true` fields: its size and, for LFS files (weights), their sha256."""
+    blob: dict[str, Any] = {"size": size, "blobId": hashlib.sha1((repo.id + name).encode()).hexdigest()}
+    if size > 10 * 2**20 or name.endswith((".safetensors", ".gguf", ".bin")):
+        sha256 = hashlib.sha256((repo.sha + name).encode()).hexdigest()
+        blob["lfs"] = {"sha256": sha256, "size": size, "pointerSize": 134}
+    return blob
 
 
 def http_date(seconds_from_now: float) -> str:

@@ -240,3 +240,63 @@ def populate_collections(hub: HubSim, *, gating_shape: str = "collection-gating"
         )
     )
     return hub
+
+
+# The Hub's own file scans (`securityRepoStatus`): flagged files at several levels, a repo not scanned yet,
+# and a card with the fields an ML-BOM reads (task, datasets, base model).
+SCAN_UNSAFE = "scans/unsafe-pickle"
+SCAN_CAUTION = "scans/caution-model"
+SCAN_PENDING = "scans/not-scanned-yet"
+SCAN_CLEAN = "scans/clean-card"
+SCAN_REPOS = (SCAN_UNSAFE, SCAN_CAUTION, SCAN_PENDING, SCAN_CLEAN)
+
+
+def add_scans(hub: HubSim) -> HubSim:
+    """Repos the Hub's scans flag (unsafe, caution, a level not documented), one not scanned yet, and a
+    clean one with a full card."""
+    hub.add_repo(
+        Repo(
+            SCAN_UNSAFE,
+            card_data={"license": "mit"},
+            files={
+                "README.md": 120,
+                "config.json": 600,
+                "pytorch_model.bin": 500_000_000,
+                "extra.pkl": 2_000,
+            },
+            scan_issues={"pytorch_model.bin": "unsafe", "extra.pkl": "suspicious"},
+            scan_detail={
+                "pytorch_model.bin": {
+                    "status": "unsafe",
+                    "avScan": {"status": "safe"},
+                    "pickleImportScan": {
+                        "status": "unsafe",
+                        "pickleImports": [{"module": "os", "name": "system"}],
+                    },
+                    "protectAiScan": {"status": "unsafe"},
+                }
+            },
+        )
+    )
+    hub.add_repo(
+        Repo(
+            SCAN_CAUTION,
+            card_data={"license": "llama2", "pipeline_tag": "text-generation"},
+            scan_issues={"model.safetensors": "caution"},
+        )
+    )
+    hub.add_repo(Repo(SCAN_PENDING, card_data={"license": "apache-2.0"}, scans_done=False))
+    hub.add_repo(
+        Repo(
+            SCAN_CLEAN,
+            card_data={
+                "license": "apache-2.0",
+                "pipeline_tag": "text-classification",
+                "library_name": "transformers",
+                "datasets": ["stanfordnlp/imdb"],
+                "base_model": GPT2,
+            },
+        )
+    )
+    hub.add_repo(Repo("stanfordnlp/imdb", repo_type="dataset", card_data={"license": "other"}))
+    return hub

@@ -18,7 +18,7 @@ EXIT_INTERRUPTED = 130  # Ctrl-C: the shell's convention (128 + SIGINT)
 FAIL_ON_HELP = (
     "What fails the run: 'action' (default: anything not usable), 'error' (only repos left without a verdict), "
     "'never', or a comma-separated list of these, statuses such as 'pending,rejected,error' and pre-flight "
-    "findings (remote-code, pickle, license, size, or 'findings' for all), e.g. 'action,remote-code'."
+    "findings (remote-code, pickle, license, size, hub-scan, or 'findings' for all), e.g. 'action,remote-code'."
 )
 
 

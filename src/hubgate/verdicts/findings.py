@@ -2,7 +2,9 @@
 
 Every finding comes from the metadata answer `check` already fetched (`RepoFacts`), so it costs no request:
 `config.auto_map` and the `custom_code` tag (remote code), the file list (pickle weights, `.py` files),
-`cardData.license` (license) and `safetensors` or per-file sizes (size).
+`cardData.license` (license), `safetensors` or per-file sizes (size) and the Hub's own file scans
+(`securityRepoStatus`, hub-scan; the scanners that flagged a file come from one `paths-info` request per
+flagged repo, check/extras.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from hubgate.hub.answers import RepoFacts, params_from_safetensors
 from hubgate.inputs.policy import PreflightRules
 
 # A new kind is one more word here (and its rule text in render/sarif.py, its page in docs/rules/).
-FindingKind = Literal["remote-code", "pickle", "license", "size"]
+FindingKind = Literal["remote-code", "pickle", "license", "size", "hub-scan"]
 FINDING_KINDS: tuple[str, ...] = get_args(FindingKind)
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
@@ -23,6 +25,17 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 _OTHER_WEIGHTS = (*PICKLE_SUFFIXES, ".h5", ".msgpack", ".ot")
 # Licence tags that name no licence a team can check.
 _UNNAMED_LICENCES = {"other", "unknown"}
+
+
+class FlaggedFile(BaseModel):
+    """A file the Hub's scans flag: its level (`unsafe`, `caution`, or whatever the Hub says) and the
+    scanners that flagged it, when the Hub named them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    level: str
+    scanners: tuple[str, ...] = ()
 
 
 class Finding(BaseModel):
@@ -35,13 +48,21 @@ class Finding(BaseModel):
     files: tuple[str, ...] = ()  # the files concerned (code that would run, pickle weights)
     license: str | None = None  # the Hub's licence tag, on `license` findings
     bytes: int | None = None
+    flagged: tuple[FlaggedFile, ...] | None = None  # hub-scan: each flagged file
+    scanned: bool | None = None  # hub-scan: False while the Hub has not finished scanning (never clean)
 
 
 def findings_for(facts: RepoFacts, rules: PreflightRules) -> list[Finding]:
     """Every finding on one model repo under `rules`, in a fixed order."""
     if facts.id.lower() in rules.ignore:
         return []
-    found = [remote_code(facts, rules), pickle_only(facts, rules), licence(facts, rules), size(facts, rules)]
+    found = [
+        remote_code(facts, rules),
+        pickle_only(facts, rules),
+        licence(facts, rules),
+        size(facts, rules),
+        hub_scan(facts),
+    ]
     return [f for f in found if f is not None]
 
 
@@ -161,6 +182,37 @@ def size(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     if shown in limit:  # 2,000,043,800 bytes is "2 GB" too: say the exact figure
         shown = f"{total:,} bytes"
     return Finding(kind="size", message=f"download is {shown}, over {limit}", bytes=total)
+
+
+def hub_scan(facts: RepoFacts, scanners: dict[str, tuple[str, ...]] | None = None) -> Finding | None:
+    """Every file the Hub's own scans flag, at any level; a repo not scanned yet is said so, never clean.
+    `scanners`: the scanners that flagged each file, where the Hub named them (its paths-info detail)."""
+    status = facts.security
+    if status is None or (status.done and not status.flagged):
+        return None
+    named = scanners or {}
+    flagged = tuple(
+        FlaggedFile(path=path, level=level, scanners=named.get(path, ())) for path, level in status.flagged
+    )
+
+    def shown(item: FlaggedFile) -> str:
+        by = f" by {', '.join(item.scanners)}" if item.scanners else ""
+        return f"{item.path} ({item.level}{by})"
+
+    parts = []
+    if flagged:
+        listed = "; ".join(shown(item) for item in flagged[:3])
+        more = f" (+{len(flagged) - 3} more)" if len(flagged) > 3 else ""
+        parts.append(f"the Hub's scans flag {len(flagged)} file{'s' * (len(flagged) != 1)}: {listed}{more}")
+    if not status.done:
+        parts.append("the Hub has not finished scanning the files: not scanned yet is not clean")
+    return Finding(
+        kind="hub-scan",
+        message="; ".join(parts),
+        files=tuple(item.path for item in flagged),
+        flagged=flagged,
+        scanned=status.done,
+    )
 
 
 def _allowed(repo_id: str, allowed: tuple[str, ...]) -> bool:

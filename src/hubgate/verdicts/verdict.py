@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hubgate.hub.token import TokenInfo
 from hubgate.inputs.refs import RepoType
 from hubgate.inputs.scan.model import Place
+from hubgate.verdicts.card import CardFacts
 from hubgate.verdicts.findings import Finding
 
 
@@ -121,6 +122,7 @@ class Verdict(BaseModel):
     cost: RequestCost | None = (
         None  # the requests this verdict took (None: not inspected, e.g. invalid input)
     )
+    card: CardFacts | None = None  # the model card's facts, for the ML-BOM (not in the JSON report)
 
     @property
     def has_access(self) -> bool:
