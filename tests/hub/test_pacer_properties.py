@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hubgate.hub.pacing import PACE, RatePacer, WaitTooLong
@@ -295,6 +295,9 @@ trips = st.lists(st.tuples(st.floats(0.0005, 0.3), st.floats(0.0005, 0.3)), min_
 
 
 @settings(max_examples=200, deadline=None)
+# A 2 s window whose reset, rounded up to whole seconds, made the next window's first answer look like the
+# same window's: its higher count read as "this Hub does not count", and the window ended in 429s.
+@example(quota=14, window=2, jobs=7, trips=[(0.296875, 0.28125), (0.296875, 0.125)], windows=2)
 @given(
     quota=st.integers(1, 40),
     window=st.sampled_from([2, 5, 30, 300]),

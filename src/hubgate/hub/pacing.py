@@ -373,9 +373,12 @@ class RatePacer:
             return
         if ticket is not None and ticket > state.said_seq:
             # This request left after the answer behind `said` arrived, so the Hub counted it later: a
-            # Hub that counts our requests says less. One that does not (a proxy or cache replaying its
-            # header, a limiter of its own) is taken at its word, and our count no longer holds anything.
-            state.counting = quota.remaining < state.said
+            # Hub that counts our requests says less. One that says the same (a proxy or cache replaying
+            # its header, a limiter of its own) is taken at its word, and our count no longer holds
+            # anything. One that says more has started a new window: a short window's reset, rounded to
+            # whole seconds, can look like the same one; that says nothing of whether the Hub counts.
+            if quota.remaining <= state.said:
+                state.counting = quota.remaining < state.said
             state.said, state.said_seq, state.remaining = quota.remaining, sent, remaining
             return
         # The same window, and an answer that may have been overtaken by a later one (answers arrive out
