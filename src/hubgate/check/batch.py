@@ -52,6 +52,6 @@ def check_batch(
     report = run_check(session, refs, jobs=jobs, known=known, extras=extras, on_result=on_result, cache=cache)
     report.verdicts.extend(listing_problems)
     if scan is not None:
-        report.verdicts = with_places(report.verdicts, scan.places())
+        report.verdicts = with_places(report.verdicts, scan.keyed_places())
         report.scan_skipped = [(item.path, item.reason) for item in scan.skipped]
     return report

@@ -54,6 +54,8 @@ _FINDING_TEXT = {
     "pickle": "The weights exist only in pickle formats; unpickling can run code.",
     "licence": "The licence is missing, 'other', or not allowed by the policy.",
     "size": "The download is larger than the policy's max-size or the free disk space.",
+    "unpinned": "The code loads the repo without a revision: each run downloads whatever the default "
+    "branch holds that day.",
 }
 
 
@@ -80,6 +82,8 @@ _FINDING_NEXT = {
     "pickle": "Prefer a safetensors version of the weights, or allow pickle (`allow-pickle`) knowingly.",
     "licence": "Check the licence against your use; list it in `allowed-licences` if it is fine.",
     "size": "Raise `max-size`, free disk space, or pick a smaller model.",
+    "unpinned": "Pin the commit the check resolved: `hubgate pin` shows the change, `hubgate pin --write` "
+    'makes it (revision="<sha>", --revision <sha>, model_revision: <sha>).',
 }
 
 
@@ -112,9 +116,11 @@ def _finding_results(
     verdict: Verdict, failing: frozenset[str], index: dict[str, int], fallback: _Fallback
 ) -> list[dict[str, Any]]:
     name = verdict.model_id or verdict.input
-    places = _places(verdict, fallback)
+    every = _places(verdict, fallback)
     results = []
     for finding in verdict.findings:
+        # an unpinned finding is on the lines that load without a revision, not on every use
+        places = [p for p in every if p.unpinned] if finding.kind == "unpinned" else every
         for place in places:
             result: dict[str, Any] = {
                 "ruleId": f"hubgate/finding/{finding.kind}",

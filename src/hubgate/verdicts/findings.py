@@ -13,9 +13,13 @@ from pydantic import BaseModel, ConfigDict
 
 from hubgate.hub.answers import RepoFacts, params_from_safetensors
 from hubgate.inputs.policy import PreflightRules
+from hubgate.inputs.scan.model import Place
 
-FindingKind = Literal["remote-code", "pickle", "licence", "size"]
-FINDING_KINDS: tuple[str, ...] = ("remote-code", "pickle", "licence", "size")
+FindingKind = Literal["remote-code", "pickle", "licence", "size", "unpinned"]
+FINDING_KINDS: tuple[str, ...] = ("remote-code", "pickle", "licence", "size", "unpinned")
+# Advice about the code rather than the repo: fails a run only when named (`--fail-on unpinned`), not
+# with the `findings` group, so a policy that fails on findings keeps its meaning.
+UNPINNED = "unpinned"
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 # Weights of other frameworks that transformers skips when the repo has safetensors.
@@ -34,6 +38,24 @@ class Finding(BaseModel):
     files: tuple[str, ...] = ()  # the files concerned (code that would run, pickle weights)
     licence: str | None = None
     bytes: int | None = None
+    places: tuple[str, ...] = ()  # unpinned: where the code loads the repo without a revision
+    sha: str | None = None  # unpinned: the commit the check resolved, to pin to
+
+
+def unpinned(places: tuple[Place, ...], sha: str | None) -> Finding | None:
+    """Places whose loader takes a revision and is given none: each download takes whatever the default
+    branch holds that day. Costs no request: the places come from the scan, the sha from the check."""
+    loose = [place for place in places if place.unpinned]
+    if not loose:
+        return None
+    where = ", ".join(str(place) for place in loose)
+    to = f"; pin to {sha} (`hubgate pin`)" if sha else ""
+    return Finding(
+        kind="unpinned",
+        message=f"loaded without a revision at {where}{to}",
+        places=tuple(str(place) for place in loose),
+        sha=sha,
+    )
 
 
 def findings_for(facts: RepoFacts, rules: PreflightRules) -> list[Finding]:
