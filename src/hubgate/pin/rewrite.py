@@ -173,9 +173,20 @@ def _with_keyword(cst: Any, call: Any, key: str, sha: str) -> Any:
         new_comma = cst.Comma(whitespace_after=closing)
         args.append(cst.Arg(value=value, keyword=cst.Name(key), equal=equal, comma=new_comma))
     else:
+        # `f( a )`: the blank before `)` follows the new last argument
         trailing = comma if isinstance(comma, cst.Comma) else cst.MaybeSentinel.DEFAULT
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        args.append(cst.Arg(value=value, keyword=cst.Name(key), equal=equal, comma=trailing))
+        args[-1] = last.with_changes(
+            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")), whitespace_after_arg=blank
+        )
+        args.append(
+            cst.Arg(
+                value=value,
+                keyword=cst.Name(key),
+                equal=equal,
+                comma=trailing,
+                whitespace_after_arg=last.whitespace_after_arg,
+            )
+        )
     return call.with_changes(args=args)
 
 
