@@ -8,7 +8,10 @@ compared against the truth. The scan runs in a child process where any socket co
 counted, and which reports whether huggingface_hub or an HTTP client was imported: proof that scanning
 never talks to the Hub.
 
-    .venv/bin/python benchmarks/bench_scan.py [--files 10000] [--repeat 3]
+Beside them `grep -rnF` for the names hubgate's pre-filter looks for (the goal: within 10x of it, with the
+same findings), and with `--before REF` the scan of an earlier git revision, interleaved round by round.
+
+    .venv/bin/python benchmarks/bench_scan.py [--files 10000] [--repeat 3] [--before REF]
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,14 +126,15 @@ def refuse(self, address, *args):
 socket.socket.connect = refuse
 socket.socket.connect_ex = refuse
 from hubgate.inputs.scan import scan_paths
-times = []
+times, cpu = [], []
 for _ in range(int(sys.argv[1])):
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     result = scan_paths(["."])
     times.append(time.perf_counter() - start)
+    cpu.append(time.process_time() - start_cpu)
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("huggingface_hub", "httpx", "httpx2", "requests", "urllib3"))
 print(json.dumps({
-    "seconds": min(times), "first": times[0], "files": result.files,
+    "seconds": min(times), "first": times[0], "cpu": min(cpu), "files": result.files,
     "found": sorted({(f.repo_id, f.place.file) for f in result.found}),
     "connect_attempts": attempts, "network_modules": loaded,
 }))
@@ -151,27 +157,71 @@ def regex_baseline(root: Path) -> tuple[float, set[tuple[str, str]], int]:
     return time.perf_counter() - start, found, files
 
 
+def grep_words() -> list[str]:
+    """The names hubgate's pre-filter looks for, every kind's: what `grep -r` is asked for."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from hubgate.inputs.scan import config, python, shell
+
+    return sorted({*python.TRIGGERS, *config.TRIGGERS, *shell.TRIGGERS, "download"})
+
+
+def grep_baseline(root: Path) -> tuple[float, float]:
+    """`grep -rnF` for the same names over the whole tree (binaries, .venv/ and ignored folders too):
+    (wall seconds, CPU seconds)."""
+    command = ["grep", "-rnF", *(arg for word in grep_words() for arg in ("-e", word)), "."]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, cwd=root, stdout=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def scan_child(root: Path, env: dict[str, str], scans: int, src: Path | None = None) -> dict[str, Any]:
+    """`scans` scans in a fresh process (`src`: another checkout's sources, for --before)."""
+    if src is not None:
+        env = dict(env, PYTHONPATH=str(src))
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(scans)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def checkout(ref: str, into: Path) -> Path:
+    """The `src` folder of git revision `ref`, exported (no worktree left behind)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into / "src"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--files", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3, help="scans timed; the best is reported")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each scanner is reported")
+    parser.add_argument("--before", metavar="REF", help="also scan with the code of git revision REF")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp) / "tree"
+        root.mkdir()
         truth = generate(root, args.files)
         total = sum(1 for _ in root.rglob("*") if _.is_file())
         env = dict(os.environ, HF_ENDPOINT="http://127.0.0.1:9", HF_HUB_OFFLINE="0")
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, str(args.repeat)],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        child = json.loads(out.stdout)
+        before_src = checkout(args.before, Path(tmp)) if args.before else None
+        # Rounds interleave the scanners, so that a busy machine slows them alike.
+        grep_times, child_runs, before_runs = [], [], []
+        for _ in range(args.repeat):
+            grep_times.append(grep_baseline(root))
+            child_runs.append(scan_child(root, env, 2))
+            if before_src is not None:
+                before_runs.append(scan_child(root, env, 2, before_src))
+        child = min(child_runs, key=lambda run: run["cpu"])
         start = time.perf_counter()
         cli = subprocess.run(
             [sys.executable, "-m", "hubgate", "scan", "--format", "json"],
@@ -186,16 +236,37 @@ def main() -> None:
         regex_seconds, regex_found, regex_files = regex_baseline(root)
         print(f"the regex script read {regex_files} .py files")
 
+    grep_seconds = min(wall for wall, _ in grep_times)
+    grep_cpu = min(cpu for _, cpu in grep_times)
     print(f"tree: {total} files generated; {len(truth)} references to find (outside .venv/ and build/)")
-    print(f"{'scanner':<34}{'seconds':>9}{'files/s (tree)':>16}{'found':>7}{'missed':>8}{'extra':>7}")
-    for label, seconds, hits in (
-        (f"hubgate scan (best of {args.repeat})", child["seconds"], found),
-        ('regex from_pretrained\\("..."\\)', regex_seconds, regex_found),
-    ):
-        print(
-            f"{label:<34}{seconds:>9.2f}{total / seconds:>16,.0f}{len(hits & truth):>7}"
-            f"{len(truth - hits):>8}{len(hits - truth):>7}"
+    print("x grep: CPU seconds over grep's (steady on a busy machine, where wall seconds are not)")
+    print(f"{'scanner':<34}{'wall s':>8}{'CPU s':>8}{'x grep':>8}{'found':>7}{'missed':>8}{'extra':>7}")
+    rows: list[tuple[str, float, float | None, set[Any] | None]] = [
+        (f"hubgate scan (best of {args.repeat})", child["seconds"], child["cpu"], found)
+    ]
+    if before_runs:
+        best = min(before_runs, key=lambda run: run["cpu"])
+        rows.append(
+            (
+                f"hubgate scan at {args.before}",
+                best["seconds"],
+                best["cpu"],
+                {tuple(i) for i in best["found"]},
+            )
         )
+    rows += [
+        ("grep -rnF, the same names", grep_seconds, grep_cpu, None),
+        ('regex from_pretrained\\("..."\\)', regex_seconds, None, regex_found),
+    ]
+    for label, seconds, cpu, hits in rows:
+        counts = (
+            f"{len(hits & truth):>7}{len(truth - hits):>8}{len(hits - truth):>7}"
+            if hits is not None
+            else f"{'-':>7}{'-':>8}{'-':>7}"
+        )
+        ratio = f"{cpu / grep_cpu:>8.1f}" if cpu is not None else f"{'-':>8}"
+        shown_cpu = f"{cpu:>8.2f}" if cpu is not None else f"{'-':>8}"
+        print(f"{label:<34}{seconds:>8.2f}{shown_cpu}{ratio}{counts}")
     print(f"hubgate scan, first run (imports of yaml and nbformat included): {child['first']:.2f} s")
     print(
         f"CLI end to end (`hubgate scan --format json`, one cold run, start-up included): {cli_seconds:.2f} s, {cli_repos} repos"

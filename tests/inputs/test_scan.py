@@ -12,8 +12,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hubgate.inputs.scan import scan_file, scan_paths, scan_refs
+from hubgate.inputs.scan import may_name_a_repo, scan_file, scan_paths, scan_refs
 from hubgate.inputs.scan.ids import hub_id
 from hubgate.testhub import HubSim
 
@@ -367,3 +369,44 @@ def test_config_and_shell_forms(kind: str, text: str, expected: set[tuple[str, s
     found, _, problems = scan_file(text, "f", kind)
     assert {(f.repo_id, f.repo_type, f.place.line, f.place.column) for f in found} == expected
     assert problems == []
+
+
+# Pieces a scanner reacts to (calls, keys, commands, URLs) and bytes around them: not UTF-8, a BOM, NUL.
+_PIECES = st.sampled_from(
+    [
+        'from_pretrained("org/name")', 'load_dataset("org/data")', "hf download org/x", "model: org/m",
+        '{"model_name_or_path": "org/j"}', 'model = "org/t"', "https://huggingface.co/org/u", "MODEL=org/v",
+        "pipeline(model='org/p')", "\n", " ", "x = 1\n", "\ufeff", "é", "#", ":", "[", '"',
+    ]
+)  # fmt: skip
+_JUNK = st.binary(max_size=6).filter(lambda b: b"\0" not in b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(["python", "notebook", "yaml", "json", "toml", "shell", "list"]),
+    parts=st.lists(st.one_of(_PIECES.map(str.encode), _JUNK), max_size=8),
+)
+def test_byte_prefilter_never_hides_a_find(kind: str, parts: list[bytes]) -> None:
+    """The pre-filter judges bytes before they are decoded; wherever a scanner finds a repo, a dynamic
+    value or a problem in the decoded text, the pre-filter must have let the file through."""
+    data = b"".join(parts)
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    try:
+        found, dynamic, problems = scan_file(text, "f", kind)
+    except Exception:  # a parser's refusal is the scan's business, not the pre-filter's
+        return
+    if found or dynamic or problems:
+        assert may_name_a_repo(data, kind), (kind, data)
+
+
+def test_byte_prefilter_skips_files_without_trigger_words(tmp_path: Path) -> None:
+    """A broken Python file naming no loader is read and counted, never parsed (no problem line); the
+    same file with a loader name in a comment is parsed and its syntax error reported."""
+    (tmp_path / "plain.py").write_text("def broken(:\n    pass\n")
+    (tmp_path / "named.py").write_text("# from_pretrained\ndef broken(:\n    pass\n")
+    result = scan_paths([str(tmp_path)])
+    assert result.files == 2
+    assert len(result.problems) == 1 and "named.py" in result.problems[0]
+    assert not may_name_a_repo(b"def broken(:\n", "python")
+    assert may_name_a_repo(b"anything", "list")  # every line of a models list is an id

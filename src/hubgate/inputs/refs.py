@@ -175,6 +175,8 @@ def _parse_unpinned(
 def visible(text: str, keep: str = "") -> str:
     """The text with control and formatting characters (ESC, NUL, bidi overrides) written as escapes;
     the characters in `keep` (say, newlines a renderer encodes itself) are left as they are."""
+    if text.isprintable():  # no Cc/Cf character can be in it: the common case costs one C call
+        return text
     return "".join(
         _escape(ch) if unicodedata.category(ch) in ("Cc", "Cf") and ch not in keep else ch for ch in text
     )

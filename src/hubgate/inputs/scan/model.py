@@ -14,6 +14,8 @@ def shown(name: str) -> str:
     """A path as text any output can carry: bytes that are not UTF-8 (which Python keeps as lone
     surrogates) as `\\xff`, control and bidi characters as escapes. A file name is the scanned tree's to
     choose; it must not break a terminal, a JSON encoder or a workflow command."""
+    if name.isprintable():  # lone surrogates and control characters are never printable
+        return name
     text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return visible(text)
 

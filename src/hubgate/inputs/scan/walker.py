@@ -60,7 +60,7 @@ class Target:
     """A file to read: `path` to open (the real path when the tree named it through a link), `name` as
     reports show it, its `kind`, and `source`, its absolute path as the tree names it (for SARIF)."""
 
-    path: Path
+    path: Path | str
     name: str
     kind: str
     source: str
@@ -168,16 +168,24 @@ class _Walk:
         self.include, self.exclude = _spec(include, "--include"), _spec(exclude, "--exclude")
         self.skipped = skipped
         self.cwd = Path.cwd()
+        self.display_prefix, self.root_absolute = "", ""
         self.seen: set[tuple[int, int]] = set()  # (device, inode) of files yielded: links and hard links once
         # Links inside the tree are read after the walk, so that a file is reported under its own name
         # when the walk reaches it, and through a link only when it does not (an ignored folder).
         self.links: list[tuple[Path, Path, str, tuple[int, int]]] = []
 
-    def note(self, path: Path, reason: str) -> None:
-        self.skipped.append(Skipped(_display(path, self.cwd), shown(reason)))
+    def note(self, path: Path | str, reason: str) -> None:
+        self.skipped.append(Skipped(_display(Path(path), self.cwd), shown(reason)))
 
-    def admitted(self, path: Path, kind: str, stat_of: Callable[[], os.stat_result]) -> Iterator[Target]:
-        """`path` as a target when it is a regular file within the size cap; otherwise a note says why not."""
+    def admitted(
+        self,
+        path: Path | str,
+        kind: str,
+        stat_of: Callable[[], os.stat_result],
+        placed: tuple[str, str] | None = None,
+    ) -> Iterator[Target]:
+        """`path` as a target when it is a regular file within the size cap; otherwise a note says why not.
+        `placed`: (display name, absolute path) when the walk already knows them."""
         try:
             info = stat_of()
         except OSError as exc:
@@ -189,15 +197,24 @@ class _Walk:
         if info.st_size > MAX_BYTES:
             self.note(path, _too_big())
             return
-        found = self.target(path, path, kind, (info.st_dev, info.st_ino))
+        found = self.target(path, path, kind, (info.st_dev, info.st_ino), placed)
         if found is not None:
             yield found
 
-    def target(self, path: Path, real: Path, kind: str, identity: tuple[int, int]) -> Target | None:
+    def target(
+        self,
+        path: Path | str,
+        real: Path | str,
+        kind: str,
+        identity: tuple[int, int],
+        placed: tuple[str, str] | None = None,
+    ) -> Target | None:
         if identity in self.seen:
             return None
         self.seen.add(identity)
-        return Target(real, _display(path, self.cwd), kind, os.path.abspath(path))
+        if placed is not None:
+            return Target(real, shown(placed[0]), kind, placed[1])
+        return Target(real, _display(Path(path), self.cwd), kind, os.path.abspath(path))
 
     def given_file(self, path: Path) -> Iterator[Target]:
         """A file named on the command line: the user chose it, so a link is followed wherever it goes,
@@ -209,6 +226,11 @@ class _Walk:
 
     def folder(self, root: Path) -> Iterator[Target]:
         real_root = root.resolve()
+        # A file's display name and absolute path are the root's plus its path inside the tree: joined
+        # as text once per file, where pathlib per file cost more than reading it (10,000-file trees).
+        root_display = _display(root, self.cwd)
+        self.display_prefix = "" if root_display == "." else root_display.rstrip("/") + "/"
+        self.root_absolute = os.path.abspath(root)
         ignores = () if _exists(root / ".git") else tuple(_ancestor_ignores(root, self.skipped))
         stack: list[tuple[Path, str, tuple[_Ignore, ...]]] = [(root, "", ignores)]
         while stack:
@@ -219,6 +241,10 @@ class _Walk:
             except OSError as exc:
                 self.note(here, f"folder not readable ({exc.strerror or exc}), not scanned")
                 continue
+            try:
+                device = os.stat(here).st_dev
+            except OSError:
+                device = -1  # each file is then stat-ed for its identity
             names = {entry.name: entry for entry in entries}
             if rel_folder and _is_environment(names):
                 continue
@@ -240,14 +266,13 @@ class _Walk:
             folders: list[tuple[Path, str, tuple[_Ignore, ...]]] = []
             for entry in entries:
                 relative = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
-                path = Path(entry.path)
                 if entry.is_symlink():
-                    self.link(path, relative, ignores, real_root)
+                    self.link(Path(entry.path), relative, ignores, real_root)
                 elif _is_dir(entry):
                     if self.keep_folder(entry.name, relative, ignores):
-                        folders.append((path, relative, ignores))
+                        folders.append((Path(entry.path), relative, ignores))
                 else:
-                    yield from self.file(entry, path, relative, ignores)
+                    yield from self.file(entry, relative, ignores, device)
             stack.extend(reversed(folders))  # depth first, in name order, as os.walk goes
 
     def keep_folder(self, name: str, relative: str, ignores: tuple[_Ignore, ...]) -> bool:
@@ -265,12 +290,21 @@ class _Walk:
         return not (self.include and not self.include.match_file(relative))
 
     def file(
-        self, entry: os.DirEntry[str], path: Path, relative: str, ignores: tuple[_Ignore, ...]
+        self, entry: os.DirEntry[str], relative: str, ignores: tuple[_Ignore, ...], device: int
     ) -> Iterator[Target]:
         kind = kind_of(entry.name)
         if kind is None or not self.wanted(relative, ignores):
             return
-        yield from self.admitted(path, kind, lambda: entry.stat(follow_symlinks=False))
+        placed = (self.display_prefix + relative, os.path.join(self.root_absolute, relative))
+        if device >= 0 and _is_file(entry):
+            # The listing already says it is a regular file and names its inode: no stat per file. Its
+            # size is measured when it is read (read_capped refuses it past MAX_BYTES), as is its type:
+            # a file swapped for a FIFO in between is refused there too.
+            found = self.target(entry.path, entry.path, kind, (device, entry.inode()), placed)
+            if found is not None:
+                yield found
+            return
+        yield from self.admitted(entry.path, kind, lambda: entry.stat(follow_symlinks=False), placed)
 
     def linked(self) -> Iterator[Target]:
         for path, real, kind, identity in self.links:
