@@ -104,6 +104,7 @@ def test_refs_carry_each_pinned_revision() -> None:
         ("a/one", None, "a/one"),
         ("a/one", "v1", "a/one@v1"),
     ]
+    assert [(r.repo_id, r.revision) for r in result.refs(revisions=False)] == [("a/one", None)]
     assert [p.line for p in result.keyed_places()[("model", "a/one@v1")]] == [2]
     assert [p.line for p in result.places()[("model", "a/one")]] == [1, 2]
     assert [f.place.line for f in result.unpinned()] == [1]

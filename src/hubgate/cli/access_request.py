@@ -118,7 +118,10 @@ def request(
         fail_usage(str(exc))
     scanned = scanned_repos(scan, ids, include, exclude)
     endpoint, refs = load_refs(
-        [] if scan else ids, files, repo_type, scanned=scanned.refs() if scanned is not None else None
+        [] if scan else ids,
+        files,
+        repo_type,
+        scanned=scanned.refs(revisions=False) if scanned is not None else None,
     )
     if not refs:
         fail_usage("nothing to request: the scan found no Hub repos")

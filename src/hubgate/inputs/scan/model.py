@@ -131,12 +131,13 @@ class ScanResult:
             grouped.setdefault((item.repo_type, item.repo_id), set()).add(item.place)
         return {key: tuple(sorted(places)) for key, places in grouped.items()}
 
-    def refs(self) -> list[RepoRef]:
+    def refs(self, *, revisions: bool = True) -> list[RepoRef]:
         """One ref per repo and revision the code pins (none: the default branch); its `origin` is the
-        first place (`file:line`)."""
+        first place (`file:line`). Without `revisions`, one per repo (access is the repo's, whatever
+        the revision: `request --scan` asks once)."""
         refs: dict[tuple[str, str, str | None], RepoRef] = {}
         for item in sorted(self.found, key=lambda f: f.place):
-            revision = item.place.revision
+            revision = item.place.revision if revisions else None
             key = (item.repo_type, item.repo_id, revision)
             if key not in refs:
                 shown = item.repo_id if revision is None else f"{item.repo_id}@{revision}"
