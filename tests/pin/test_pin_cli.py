@@ -126,3 +126,17 @@ def test_nothing_to_pin_sends_no_request(run_cli, hub: HubSim, tmp_path: Path) -
     assert result.stdout == ""
     assert "nothing to pin" in result.stderr
     assert len(hub.log) == before
+
+
+def test_without_libcst_one_line_and_the_extra(run_cli, hub: HubSim, tmp_path: Path, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "libcst", None)  # as if the `pin` extra were not installed
+    (tmp_path / "app.py").write_text(f'AutoModel.from_pretrained("{GPT2}")\n')
+    result = run_cli("pin", cwd=tmp_path, HF_TOKEN=ALICE)
+    assert result.code == 2
+    assert result.stderr.splitlines()[-2:] == [
+        "hubgate: error: hubgate pin needs libcst to rewrite Python",
+        "  hint: install the pin extra: pip install 'hubgate[pin]'",
+    ]
+    assert "revision=" not in (tmp_path / "app.py").read_text()
