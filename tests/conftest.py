@@ -102,6 +102,13 @@ def _own_metadata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 @pytest.fixture(autouse=True)
+def _no_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output goes to a pipe of no set width, as in a script, unless a test sets COLUMNS itself (the
+    xdist workers inherit COLUMNS=80, and hubgate wraps its tables at COLUMNS when it is set)."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _no_held_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with no token held by the scrubber: a CLI run holds its tokens for the life of
     its process, and a value one in-process test held must not change what the next one scrubs."""

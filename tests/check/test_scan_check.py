@@ -184,7 +184,7 @@ def test_scan_with_a_list_file_and_usage_errors(run_cli, hub: HubSim, project: P
     nothing = run_cli("check", "--scan", "empty", "--json", cwd=project, HF_TOKEN=ALICE)
     assert nothing.code == 0, nothing.stderr
     assert nothing.json()["models"] == []
-    assert "the scan found no Hub repos in 1 files" in nothing.stderr
+    assert "the scan found no Hub repo ids in 1 file under empty" in nothing.stderr
 
 
 def test_places_follow_a_legacy_id_through_the_redirect(run_cli, hub: HubSim, tmp_path: Path) -> None:

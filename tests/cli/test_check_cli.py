@@ -8,7 +8,17 @@ from pathlib import Path
 from hubgate.testhub import HubSim
 from tests.conftest import ALICE, BERT, BOB, CAROL, GEMMA, GPT2, LLAMA2, LLAMA32, MISTRAL, assert_no_token
 
-JSON_KEYS = {"schema_version", "endpoint", "checked_at", "token", "summary", "models", "requests"}
+JSON_KEYS = {
+    "schema_version",
+    "endpoint",
+    "checked_at",
+    "token",
+    "summary",
+    "models",
+    "headlines",
+    "requests",
+    "collections",
+}
 MODEL_KEYS = {
     "findings",
     "cost",
@@ -29,6 +39,7 @@ MODEL_KEYS = {
     "registry",
     "fit",
     "places",  # schema version 2: where the code uses the repo (check --scan), [] otherwise
+    "collection",  # the collection input that brought the repo, else null
 }
 
 
@@ -108,7 +119,7 @@ def test_group_headings_are_true_of_every_member(run_cli, hub: HubSim) -> None:
     assert "Action needed (1)" in rejected and "Gated" not in rejected
     line = next(line for line in rejected.splitlines() if BERT in line and "✗" in line)
     assert line.startswith(f"   ✗ {BERT}  token-invalid") and "gated" not in line
-    owned = run_cli("check", PRIVATE, HF_TOKEN=ALICE).stdout
+    owned = run_cli("check", PRIVATE, "-v", HF_TOKEN=ALICE).stdout
     assert "Usable now (1)" in owned and "Gated" not in owned
     assert f"• {PRIVATE}  granted · private" in owned
     assert "1 checked · 1 usable" in owned and "(1 granted; 3 requests" in owned

@@ -151,7 +151,14 @@ def _registry(hub: HubSim, project: Path) -> None:
     hub.add_repo(Repo("Qwen/Qwen3-8B", card_data={"license": "apache-2.0"}))
 
 
+def _collections(hub: HubSim, project: Path) -> None:
+    from hubgate.testhub.worlds import populate_collections
+
+    populate_collections(hub)
+
+
 WORLDS: dict[str, Callable[[HubSim, Path], None]] = {
+    "collections": _collections,
     "registry": _registry,
     "alternatives": _alternatives,
     "dinov3": _dinov3,

@@ -34,7 +34,7 @@ def test_summary_and_json_report_the_quota_left(run_cli, hub: HubSim) -> None:
     result = run_cli("check", BERT, "--no-registry", "--json", HF_TOKEN=ALICE)
     quota = result.json()["requests"]["quota_left"]["api"]
     assert quota["limit"] == 1000 and quota["remaining"] == 1000 - hub.count(bucket="api")
-    table = run_cli("check", BERT, "--no-registry", "--budget", "api=50", HF_TOKEN=ALICE).stdout
+    table = run_cli("check", BERT, "--no-registry", "--budget", "api=50", "-v", HF_TOKEN=ALICE).stdout
     assert "api quota left " in table and "of 1,000" in table and "budget api 50" in table
 
 

@@ -73,7 +73,10 @@ def test_github_workflow_commands(run_cli, tmp_path: Path) -> None:
     )
     assert lines[1].startswith("::error file=models.txt,line=4,")
     assert "Next: Accept the terms at" in lines[1]
-    assert lines[-1] == "::notice title=hubgate::3 checked, 1 usable"
+    assert lines[-1] == (
+        "::notice title=hubgate::3 checked, 1 usable; "
+        "exit 1: 1 repo not usable (1 not-requested), failed by --fail-on not-requested"
+    )
     assert len(lines) == 3 and result.code == 1
 
 

@@ -38,6 +38,7 @@ class Outcome(StrEnum):
     FORM_INCOMPLETE = "form-incomplete"
     REFUSED = "refused"
     SKIPPED = "skipped"  # the verdict says a request would not help (not found, rejected, ...)
+    COVERED = "covered"  # in a gating group whose one request (on another of its repos) covers it
     ERROR = "error"
 
 

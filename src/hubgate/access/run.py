@@ -16,12 +16,14 @@ from hubgate.access.form import (
     form_of,
     is_terms,
 )
+from hubgate.access.groups import cover, settle_covered
 from hubgate.access.request_outcome import SENT_GRANTED_WORDS, SENT_PENDING_WORDS, Outcome, classify_answer
 from hubgate.check.extras import Extras
 from hubgate.check.run import run_check
 from hubgate.check.session import Session
 from hubgate.hub.answers import RepoFacts, facts_from_metadata
-from hubgate.inputs.refs import InvalidRef, RepoRef
+from hubgate.hub.collections import gating_group_of
+from hubgate.inputs.refs import AnyRef, RepoRef
 from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.decide import from_probe
 from hubgate.verdicts.verdict import Status, Verdict
@@ -48,6 +50,11 @@ class RequestResult:
     fields: list[dict[str, Any]] = field(default_factory=list)
     sent: dict[str, Any] | None = None  # the body sent (or, with --dry-run, that would be sent)
     missing: list[str] = field(default_factory=list)
+    # A gating group (the Hub said so): the lead's one request covers the others (`covered_by` the lead).
+    gating_group: str | None = None
+    covers: list[str] = field(default_factory=list)  # on the lead: the group's other repos in this run
+    covered_by: str | None = None  # on the others: the repo whose request covers them
+    lead_outcome: Outcome | None = None  # on the others: what the lead's request came to
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +70,9 @@ class RequestResult:
             "fields": self.fields,
             "sent": self.sent,
             "missing": self.missing,
+            "gating_group": self.gating_group,
+            "covers": self.covers,
+            "covered_by": self.covered_by,
         }
 
 
@@ -78,7 +88,7 @@ def _plain(verdict: Verdict, outcome: Outcome, message: str) -> RequestResult:
 
 def request_all(
     session: Session,
-    refs: Sequence[RepoRef | InvalidRef],
+    refs: Sequence[AnyRef],
     *,
     field_values: dict[str, Any],
     accept_terms: bool = False,
@@ -99,8 +109,10 @@ def request_all(
     Each request the Hub acknowledges (access/request_outcome.py) is confirmed with one file probe
     (resolvers bucket): the gate then says granted or pending, or that no request was recorded (`error`)."""
     report = run_check(session, refs, jobs=jobs, extras=Extras(follow_bases=False, suggest=False))
+    groups = {c.name for c in report.collections if c.gating_group}
     results: list[RequestResult | None] = []
     todo: list[tuple[int, Verdict, RepoFacts, GateForm]] = []
+    members: dict[int, str] = {}  # index in results -> the gating group the Hub says the repo is in
     for verdict in report.verdicts:
         if verdict.status in _ALREADY:
             results.append(_plain(verdict, _ALREADY[verdict.status], verdict.message))
@@ -114,8 +126,19 @@ def request_all(
                 results.append(_plain(verdict, Outcome.ERROR, meta.describe()))
                 continue
             facts = facts_from_metadata(ref.repo_id, meta.body)
+            group = gating_group_of(meta.body) or (
+                verdict.collection if verdict.collection in groups else None
+            )
+            if group is not None:
+                members[len(results)] = group
             todo.append((len(results), verdict, facts, form_of(facts.card_data)))
             results.append(None)
+
+    # One request per gating group, on its first repo; the others are covered by it, never sent.
+    covered = cover(todo, members, lambda verdict, lead, group: _covered(verdict, lead, group, dry_run))
+    for index, result in covered.items():
+        results[index] = result
+    todo = [item for item in todo if item[0] not in covered]
 
     field_values = dict(field_values)
     if ask_value is not None:
@@ -135,18 +158,29 @@ def request_all(
             for f in form.fields
         ]
         result.sent, result.missing = filled.values, list(filled.missing)
+        if index in members:
+            result.gating_group = members[index]
+            result.covers = [
+                r.repo_id or r.input for r in covered.values() if r.gating_group == members[index]
+            ]
+            if result.covers:
+                result.message = (
+                    f"would send one request for gating group {members[index]}: "
+                    f"it covers {len(result.covers) + 1} repos"
+                )
         results[index] = result
         if filled.missing:
             result.outcome, result.message = Outcome.FORM_INCOMPLETE, _incomplete(form, filled)
             continue
         ready.append((result, verdict, facts))
 
+    done = [r for r in results if r is not None]
     if dry_run or not ready:
-        return [r for r in results if r is not None], report.verdicts
+        return settle_covered(done), report.verdicts
     if confirm is not None and not confirm([result for result, _, _ in ready]):
         for result, _, _ in ready:
             result.outcome, result.message = Outcome.NOT_SENT, "not sent: you answered no"
-        return [r for r in results if r is not None], report.verdicts
+        return settle_covered(done), report.verdicts
 
     for result, verdict, facts in ready:
         answer = session.service.post(f"/api/{verdict.repo_type}s/{verdict.model_id}/ask-access", result.sent)
@@ -154,7 +188,19 @@ def request_all(
         if outcome in (Outcome.SENT_GRANTED, Outcome.SENT_PENDING):
             outcome, message = _confirmed(session, verdict, facts, outcome, message)
         result.outcome, result.message = outcome, scrub(message, session.token.value)
-    return [r for r in results if r is not None], report.verdicts
+        if result.covers and outcome in (Outcome.SENT_GRANTED, Outcome.SENT_PENDING):
+            result.message += f" (one request for gating group {result.gating_group}: it covers {len(result.covers) + 1} repos)"
+    return settle_covered(done), report.verdicts
+
+
+def _covered(verdict: Verdict, lead: Verdict, group: str, dry_run: bool) -> RequestResult:
+    result = _plain(
+        verdict,
+        Outcome.COVERED,
+        f"{'would be covered' if dry_run else 'covered'} by the gating group's one request, on {lead.model_id}",
+    )
+    result.gating_group, result.covered_by = group, lead.model_id
+    return result
 
 
 def _incomplete(form: GateForm, filled: Filled) -> str:
@@ -195,7 +241,10 @@ def pending_verdicts(results: Sequence[RequestResult], verdicts: Sequence[Verdic
     out = []
     for result in results:
         verdict = by_input.get(result.input)
-        if result.outcome == Outcome.SENT_PENDING and verdict is not None:
+        awaits = result.outcome == Outcome.SENT_PENDING or (
+            result.outcome == Outcome.COVERED and result.lead_outcome == Outcome.SENT_PENDING
+        )
+        if awaits and verdict is not None:
             out.append(
                 verdict.model_copy(
                     update={

@@ -6,12 +6,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from hubgate.check.author_repos import author_problem, list_author
+from hubgate.check.collections import expand_collections
 from hubgate.check.extras import Extras
 from hubgate.check.report import Report
 from hubgate.check.run import DEFAULT_JOBS, run_check
 from hubgate.check.session import Session
 from hubgate.hub.answers import HubAnswer
-from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType
+from hubgate.inputs.refs import AnyRef, RepoRef, RepoType
 from hubgate.verdicts.attach import with_places
 from hubgate.verdicts.verdict import Verdict
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 def check_batch(
     session: Session,
-    refs: Sequence[RepoRef | InvalidRef],
+    refs: Sequence[AnyRef],
     *,
     authors: Sequence[str] = (),
     repo_type: RepoType = "model",
@@ -47,11 +48,15 @@ def check_batch(
         known |= metadata
         if error is not None or not listed:
             listing_problems.append(author_problem(session, author, repo_type, error))
+    expansion = expand_collections(session, refs)  # before on_start: the count is of repos
     if on_start is not None:
-        on_start(len(refs))
-    report = run_check(session, refs, jobs=jobs, known=known, extras=extras, on_result=on_result, cache=cache)
+        on_start(expansion.count)
+    report = run_check(
+        session, expansion, jobs=jobs, known=known, extras=extras, on_result=on_result, cache=cache
+    )
     report.verdicts.extend(listing_problems)
     if scan is not None:
         report.verdicts = with_places(report.verdicts, scan.keyed_places())
         report.scan_skipped = [(item.path, item.reason) for item in scan.skipped]
+        report.scan_where = scan.where()
     return report

@@ -13,7 +13,7 @@ from hubgate.check.report import Report, report_json, token_json
 from hubgate.check.run import DEFAULT_JOBS, run_check
 from hubgate.check.session import Session
 from hubgate.hub.token import ResolvedToken, TokenInfo
-from hubgate.inputs.refs import InvalidRef, RepoRef
+from hubgate.inputs.refs import AnyRef
 from hubgate.inputs.sources import InputError
 from hubgate.verdicts.verdict import USABLE, Verdict
 
@@ -106,7 +106,7 @@ class Matrix:
 
 def check_matrix(
     tokens: Sequence[ResolvedToken],
-    refs: Sequence[RepoRef | InvalidRef],
+    refs: Sequence[AnyRef],
     session_for: Callable[[ResolvedToken], Session],
     *,
     jobs: int = DEFAULT_JOBS,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+from hubgate.check.collections import Expansion, expand_collections, with_group_steps
 from hubgate.check.evidence import Evidence, Inspections
 from hubgate.check.extras import Extras, verdict_with_extras
 from hubgate.check.listings import AuthorListings
@@ -14,7 +15,7 @@ from hubgate.check.session import Session
 from hubgate.hub.answers import HubAnswer
 from hubgate.hub.cache import MetadataCache
 from hubgate.hub.workers import run_all
-from hubgate.inputs.refs import InvalidRef, RepoRef
+from hubgate.inputs.refs import AnyRef, InvalidRef, RepoRef
 from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.attach import without_missing_suggestions
 from hubgate.verdicts.decide import error_verdict, invalid_verdict
@@ -25,7 +26,7 @@ DEFAULT_JOBS = 8
 
 def run_check(
     session: Session,
-    refs: Sequence[RepoRef | InvalidRef],
+    refs: Sequence[AnyRef] | Expansion,
     *,
     jobs: int = DEFAULT_JOBS,
     on_result: Callable[[Verdict], None] | None = None,
@@ -39,31 +40,38 @@ def run_check(
     `extras`: what to add beside each verdict (the default `Extras()`: the base-model chain, did-you-mean
     suggestions and pre-flight findings). `cache`: commit-bound metadata from earlier runs (and this
     run's, for the next); `batch`: read the metadata of authors with several repos in the run from their
-    listing."""
-
+    listing. A collection among `refs` is read first (one request each) and stands for its repos."""
+    expansion = expand_collections(session, refs)
+    items = expansion.items
+    repo_refs = [item for item in items if not isinstance(item, Verdict)]
     extras = extras if extras is not None else Extras()
     rules = extras.rules
     if rules is not None and (rules.max_size is not None or rules.disk_free is not None):
         session.service.file_sizes = True  # size limits judged on exact file sizes, same request count
     listings = None
     if batch and session.ctx.token.valid is not False and not session.service.file_sizes:
-        listings = AuthorListings(session.service, refs)
+        listings = AuthorListings(session.service, repo_refs)
     inspections = Inspections(session, Evidence(known=known or {}, listings=listings, cache=cache))
 
-    def task(ref: RepoRef | InvalidRef) -> Verdict:
-        if isinstance(ref, InvalidRef):
+    def task(ref: RepoRef | InvalidRef | Verdict) -> Verdict:
+        if isinstance(ref, Verdict):  # a collection that could not be read
+            verdict = ref
+        elif isinstance(ref, InvalidRef):
             verdict = invalid_verdict(ref)
         else:
             try:
                 verdict = verdict_with_extras(session, inspections, extras, ref)
             except Exception as exc:  # an extra failing must not lose the verdict of the others
                 verdict = error_verdict(ref, session.ctx, f"{type(exc).__name__}: {exc}")
+            if ref.collection is not None:
+                verdict = verdict.model_copy(update={"collection": ref.collection})
         verdict = _scrubbed(verdict, session.token.value)
         if on_result is not None:
             on_result(verdict)
         return verdict
 
-    verdicts = without_missing_suggestions(run_all(session.service, task, refs, jobs=jobs))
+    verdicts = without_missing_suggestions(run_all(session.service, task, items, jobs=jobs))
+    verdicts = with_group_steps(verdicts, expansion.collections)
     return Report(
         endpoint=session.ctx.endpoint,
         checked_at=datetime.now(UTC),
@@ -78,6 +86,8 @@ def run_check(
         budget=session.service.budget.caps if session.service.budget is not None else None,
         cache={"hits": cache.hits, "misses": cache.misses} if cache is not None else None,
         listing_pages=listings.pages if listings is not None else 0,
+        collections=expansion.collections,
+        hub_down=scrub(down, session.token.value) if (down := session.service.stopped) else None,
     )
 
 

@@ -45,11 +45,16 @@ def open_session(
     pacer: RatePacer | None = None,
     caller: str = "cli",
     budget: Budget | None = None,
+    identify: bool = True,
 ) -> Session:
     """Resolve the endpoint and identify the token (one whoami-v2, which also primes the pacer).
-    `caller`: "api" words next steps for Python code instead of command-line options."""
+    `caller`: "api" words next steps for Python code instead of command-line options. Without
+    `identify` (a run with nothing to check), the token is not asked about: no request at all."""
     service = HubService(
         endpoint or default_endpoint(), token.value, policy=policy, pacer=pacer, budget=budget
     )
-    info = identify_token(service, token)
+    if identify:
+        info = identify_token(service, token)
+    else:
+        info = TokenInfo(token.source, token.present, error="not asked: nothing to check")
     return Session(service, Context(endpoint=service.endpoint, token=info, caller=caller), token)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from hubgate.cli.errors import fail_unreadable, fail_usage
-from hubgate.cli.formats import check_format, table_console
+from hubgate.cli.formats import format_or_json, table_console
 from hubgate.cli.hub_options import HubOptions, quiet_library_logs
 from hubgate.cli.inputs import load_refs, scanned_repos
 from hubgate.cli.options import (
@@ -18,6 +18,7 @@ from hubgate.cli.options import (
     FilesOpt,
     IdsArg,
     IncludeOpt,
+    JsonOpt,
     RepoTypeChoice,
     RepoTypeOpt,
     RetriesOpt,
@@ -72,6 +73,7 @@ request_app = typer.Typer()
 
 @request_app.command()
 def request(
+    ctx: typer.Context,
     ids: IdsArg = None,
     files: FilesOpt = None,
     repo_type: RepoTypeOpt = RepoTypeChoice.model,
@@ -84,6 +86,7 @@ def request(
     yes: YesOpt = False,
     state: StateOpt = None,
     output_format: TableOrJsonOpt = "table",
+    as_json: JsonOpt = False,
     scan: ScanOpt = False,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
@@ -103,7 +106,7 @@ def request(
     from hubgate.verdicts.exit_codes import EXIT_ACTION, EXIT_ERROR, EXIT_OK
     from hubgate.watch.state import StateError, default_state_path
 
-    fmt = check_format(output_format, ("table", "json"))
+    fmt = format_or_json(ctx, output_format, as_json, ("table", "json"))
     if ids and ids[0] in OWNER_ACTIONS:
         rest = " ".join(ids[1:]) or "REPO"
         fail_usage(
@@ -121,7 +124,7 @@ def request(
         [] if scan else ids,
         files,
         repo_type,
-        scanned=scanned.refs(revisions=False) if scanned is not None else None,
+        scanned=[*scanned.refs(revisions=False), *scanned.collection_refs()] if scanned is not None else None,
     )
     if not refs:
         fail_usage("nothing to request: the scan found no Hub repos")
@@ -168,7 +171,11 @@ def request(
             render.request_json(results, endpoint=session.ctx.endpoint, dry_run=dry_run, recorded=recorded)
         )
     else:
-        render.render_to(table_console(), results, dry_run=dry_run, recorded=recorded)
+        from hubgate.render.layout import hanging
+
+        hanging(
+            table_console(), lambda out: render.render_to(out, results, dry_run=dry_run, recorded=recorded)
+        )
     if any(r.outcome == Outcome.ERROR for r in results):
         raise typer.Exit(EXIT_ERROR)
     raise typer.Exit(EXIT_ACTION if any(r.outcome in FAILED for r in results) else EXIT_OK)

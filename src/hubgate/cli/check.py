@@ -29,7 +29,7 @@ from hubgate.cli.check_options import (
     TokenFileOpt,
 )
 from hubgate.cli.errors import fail_unreadable, fail_usage, interruptible
-from hubgate.cli.formats import given, pick_format
+from hubgate.cli.formats import given, pick_format, table_console
 from hubgate.cli.hub_options import HubOptions, metadata_cache, quiet_library_logs
 from hubgate.cli.inputs import (
     checked_authors,
@@ -61,12 +61,12 @@ from hubgate.cli.options import (
     TokenOpt,
 )
 from hubgate.cli.progress import Progress
-from hubgate.cli.report_out import check_output_path, print_report
+from hubgate.cli.report_out import VerboseOpt, planned_outputs, print_report
 
 if TYPE_CHECKING:
     from hubgate.check.extras import Extras
     from hubgate.hub.cache import MetadataCache
-    from hubgate.inputs.refs import InvalidRef, RepoRef
+    from hubgate.inputs.refs import AnyRef
 
 check_app = typer.Typer()
 
@@ -83,6 +83,7 @@ def check(
     output: OutputOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
     jobs: JobsOpt = 8,
     timeout: TimeoutOpt = 15.0,
     retries: RetriesOpt = 4,
@@ -122,8 +123,7 @@ def check(
     rules = preflight.rules(*disk_free(disk))
     hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget).checked()
     cache = metadata_cache(no_cache)
-    if output is not None:
-        check_output_path(output)
+    outputs = planned_outputs(output, output_format.value, tuple(OutputFormat))
     fit = fit_request(gpus, dtype, context, registry_dirs)
     registry = joined_registry(registry_dirs, no_registry)
     extras = Extras(
@@ -138,17 +138,16 @@ def check(
         other_input=bool(authors),
         registry=registry,
         revision=checked_revision(revision),
-        scanned=scanned.refs() if scanned is not None else None,
+        scanned=[*scanned.refs(), *scanned.collection_refs()] if scanned is not None else None,
     )
     quiet_library_logs()
     if token_file or all_stored_tokens:
-        if token or anonymous or authors:
-            fail_usage("--token-file / --all-stored-tokens go without --token, --anonymous and --author")
+        if token or anonymous or authors or outputs:
+            fail_usage("--token-file / --all-stored-tokens go without --token, --anonymous, --author and -o")
         _check_matrix(refs, endpoint, token_file, hub, jobs, output_format, failing, extras, cache)
     resolved = hub.resolve_token()
-    bar = sys.stderr.isatty() and output_format != OutputFormat.quiet
-    with Progress(len(refs), bar=bar) as progress, interruptible(progress.told):
-        session = hub.session(endpoint, resolved)
+    with Progress(len(refs), bar=output_format != "quiet") as progress, interruptible(progress.told):
+        session = hub.session(endpoint, resolved, identify=bool(refs or authors))
         report = check_batch(
             session,
             refs,
@@ -162,12 +161,12 @@ def check(
             on_result=progress.advance,
         )
 
-    print_report(report, output_format.value, failing, output)
+    print_report(report, output_format.value, failing, outputs, verbose=verbose, policy=preflight)
     raise typer.Exit(exit_code_for_verdicts(report.verdicts, failing))
 
 
 def _check_matrix(
-    refs: list[RepoRef | InvalidRef],
+    refs: list[AnyRef],
     endpoint: str,
     token_file: str | None,
     hub: HubOptions,
@@ -196,5 +195,5 @@ def _check_matrix(
         matrix = check_matrix(
             tokens, refs, lambda token: hub.session(endpoint, token), jobs=jobs, extras=extras, cache=cache
         )
-    sys.stdout.write(render_matrix(matrix, output_format.value))  # scrubbed of every token (cli.app.run)
+    sys.stdout.write(render_matrix(matrix, output_format.value, width=table_console().width))  # scrubbed
     raise typer.Exit(exit_code_for_verdicts([best for best, _ in matrix.rows()], failing))

@@ -31,11 +31,14 @@ OutputFormatOpt = Annotated[
     ),
 ]
 OutputOpt = Annotated[
-    Path | None,
+    list[str] | None,
     typer.Option(
         "--output",
         "-o",
-        help="Write the --format report to this file; the terminal still gets the human report.",
+        metavar="[FORMAT:]FILE",
+        help="Also write a report to FILE, in FORMAT, else the format its extension names (.sarif, .json, "
+        ".cdx.json, .md, .xml for junit), else --format's. Repeatable: one run, every report from it. "
+        "stdout gets --format (the table when that format went to a file).",
         show_default=False,
     ),
 ]

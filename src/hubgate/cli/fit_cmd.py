@@ -9,9 +9,9 @@ import typer
 
 from hubgate.cli.catalogs import dtype_option, gpu_catalog, gpus_option, lenient_registry
 from hubgate.cli.errors import fail_usage
-from hubgate.cli.formats import check_format, table_console
+from hubgate.cli.formats import format_or_json, table_console
 from hubgate.cli.hub_options import HubOptions, public_reader
-from hubgate.cli.options import AnonymousOpt, RegistryDirsOpt, TableOrJsonOpt, TokenOpt
+from hubgate.cli.options import AnonymousOpt, JsonOpt, RegistryDirsOpt, TableOrJsonOpt, TokenOpt
 
 if TYPE_CHECKING:
     from hubgate.fit.judge import FitOptions
@@ -105,6 +105,7 @@ fit_app = typer.Typer()
 
 @fit_app.command("fit")
 def fit(
+    ctx: typer.Context,
     ids: IdsArg = None,
     gpu: GpuOpt = None,
     dtype: DtypeOpt = None,
@@ -117,6 +118,7 @@ def fit(
     max_context: MaxContextOpt = False,
     quant: QuantOpt = None,
     output_format: TableOrJsonOpt = "table",
+    as_json: JsonOpt = False,
     token: TokenOpt = None,
     anonymous: AnonymousOpt = False,
     registry: RegistryDirsOpt = None,
@@ -127,7 +129,7 @@ def fit(
     from hubgate.fit.lookup import fit_models
     from hubgate.render.fit import catalog_json, catalog_table_to, fit_json, fit_table_to, picked_notes
 
-    output_format = check_format(output_format, ("table", "json"))
+    output_format = format_or_json(ctx, output_format, as_json, ("table", "json"))
     catalog = gpu_catalog(registry)
     if list_gpus:
         if output_format == "json":
@@ -151,7 +153,9 @@ def fit(
     if output_format == "json":
         sys.stdout.write(fit_json(run, notes))
     else:
-        fit_table_to(table_console(), run, notes, max_context=max_context)
+        from hubgate.render.layout import hanging
+
+        hanging(table_console(), lambda console: fit_table_to(console, run, notes, max_context=max_context))
     raise typer.Exit(EXIT_HUB_ERROR if run.hub_error else EXIT_UNKNOWN if run.unknown else EXIT_OK)
 
 

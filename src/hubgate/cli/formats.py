@@ -46,25 +46,37 @@ def pick_format(
     return shorthand
 
 
+def format_or_json(ctx: Any, fmt: Any, as_json: bool, allowed: tuple[str, ...]) -> str:
+    """--format (one of `allowed`) with its shorthand --json: a typed `--format table --json` ends the
+    run with one line, as in every command."""
+    typed = given(ctx, "output_format")
+    value = str(getattr(fmt, "value", fmt))
+    # untyped, --format holds its default, which --json replaces without contradicting it
+    picked = pick_format(value, as_json, default=value if not typed else "", given=typed)
+    return check_format(picked, allowed)
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def table_console() -> Console:
-    """A Rich console for tables on stdout: colour only on a terminal without NO_COLOR, and no
-    truncation in pipes and logs (long model ids stay whole)."""
+    """A Rich console for tables on stdout: colour only on a terminal without NO_COLOR; as wide as the
+    terminal, or as COLUMNS says; in pipes and logs without COLUMNS, lines as long as they need to be.
+    Ids are never cut at any width (render/layout.py)."""
     import os
 
     from rich.console import Console
 
     tty = sys.stdout.isatty()
+    bounded = tty or os.environ.get("COLUMNS", "").strip().isdigit()
     return Console(
         file=None if tty else TrimmedLines(sys.stdout),  # type: ignore[arg-type]
         highlight=False,
         no_color=bool(os.environ.get("NO_COLOR")) or not tty,
         color_system="auto" if tty else None,
-        width=None if tty else 1000,
-        soft_wrap=not tty,
+        width=None if bounded else 1000,
+        soft_wrap=not bounded,
     )
 
 

@@ -13,11 +13,11 @@ from hubgate.cli.options import RepoTypeChoice
 
 if TYPE_CHECKING:
     from hubgate.inputs.policy import Policy
-    from hubgate.inputs.refs import InvalidRef, RepoRef
+    from hubgate.inputs.refs import AnyRef, CollectionRef, RepoRef
     from hubgate.inputs.scan.model import ScanResult
     from hubgate.registry.index import Registry
 
-    Refs = list[RepoRef | InvalidRef]
+    Refs = list[AnyRef]
 
 
 def load_refs(
@@ -28,7 +28,7 @@ def load_refs(
     other_input: bool = False,
     registry: Registry | None = None,
     revision: str | None = None,
-    scanned: list[RepoRef] | None = None,
+    scanned: list[RepoRef | CollectionRef] | None = None,
 ) -> tuple[str, Refs]:
     """The endpoint and the parsed inputs; input problems end the run with one line and exit 2.
     With `other_input` (e.g. --author), no ids is fine and ./models_to_check.txt is not read.
@@ -100,7 +100,7 @@ def scanned_repos(
     for item in sorted(result.dynamic, key=lambda d: d.place):
         sys.stderr.write(f"hubgate: dynamic: not checked: {item.place} {item.place.via}: {item.expression}\n")
     if not result.found:
-        sys.stderr.write(f"hubgate: the scan found no Hub repos in {result.files} files\n")
+        sys.stderr.write(f"hubgate: the scan found no Hub repo ids in {result.where()}\n")
     return result
 
 

@@ -36,6 +36,13 @@ class ScrubbedOutput:
     def __init__(self, secret: str | None) -> None:
         self.secret = secret
 
+    @property
+    def width(self) -> int:
+        """How wide a table may be: the terminal's, or COLUMNS; unbounded in a pipe without COLUMNS."""
+        from hubgate.cli.formats import table_console
+
+        return table_console().width
+
     def out(self, text: str, *, err: bool = False) -> None:
         from hubgate.inputs.secrets import scrub
 

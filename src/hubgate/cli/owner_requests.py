@@ -9,11 +9,13 @@ import sys
 import typer
 
 from hubgate.cli.errors import fail_unreadable, fail_usage
+from hubgate.cli.formats import format_or_json
 from hubgate.cli.hub_options import HubOptions
 from hubgate.cli.options import (
     AnonymousOpt,
     BudgetOpt,
     DeadlineOpt,
+    JsonOpt,
     MaxWaitOpt,
     RepoTypeChoice,
     RepoTypeOpt,
@@ -21,17 +23,16 @@ from hubgate.cli.options import (
     TimeoutOpt,
     TokenOpt,
 )
+from hubgate.cli.owner_auto import auto_app
 from hubgate.cli.owner_client import owner_client
 from hubgate.cli.owner_options import (
     AnswerFormat,
     AnswerFormatOpt,
-    ApplyOpt,
     DryRunOpt,
     ListFormat,
     ListFormatOpt,
     ReasonOpt,
     RepoArg,
-    RulesOpt,
     StatusChoice,
     StatusOpt,
     UsersArg,
@@ -53,9 +54,11 @@ requests_app = typer.Typer(
 
 @requests_app.command("list")
 def list_requests(
+    ctx: typer.Context,
     repo: RepoArg,
     status: StatusOpt = StatusChoice.pending,
     output_format: ListFormatOpt = ListFormat.table,
+    as_json: JsonOpt = False,
     repo_type: RepoTypeOpt = RepoTypeChoice.model,
     token: TokenOpt = None,
     anonymous: AnonymousOpt = False,
@@ -69,17 +72,19 @@ def list_requests(
     from hubgate.owner.client import OwnerError
     from hubgate.render import owner as render
 
+    fmt = format_or_json(ctx, output_format, as_json, ("table", "json", "csv"))
     hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget)
     client, io = owner_client(repo, repo_type, hub)
     try:
         found = client.list_requests(status.value)
     except OwnerError as exc:
         io.fail(exc.problem)
-    io.out(render.listing(found, output_format.value, status=status.value, **client.where))
+    io.out(render.listing(found, fmt, status=status.value, width=io.width, **client.where))
 
 
 def act(
     action: str,
+    ctx: typer.Context,
     repo: RepoArg,
     users: UsersArg = None,
     files: UsersFileOpt = None,
@@ -87,6 +92,7 @@ def act(
     yes: YesOpt = False,
     dry_run: DryRunOpt = False,
     output_format: AnswerFormatOpt = AnswerFormat.table,
+    as_json: JsonOpt = False,
     repo_type: RepoTypeOpt = RepoTypeChoice.model,
     token: TokenOpt = None,
     anonymous: AnonymousOpt = False,
@@ -114,7 +120,7 @@ def act(
         fail_unreadable(exc)
     client, io = owner_client(repo, repo_type, hub)
     plan = "\n".join(describe_plan(action, targets, client.repo_label, reason)) + "\n"
-    as_json = output_format is AnswerFormat.json
+    as_json = format_or_json(ctx, output_format, as_json, ("table", "json")) == "json"
     if dry_run:
         io.out(render.dry_run(targets, plan, {"action": action, **client.where}, as_json=as_json))
         raise typer.Exit(EXIT_OK)
@@ -157,44 +163,4 @@ _action_command("cancel", "Cancel answers: the requests go back to pending (an a
 _action_command("grant", "Grant access to users who never asked (user names only).")
 
 
-@requests_app.command()
-def auto(
-    repo: RepoArg,
-    rules: RulesOpt,
-    apply: ApplyOpt = False,
-    output_format: AnswerFormatOpt = AnswerFormat.table,
-    repo_type: RepoTypeOpt = RepoTypeChoice.model,
-    token: TokenOpt = None,
-    anonymous: AnonymousOpt = False,
-    retries: RetriesOpt = 4,
-    timeout: TimeoutOpt = 15.0,
-    max_wait: MaxWaitOpt = None,
-    deadline: DeadlineOpt = None,
-    budget: BudgetOpt = None,
-) -> None:
-    """Accept pending requests whose email domain or organisation is on the rules' allow-list.
-    A dry run unless --apply; requests that match no rule stay pending (never rejected)."""
-    from hubgate.inputs.bounded import UnreadableFile
-    from hubgate.owner import run
-    from hubgate.owner.client import OwnerError, exit_code_for_actions
-    from hubgate.owner.plan import AcceptRulesError
-    from hubgate.render import owner as render
-
-    hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget)
-    try:
-        allow = run.read_rules(rules)
-    except (UnreadableFile, AcceptRulesError) as exc:
-        fail_unreadable(exc)
-    client, io = owner_client(repo, repo_type, hub)
-    try:
-        done = run.auto_accept(client, allow, apply=apply)
-    except OwnerError as exc:
-        io.fail(exc.problem)
-    code = exit_code_for_actions(done.results)
-    as_json = output_format is AnswerFormat.json
-    io.out(
-        render.auto_report(
-            done, as_json=as_json, **client.where, rules=str(rules), apply=apply, exit_code=code
-        )
-    )
-    raise typer.Exit(code)
+requests_app.add_typer(auto_app)

@@ -11,8 +11,17 @@ import typer
 
 from hubgate.cli.catalogs import registry_or_exit
 from hubgate.cli.errors import fail_usage
-from hubgate.cli.formats import check_format, print_json, table_console
-from hubgate.cli.options import RegistryDirsOpt, TableOrJsonOpt
+from hubgate.cli.formats import format_or_json, print_json, table_console
+from hubgate.cli.options import JsonOpt, RegistryDirsOpt, TableOrJsonOpt
+from hubgate.cli.registry_options import (
+    FamilyOpt,
+    GatedOpt,
+    LicenseOpt,
+    MaxParamsOpt,
+    MinParamsOpt,
+    ProviderOpt,
+    TypeOpt,
+)
 from hubgate.cli.registry_verify import verify_app
 
 if TYPE_CHECKING:
@@ -30,33 +39,6 @@ registry_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-TYPES_HELP = "chat, instruct, completion, text2text, fill-mask, multimodal, vision-encoder, embedding."
-# `registry list`'s filters: optional words, no default shown.
-ProviderOpt = Annotated[
-    str | None, typer.Option("--provider", help="huggingface or openai.", show_default=False)
-]
-TypeOpt = Annotated[str | None, typer.Option("--type", help=TYPES_HELP, show_default=False)]
-FamilyOpt = Annotated[str | None, typer.Option("--family", help="e.g. llama-2, qwen3.", show_default=False)]
-LicenseOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--license", help="Hub licence tag (apache-2.0, llama2, mit, other, ...).", show_default=False
-    ),
-]
-GatedOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--gated", help="no, auto, manual, yes (auto or manual) or unknown: as last seen.", show_default=False
-    ),
-]
-MaxParamsOpt = Annotated[
-    str | None,
-    typer.Option("--max-params", help="At most this many parameters: 7B, 500M, 1.5e9.", show_default=False),
-]
-MinParamsOpt = Annotated[
-    str | None, typer.Option("--min-params", help="At least this many parameters.", show_default=False)
-]
-
 
 def _note_overrides(registry: Registry) -> None:
     for override in registry.overrides:
@@ -65,6 +47,7 @@ def _note_overrides(registry: Registry) -> None:
 
 @registry_app.command("list")
 def list_cmd(
+    ctx: typer.Context,
     provider: ProviderOpt = None,
     model_type: TypeOpt = None,
     family: FamilyOpt = None,
@@ -73,13 +56,14 @@ def list_cmd(
     max_params: MaxParamsOpt = None,
     min_params: MinParamsOpt = None,
     output_format: TableOrJsonOpt = "table",
+    as_json: JsonOpt = False,
     registry: RegistryDirsOpt = None,
 ) -> None:
     """List models, filtered. Models whose size is unknown are left out by --max-params/--min-params."""
     from hubgate.registry.queries import filter_models, parse_filters
     from hubgate.render.registry import dump, models_table
 
-    output_format = check_format(output_format, ("table", "json"))
+    output_format = format_or_json(ctx, output_format, as_json, ("table", "json"))
     words = {"provider": provider, "model_type": model_type, "family": family, "license_id": license_}
     try:
         filters = parse_filters(**words, gated=gated, max_params=max_params, min_params=min_params)
@@ -96,14 +80,16 @@ def list_cmd(
 
 @registry_app.command("show")
 def show_cmd(
+    ctx: typer.Context,
     model: Annotated[str, typer.Argument(help="A model id, legacy id (gpt2) or alias (mistral_7b).")],
     output_format: TableOrJsonOpt = "table",
+    as_json: JsonOpt = False,
     registry: RegistryDirsOpt = None,
 ) -> None:
     """Everything the registry knows about one model, with the source of each number."""
     from hubgate.render.registry import dump, entry_table, not_found
 
-    output_format = check_format(output_format, ("table", "json"))
+    output_format = format_or_json(ctx, output_format, as_json, ("table", "json"))
     reg = registry_or_exit(registry)
     entry = reg.get(model)
     if entry is None:
@@ -120,17 +106,19 @@ def show_cmd(
 
 @registry_app.command("search")
 def search_cmd(
+    ctx: typer.Context,
     text: Annotated[
         str, typer.Argument(help="Words to find in ids, names, family, description, use cases, licence.")
     ],
     output_format: TableOrJsonOpt = "table",
+    as_json: JsonOpt = False,
     registry: RegistryDirsOpt = None,
 ) -> None:
     """Find models by words; matches in ids and names come first. Exit 1 when nothing matches."""
     from hubgate.registry.queries import search_models
     from hubgate.render.registry import dump, models_table
 
-    output_format = check_format(output_format, ("table", "json"))
+    output_format = format_or_json(ctx, output_format, as_json, ("table", "json"))
     if not text.strip():
         fail_usage("search needs some text")
     reg = registry_or_exit(registry)
@@ -147,7 +135,9 @@ def search_cmd(
 
 @registry_app.command("export")
 def export_cmd(
+    ctx: typer.Context,
     output_format: Annotated[str, typer.Option("--format", help="json or yaml.")] = "json",
+    as_json: JsonOpt = False,
     include_empty: Annotated[
         bool, typer.Option("--include-empty", help="Also write unknown facts as null.")
     ] = False,
@@ -157,7 +147,7 @@ def export_cmd(
     from hubgate.registry.queries import export_to_dict
     from hubgate.render.registry import export_text
 
-    output_format = check_format(output_format, ("json", "yaml"))
+    output_format = format_or_json(ctx, output_format, as_json, ("json", "yaml"))
     reg = registry_or_exit(registry)
     _note_overrides(reg)
     data = export_to_dict(reg, include_empty=include_empty)
@@ -166,6 +156,7 @@ def export_cmd(
 
 @registry_app.command("validate")
 def validate_cmd(
+    ctx: typer.Context,
     folder: Annotated[
         Path | None,
         typer.Argument(
@@ -175,12 +166,13 @@ def validate_cmd(
         ),
     ] = None,
     output_format: TableOrJsonOpt = "table",
+    as_json: JsonOpt = False,
     registry: RegistryDirsOpt = None,
 ) -> None:
     """Check every file against the schema; one line per problem (file:line: field: message), exit 1 if any."""
     from hubgate.render.registry import validate_json, validate_summary
 
-    output_format = check_format(output_format, ("table", "json"))
+    output_format = format_or_json(ctx, output_format, as_json, ("table", "json"))
     dirs = [*(registry or ())]
     if folder is not None:
         if not folder.is_dir():

@@ -9,13 +9,14 @@ import typer
 
 from hubgate.cli.catalogs import registry_or_exit
 from hubgate.cli.errors import fail_usage, interruptible
-from hubgate.cli.formats import check_format, print_json, table_console
+from hubgate.cli.formats import format_or_json, print_json, table_console
 from hubgate.cli.hub_options import HubOptions, quiet_library_logs
 from hubgate.cli.options import (
     AnonymousOpt,
     BudgetOpt,
     DeadlineOpt,
     JobsOpt,
+    JsonOpt,
     MaxWaitOpt,
     RegistryDirsOpt,
     RetriesOpt,
@@ -39,8 +40,10 @@ verify_app = typer.Typer()
 
 @verify_app.command("verify")
 def verify(
+    ctx: typer.Context,
     models: ModelsArg = None,
     output_format: TableOrJsonOpt = "table",
+    as_json: JsonOpt = False,
     registry: RegistryDirsOpt = None,
     jobs: JobsOpt = 8,
     token: TokenOpt = None,
@@ -59,7 +62,7 @@ def verify(
 
     hub = HubOptions(token, anonymous, retries, timeout, max_wait, deadline, budget)
     endpoint = hub.endpoint()
-    output_format = check_format(output_format, ("table", "json"))
+    output_format = format_or_json(ctx, output_format, as_json, ("table", "json"))
     chosen = select(registry_or_exit(registry), models)
     if chosen.unknown:
         fail_usage(f"not in the registry: {', '.join(chosen.unknown)} (`hubgate registry search` finds ids)")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from hubgate.cli.errors import fail_usage
+from hubgate.cli.formats import format_or_json
 from hubgate.cli.inputs import run_scan
-from hubgate.cli.options import ExcludeOpt, IncludeOpt
-from hubgate.cli.report_out import write_output
+from hubgate.cli.options import ExcludeOpt, IncludeOpt, JsonOpt
+from hubgate.cli.report_out import planned_outputs, write_output
 
 
 class ScanFormat(StrEnum):
@@ -29,9 +29,14 @@ ScanFormatOpt = Annotated[
     ScanFormat, typer.Option("--format", help="table, json (for other tools), cyclonedx (an ML-BOM).")
 ]
 OutputOpt = Annotated[
-    Path | None,
+    list[str] | None,
     typer.Option(
-        "--output", "-o", help="Write the report to this file instead of stdout.", show_default=False
+        "--output",
+        "-o",
+        metavar="[FORMAT:]FILE",
+        help="Write a report to FILE, in FORMAT, else the format its extension names (.json, .cdx.json), "
+        "else --format's. Repeatable. stdout gets --format unless that format went to a file.",
+        show_default=False,
     ),
 ]
 
@@ -40,8 +45,10 @@ scan_app = typer.Typer()
 
 @scan_app.command()
 def scan(
+    ctx: typer.Context,
     paths: PathsArg = None,
     output_format: ScanFormatOpt = ScanFormat.table,
+    as_json: JsonOpt = False,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     output: OutputOpt = None,
@@ -51,18 +58,20 @@ def scan(
     from hubgate.render import cyclonedx
     from hubgate.render import scan as scan_render
 
-    if output is not None and not output.parent.is_dir():
-        fail_usage(f"--output {output}: directory {output.parent} does not exist")
+    fmt = format_or_json(ctx, output_format, as_json, tuple(ScanFormat))
+    outputs = planned_outputs(output, fmt, tuple(ScanFormat))
+    to_stdout = fmt not in {chosen for chosen, _ in outputs}
     # the table lists what was skipped itself; other formats (and a table in a file) say it on stderr
-    result = run_scan(
-        paths, include, exclude, skipped_on_stderr=output is not None or output_format != "table"
-    )
+    result = run_scan(paths, include, exclude, skipped_on_stderr=not (to_stdout and fmt == "table"))
+    texts: dict[str, str] = {}
     try:
-        text = scan_render.render_scan(result, output_format.value)
+        for chosen in {chosen for chosen, _ in outputs} | {fmt}:
+            texts[chosen] = scan_render.render_scan(result, chosen)
     except cyclonedx.MissingLibrary as exc:
         fail_usage(f"{exc}\n  hint: {cyclonedx.HINT}")
-    if output is not None:
-        write_output(output, text)
-        sys.stderr.write(scan_render.summary(result) + "\n")
+    for chosen, path in outputs:
+        write_output(path, texts[chosen])
+    if to_stdout:
+        sys.stdout.write(texts[fmt])  # a full disk or a closed pipe is main()'s to report (cli/output.py)
     else:
-        sys.stdout.write(text)  # a full disk or a closed pipe is main()'s to report (cli/output.py)
+        sys.stderr.write(scan_render.summary(result) + "\n")

@@ -34,6 +34,7 @@ from hubgate.cli.options import (
     TokenOpt,
 )
 from hubgate.cli.progress import Progress
+from hubgate.cli.report_out import VerboseOpt
 from hubgate.verdicts.exit_codes import EXIT_OK
 
 StateOpt = Annotated[
@@ -99,6 +100,7 @@ def watch(
     exit_code_on_change: ExitCodeOnChangeOpt = False,
     output_format: WatchFormatOpt = "table",
     as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
     jobs: JobsOpt = 8,
     timeout: TimeoutOpt = 15.0,
     retries: RetriesOpt = 4,
@@ -143,8 +145,8 @@ def watch(
         endpoint, refs = load_refs(ids, files, repo_type, registry=registry)
         quiet_library_logs()
         resolved = hub.resolve_token()
-        progress = Progress(len(refs))
-        with interruptible(lambda: f"{progress.told()}; the state is unchanged"):
+        progress = Progress(len(refs), bar=not as_json)  # on a terminal only, like check's
+        with progress, interruptible(lambda: f"{progress.told()}; the state is unchanged"):
             checked = check_unsettled(
                 hub.session(endpoint, resolved),
                 store,
@@ -164,9 +166,15 @@ def watch(
     if as_json:
         sys.stdout.write(render.watch_json(result, path))
     else:
-        from rich.console import Console
+        from hubgate.cli.formats import table_console
+        from hubgate.render.layout import hanging
 
-        render.render_to(Console(soft_wrap=True, highlight=False), result, path)
+        hanging(
+            table_console(),
+            lambda console: render.render_to(
+                console, result, path, on_change=exit_code_on_change, verbose=verbose
+            ),
+        )
     raise typer.Exit(result.exit_code(on_change=exit_code_on_change))
 
 

@@ -72,6 +72,11 @@ class HubService:
         """Why the Hub could not be reached at all in this run (nothing ever answered), or None."""
         return self.transport.unreachable
 
+    @property
+    def stopped(self) -> str | None:
+        """Why the run stopped asking the Hub (it never answered, or stopped answering), or None."""
+        return self.transport.silence.stopped
+
     # -- the questions -------------------------------------------------------------------------
 
     def whoami(self) -> HubAnswer:
@@ -107,6 +112,11 @@ class HubService:
         prefix = "datasets/" if repo_type == "dataset" else ""
         url = f"{self.endpoint}/{prefix}{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
         return self.transport.call("HEAD", url, follow_hub_redirects=True, anonymous=anonymous)
+
+    def collection(self, namespace: str, slug: str) -> HubAnswer:
+        """A collection's items (`huggingface_hub.get_collection`'s route; public ones need no token)."""
+        path = f"/api/collections/{quote(namespace, safe='')}/{quote(slug, safe='')}"
+        return self.transport.call("GET", f"{self.endpoint}{path}")
 
     def list_all(
         self, path: str, params: Any, *, max_pages: int = 1000

@@ -28,6 +28,7 @@ class RepoRef:
     repo_id: str
     origin: str | None = None  # "file:line" when it came from a file
     revision: str | None = None  # `org/name@rev` or --revision: a branch, tag or commit
+    collection: str | None = None  # `namespace/slug-id` when a collection input named this repo
 
     @property
     def key(self) -> tuple[str, str]:
@@ -42,12 +43,73 @@ class RepoRef:
 
 
 @dataclass(frozen=True)
+class CollectionRef:
+    """A Hub collection (`collections/ns/slug-id` or its URL): the check expands it to its models and
+    datasets. `revision` (--revision) pins the repos it expands to."""
+
+    input: str
+    namespace: str
+    slug: str
+    origin: str | None = None
+    revision: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.namespace}/{self.slug}"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return ("collection", self.name)
+
+
+@dataclass(frozen=True)
 class InvalidRef:
     """An entry that is not a repository id; it still gets a verdict (`invalid`)."""
 
     input: str
     reason: str
     origin: str | None = None
+
+
+# A namespace is a user or organisation name; a slug-id is the title's slug, a dash and a 24-digit hex id.
+# Both bounded: the slug goes into a request path.
+_NAMESPACE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+_SLUG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def parse_collection(
+    text: str, *, origin: str | None = None, endpoint: str | None = None, revision: str | None = None
+) -> CollectionRef | InvalidRef | None:
+    """`collections/ns/slug-id` or `https://huggingface.co/collections/ns/slug-id` (also hf.co and the
+    endpoint's own host) as a collection; None when the text names no collection."""
+    if looks_like_token(text):
+        return None  # parse_ref refuses it without echoing it
+    stripped = text.strip()
+    if _URL_RE.match(stripped):
+        parts = urlsplit(stripped)
+        hosts = set(_HUB_HOSTS)
+        if endpoint:
+            hosts.add((urlsplit(endpoint).hostname or "").lower())
+        if parts.scheme.lower() not in ("http", "https") or (parts.hostname or "").lower() not in hosts:
+            return None
+        path = parts.path
+    else:
+        path = stripped
+    segments = [s for s in path.strip("/").split("/")]
+    if not segments or segments[0] != "collections":
+        return None
+    if len(segments) != 3:
+        return InvalidRef(visible(text), "a collection is named collections/NAMESPACE/SLUG-ID", origin)
+    namespace, slug = segments[1], segments[2]
+    if "@" in slug:
+        return InvalidRef(visible(text), "a collection has no revision (--revision pins its repos)", origin)
+    if not _NAMESPACE_RE.fullmatch(namespace) or not _SLUG_RE.fullmatch(slug):
+        return InvalidRef(
+            visible(text),
+            "not a collection name: letters, digits, - _ . only, and at most 200 of them",
+            origin,
+        )
+    return CollectionRef(text, namespace, slug, origin, revision)
 
 
 def _validate_id(repo_id: str) -> str | None:
@@ -189,3 +251,7 @@ def _escape(ch: str) -> str:
 def _short(message: str) -> str:
     """Library messages span lines; a verdict message is one line."""
     return " ".join(message.split())
+
+
+# Every input a run can be given: a repo, a collection of repos, or an entry that is neither.
+AnyRef = RepoRef | InvalidRef | CollectionRef

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hubgate.inputs.refs import InvalidRef, RepoRef, RepoType, parse_ref
+from hubgate.inputs.refs import CollectionRef, InvalidRef, RepoRef, RepoType, parse_collection, parse_ref
 
 DEFAULT_LIST = "models_to_check.txt"
 # A wrapper that ships its own list beside it (check_models.sh) names it here: used when the working
@@ -174,14 +174,24 @@ def parse_entries(
     endpoint: str | None = None,
     aliases: dict[str, str] | None = None,
     revision: str | None = None,
-) -> list[RepoRef | InvalidRef]:
-    """Parse entries; exact duplicates (same repo type, id and revision) are kept once, first occurrence wins.
+) -> list[RepoRef | InvalidRef | CollectionRef]:
+    """Parse entries; exact duplicates (same repo type, id and revision; same collection) are kept once,
+    first occurrence wins. A collection (`collections/ns/slug-id` or its URL) stays one entry: the check
+    expands it.
     `aliases`: lower-cased registry names (mistral_7b, gpt2) -> the Hub id they stand for.
     `revision` (--revision): pins every entry that does not pin its own."""
     seen: set[tuple[str, str]] = set()
-    refs: list[RepoRef | InvalidRef] = []
+    refs: list[RepoRef | InvalidRef | CollectionRef] = []
     for entry in entries:
         text = entry.text.strip()
+        collection = parse_collection(entry.text, origin=entry.origin, endpoint=endpoint, revision=revision)
+        if collection is not None:
+            if isinstance(collection, CollectionRef):
+                if collection.key in seen:
+                    continue
+                seen.add(collection.key)
+            refs.append(collection)
+            continue
         if aliases and text.lower() in aliases:
             ref: RepoRef | InvalidRef = RepoRef(
                 entry.text, default_type, aliases[text.lower()], entry.origin, revision=revision

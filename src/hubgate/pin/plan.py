@@ -52,6 +52,8 @@ def resolve(
     Only repos this token may download now are pinned: the commit of a repo it cannot read is not known."""
     refs: dict[tuple[str, str], RepoRef] = {}
     for item in result.unpinned():
+        if item.repo_type == "collection":
+            continue  # a collection names no revision of its own: its repos are pinned where loaded
         ref = RepoRef(item.repo_id, item.repo_type, item.repo_id, origin=item.place.file_line)
         refs.setdefault((item.repo_type, item.repo_id), ref)
     extras = Extras(follow_bases=False, suggest=False, alternatives=False, rules=None)

@@ -47,6 +47,14 @@ def batch_text(ready: list[RequestResult], user: str | None) -> str:
             lines.append(f"    {_printable(first.prompt)}")
         lines.extend(f"    [x] {_printable(name)}" for name in boxes)
         terms = terms or bool(boxes) or bool(first.prompt and first.prompt.strip())
+    for result in ready:
+        if result.covers:
+            lines.append(
+                f"  one request for gating group {result.gating_group} (on {result.repo_id}) covers "
+                f"{len(result.covers) + 1} repos: {', '.join(result.covers[:3])}"
+                + (f" and {len(result.covers) - 3} more" if len(result.covers) > 3 else "")
+                + " too"
+            )
     lines.append(
         "Each request shares your Hub name and email with the repo's authors"
         + ("; sending accepts the terms shown above." if terms else ".")
@@ -77,11 +85,15 @@ def _short(result: RequestResult) -> str:
 def render_to(console: Console, results: list[RequestResult], *, dry_run: bool, recorded: int) -> None:
     """The results table, each distinct gate form once (prompt, fields, what is missing), then what to
     do about missing answers and terms."""
-    from rich.table import Table
+    from hubgate.render.layout import IdTable
 
-    table = Table(title="hubgate request" + (" (dry run: nothing sent)" if dry_run else ""))
-    for column in ("repo", "gate", "outcome", "details"):
-        table.add_column(column)
+    table = IdTable(
+        "repo",
+        "gate",
+        "outcome",
+        "details",
+        title="hubgate request" + (" (dry run: nothing sent)" if dry_run else ""),
+    )
     for r in results:
         table.add_row(r.repo_id or r.input, r.gate_mode or "-", r.outcome.value, _short(r))
     console.print(table)

@@ -101,13 +101,11 @@ def fit_table_to(
 ) -> None:
     """The table of `run.shown` (per GPU the verdict, or with `max_context` the longest context that fits),
     then a line of terms per model, their notes, and what the estimate assumes."""
-    from rich.table import Table
+    from hubgate.render.layout import IdTable
 
     options = run.options
     needs = "needs" if options.tp == 1 else "needs/GPU"
-    table = Table(show_lines=False, header_style="bold")
-    for column in ("model", "params", "dtype", "context", needs):
-        table.add_column(column, justify="right" if column in ("params", "context", needs) else "left")
+    gpus = []
     for spec in run.gpus:
         budget = options.budget(spec.memory_bytes)
         shown = (
@@ -115,7 +113,8 @@ def fit_table_to(
             if budget == spec.memory_bytes
             else f"{gib(budget)} of {gib(spec.memory_bytes)}"
         )
-        table.add_column(f"{spec.label} ({shown})" + (" max context" if max_context else ""))
+        gpus.append(f"{spec.label} ({shown})" + (" max context" if max_context else ""))
+    table = IdTable("model", "params", "dtype", "context", needs, *gpus, right=("params", "context", needs))
     for r in run.shown:
         source = f" ({r.params_source})" if r.params_source and r.params_source != "registry" else ""
         table.add_row(
@@ -174,11 +173,9 @@ def catalog_json(catalog: Catalog) -> str:
 
 
 def catalog_table_to(console: Console, catalog: Catalog) -> None:
-    from rich.table import Table
+    from hubgate.render.layout import IdTable
 
-    table = Table(header_style="bold")
-    for column in ("id", "name", "aliases", "vendor states", "usable", "bf16"):
-        table.add_column(column)
+    table = IdTable("id", "name", "aliases", "vendor states", "usable", "bf16")
     for g in _sorted_gpus(catalog):
         states = f"{g.memory:g} {g.memory_unit}"
         usable = gib(g.usable_bytes)

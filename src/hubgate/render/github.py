@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from hubgate.check.report import Report
 from hubgate.inputs.scan.model import Place
-from hubgate.verdicts.verdict import USABLE, Verdict
+from hubgate.render.table import exit_reason
+from hubgate.verdicts.verdict import USABLE, Status, Verdict
 
 
 def _data(text: str) -> str:
@@ -39,7 +40,17 @@ def _used(place: Place) -> str:
 
 def render(report: Report, failing: frozenset[str]) -> str:
     lines = []
+    # Errors with one cause (the Hub unreachable) are one annotation naming the repos, not one each.
+    causes = report.causes()
+    grouped = {id(v) for _, together in causes for v in together}
+    for cause, together in causes:
+        level = "error" if Status.ERROR in failing else "warning"
+        ids = ", ".join(v.model_id or v.input for v in together)
+        text = f"{report.headline(cause, together)}: {ids}. Next: {together[0].next_step or ''}".rstrip(" :")
+        lines.append(f"::{level} title={_property('hubgate: repos not checked')}::{_data(text)}")
     for verdict in report.verdicts:
+        if id(verdict) in grouped:
+            continue
         name = verdict.model_id or verdict.input
         # One annotation per pre-flight finding, an error when --fail-on picks its kind.
         for finding in verdict.findings:
@@ -67,5 +78,8 @@ def render(report: Report, failing: frozenset[str]) -> str:
             props = [f"file={_property(path)}", f"line={line}", *props]
         lines.append(f"::{level} {','.join(props)}::{_data(text)}")
     usable = len(report.usable())
-    lines.append(f"::notice title=hubgate::{_data(f'{len(report.verdicts)} checked, {usable} usable')}")
+    summary = f"{len(report.verdicts)} checked, {usable} usable"
+    if (reason := exit_reason(report)) is not None:
+        summary += f"; {reason}"
+    lines.append(f"::notice title=hubgate::{_data(summary)}")
     return "".join(line + "\n" for line in lines)

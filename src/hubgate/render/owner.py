@@ -63,28 +63,46 @@ def request_json(request: AccessRequestInfo) -> dict[str, Any]:
     }
 
 
-def list_table(requests: Sequence[AccessRequestInfo], *, status: str, repo_label: str) -> str:
+def list_table(
+    requests: Sequence[AccessRequestInfo], *, status: str, repo_label: str, width: int = 1000
+) -> str:
+    """The requests in columns at most `width` wide (each requester's name whole: render/layout.py)."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from hubgate.render.layout import IdTable
+
     if not requests:
         return f"No {status} access requests on {repo_label}.\n"
     hidden = any(r.user is None for r in requests)
     reviewed = any(r.reviewed_at is not None for r in requests)
-    rows = [["USER", "NAME", "EMAIL", "REQUESTED", *(["REVIEWED"] if reviewed else []), "FIELDS"]]
+    table = IdTable(
+        "USER",
+        "NAME",
+        "EMAIL",
+        "REQUESTED",
+        *(["REVIEWED"] if reviewed else []),
+        "FIELDS",
+        box=None,
+        pad_edge=False,
+    )
     for r in requests:
-        rows.append(
-            [
-                _clean(r.target.label),
-                _clean(r.fullname) or "-",
-                _clean(r.email) or "-",
-                _short_time(r.timestamp),
-                *([_short_time(r.reviewed_at) if r.reviewed_at else "-"] if reviewed else []),
-                _fields_text(r.fields) or "-",
-            ]
-        )
+        cells = [
+            _clean(r.fullname) or "-",
+            _clean(r.email) or "-",
+            _short_time(r.timestamp),
+            *([_short_time(r.reviewed_at) if r.reviewed_at else "-"] if reviewed else []),
+            _fields_text(r.fields) or "-",
+        ]
+        table.add_row(_clean(r.target.label), *(escape(cell) for cell in cells))
+    console = Console(width=width, color_system=None, highlight=False)
+    with console.capture() as capture:
+        console.print(table)
     lines = [
         f"{len(requests)} {status} access request{'s' if len(requests) != 1 else ''} on {repo_label}:",
         "",
     ]
-    lines += _columns(rows)
+    lines += [line.rstrip() for line in capture.get().splitlines()]
     if hidden:
         lines += [
             "",
@@ -258,14 +276,20 @@ def decisions_json(decisions: Sequence[Decision]) -> list[dict[str, Any]]:
 
 
 def listing(
-    found: Sequence[AccessRequestInfo], fmt: str, *, status: str, repo_id: str, repo_type: str
+    found: Sequence[AccessRequestInfo],
+    fmt: str,
+    *,
+    status: str,
+    repo_id: str,
+    repo_type: str,
+    width: int = 1000,
 ) -> str:
-    """`requests list` in `fmt` (table, json or csv)."""
+    """`requests list` in `fmt` (table, json or csv); the table at most `width` wide."""
     if fmt == "json":
         return list_json(found, status=status, repo_id=repo_id, repo_type=repo_type)
     if fmt == "csv":
         return list_csv(found)
-    return list_table(found, status=status, repo_label=f"{repo_type} {repo_id}")
+    return list_table(found, status=status, repo_label=f"{repo_type} {repo_id}", width=width)
 
 
 def action_report(

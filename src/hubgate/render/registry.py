@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-
 from hubgate.registry.index import Registry
 from hubgate.registry.queries import suggest
 from hubgate.registry.schema import ModelEntry
 from hubgate.registry.verify import Drift, Selection, counts
+from hubgate.render.layout import IdTable, KeyValues
 from hubgate.units import human_count
 
 
@@ -35,10 +34,18 @@ def _gated_text(entry: ModelEntry) -> str:
     return "no" if entry.gated is False else str(entry.gated)
 
 
-def models_table(entries: Sequence[ModelEntry], title: str | None = None) -> Table:
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for column in ("model", "type", "params", "context", "licence", "gated", "access"):
-        table.add_column(column, justify="right" if column in ("params", "context") else "left")
+def models_table(entries: Sequence[ModelEntry], title: str | None = None) -> IdTable:
+    table = IdTable(
+        "model",
+        "type",
+        "params",
+        "context",
+        "licence",
+        "gated",
+        "access",
+        right=("params", "context"),
+        title=title,
+    )
     for entry in entries:
         params = human_count(entry.specs.parameters) if entry.specs.parameters else ""
         if entry.specs.active_parameters:
@@ -55,13 +62,11 @@ def models_table(entries: Sequence[ModelEntry], title: str | None = None) -> Tab
     return table
 
 
-def entry_table(entry: ModelEntry, source: Path | None) -> Table:
+def entry_table(entry: ModelEntry, source: Path | None) -> KeyValues:
     """Every field of one entry, one row each (nested fields dotted), with the source of each fact."""
     data = dump(entry)
     sources = data.pop("sources", {})
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column("field", style="bold")
-    table.add_column("value", overflow="fold")
+    table = KeyValues()
 
     def add(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
@@ -120,10 +125,8 @@ def validate_json(registry: Registry) -> dict[str, Any]:
     }
 
 
-def findings_table(findings: Sequence[Drift]) -> Table:
-    table = Table(header_style="bold")
-    for column in ("model", "field", "kind", "registry", "hub", "detail"):
-        table.add_column(column)
+def findings_table(findings: Sequence[Drift]) -> IdTable:
+    table = IdTable("model", "field", "kind", "registry", "hub", "detail")
     for f in findings:
         table.add_row(
             f.model_id,

@@ -36,6 +36,12 @@ def render_table(result: ScanResult) -> str:
     for (kind, repo_id), places in result.places().items():
         lines.append(f"{repo_id}" + (" (dataset)" if kind == "dataset" else ""))
         lines += [f"  {place}  {place.via}{_pin(place)}" for place in places]
+    collections = result.collection_places()
+    if collections:
+        lines += ["", "collections: their repos are read from the Hub by `hubgate check --scan`"]
+        for name, places in collections.items():
+            lines.append(f"  collections/{name}")
+            lines += [f"    {place}  {place.via}" for place in places]
     if result.dynamic:
         lines += ["", "dynamic: not checked"]
         lines += [

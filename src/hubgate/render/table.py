@@ -11,6 +11,7 @@ from rich.text import Text
 
 from hubgate.check.report import Report
 from hubgate.hub.token import TokenInfo
+from hubgate.inputs.refs import visible
 from hubgate.render.visible import printable
 from hubgate.verdicts.verdict import Status, Verdict
 
@@ -33,11 +34,15 @@ STATUS_STYLE = {
 }
 
 
-def token_line(info: TokenInfo) -> str:
+def token_line(info: TokenInfo, hub_down: str | None = None) -> str:
+    """`hub_down`: why the run stopped asking the Hub; a token left unidentified by it says so briefly
+    (the cause is the report's headline, said once)."""
     if not info.present:
         return f"Token: none ({'--anonymous' if info.source == '--anonymous' else 'no token found'}): anonymous checks"
     if info.valid is False:
         return f"Token: from {info.source}: [red]rejected by the Hub[/] (invalid, expired or revoked)"
+    if info.valid is None and hub_down and hub_down in (info.error or ""):
+        return f"Token: from {info.source}: could not be identified (no answer from the Hub: see below)"
     if info.valid is None:
         return f"Token: from {info.source}: could not be identified ({escape(info.error or 'unknown')})"
     name = f' "{escape(info.name)}"' if info.name else ""
@@ -105,16 +110,26 @@ def fit_line(fit: dict[str, Any]) -> str:
     return line
 
 
-def render_to(console: Console, report: Report, annotate: Annotate | None = registry_facts) -> None:
+def render_to(
+    console: Console, report: Report, annotate: Annotate | None = registry_facts, *, verbose: bool = False
+) -> None:
+    """The grouped report; `verbose` adds the run's bookkeeping (requests, quotas, cache) to the summary."""
     report = printable(report)
 
     def facts(verdict: Verdict) -> str:
         extra = annotate(verdict) if annotate else None
         return f"  [dim]{escape(extra)}[/]" if extra else ""
 
-    console.print(token_line(report.token))
+    if not report.verdicts and report.scan_where is not None:
+        # A scan that found nothing checked nothing and asked the Hub nothing: one line says so.
+        console.print(f"Nothing checked: the scan found no Hub repo ids in {escape(report.scan_where)}.")
+        return
+    console.print(token_line(report.token, report.hub_down))
     console.print(f"[dim]Hub: {escape(report.endpoint)}[/]")
 
+    # Errors with one cause (the Hub down) are one headline, not one identical block per repo.
+    causes = report.causes()
+    grouped = {id(v) for _, members in causes for v in members}
     # Headings true of every member: whether a repo is gated, private or public is said on its line.
     groups: list[tuple[str, list[Verdict], bool]] = [
         ("[green]✔ Usable now[/]", report.usable(), False),
@@ -126,11 +141,17 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
             continue
         console.print()
         console.print(f"{title} ({len(members)})")
+        if title.endswith("Problems[/]"):
+            for cause, together in causes:
+                _print_cause(console, report, cause, together)
         for verdict in members:
+            if id(verdict) in grouped:
+                continue
             if not detailed:
                 console.print(
                     f"   • {_name(verdict)}  [green]{verdict.status.value}[/]{_mode(verdict)}{facts(verdict)}"
                 )
+                _print_collection(console, verdict)
                 _print_findings(console, verdict)
                 _print_bases(console, verdict)
                 _print_fit(console, verdict)
@@ -139,11 +160,16 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
             console.print(
                 f"   ✗ {_name(verdict)}  [{style}]{verdict.status.value}[/]{_mode(verdict)}{facts(verdict)}"
             )
-            console.print(f"      {escape(verdict.message)}", style="dim")
-            if verdict.next_step:
+            kinds = report.failed_by_finding(verdict)
+            if kinds:  # usable, but a finding the policy selects fails the run
+                console.print(f"      {escape(finding_failure(report, kinds))}", style="dim")
+            else:
+                console.print(f"      {escape(verdict.message)}", style="dim")
+            if verdict.next_step and not kinds:
                 console.print(f"      → {escape(verdict.next_step)}")
-            if verdict.url and verdict.url not in (verdict.next_step or ""):
+            if verdict.url and verdict.url not in (verdict.next_step or "") and not kinds:
                 console.print(f"      → {escape(verdict.url)}")
+            _print_collection(console, verdict)
             if verdict.places:
                 console.print(
                     f"      used at {escape(', '.join(str(p) for p in verdict.places))}", style="dim"
@@ -152,8 +178,43 @@ def render_to(console: Console, report: Report, annotate: Annotate | None = regi
             _print_bases(console, verdict)
             _print_alternatives(console, verdict)
             _print_fit(console, verdict)
+    if report.collections:
+        console.print()
+        for line in collection_lines(report):
+            console.print(escape(line), style="dim")
     console.print()
-    console.print(summary_line(report))
+    console.print(summary_line(report, verbose=verbose))
+
+
+def finding_failure(report: Report, kinds: list[str]) -> str:
+    """Why a repo the Hub lets you download fails the run: the rules (finding kinds) and their source."""
+    rules = ", ".join(kinds)
+    return f"usable, but fails the run: {rules} (selected by {report.failing_from or 'fail-on'})"
+
+
+def _print_cause(console: Console, report: Report, cause: str, together: list[Verdict]) -> None:
+    console.print(f"   ✗ [magenta]{escape(report.headline(cause, together))}[/]")
+    console.print(f"      {escape(', '.join(v.model_id or v.input for v in together))}", style="dim")
+    if together[0].next_step:
+        console.print(f"      → {escape(together[0].next_step)}")
+
+
+def collection_lines(report: Report) -> list[str]:
+    """Per collection input: what it held and what it left out (spaces, papers), escaped of control characters."""
+    lines = []
+    for outcome in report.collections:
+        title = f" ({outcome.title})" if outcome.title else ""
+        lines.append(visible(f"Collection {outcome.name}{title}: {outcome.note()}"))
+        if outcome.skipped:
+            shown = ", ".join(f"{kind} {item}" for kind, item in outcome.skipped[:10])
+            more = f" and {len(outcome.skipped) - 10} more" if len(outcome.skipped) > 10 else ""
+            lines.append(visible(f"   not checked: {shown}{more}"))
+    return lines
+
+
+def _print_collection(console: Console, verdict: Verdict) -> None:
+    if verdict.collection and verdict.model_id is not None:
+        console.print(f"      from collection {escape(verdict.collection)}", style="dim")
 
 
 def _print_bases(console: Console, verdict: Verdict) -> None:
@@ -187,12 +248,40 @@ def _print_alternatives(console: Console, verdict: Verdict) -> None:
     console.print(f"      ⇢ meanwhile, open and usable now: {escape(listed)}")
 
 
-def summary_line(report: Report) -> Text | str:
+def exit_reason(report: Report) -> str | None:
+    """Why the run's exit code is not 0, in words (None when it is 0, or not known to the report)."""
+    from collections import Counter
+
+    from hubgate.units import plural
+
+    code = report.exit_code()
+    if not code:
+        return None
+    failed = report.failed()
+    if code == 3:
+        errors = sum(1 for v in failed if v.status == Status.ERROR)
+        return f"exit 3: {plural(errors, 'repo')} got no verdict (Hub or network errors)"
+    pieces = []
+    statuses = Counter(v.status.value for v in failed if report.failing and v.status in report.failing)
+    if statuses:
+        listed = ", ".join(f"{n} {status}" for status, n in statuses.items())
+        pieces.append(f"{plural(sum(statuses.values()), 'repo')} not usable ({listed})")
+    kinds = Counter(kind for v in failed for kind in report.failed_by_finding(v))
+    if kinds:
+        listed = ", ".join(kinds)
+        flagged = sum(1 for v in failed if report.failed_by_finding(v))
+        pieces.append(f"{plural(flagged, 'repo')} with a {listed} finding")
+    return f"exit {code}: {'; '.join(pieces)}, failed by {report.failing_from or 'fail-on'}"
+
+
+def summary_line(report: Report, *, verbose: bool = False) -> Text | str:
+    """What a user acts on: the counts and why the exit code is not 0; `verbose` adds the statuses and
+    the bookkeeping (requests per bucket, quota left, cache, budget), which JSON always carries."""
+    from hubgate.units import plural
+
     counts = report.summary()
     total = len(report.verdicts)
     usable = len(report.usable())
-    from hubgate.units import plural
-
     parts = [f"{total} checked", f"{usable} usable"]
     if report.action_needed():
         parts.append(plural(len(report.action_needed()), "needs action", "need action"))
@@ -201,7 +290,20 @@ def summary_line(report: Report) -> Text | str:
     flagged = sum(1 for v in report.verdicts if v.findings)
     if flagged:
         parts.append(f"{flagged} with pre-flight findings")
-    detail = ", ".join(f"{n} {status}" for status, n in counts.items())
+    reason = exit_reason(report)
+    if reason:
+        parts.append(f"[bold]{escape(reason)}[/]")
+    line = f"[bold]Summary:[/] {' · '.join(parts)}"
+    if not verbose:  # the groups above say the rest
+        return line
+    detail = "; ".join(filter(None, [", ".join(f"{n} {s}" for s, n in counts.items()), bookkeeping(report)]))
+    return f"{line}  [dim]({detail})[/]"
+
+
+def bookkeeping(report: Report) -> str:
+    """Requests per bucket, quota left, what the cache decided, the budget: `-v`'s part of the summary."""
+    from hubgate.units import plural
+
     sent = sum(report.requests.values())
     by_bucket = ", ".join(f"{n} {bucket}" for bucket, n in sorted(report.requests.items()))
     requests = f"{plural(sent, 'request')} ({by_bucket})" if sent else "no requests"
@@ -213,13 +315,18 @@ def summary_line(report: Report) -> Text | str:
         requests += f"; {cached:,} decided by file probes and the metadata cache"
     if report.budget:
         requests += "; budget " + ", ".join(f"{b} {n:,}" for b, n in sorted(report.budget.items()))
-    return f"[bold]Summary:[/] {' · '.join(parts)}  [dim]({detail}; {requests})[/]"
+    return requests
 
 
 def render(
-    report: Report, *, color: bool = False, annotate: Annotate | None = registry_facts, width: int = 100
+    report: Report,
+    *,
+    color: bool = False,
+    annotate: Annotate | None = registry_facts,
+    width: int = 100,
+    verbose: bool = False,
 ) -> str:
     console = Console(record=True, color_system="standard" if color else None, width=width, soft_wrap=True)
     with console.capture() as capture:
-        render_to(console, report, annotate)
+        render_to(console, report, annotate, verbose=verbose)
     return capture.get()

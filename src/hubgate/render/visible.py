@@ -12,7 +12,8 @@ from hubgate.verdicts.verdict import TEXT_FIELDS, Verdict
 def printable(report: Report) -> Report:
     """The report with control and bidi characters in every text a verdict carries written as escapes
     (`\\x1b`, `\\u202e`): a Hub message or an id can never clear a terminal, reverse a line or break XML."""
-    return replace(report, verdicts=[_printable(v) for v in report.verdicts])
+    down = visible(report.hub_down, keep="\n\t") if report.hub_down else None
+    return replace(report, verdicts=[_printable(v) for v in report.verdicts], hub_down=down)
 
 
 def _printable(verdict: Verdict) -> Verdict:

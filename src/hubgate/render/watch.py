@@ -28,9 +28,15 @@ def watch_json(result: WatchResult, state: Path) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def render_to(console: Console, result: WatchResult, state: Path) -> None:
-    """What changed (or that nothing did), what was skipped, how notifications went, then the table."""
+def render_to(
+    console: Console, result: WatchResult, state: Path, *, on_change: bool = False, verbose: bool = False
+) -> None:
+    """What changed (or that nothing did), what was skipped, how notifications went, then the table.
+    `on_change`: the exit code tells whether something changed (so the table's summary gives no reason
+    for it); `verbose`: the summary adds the run's requests and quota."""
     from rich.markup import escape
+
+    from hubgate.verdicts.exit_codes import parse_fail_on
 
     checked, changes, first_seen = result.checked, result.real_changes, result.first_seen
     report, skipped = checked.report, checked.skipped
@@ -72,8 +78,10 @@ def render_to(console: Console, result: WatchResult, state: Path) -> None:
         elif delivery.delivered:
             console.print(f"Notification via {delivery.target}: {delivery.delivered} delivered.")
     console.print()
+    if not on_change and not any(delivery.failed for delivery in result.deliveries):
+        report.failing, report.failing_from = parse_fail_on("action"), "watch's fail-on (action)"
     if report.verdicts:
-        table.render_to(console, report)
+        table.render_to(console, report, verbose=verbose)
 
 
 def history_text(rows: list[dict[str, Any]], as_json: bool) -> str:

@@ -69,6 +69,24 @@ class Repo:
 
 
 @dataclass
+class Collection:
+    """A collection (`/api/collections/{namespace}/{slug}`): `items` are (type, id), type model, dataset,
+    space or paper. `gating`: a gating group: every model and dataset in it shares one gate (one request
+    covers them all; approving one approves all); how the answer shows it is `HubSim.gating_shape`."""
+
+    namespace: str
+    slug: str
+    title: str = ""
+    items: list[tuple[str, str]] = field(default_factory=list)
+    private: bool = False
+    gating: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.namespace}/{self.slug}"
+
+
+@dataclass
 class Token:
     value: str
     user: str
@@ -270,6 +288,12 @@ class HubSim:
         # Answer whoami (and huggingface_hub's registry) but accept every other request and never answer it.
         self.silent_repo_routes = False
         self.repos: dict[tuple[str, str], Repo] = {}
+        self.collections: dict[str, Collection] = {}
+        # How a gating group shows (docs/hub.md "Collections and gating groups", uncertain): "hidden" (not at
+        # all), "collection-gating" / "collection-gatingGroup" (a field in the collection's answer),
+        # "repo-gatingGroup" (a field naming the collection in each member's metadata), "odd" (a field
+        # of an unknown shape: no evidence).
+        self.gating_shape = "collection-gating"
         self.legacy: dict[tuple[str, str], str] = {}
         self.tokens: dict[str, Token] = {}
         self.users: dict[str, User] = {}
@@ -298,6 +322,23 @@ class HubSim:
                 self.legacy[(repo.repo_type, legacy)] = repo.id
         return repo
 
+    def add_collection(self, collection: Collection) -> Collection:
+        with self.lock:
+            self.collections[collection.name] = collection
+        return collection
+
+    def gating_group(self, repo_type: str, repo_id: str) -> Collection | None:
+        """The gating-group collection a repo belongs to (at most one), or None."""
+        with self.lock:
+            return next(
+                (c for c in self.collections.values() if c.gating and (repo_type, repo_id) in c.items), None
+            )
+
+    def request_key(self, repo_type: str, repo_id: str) -> tuple[str, str]:
+        """Where a user's access request on a repo is kept: the repo's own, or its gating group's (shared)."""
+        group = self.gating_group(repo_type, repo_id)
+        return ("gating-group", group.name) if group is not None else (repo_type, repo_id)
+
     def add_token(self, token: Token) -> Token:
         with self.lock:
             self.tokens[token.value] = token
@@ -317,7 +358,8 @@ class HubSim:
         """The user's request on a gated repo: pending, accepted, rejected or reset."""
         with self.lock:
             self.users.setdefault(user, User(user, user.title(), f"{user}@example.com"))
-            self.requests.setdefault((repo_type, repo_id), {})[user] = AccessRequest(user, status, **extra)
+            key = self.request_key(repo_type, repo_id)
+            self.requests.setdefault(key, {})[user] = AccessRequest(user, status, **extra)
 
     def inject(self, pattern: str, kind: str = "status", **options: Any) -> Fault:
         fault = Fault(pattern, kind, **options)
@@ -645,6 +687,8 @@ class _Handler(BaseHTTPRequestHandler):
         if rejected and hub.invalid_token_mode == "reject":
             raise _Answer(401, INVALID_CREDENTIALS)
         segments = [s for s in path.split("/") if s]
+        if segments[:2] == ["api", "collections"] and len(segments) == 4 and method == "GET":
+            return self._collection(f"{unquote(segments[2])}/{unquote(segments[3])}", token)
         if segments[:1] == ["api"] and len(segments) == 2 and segments[1] in ("models", "datasets"):
             return self._listing(segments[1][:-1], query, token)
         if segments[:1] == ["api"] and len(segments) >= 3 and segments[1] in ("models", "datasets"):
@@ -686,6 +730,35 @@ class _Handler(BaseHTTPRequestHandler):
             return self._resolve(repo, token, filename, unquote(segments[index + 1]))
         raise _Answer(404, f"Cannot {method} {path}")
 
+    def _collection(self, name: str, token: Token | None) -> tuple[int, Any, dict[str, str]]:
+        hub = self.hub
+        with hub.lock:
+            collection = hub.collections.get(name)
+        if collection is None or (
+            collection.private and (token is None or collection.namespace not in (token.user, *token.orgs))
+        ):
+            if token is None and collection is not None:
+                raise _Answer(401, BAD_LOGIN)
+            raise _Answer(404, "Collection not found")
+        owner = collection.namespace
+        data: dict[str, Any] = {
+            "slug": collection.name,
+            "title": collection.title,
+            "owner": {"name": owner, "type": "org"},
+            "private": collection.private,
+            "items": [
+                {"_id": uuid.uuid5(uuid.NAMESPACE_URL, kind + item).hex[:24], "type": kind, "id": item}
+                for kind, item in collection.items
+            ],
+        }
+        if collection.gating and hub.gating_shape == "collection-gating":
+            data["gating"] = {"mode": "manual"}
+        elif collection.gating and hub.gating_shape == "collection-gatingGroup":
+            data["gatingGroup"] = True
+        elif collection.gating and hub.gating_shape == "odd":
+            data["gating"] = "maybe"
+        return 200, data, {}
+
     def _find(self, repo_type: str, repo_id: str, path: str, token: Token | None) -> Repo:
         hub = self.hub
         with hub.lock:
@@ -718,7 +791,7 @@ class _Handler(BaseHTTPRequestHandler):
         if token.role == "fineGrained" and not token.can_read_gated:
             raise _Answer(403, TOKEN_SCOPE)  # no X-Error-Code: huggingface_hub raises a plain HfHubHTTPError
         with hub.lock:
-            request = hub.requests.get((repo.repo_type, repo.id), {}).get(token.user)
+            request = hub.requests.get(hub.request_key(repo.repo_type, repo.id), {}).get(token.user)
         state = request.status if request else None
         if state == "accepted":
             return
@@ -788,9 +861,13 @@ class _Handler(BaseHTTPRequestHandler):
                 data["config"] = repo.config
             if repo.gguf is not None:
                 data["gguf"] = repo.gguf
+        group = self.hub.gating_group(repo.repo_type, repo.id)
+        if group is not None and self.hub.gating_shape == "repo-gatingGroup":
+            data["gatingGroup"] = {"slug": group.name}
         expand = query.get("expand[]") or query.get("expand")
         if expand:
-            data = {key: value for key, value in data.items() if key in {"_id", "id", *expand}}
+            keep = {"_id", "id", "gatingGroup", *expand}
+            data = {key: value for key, value in data.items() if key in keep}
         return 200, data, {}
 
     def _tree(self, repo: Repo) -> tuple[int, Any, dict[str, str]]:
@@ -905,7 +982,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Answer(403, f"You don't have write permission on {repo.repo_type} {repo.id}.")
         if not repo.gated:
             raise _Answer(400, f"{repo.repo_type.title()} {repo.id} is not gated.")
-        key = (repo.repo_type, repo.id)
+        key = hub.request_key(repo.repo_type, repo.id)
         if method == "GET" and len(tail) == 1 and tail[0] in ("pending", "accepted", "rejected", "reset"):
             with hub.lock:
                 found = [r for r in hub.requests.get(key, {}).values() if r.status == tail[0]]
@@ -1017,7 +1094,7 @@ class _Handler(BaseHTTPRequestHandler):
                 continue
             if value in (None, "", False, "false") and not (isinstance(spec, dict) and spec.get("optional")):
                 raise _Answer(hub.missing_field_status, f"Missing required field: {name}")
-        key = (repo.repo_type, repo.id)
+        key = hub.request_key(repo.repo_type, repo.id)
         with hub.lock:
             existing = hub.requests.get(key, {}).get(token.user)
             if existing is not None and existing.status != "reset":

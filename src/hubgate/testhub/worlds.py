@@ -7,7 +7,7 @@ value; only this loopback Hub accepts them.
 
 from __future__ import annotations
 
-from hubgate.testhub.server import HubSim, Repo, Token
+from hubgate.testhub.server import Collection, HubSim, Repo, Token
 
 ALICE = "hf_" + "A1ice" * 6 + "read"  # classic read token, member of org acme
 BOB = "hf_" + "B0bFine" * 5  # fine-grained, without "read access to public gated repos"
@@ -20,7 +20,7 @@ TOKEN_NOTES = {
     ALICE: "alice: classic read token, member of acme (granted, pending, rejected and reset requests)",
     BOB: "bob: fine-grained, without read access to public gated repos",
     CAROL: "carol: revoked",
-    DAVE: "dave: write token, member of meta-llama (owns its gated repos: `hubgate owner`)",
+    DAVE: "dave: write token, member of meta-llama (owns its gated repos: `hubgate requests`)",
     ERIN: "erin: fine-grained with read access to public gated repos",
 }
 
@@ -175,4 +175,68 @@ def add_alternatives(hub: HubSim) -> HubSim:
     """The `alternatives` world: the contract's cases plus the open models suggested for blocked ones."""
     for repo_id, licence in ALTERNATIVES.items():
         hub.add_repo(Repo(repo_id, card_data={"license": licence}))
+    return hub
+
+
+# Collections (docs/hub.md, "Collections and gating groups"): a release of models, a dataset, a demo space and
+# its paper, as the DINOv3 release is; a private one; and a gating group of an organisation on a Team plan.
+DINOV3 = "facebook/dinov3-68924841bd6b561778e31009"
+DINOV3_LARGE = "facebook/dinov3-vitl16-pretrain-lvd1689m"
+DINOV3_SMALL = "facebook/dinov3-vits16-pretrain-lvd1689m"
+DINOV3_DATA = "facebook/dinov3-eval-sat"
+DINOV3_SPACE = "facebook/dinov3-demo"
+DINOV3_PAPER = "2508.10104"
+PRIVATE_COLLECTION = "acme/internal-picks-6900aa11bb22cc33dd44ee55"
+MISSING_COLLECTION = "nobody/no-such-collection-0123456789abcdef01234567"
+GROUP = "aurora-labs/aurora-release-68aa00bb11cc22dd33ee44ff"
+GROUP_REPOS = ("aurora-labs/aurora-7b", "aurora-labs/aurora-70b")
+GROUP_DATA = "aurora-labs/aurora-eval"
+OTHER_AURORA = "aurora-labs/aurora-tools"  # same organisation, gated on its own: not in the group
+
+
+def populate_collections(hub: HubSim, *, gating_shape: str = "collection-gating") -> HubSim:
+    """The collections world (on top of `populate`): DINOV3 (three models, one already in the standard world,
+    a dataset, a space and a paper), PRIVATE_COLLECTION (acme's, private), and GROUP, a gating group shown
+    as `gating_shape` says (server.HubSim.gating_shape)."""
+    hub.gating_shape = gating_shape
+    hub.add_repo(Repo(DINOV3_LARGE, gated="manual", card_data={"license": "other"}))
+    hub.add_repo(Repo(DINOV3_SMALL, card_data={"license": "other"}))
+    hub.add_repo(
+        Repo(DINOV3_DATA, repo_type="dataset", gated="auto", files={"README.md": 10, "data/a.parquet": 99})
+    )
+    namespace, slug = DINOV3.split("/")
+    hub.add_collection(
+        Collection(
+            namespace,
+            slug,
+            "DINOv3",
+            [
+                ("model", DINO),
+                ("model", DINOV3_LARGE),
+                ("model", DINOV3_SMALL),
+                ("dataset", DINOV3_DATA),
+                ("space", DINOV3_SPACE),
+                ("paper", DINOV3_PAPER),
+            ],
+        )
+    )
+    namespace, slug = PRIVATE_COLLECTION.split("/")
+    hub.add_collection(Collection(namespace, slug, "Internal picks", [("model", GPT2)], private=True))
+    for repo_id in (*GROUP_REPOS, OTHER_AURORA):
+        hub.add_repo(Repo(repo_id, gated="manual", card_data={"license": "other"}))
+    hub.add_repo(Repo(GROUP_DATA, repo_type="dataset", gated="manual", files={"README.md": 10}))
+    namespace, slug = GROUP.split("/")
+    hub.add_collection(
+        Collection(
+            namespace,
+            slug,
+            "Aurora release",
+            [
+                *(("model", repo_id) for repo_id in GROUP_REPOS),
+                ("dataset", GROUP_DATA),
+                ("paper", "2601.00001"),
+            ],
+            gating=True,
+        )
+    )
     return hub

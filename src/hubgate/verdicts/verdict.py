@@ -74,7 +74,7 @@ class Alternative(BaseModel):
 
 
 # Every text a verdict carries: scrubbed of tokens before it leaves the check run, escaped before rendering.
-TEXT_FIELDS = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin")
+TEXT_FIELDS = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin", "collection")
 
 
 class RequestCost(BaseModel):
@@ -108,6 +108,7 @@ class Verdict(BaseModel):
     message: str
     next_step: str | None = None
     origin: str | None = Field(default=None, description="file:line the input came from")
+    collection: str | None = None  # `namespace/slug-id` when the repo came from a collection input
     requires: tuple[Requirement, ...] = ()
     suggestions: tuple[str, ...] = ()  # for not-found: ids the user may have meant
     alternatives: tuple[Alternative, ...] = ()  # for blocked models: open models to use meanwhile

@@ -7,11 +7,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from hubgate.check.collections import Expansion, expand_collections
 from hubgate.check.extras import Extras
 from hubgate.check.report import Report
 from hubgate.check.run import DEFAULT_JOBS, run_check
 from hubgate.check.session import Session
-from hubgate.inputs.refs import InvalidRef, RepoRef
+from hubgate.inputs.refs import AnyRef, RepoRef
 from hubgate.verdicts.exit_codes import (
     EXIT_ACTION,
     EXIT_ERROR,
@@ -46,7 +47,7 @@ class Checked:
 def check_unsettled(
     session: Session,
     store: StateStore,
-    refs: Sequence[RepoRef | InvalidRef],
+    refs: Sequence[AnyRef],
     *,
     recheck_all: bool = False,
     registry: Registry | None = None,
@@ -60,20 +61,21 @@ def check_unsettled(
     info = session.ctx.token
     account = info.user if info.valid else ("anonymous" if not info.present else None)
     skipped: list[str] = []
+    expansion = expand_collections(session, refs)  # a collection's repos are settled one by one
     if account is not None and not recheck_all:
         known = store.known(account, session.ctx.endpoint)
         kept = []
-        for ref in refs:
+        for ref in expansion.items:
             if isinstance(ref, RepoRef) and known.get(ref.key) in SKIPPABLE:
                 skipped.append(ref.repo_id)
             else:
                 kept.append(ref)
-        refs = kept
+        expansion = Expansion(kept, expansion.collections)
     if on_start is not None:
-        on_start(len(refs))
+        on_start(expansion.count)
     # Alternatives would spend requests on every cron run; registry facts and aliases cost none.
     extras = Extras(registry=registry, alternatives=False)
-    report = run_check(session, refs, jobs=jobs, extras=extras, on_result=on_result, cache=cache)
+    report = run_check(session, expansion, jobs=jobs, extras=extras, on_result=on_result, cache=cache)
     return Checked(account, session.ctx.endpoint, report, skipped)
 
 

@@ -109,7 +109,7 @@ def scan_paths(
             raise FileNotFoundError(given) from None
         except OSError:
             pass  # there, but not readable: the walk says so in a `skipped` line
-    result = ScanResult()
+    result = ScanResult(roots=paths)
     for target in walk(paths, include, exclude, result.skipped):
         _scan_target(target, result)
     return result

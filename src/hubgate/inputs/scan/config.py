@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from hubgate.inputs.bounded import UnreadableFile, compose_yaml_all, load_json, load_toml
-from hubgate.inputs.refs import RepoType
+from hubgate.inputs.refs import CollectionRef, RepoType, parse_collection
 from hubgate.inputs.scan.ids import hub_id, hub_url, revision_name
 from hubgate.inputs.scan.model import IGNORE_MARK, Dynamic, Found, Place
 from hubgate.inputs.scan.shell import var_kind
@@ -53,6 +53,9 @@ def key_kind(key: str) -> RepoType | None:
 def _candidate(value: str, kind: RepoType, place: Place) -> Found | Dynamic | None:
     if "${" in value or value.startswith("$") or "{{" in value:
         return Dynamic(place, value)
+    collection = parse_collection(value)
+    if collection is not None:  # a collection's repos are read from the Hub by `check --scan`
+        return Found(collection.name, "collection", place) if isinstance(collection, CollectionRef) else None
     url = hub_url(value)
     if url is not None:
         return Found(url[1], url[0], place)  # type: ignore[arg-type]

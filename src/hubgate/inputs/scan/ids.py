@@ -54,8 +54,8 @@ def hub_id(value: str, *, legacy: bool) -> str | None:
 def hub_url(value: str) -> tuple[str, str] | None:
     """(repo_type, repo_id) for `https://huggingface.co/[datasets/]org/name[...]`; spaces are left out."""
     match = _HUB_URL_RE.match(value)
-    if match is None or match.group(1) == "spaces":
-        return None
+    if match is None or match.group(1) == "spaces" or match.group(2).split("/")[0] == "collections":
+        return None  # a space is not checked; a collection URL names no repo (`collections/ns` is none)
     repo_id = match.group(2).removesuffix(".git")
     if hub_id(repo_id, legacy=True) is None:
         return None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from hubgate.inputs.refs import RepoRef, RepoType, visible
+from hubgate.inputs.refs import CollectionRef, RepoRef, RepoType, parse_collection, visible
 
 IGNORE_MARK = "hubgate: ignore"
 
@@ -74,7 +74,7 @@ class Found:
     """One use of a repo at one place."""
 
     repo_id: str
-    repo_type: RepoType
+    repo_type: RepoType | Literal["collection"]  # a collection: `repo_id` is its `namespace/slug-id`
     place: Place
 
 
@@ -110,6 +110,7 @@ class ScanResult:
     files: int = 0  # files read
     problems: list[str] = field(default_factory=list)  # files that could not be parsed (one line each)
     skipped: list[Skipped] = field(default_factory=list)  # left out: links, devices, caps, unreadable
+    roots: list[str] = field(default_factory=list)  # the files and folders asked for, as given
 
     def unpinned(self) -> list[Found]:
         """The uses whose loader takes a revision and is given none, in place order."""
@@ -120,6 +121,8 @@ class ScanResult:
         is checked at that revision, the others at the default branch."""
         grouped: dict[tuple[str, str], set[Place]] = {}
         for item in self.found:
+            if item.repo_type == "collection":
+                continue
             key_id = item.repo_id if item.place.revision is None else f"{item.repo_id}@{item.place.revision}"
             grouped.setdefault((item.repo_type, key_id), set()).add(item.place)
         return {key: tuple(sorted(places)) for key, places in grouped.items()}
@@ -128,8 +131,15 @@ class ScanResult:
         """(repo_type, repo_id) -> its places, sorted; repos in order of first appearance."""
         grouped: dict[tuple[str, str], set[Place]] = {}
         for item in sorted(self.found, key=lambda f: f.place):
+            if item.repo_type == "collection":
+                continue
             grouped.setdefault((item.repo_type, item.repo_id), set()).add(item.place)
         return {key: tuple(sorted(places)) for key, places in grouped.items()}
+
+    def where(self) -> str:
+        """What the scan read, for a line saying where it found nothing: `0 files under src, tests`."""
+        files = f"{self.files} file" + ("" if self.files == 1 else "s")
+        return f"{files} under {', '.join(visible(root) for root in self.roots)}" if self.roots else files
 
     def refs(self, *, revisions: bool = True) -> list[RepoRef]:
         """One ref per repo and revision the code pins (none: the default branch); its `origin` is the
@@ -137,6 +147,8 @@ class ScanResult:
         the revision: `request --scan` asks once)."""
         refs: dict[tuple[str, str, str | None], RepoRef] = {}
         for item in sorted(self.found, key=lambda f: f.place):
+            if item.repo_type == "collection":
+                continue
             revision = item.place.revision if revisions else None
             key = (item.repo_type, item.repo_id, revision)
             if key not in refs:
@@ -146,6 +158,22 @@ class ScanResult:
                 )
         return list(refs.values())
 
+    def collection_places(self) -> dict[str, tuple[Place, ...]]:
+        """Collection name -> its places, sorted; a collection is expanded by the check, not by the scan."""
+        grouped: dict[str, set[Place]] = {}
+        for item in sorted(self.found, key=lambda f: f.place):
+            if item.repo_type == "collection":
+                grouped.setdefault(item.repo_id, set()).add(item.place)
+        return {name: tuple(sorted(places)) for name, places in grouped.items()}
+
+    def collection_refs(self) -> list[CollectionRef]:
+        refs = []
+        for name, places in self.collection_places().items():
+            ref = parse_collection(f"collections/{name}", origin=places[0].file_line)
+            if isinstance(ref, CollectionRef):
+                refs.append(ref)
+        return refs
+
     def to_json(self) -> dict[str, Any]:
         return {
             "schema_version": 1,
@@ -153,6 +181,10 @@ class ScanResult:
             "repos": [
                 {"id": repo_id, "repo_type": repo_type, "places": [p.to_json() for p in places]}
                 for (repo_type, repo_id), places in self.places().items()
+            ],
+            "collections": [
+                {"collection": name, "places": [p.to_json() for p in places]}
+                for name, places in self.collection_places().items()
             ],
             "dynamic": [d.to_json() for d in sorted(self.dynamic, key=lambda d: d.place)],
             "problems": list(self.problems),
