@@ -29,6 +29,7 @@ FLOORS = {
     "watch": 6,
     "access": 6,
     "owner": 6,
+    "pin": 6,
     "render": 7,
     "cli": 8,
     "__init__": 9,

@@ -262,10 +262,12 @@ def test_request_scan_finds_the_repos_in_code(dinos: Any, run_cli: Any, tmp_path
         "from transformers import AutoModel\n"
         f"a = AutoModel.from_pretrained('{DINO2}')\n"
         f"b = AutoModel.from_pretrained('{LLAMA2}')\n"
+        f"c = AutoModel.from_pretrained('{DINO2}', revision='main')\n"  # access is per repo: asked once
     )
     result = run_cli("request", "--scan", str(project), "--dry-run", "--format", "json", HF_TOKEN=ALICE)
     rows = by_id(result)
     assert set(rows) == {DINO2, LLAMA2}, result.stderr
+    assert len(result.json()["results"]) == 2
     assert rows[DINO2]["outcome"] == "form-incomplete" and rows[LLAMA2]["outcome"] == "already-granted"
     assert posts(dinos) == []
 

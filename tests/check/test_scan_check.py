@@ -84,7 +84,11 @@ def test_github_annotations_at_each_place(run_cli, hub: HubSim, project: Path) -
     ]
     rejected = [line for line in lines if f"{MISTRAL} is rejected" in line]
     assert len(rejected) == 1 and rejected[0].startswith("::error file=configs/sft.yaml,line=1,col=21,")
-    assert not any(GPT2 in line for line in lines[:-1])  # usable repos get no annotation
+    assert not any(f"{GPT2} is" in line for line in lines[:-1])  # usable repos get no access annotation
+    # ... but each line that loads a repo without a revision is a warning of its own, with the sha
+    loose = [line for line in lines if "unpinned" in line and GPT2 in line]
+    assert len(loose) == 1 and loose[0].startswith("::warning file=train.py,line=7,col=44,")
+    assert "pin to " in loose[0]
     assert_no_token(result.stdout, result.stderr)
 
 
@@ -106,14 +110,23 @@ def test_sarif_validates_against_the_2_1_0_schema(run_cli, hub: HubSim, project:
             r["locations"][0]["physicalLocation"]["region"]["startColumn"],
         )
         for r in run["results"]
+        if not r["ruleId"].startswith("hubgate/finding/")
     }
     assert located == {
         (LLAMA32, "warning", "train.py", 5, 37),
         (LLAMA32, "warning", "train.py", 6, 46),
         (MISTRAL, "error", "configs/sft.yaml", 1, 21),
     }
+    loose = {
+        (r["properties"]["repo_id"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for r in run["results"]
+        if r["ruleId"] == "hubgate/finding/unpinned"
+    }
+    # every scanned use is unpinned here: a warning on each line (not selected by --fail-on)
+    assert loose == {(LLAMA32, 5), (LLAMA32, 6), (GPT2, 7), (OPEN_DATA, 8), (MISTRAL, 1)}
+    assert {r["level"] for r in run["results"] if r["ruleId"] == "hubgate/finding/unpinned"} == {"warning"}
     rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
-    assert sorted(rules) == ["hubgate/pending", "hubgate/rejected"]
+    assert sorted(rules) == ["hubgate/finding/unpinned", "hubgate/pending", "hubgate/rejected"]
     assert all(rules[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
     broken = json.loads(result.stdout)
     broken["runs"][0]["results"][0]["level"] = "fatal"

@@ -52,7 +52,9 @@ def test_no_cli_file_over_200_lines(path: Path) -> None:
 
 def test_every_command_file_exports_its_app_and_only_the_app_module_adds_them() -> None:
     commands = _command_modules()
-    assert {"check", "watch", "fit_cmd", "scan_cmd", "access_request", "owner_requests"} <= set(commands)
+    assert {"check", "watch", "fit_cmd", "scan_cmd", "pin_cmd", "access_request", "owner_requests"} <= set(
+        commands
+    )
     app_imports = _imported(CLI / "app.py")
     # A group may add its own subcommands' apps (registry validate and verify, requests auto); everything else comes
     # from cli/app.py.
@@ -72,4 +74,4 @@ def test_the_app_holds_every_command() -> None:
 
     command = typer.main.get_command(app)
     top = set(getattr(command, "commands", {}))
-    assert top == {"scan", "check", "watch", "fit", "request", "policy", "registry", "requests"}
+    assert top == {"scan", "pin", "check", "watch", "fit", "request", "policy", "registry", "requests"}

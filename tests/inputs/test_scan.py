@@ -265,6 +265,8 @@ def test_scan_cli_json_and_no_request(run_cli, hub: HubSim) -> None:
         "column": 37,
         "cell": 4,
         "via": "AutoTokenizer.from_pretrained",
+        "revision": None,
+        "unpinned": True,
     }
     assert {d["expression"] for d in data["dynamic"]} == {e for _, e in EXPECTED_DYNAMIC}
     assert all(d["note"] == "dynamic: not checked" for d in data["dynamic"])
@@ -283,7 +285,7 @@ def test_scan_cli_table_and_bad_path(run_cli, hub: HubSim) -> None:
     assert result.code == 0
     assert "nvidia/HelpSteer2 (dataset)\n  scripts/fetch.sh:6:11  git clone\n" in result.stdout
     assert "Dockerfile:8:18  hf download: $HF_MODEL" in result.stdout
-    assert result.stdout.rstrip().endswith("in 2 files; 1 dynamic values not checked")
+    assert result.stdout.rstrip().endswith("in 2 files; 3 unpinned; 1 dynamic values not checked")
     missing = run_cli("scan", "no/such/dir", cwd=FIXTURE)
     assert missing.code == 2
     assert missing.stderr == "hubgate: error: no/such/dir: no such file or folder to scan\n"

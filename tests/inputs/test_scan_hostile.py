@@ -161,7 +161,7 @@ def test_table_lists_skipped_files_once(hostile: Path, tmp_path: Path) -> None:
     # named on the command line, a link is followed: to a device it still is not read
     assert "  zero.py: not a regular file" in proc.stdout
     assert "  sub/.gitignore: a binary file" in proc.stdout
-    assert proc.stdout.rstrip().endswith("in 2 files; 3 skipped")
+    assert proc.stdout.rstrip().endswith("in 2 files; 2 unpinned; 3 skipped")
     assert "hubgate: note" not in proc.stderr  # the table says it; stderr does not repeat it
 
 

@@ -56,7 +56,7 @@ def check_batch(
     )
     report.verdicts.extend(listing_problems)
     if scan is not None:
-        report.verdicts = with_places(report.verdicts, scan.places())
+        report.verdicts = with_places(report.verdicts, scan.keyed_places())
         report.scan_skipped = [(item.path, item.reason) for item in scan.skipped]
         report.scan_where = scan.where()
     return report

@@ -124,7 +124,7 @@ def request(
         [] if scan else ids,
         files,
         repo_type,
-        scanned=[*scanned.refs(), *scanned.collection_refs()] if scanned is not None else None,
+        scanned=[*scanned.refs(revisions=False), *scanned.collection_refs()] if scanned is not None else None,
     )
     if not refs:
         fail_usage("nothing to request: the scan found no Hub repos")

@@ -17,6 +17,7 @@ from hubgate.cli.fit_cmd import fit_app
 from hubgate.cli.help import add_examples, readable_metavars
 from hubgate.cli.hub_options import check_endpoint_variable
 from hubgate.cli.owner_requests import requests_app
+from hubgate.cli.pin_cmd import pin_app
 from hubgate.cli.policy_cmd import policy_app
 from hubgate.cli.registry_cmd import registry_app
 from hubgate.cli.scan_cmd import scan_app
@@ -73,7 +74,7 @@ def _root(
 
 
 # In the order of `hubgate --help`: the commands as a workflow runs them, then the groups.
-for commands in (scan_app, check_app, watch_app, fit_app, request_app):
+for commands in (scan_app, pin_app, check_app, watch_app, fit_app, request_app):
     app.add_typer(commands)
 app.add_typer(policy_app, name="policy")
 app.add_typer(registry_app, name="registry")

@@ -8,6 +8,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "hubgate scan src notebooks --format json",
         "hubgate scan . --exclude 'tests/**'      # leave the tests out",
     ),
+    "pin": (
+        "hubgate pin                          # the diff that pins every load here",
+        "hubgate pin src --write              # pin them in place",
+        "hubgate pin train.py > pins.patch && git apply pins.patch",
+    ),
     "check": (
         "hubgate check gpt2 meta-llama/Llama-2-7b-hf",
         "hubgate check -f models_to_check.txt --format github --fail-on error",

@@ -55,8 +55,13 @@ def render(report: Report, failing: frozenset[str]) -> str:
         # One annotation per pre-flight finding, an error when --fail-on picks its kind.
         for finding in verdict.findings:
             level = "error" if finding.kind in failing else "warning"
-            where = _where(verdict, f"hubgate: {name}: {finding.kind}")
-            lines.append(f"::{level} {where}::{_data(finding.message)}")
+            title = f"hubgate: {name}: {finding.kind}"
+            if finding.kind == "unpinned":  # one annotation on each line that loads without a revision
+                for place in (p for p in verdict.places if p.unpinned):
+                    props = [f"file={_property(place.file)}", *_position(place), f"title={_property(title)}"]
+                    lines.append(f"::{level} {','.join(props)}::{_data(finding.message)}")
+                continue
+            lines.append(f"::{level} {_where(verdict, title)}::{_data(finding.message)}")
         if verdict.status in USABLE:
             continue
         level = "error" if verdict.status in failing else "warning"

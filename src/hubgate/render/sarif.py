@@ -56,6 +56,8 @@ _FINDING_TEXT = {
     "size": "The download is larger than the policy's max-size or the free disk space.",
     "hub-scan": "The Hub's own scans flag files of the repo (unsafe, caution or another level), or have "
     "not finished: not scanned yet is never clean.",
+    "unpinned": "The code loads the repo without a revision: each run downloads whatever the default "
+    "branch holds that day.",
 }
 
 
@@ -84,6 +86,8 @@ _FINDING_NEXT = {
     "size": "Raise `max-size`, free disk space, or pick a smaller model.",
     "hub-scan": "Read the scan report on the repo's file page before loading the flagged files; prefer "
     "a repo whose files the Hub scanned clean, or wait until the scans are done.",
+    "unpinned": "Pin the commit the check resolved: `hubgate pin` shows the change, `hubgate pin --write` "
+    'makes it (revision="<sha>", --revision <sha>, model_revision: <sha>).',
 }
 
 # Rules whose id changed before 0.1.0: SARIF's `deprecatedIds` names the old one (docs/rules/finding-license.md).
@@ -119,9 +123,11 @@ def _finding_results(
     verdict: Verdict, failing: frozenset[str], index: dict[str, int], fallback: _Fallback
 ) -> list[dict[str, Any]]:
     name = verdict.model_id or verdict.input
-    places = _places(verdict, fallback)
+    every = _places(verdict, fallback)
     results = []
     for finding in verdict.findings:
+        # an unpinned finding is on the lines that load without a revision, not on every use
+        places = [p for p in every if p.unpinned] if finding.kind == "unpinned" else every
         for place in places:
             result: dict[str, Any] = {
                 "ruleId": f"hubgate/finding/{finding.kind}",

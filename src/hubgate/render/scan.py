@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hubgate.inputs.scan.model import ScanResult
+from hubgate.inputs.scan.model import Place, ScanResult
 
 
 def summary(result: ScanResult) -> str:
@@ -15,6 +15,9 @@ def summary(result: ScanResult) -> str:
         f"{len(places)} repos ({models} models, {len(places) - models} datasets) "
         f"at {uses} places in {result.files} files"
     )
+    loose = len(result.unpinned())
+    if loose:
+        line += f"; {loose} unpinned"
     if result.dynamic:
         line += f"; {len(result.dynamic)} dynamic values not checked"
     if result.skipped:
@@ -22,11 +25,17 @@ def summary(result: ScanResult) -> str:
     return line
 
 
+def _pin(place: Place) -> str:
+    if place.revision is not None:
+        return f"  @{place.revision}"
+    return f"  unpinned (no {place.pin_with})" if place.unpinned else ""
+
+
 def render_table(result: ScanResult) -> str:
     lines: list[str] = []
     for (kind, repo_id), places in result.places().items():
         lines.append(f"{repo_id}" + (" (dataset)" if kind == "dataset" else ""))
-        lines += [f"  {place}  {place.via}" for place in places]
+        lines += [f"  {place}  {place.via}{_pin(place)}" for place in places]
     collections = result.collection_places()
     if collections:
         lines += ["", "collections: their repos are read from the Hub by `hubgate check --scan`"]

@@ -6,18 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 from hubgate.inputs.scan.model import Place
-from hubgate.verdicts.findings import Finding
+from hubgate.verdicts.findings import Finding, unpinned
 from hubgate.verdicts.verdict import USABLE, Alternative, Requirement, Status, Verdict
 
 
 def with_places(verdicts: list[Verdict], places: dict[tuple[str, str], tuple[Place, ...]]) -> list[Verdict]:
-    """Verdicts with the places a scan found for their repo (matched on the id as it was asked for)."""
+    """Verdicts with the places a scan found for their repo (matched on the id as it was asked for, and
+    the revision the places pin), and an `unpinned` finding where the code loads it without a revision."""
     placed = []
     for verdict in verdicts:
-        found = places.get((verdict.repo_type, verdict.requested_id or "")) or places.get(
-            (verdict.repo_type, verdict.model_id or "")
+        at = f"@{verdict.revision}" if verdict.revision is not None else ""
+        found = places.get((verdict.repo_type, f"{verdict.requested_id or ''}{at}")) or places.get(
+            (verdict.repo_type, f"{verdict.model_id or ''}{at}")
         )
-        placed.append(verdict.model_copy(update={"places": found}) if found else verdict)
+        if not found:
+            placed.append(verdict)
+            continue
+        loose = unpinned(found, verdict.sha if verdict.status in USABLE else None)
+        findings = (*verdict.findings, loose) if loose is not None else verdict.findings
+        placed.append(verdict.model_copy(update={"places": found, "findings": findings}))
     return placed
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hubgate.inputs.words import canonical, close_match
-from hubgate.verdicts.findings import FINDING_KINDS
+from hubgate.verdicts.findings import FINDING_KINDS, UNPINNED
 from hubgate.verdicts.verdict import USABLE, Status, Verdict
 
 EXIT_OK = 0
@@ -18,7 +18,8 @@ EXIT_INTERRUPTED = 130  # Ctrl-C: the shell's convention (128 + SIGINT)
 FAIL_ON_HELP = (
     "What fails the run: 'action' (default: anything not usable), 'error' (only repos left without a verdict), "
     "'never', or a comma-separated list of these, statuses such as 'pending,rejected,error' and pre-flight "
-    "findings (remote-code, pickle, license, size, hub-scan, or 'findings' for all), e.g. 'action,remote-code'."
+    "findings (remote-code, pickle, license, size, hub-scan, or 'findings' for these five; 'unpinned' for code "
+    "that loads a repo without a revision), e.g. 'action,remote-code'."
 )
 
 
@@ -41,7 +42,7 @@ def parse_fail_on(value: str) -> frozenset[str]:
         "not-usable": frozenset(Status) - USABLE,
         "error": frozenset({Status.ERROR}),
         "never": frozenset(),
-        "findings": frozenset(FINDING_KINDS),
+        "findings": frozenset(FINDING_KINDS) - {UNPINNED},
     }
     unknown = [
         name for name in names if name not in known and name not in groups and name not in FINDING_KINDS

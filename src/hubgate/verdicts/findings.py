@@ -15,10 +15,14 @@ from pydantic import BaseModel, ConfigDict
 
 from hubgate.hub.answers import RepoFacts, params_from_safetensors
 from hubgate.inputs.policy import PreflightRules
+from hubgate.inputs.scan.model import Place
 
 # A new kind is one more word here (and its rule text in render/sarif.py, its page in docs/rules/).
-FindingKind = Literal["remote-code", "pickle", "license", "size", "hub-scan"]
+FindingKind = Literal["remote-code", "pickle", "license", "size", "hub-scan", "unpinned"]
 FINDING_KINDS: tuple[str, ...] = get_args(FindingKind)
+# Advice about the code rather than the repo: fails a run only when named (`--fail-on unpinned`), not
+# with the `findings` group, so a policy that fails on findings keeps its meaning.
+UNPINNED = "unpinned"
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 # Weights of other frameworks that transformers skips when the repo has safetensors.
@@ -50,6 +54,24 @@ class Finding(BaseModel):
     bytes: int | None = None
     flagged: tuple[FlaggedFile, ...] | None = None  # hub-scan: each flagged file
     scanned: bool | None = None  # hub-scan: False while the Hub has not finished scanning (never clean)
+    places: tuple[str, ...] = ()  # unpinned: where the code loads the repo without a revision
+    sha: str | None = None  # unpinned: the commit the check resolved, to pin to
+
+
+def unpinned(places: tuple[Place, ...], sha: str | None) -> Finding | None:
+    """Places whose loader takes a revision and is given none: each download takes whatever the default
+    branch holds that day. Costs no request: the places come from the scan, the sha from the check."""
+    loose = [place for place in places if place.unpinned]
+    if not loose:
+        return None
+    where = ", ".join(str(place) for place in loose)
+    to = f"; pin to {sha} (`hubgate pin`)" if sha else ""
+    return Finding(
+        kind="unpinned",
+        message=f"loaded without a revision at {where}{to}",
+        places=tuple(str(place) for place in loose),
+        sha=sha,
+    )
 
 
 def findings_for(facts: RepoFacts, rules: PreflightRules) -> list[Finding]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from hubgate.inputs.bounded import UnreadableFile, compose_yaml_all, load_json, load_toml
 from hubgate.inputs.refs import CollectionRef, RepoType, parse_collection
-from hubgate.inputs.scan.ids import hub_id, hub_url
+from hubgate.inputs.scan.ids import hub_id, hub_url, revision_name
 from hubgate.inputs.scan.model import IGNORE_MARK, Dynamic, Found, Place
 from hubgate.inputs.scan.shell import var_kind
 
@@ -21,6 +21,23 @@ MODEL_KEYS = frozenset(
 )  # fmt: skip
 DATASET_KEYS = frozenset({"dataset_name", "dataset_id", "dataset"})
 TRIGGERS = (*MODEL_KEYS, *DATASET_KEYS, "name", "MODEL", "DATASET")
+# The keys whose loader takes a revision from a sibling key: transformers' example scripts and TRL's
+# `ModelConfig` read `model_name_or_path` with `model_revision` beside it. Other keys have no loader we
+# know to take one, so they are never reported unpinned.
+PIN_KEYS = {"model_name_or_path": "model_revision"}
+
+
+def _pin(key: str, siblings: dict[str, Any]) -> tuple[str | None, str]:
+    """(the revision a sibling key pins, the key that would pin it when none is given)."""
+    pin_key = PIN_KEYS.get(key)
+    if pin_key is None:
+        return None, ""
+    if pin_key not in siblings:
+        return None, pin_key
+    value = siblings[pin_key]
+    if value is None:
+        return None, pin_key
+    return (revision_name(value) if isinstance(value, str) else None), ""
 
 
 def key_kind(key: str) -> RepoType | None:
@@ -76,7 +93,7 @@ def scan_yaml(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | N
     except UnreadableFile as exc:
         return [], [], _syntax_problem(exc)
     for root in documents:
-        for key, node, depth_path in _yaml_pairs(root, ()):
+        for key, node, depth_path, mapping in _yaml_pairs(root, ()):
             kind = key_kind(key)
             if key == "name" and depth_path == ("map", "seq", "map"):
                 kind = "model"  # models_config.yaml: groups of entries with `name: org/model`
@@ -88,34 +105,51 @@ def scan_yaml(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | N
             for scalar in scalars:
                 if not isinstance(scalar.value, str) or scalar.tag != "tag:yaml.org,2002:str":
                     continue
-                place = Place(file, scalar.start_mark.line + 1, scalar.start_mark.column + 1, key)
+                revision, pin_with = None, ""
+                if isinstance(node, yaml.ScalarNode) and key in PIN_KEYS:
+                    siblings = {
+                        str(k.value): (v.value if v.tag == "tag:yaml.org,2002:str" else None)
+                        for k, v in mapping.value
+                        if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)
+                    }
+                    revision, pin_with = _pin(key, siblings)
+                place = Place(
+                    file,
+                    scalar.start_mark.line + 1,
+                    scalar.start_mark.column + 1,
+                    key,
+                    revision=revision,
+                    pin_with=pin_with,
+                )
                 _add(_candidate(scalar.value, kind, place), ignored, found, dynamic)
     return found, dynamic, None
 
 
-def _yaml_pairs(node: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any, tuple[str, ...]]]:
+def _yaml_pairs(node: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any, tuple[str, ...], Any]]:
+    """(key, value node, the path of collection kinds to it, the mapping holding it)."""
     import yaml
 
     if isinstance(node, yaml.MappingNode):
         here = (*path, "map")
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
-                yield str(key.value), value, here
+                yield str(key.value), value, here, node
             yield from _yaml_pairs(value, here)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             yield from _yaml_pairs(item, (*path, "seq"))
 
 
-def _data_pairs(data: Any) -> Iterator[tuple[str, str]]:
-    """(key, string value) in document order; lists of strings under a key give one pair each."""
+def _data_pairs(data: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(key, string value, the table holding it) in document order; lists of strings under a key give
+    one pair each (their table: none, as a list cannot take a sibling revision)."""
     if isinstance(data, dict):
         for key, value in data.items():
             if isinstance(value, str):
-                yield str(key), value
+                yield str(key), value, data
             elif isinstance(value, list) and all(isinstance(v, str) for v in value):
                 for item in value:
-                    yield str(key), item
+                    yield str(key), item, {}
             else:
                 yield from _data_pairs(value)
     elif isinstance(data, list):
@@ -169,13 +203,15 @@ class _Locator:
         return line, offset - self.line_starts[line - 1] + 1
 
 
-def _scan_data(data: Any, text: str, file: str, separator: str) -> tuple[list[Found], list[Dynamic]]:
+def _scan_data(
+    data: Any, text: str, file: str, separator: str, *, pins: bool = False
+) -> tuple[list[Found], list[Dynamic]]:
     found: list[Found] = []
     dynamic: list[Dynamic] = []
     ignored = ignored_lines(text)
     locator: _Locator | None = None
     cursor = 0
-    for key, value in _data_pairs(data):
+    for key, value, table in _data_pairs(data):
         kind = key_kind(key)
         if kind is None:
             continue
@@ -185,7 +221,9 @@ def _scan_data(data: Any, text: str, file: str, separator: str) -> tuple[list[Fo
             continue
         cursor = offset + 1
         line, column = locator.line_column(offset)
-        _add(_candidate(value, kind, Place(file, line, column, key)), ignored, found, dynamic)
+        revision, pin_with = _pin(key, table) if pins and table else (None, "")
+        place = Place(file, line, column, key, revision=revision, pin_with=pin_with)
+        _add(_candidate(value, kind, place), ignored, found, dynamic)
     return found, dynamic
 
 
@@ -204,7 +242,7 @@ def scan_json(text: str, file: str) -> tuple[list[Found], list[Dynamic], str | N
         data = load_json(text, file)
     except UnreadableFile as exc:
         return [], [], _syntax_problem(exc)
-    found, dynamic = _scan_data(data, text, file, ":")
+    found, dynamic = _scan_data(data, text, file, ":", pins=True)
     return found, dynamic, None
 
 

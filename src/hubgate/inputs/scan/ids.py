@@ -60,3 +60,14 @@ def hub_url(value: str) -> tuple[str, str] | None:
     if hub_id(repo_id, legacy=True) is None:
         return None
     return ("dataset" if match.group(1) == "datasets" else "model"), repo_id
+
+
+def revision_name(value: str) -> str | None:
+    """`value` when it can name a branch, tag or commit; None for anything else (a token pasted there is
+    never sent in a URL, nor shown)."""
+    from hubgate.inputs.refs import REVISION_RE
+
+    value = value.strip()
+    if not value or looks_like_token(value) or not REVISION_RE.fullmatch(value):
+        return None
+    return value

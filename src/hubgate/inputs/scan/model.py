@@ -34,6 +34,16 @@ class Place:
     # The file's absolute path as the OS names it (undecodable bytes kept), for SARIF's percent-encoded
     # URIs; `file` is what people read. Empty when the place was not found by a scan.
     path: str = field(default="", compare=False, repr=False)
+    # The revision the code pins here (a branch, tag or commit), when it gives one as a constant.
+    revision: str | None = field(default=None, compare=False)
+    # When the loader takes a revision here and none is given: the keyword, flag or key that would pin
+    # it (`revision`, `tokenizer_revision`, `--revision`, `model_revision`); empty when pinned, when the
+    # revision is not a constant, or when nothing here takes one (an env variable, a list file).
+    pin_with: str = field(default="", compare=False)
+
+    @property
+    def unpinned(self) -> bool:
+        return bool(self.pin_with)
 
     def __str__(self) -> str:
         if self.cell is not None:
@@ -54,6 +64,8 @@ class Place:
             "column": self.column,
             "cell": self.cell,
             "via": self.via,
+            "revision": self.revision,
+            "unpinned": self.unpinned,
         }
 
 
@@ -100,6 +112,21 @@ class ScanResult:
     skipped: list[Skipped] = field(default_factory=list)  # left out: links, devices, caps, unreadable
     roots: list[str] = field(default_factory=list)  # the files and folders asked for, as given
 
+    def unpinned(self) -> list[Found]:
+        """The uses whose loader takes a revision and is given none, in place order."""
+        return sorted((f for f in self.found if f.place.unpinned), key=lambda f: f.place)
+
+    def keyed_places(self) -> dict[tuple[str, str], tuple[Place, ...]]:
+        """Places by ref key ((repo_type, id) or (repo_type, id@revision)): a use pinned to a revision
+        is checked at that revision, the others at the default branch."""
+        grouped: dict[tuple[str, str], set[Place]] = {}
+        for item in self.found:
+            if item.repo_type == "collection":
+                continue
+            key_id = item.repo_id if item.place.revision is None else f"{item.repo_id}@{item.place.revision}"
+            grouped.setdefault((item.repo_type, key_id), set()).add(item.place)
+        return {key: tuple(sorted(places)) for key, places in grouped.items()}
+
     def places(self) -> dict[tuple[str, str], tuple[Place, ...]]:
         """(repo_type, repo_id) -> its places, sorted; repos in order of first appearance."""
         grouped: dict[tuple[str, str], set[Place]] = {}
@@ -114,12 +141,22 @@ class ScanResult:
         files = f"{self.files} file" + ("" if self.files == 1 else "s")
         return f"{files} under {', '.join(visible(root) for root in self.roots)}" if self.roots else files
 
-    def refs(self) -> list[RepoRef]:
-        """One ref per repo; its `origin` is the first place (`file:line`)."""
-        return [
-            RepoRef(repo_id, repo_type, repo_id, origin=places[0].file_line)  # type: ignore[arg-type]
-            for (repo_type, repo_id), places in self.places().items()
-        ]
+    def refs(self, *, revisions: bool = True) -> list[RepoRef]:
+        """One ref per repo and revision the code pins (none: the default branch); its `origin` is the
+        first place (`file:line`). Without `revisions`, one per repo (access is the repo's, whatever
+        the revision: `request --scan` asks once)."""
+        refs: dict[tuple[str, str, str | None], RepoRef] = {}
+        for item in sorted(self.found, key=lambda f: f.place):
+            if item.repo_type == "collection":
+                continue
+            revision = item.place.revision if revisions else None
+            key = (item.repo_type, item.repo_id, revision)
+            if key not in refs:
+                shown = item.repo_id if revision is None else f"{item.repo_id}@{revision}"
+                refs[key] = RepoRef(
+                    shown, item.repo_type, item.repo_id, origin=item.place.file_line, revision=revision
+                )
+        return list(refs.values())
 
     def collection_places(self) -> dict[str, tuple[Place, ...]]:
         """Collection name -> its places, sorted; a collection is expanded by the check, not by the scan."""

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from hubgate.inputs.refs import RepoType
-from hubgate.inputs.scan.ids import PACKAGED_BUILDERS, hub_id, hub_url
+from hubgate.inputs.scan.ids import PACKAGED_BUILDERS, hub_id, hub_url, revision_name
 from hubgate.inputs.scan.model import IGNORE_MARK, Dynamic, Found, Place
 
 # Cheap pre-filter: a file naming none of these has no loading call (most files of a big tree).
@@ -34,6 +34,8 @@ _LEGACY_TRANSFORMERS = (
     "albert-", "bert-", "camembert-", "ctrl", "distilbert-", "distilgpt2", "distilroberta-", "flaubert",
     "gpt2", "openai-gpt", "roberta-", "t5-", "transfo-xl", "xlm-", "xlnet-",
 )  # fmt: skip
+# ... of which these download files (`revision=` pins them); the others only ask about the repo.
+_DOWNLOADS = frozenset({"hf_hub_download", "snapshot_download", "hf_hub_url"})
 _STRING_CALLS = frozenset({"getenv", "get", "input", "str", "format", "join", "strip", "lower", "replace"})
 # What following one value may cost. Real code names an id through a few assignments and a handful of
 # alternatives; a chain of a thousand assignments, `a = a + a` doubling, or a 10,000-way product of
@@ -359,6 +361,7 @@ class _Use:
     via: str
     prefix: str = ""  # e.g. sentence-transformers/ for bare SentenceTransformer names
     timm: bool = False
+    pin_key: str = ""  # the keyword that pins what this call downloads; empty: it downloads nothing
 
 
 def _uses(call: ast.Call) -> Iterator[_Use]:
@@ -372,34 +375,55 @@ def _uses(call: ast.Call) -> Iterator[_Use]:
         else:
             node = _arg(call, 0, "pretrained_model_name_or_path", "model_id")
         if node is not None:
-            yield _Use(node, "model", via)
+            yield _Use(node, "model", via, pin_key="revision")
     elif name == "pipeline" and base in {"", "transformers"}:
         for node in (_arg(call, 1, "model"), _arg(call, None, "tokenizer")):
             if node is not None:
-                yield _Use(node, "model", "pipeline")
+                yield _Use(node, "model", "pipeline", pin_key="revision")
     elif name == "load_dataset" or (name == "load_dataset_builder"):
         node = _arg(call, 0, "path")
         if node is not None:
-            yield _Use(node, "dataset", name)
+            yield _Use(node, "dataset", name, pin_key="revision")
     elif name in _HUB_FUNCTIONS and base not in {"self", "cls"}:
         kind: RepoType = "dataset" if name == "dataset_info" else "model"
         resolved = _repo_type(call, kind)
         node = _arg(call, 0, "repo_id")
         if node is not None and resolved is not None:
-            yield _Use(node, resolved, via)
+            yield _Use(node, resolved, via, pin_key="revision" if name in _DOWNLOADS else "")
     elif name in {"SentenceTransformer", "CrossEncoder", "SparseEncoder"}:
         node = _arg(call, 0, "model_name_or_path", "model_name")
         if node is not None:
             prefix = "sentence-transformers/" if name == "SentenceTransformer" else ""
-            yield _Use(node, "model", name, prefix=prefix)
+            yield _Use(node, "model", name, prefix=prefix, pin_key="revision")
     elif name == "create_model" and last in {"", "timm"}:
         node = _arg(call, 0, "model_name")
         if node is not None:
             yield _Use(node, "model", via, timm=True)
     elif name == "LLM" and last in {"", "vllm"}:
-        for node in (_arg(call, 0, "model"), _arg(call, None, "tokenizer")):
+        for node, key in (
+            (_arg(call, 0, "model"), "revision"),
+            (_arg(call, None, "tokenizer"), "tokenizer_revision"),
+        ):
             if node is not None:
-                yield _Use(node, "model", via)
+                yield _Use(node, "model", via, pin_key=key)
+
+
+def _pin(call: ast.Call, key: str) -> tuple[str | None, str]:
+    """(the revision a call pins, as a constant; the keyword that would pin it, when it pins nothing).
+    A revision that is not a constant (a variable, `**kwargs`) pins, to a value the scan cannot know."""
+    if not key:
+        return None, ""
+    node = _arg(call, None, key)
+    if node is None:
+        if any(keyword.arg is None for keyword in call.keywords):
+            return None, ""  # `**kwargs` may carry it
+        return None, key
+    if isinstance(node, ast.Constant):
+        if node.value is None:
+            return None, key  # revision=None: the default branch, as if not given
+        if isinstance(node.value, str):
+            return revision_name(node.value), ""
+    return None, ""
 
 
 def _marked(lines: list[str]) -> frozenset[int]:
@@ -438,12 +462,12 @@ def scan_tree(
     found: list[Found] = []
     dynamic: list[Dynamic] = []
 
-    def place(node: ast.expr, via: str) -> Place:
+    def place(node: ast.expr, via: str, revision: str | None = None, pin_with: str = "") -> Place:
         line, column = node.lineno, node.col_offset + 1
         if cell_of is not None:
             cell, cell_line = cell_of[line]
-            return Place(file, cell_line, column, via, cell)
-        return Place(file, line, column, via)
+            return Place(file, cell_line, column, via, cell, revision=revision, pin_with=pin_with)
+        return Place(file, line, column, via, revision=revision, pin_with=pin_with)
 
     for call in calls:
         for use in _uses(call):
@@ -455,10 +479,12 @@ def scan_tree(
                 continue
             if isinstance(value, _Object):
                 continue
+            revision, pin_with = _pin(call, use.pin_key)
             for text in value:
                 resolved = _resolve_id(text, use)
                 if resolved is not None:
-                    found.append(Found(resolved[1], resolved[0], place(use.node, use.via)))
+                    where = place(use.node, use.via, revision, pin_with)
+                    found.append(Found(resolved[1], resolved[0], where))
     return found, dynamic
 
 

@@ -8,7 +8,7 @@ import re
 import shlex
 
 from hubgate.inputs.refs import RepoType
-from hubgate.inputs.scan.ids import hub_id, hub_url
+from hubgate.inputs.scan.ids import hub_id, hub_url, revision_name
 from hubgate.inputs.scan.model import IGNORE_MARK, Dynamic, Found, Place
 
 TRIGGERS = ("download", "huggingface.co", "hf.co", "MODEL", "DATASET")
@@ -55,8 +55,10 @@ def scan_shell(
         if not stripped or stripped.startswith("#") or IGNORE_MARK in line:
             continue
 
-        def at(column: int, via: str, number: int = number) -> Place:
-            return Place(file, number, column + 1, via, cell)
+        def at(
+            column: int, via: str, number: int = number, revision: str | None = None, pin_with: str = ""
+        ) -> Place:
+            return Place(file, number, column + 1, via, cell, revision=revision, pin_with=pin_with)
 
         for match in _DOWNLOAD_RE.finditer(line):
             _download(line, match, at, found, dynamic)
@@ -94,12 +96,17 @@ def _download(line: str, match: re.Match[str], at, found: list[Found], dynamic: 
         tokens = rest.split()
     kind: RepoType | None = "model"
     repo_token: str | None = None
+    revision: str | None = None
+    pinned = False  # `--revision` given (its value may be a variable the scan cannot read)
     skip = 0
+    skipped_flag = ""
     multi = False
     for token in tokens:
         if skip:
-            if kind is not None and token in ("dataset", "model", "space"):
+            if skipped_flag == "--repo-type" and kind is not None and token in ("dataset", "model", "space"):
                 kind = None if token == "space" else token  # type: ignore[assignment]
+            elif skipped_flag == "--revision":
+                revision = revision_name(token)
             skip -= 1
             continue
         if token in _END_TOKENS or token.endswith(";"):
@@ -109,8 +116,11 @@ def _download(line: str, match: re.Match[str], at, found: list[Found], dynamic: 
             multi = flag in _MULTI_FLAGS
             if flag == "--repo-type" and value:
                 kind = None if value == "space" else value  # type: ignore[assignment]
+            elif flag == "--revision" and value:
+                revision = revision_name(value)
             elif flag in _VALUE_FLAGS and not value:
-                skip = 1
+                skip, skipped_flag = 1, flag
+            pinned = pinned or flag == "--revision"
             continue
         if multi or token.startswith("-"):
             continue
@@ -131,4 +141,6 @@ def _download(line: str, match: re.Match[str], at, found: list[Found], dynamic: 
     parsed = hub_url(repo_token)
     repo = parsed[1] if parsed else hub_id(repo_token, legacy=True)
     if repo:
-        found.append(Found(repo, kind, at(column, via)))
+        found.append(
+            Found(repo, kind, at(column, via, revision=revision, pin_with="" if pinned else "--revision"))
+        )
