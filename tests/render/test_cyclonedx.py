@@ -141,3 +141,23 @@ def test_scan_offline_names_places_as_evidence(run_cli, hub: HubSim, tmp_path: P
         {"location": "app.py", "line": 2, "offset": 27, "symbol": "AutoModel.from_pretrained"}
     ]
     assert by_ref["dataset:stanfordnlp/imdb"]["type"] == "data"
+
+
+def test_scan_offline_versions_a_repo_the_code_pins(run_cli, tmp_path: Path) -> None:
+    """A repo pinned to one commit everywhere gets it as its version; one pinned in one place and loose in
+    another gets none (the BOM would claim a version the code does not always load)."""
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    (tmp_path / "app.py").write_text(
+        "from transformers import AutoModel\n"
+        f'AutoModel.from_pretrained("{GPT2}", revision="{sha}")\n'
+        f'AutoModel.from_pretrained("{GEMMA}", revision="{sha}")\n'
+        f'AutoModel.from_pretrained("{GEMMA}")\n'
+    )
+    result = run_cli("scan", "--format", "cyclonedx", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert strict_errors(result.stdout) is None
+    by_ref = {c["bom-ref"]: c for c in json.loads(result.stdout)["components"]}
+    pinned = next(c for ref, c in by_ref.items() if ref.startswith(f"model:{GPT2}"))
+    assert pinned["version"] == sha and pinned["purl"] == f"pkg:huggingface/{GPT2}@{sha}"
+    loose = [c for ref, c in by_ref.items() if ref.startswith(f"model:{GEMMA}")]
+    assert loose and all("version" not in c for c in loose)

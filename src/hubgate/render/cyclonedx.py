@@ -72,7 +72,12 @@ class BomItem:
 
 
 def items_from_scan(result: ScanResult) -> list[BomItem]:
-    return [BomItem(kind, repo_id, places) for (kind, repo_id), places in result.places().items()]
+    """Offline, the version is the revision the code pins, when every place pins the same one."""
+    items = []
+    for (kind, repo_id), places in result.places().items():
+        pins = {place.revision for place in places}
+        items.append(BomItem(kind, repo_id, places, revision=pins.pop() if len(pins) == 1 else None))
+    return items
 
 
 def items_from_report(report: Report) -> list[BomItem]:
