@@ -161,3 +161,16 @@ def test_scan_offline_versions_a_repo_the_code_pins(run_cli, tmp_path: Path) -> 
     assert pinned["version"] == sha and pinned["purl"] == f"pkg:huggingface/{GPT2}@{sha}"
     loose = [c for ref, c in by_ref.items() if ref.startswith(f"model:{GEMMA}")]
     assert loose and all("version" not in c for c in loose)
+
+
+def test_a_bom_written_with_o_has_the_weight_hashes(run_cli, hub: HubSim, tmp_path: Path) -> None:
+    """`-o bom.cdx.json` beside the table asks the same blobs the `--format cyclonedx` run does: a BOM
+    file from a run printing a table must not lose its hashes."""
+    add_scans(hub)
+    out = tmp_path / "bom.cdx.json"
+    result = run_cli("check", SCAN_CLEAN, "--no-registry", "-o", str(out), HF_TOKEN=ALICE)
+    assert result.code == 0, result.stderr
+    assert strict_errors(out.read_text()) is None
+    by_ref = {c["bom-ref"]: c for c in json.loads(out.read_text())["components"]}
+    files = {f["name"]: f for f in by_ref[f"model:{SCAN_CLEAN}"]["components"]}
+    assert files["model.safetensors"]["hashes"][0]["alg"] == "SHA-256"

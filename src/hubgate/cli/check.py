@@ -126,7 +126,8 @@ def check(
     outputs = planned_outputs(output, output_format.value, tuple(OutputFormat))
     fit = fit_request(gpus, dtype, context, registry_dirs)
     registry = joined_registry(registry_dirs, no_registry)
-    bom = output_format == OutputFormat.cyclonedx  # a BOM lists the weights' hashes (blobs=true, same count)
+    # a BOM, on stdout or in a file, lists the weights' hashes (blobs=true, same request count)
+    bom = "cyclonedx" in {output_format.value, *(fmt for fmt, _ in outputs)}
     extras = Extras(registry, not no_bases, True, not no_alternatives, fit, rules, hashes=bom)
     scanned = scanned_repos(scan, ids, include, exclude)
     authors = checked_authors(authors)
