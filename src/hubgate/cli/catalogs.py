@@ -5,8 +5,9 @@ the run with one line."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from hubgate.cli.errors import fail_usage
 
@@ -33,11 +34,10 @@ def registry_or_exit(dirs: list[Path] | None, *, strict: bool = True) -> Registr
     try:
         return load_registry([*(dirs or ())], strict=strict)
     except RegistryError as exc:
-        for problem in exc.problems:
-            sys.stderr.write(f"{problem}\n")
-        fail_usage(
-            f"the registry has {len(exc.problems)} problem(s) (listed above)",
-            hint="fix them; `hubgate registry validate` lists every problem with its file and line",
+        _fail_listing(
+            exc.problems,
+            "the registry",
+            "fix them; `hubgate registry validate` lists every problem with its file and line",
         )
 
 
@@ -74,11 +74,8 @@ def gpu_catalog(dirs: list[Path] | None) -> Catalog:
     try:
         catalog = load_catalog(dirs or ())
     except CatalogError as exc:
-        for problem in exc.problems:
-            sys.stderr.write(f"{problem}\n")
-        fail_usage(
-            f"the GPU catalogue has {len(exc.problems)} problem(s) (listed above)",
-            hint="fix those gpus/ files, or leave their --registry folder out",
+        _fail_listing(
+            exc.problems, "the GPU catalogue", "fix those gpus/ files, or leave their --registry folder out"
         )
     for line in catalog.overrides:
         sys.stderr.write(f"note: {line}\n")
@@ -121,3 +118,10 @@ def fit_request(
 
     specs = gpus_option(gpus, gpu_catalog(dirs))
     return FitRequest(gpus=tuple(specs), dtype=dtype_option(dtype), context=context)
+
+
+def _fail_listing(problems: Sequence[object], what: str, hint: str) -> NoReturn:
+    """Every problem on stderr, one line each, then the one-line error that ends the run (exit 2)."""
+    for problem in problems:
+        sys.stderr.write(f"{problem}\n")
+    fail_usage(f"{what} has {len(problems)} problem(s) (listed above)", hint=hint)
