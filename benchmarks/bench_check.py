@@ -47,6 +47,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from _revisions import export_src
+
 ROOT = Path(__file__).resolve().parents[1]
 # `--src DIR` (set by `--before REF`): run another revision's hubgate, test Hub included.
 SRC = Path(sys.argv[sys.argv.index("--src") + 1]) if "--src" in sys.argv[:-1] else ROOT / "src"
@@ -345,16 +347,12 @@ def run_before(ref: str) -> None:
     """This benchmark again, with git revision `ref`'s hubgate (its whole `src/`, exported to a temporary
     directory): the baseline beside today's figures."""
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        src = export_src(ref, Path(tmp))
         argv = [a for a in sys.argv[1:]]
         at = argv.index("--before")
         del argv[at : at + 2]
         subprocess.run(
-            [sys.executable, __file__, *argv, "--src", str(Path(tmp) / "src"), "--label", f"before {ref}: "],
-            check=True,
+            [sys.executable, __file__, *argv, "--src", str(src), "--label", f"before {ref}: "], check=True
         )
 
 

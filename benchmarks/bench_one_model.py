@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _revisions import export_src
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -51,12 +53,6 @@ def timed(command: list[str], env: dict[str, str], hub: HubSim) -> tuple[float, 
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), hub.count()
-
-
-def checkout(ref: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into / "src"
 
 
 def import_top(env: dict[str, str], count: int = 8) -> list[tuple[int, str]]:
@@ -111,7 +107,7 @@ def main() -> None:
             ),
         ]
         if args.before:
-            before_env = dict(env, PYTHONPATH=str(checkout(args.before, Path(tmp))))
+            before_env = dict(env, PYTHONPATH=str(export_src(args.before, Path(tmp))))
             rows.append((f"hubgate check ID at {args.before}", rows[1][1], before_env))
         times: dict[str, list[float]] = {name: [] for name, _, _ in rows}
         cpu: dict[str, list[float]] = {name: [] for name, _, _ in rows}

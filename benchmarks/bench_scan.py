@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _revisions import export_src
+
 ROOT = Path(__file__).resolve().parents[1]
 
 PLAIN_PY = '''"""A module with no Hub call."""
@@ -192,13 +194,6 @@ def scan_child(root: Path, env: dict[str, str], scans: int, src: Path | None = N
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
-def checkout(ref: str, into: Path) -> Path:
-    """The `src` folder of git revision `ref`, exported (no worktree left behind)."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into / "src"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -213,7 +208,7 @@ def main() -> None:
         truth = generate(root, args.files)
         total = sum(1 for _ in root.rglob("*") if _.is_file())
         env = dict(os.environ, HF_ENDPOINT="http://127.0.0.1:9", HF_HUB_OFFLINE="0")
-        before_src = checkout(args.before, Path(tmp)) if args.before else None
+        before_src = export_src(args.before, Path(tmp)) if args.before else None
         # Rounds interleave the scanners, so that a busy machine slows them alike.
         grep_times, child_runs, before_runs = [], [], []
         for _ in range(args.repeat):
