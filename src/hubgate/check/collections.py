@@ -148,29 +148,28 @@ def with_group_steps(verdicts: list[Verdict], collections: Sequence[CollectionOu
 
 def _unreadable(ref: CollectionRef, status: int | None, reason: str, session: Session) -> Verdict:
     """The one verdict of a collection that could not be read: missing (or private to others), or an error."""
-    page = f"{session.ctx.endpoint}/collections/{ref.name}"
     if status in (401, 404):
         anonymous = not session.token.present
-        return Verdict(
-            input=ref.input,
-            model_id=None,
-            status=Status.NOT_FOUND,
-            url=page,
-            origin=ref.origin,
-            collection=ref.name,
-            message=f"collection {ref.name} not found, or private"
+        outcome = Status.NOT_FOUND
+        message = (
+            f"collection {ref.name} not found, or private"
             + (" (checked without a token)" if anonymous else " to this token's account")
-            + f": {reason}",
-            next_step="Check the collection's name on the Hub"
-            + ("; a private one needs a token of an account that can see it." if anonymous else "."),
+            + f": {reason}"
         )
+        next_step = "Check the collection's name on the Hub" + (
+            "; a private one needs a token of an account that can see it." if anonymous else "."
+        )
+    else:
+        outcome = Status.ERROR
+        message = f"collection {ref.name} could not be read: {reason}"
+        next_step = "Run again later; the other inputs were checked."
     return Verdict(
         input=ref.input,
         model_id=None,
-        status=Status.ERROR,
-        url=page,
+        status=outcome,
+        url=f"{session.ctx.endpoint}/collections/{ref.name}",
         origin=ref.origin,
         collection=ref.name,
-        message=f"collection {ref.name} could not be read: {reason}",
-        next_step="Run again later; the other inputs were checked.",
+        message=message,
+        next_step=next_step,
     )
