@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -188,10 +189,6 @@ def run_in_process(args: list[str], *, env: dict[str, str], cwd: Path, stdin: st
     constants.HF_HOME = hf_home
     constants.HF_TOKEN_PATH = os.path.join(hf_home, "token")
     constants.HF_STORED_TOKENS_PATH = os.path.join(hf_home, "stored_tokens")
-    # main() registers the command groups on the app each time it runs (once per process in real use):
-    # restore the list after each run, or every later run here builds a bigger app.
-    app = getattr(cli, "app", None)
-    groups = list(getattr(app, "registered_groups", []))
     argv, here = sys.argv, Path.cwd()
     sys.argv = ["hubgate", *args]
     os.chdir(cwd)
@@ -206,8 +203,10 @@ def run_in_process(args: list[str], *, env: dict[str, str], cwd: Path, stdin: st
             sys.stderr.flush()
             return CliResult(code, stdout.getvalue().decode(), stderr.getvalue().decode())
     finally:
-        if app is not None and hasattr(app, "registered_groups"):
-            app.registered_groups[:] = groups
+        # main() freezes what start-up made, as a process that ends with the run may; here the next
+        # test goes on in this process, and its garbage must stay collectable.
+        gc.unfreeze()
+        gc.enable()
         for name, value in saved_paths.items():
             setattr(constants, name, value)
         sys.argv = argv

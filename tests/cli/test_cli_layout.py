@@ -55,7 +55,12 @@ def test_every_command_file_exports_its_app_and_only_the_app_module_adds_them() 
     assert {"check", "watch", "fit_cmd", "scan_cmd", "pin_cmd", "access_request", "owner_requests"} <= set(
         commands
     )
-    app_imports = _imported(CLI / "app.py")
+    from hubgate.cli.app import COMMANDS
+
+    # cli/app.py loads the command modules by name from its table (only the one being run).
+    app_imports = _imported(CLI / "app.py") | {
+        module.removeprefix("hubgate.cli.") for module, _, _ in COMMANDS.values()
+    }
     # A group may add its own subcommands' apps (registry validate and verify, requests auto); everything else comes
     # from cli/app.py.
     groups = {"registry_cmd": {"registry_validate", "registry_verify"}, "owner_requests": {"owner_auto"}}
@@ -75,3 +80,56 @@ def test_the_app_holds_every_command() -> None:
     command = typer.main.get_command(app)
     top = set(getattr(command, "commands", {}))
     assert top == {"scan", "pin", "check", "watch", "fit", "request", "policy", "registry", "requests"}
+
+
+@pytest.mark.parametrize(
+    "name", ["scan", "pin", "check", "watch", "fit", "request", "policy", "registry", "requests"]
+)
+def test_running_one_command_loads_that_command_alone(name: str) -> None:
+    """`hubgate check ...` builds an app holding `check` only, with the same options as the whole app's."""
+    from hubgate.cli.app import build_app
+
+    whole = typer.main.get_command(build_app())
+    alone = typer.main.get_command(build_app(name))
+    assert set(getattr(alone, "commands", {})) == {name}
+    one, same = getattr(alone, "commands", {})[name], getattr(whole, "commands", {})[name]
+    assert [p.name for p in one.params] == [p.name for p in same.params]
+    assert sorted(getattr(one, "commands", {})) == sorted(getattr(same, "commands", {}))
+
+
+def test_a_command_run_imports_no_other_command_module() -> None:
+    """In a fresh interpreter, building the app for `check` imports no other command's module."""
+    import subprocess
+    import sys
+
+    from hubgate.cli.app import COMMANDS
+
+    code = (
+        "import sys, typer; from hubgate.cli.app import build_app; "
+        "typer.main.get_command(build_app('check')); "
+        "print(' '.join(m for m in sys.modules if m.startswith('hubgate.cli.')))"
+    )
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    others = {module for name, (module, _, _) in COMMANDS.items() if name != "check"}
+    assert "hubgate.cli.check" in loaded
+    assert not loaded & others, sorted(loaded & others)
+
+
+def test_garbage_collection_is_back_on_once_the_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """The entry point turns collection off for start-up; a long run (10,000 models, watch) must get it back."""
+    import gc
+
+    from hubgate.cli.app import run
+
+    gc.disable()
+    try:
+        assert run(["check", "--help"]) == 0
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    assert "Usage: hubgate check" in capsys.readouterr().out

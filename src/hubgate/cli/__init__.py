@@ -6,12 +6,17 @@ app itself lives in `hubgate.cli.app` and is imported only to run a command.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from hubgate._version import __version__
 
 
 def main() -> None:
+    # Start-up creates tens of thousands of objects that live as long as the process (modules, classes)
+    # and no garbage: collecting while they are made only walks them again and again. The app turns
+    # collection back on once its command is loaded (cli/app.py).
+    gc.disable()
     from hubgate.cli.output import reserve_standard_streams, run_guarded
 
     reserve_standard_streams()

@@ -3,6 +3,8 @@ app, added here, so no command module imports this one), and how a command line 
 
 from __future__ import annotations
 
+import gc
+import importlib
 import sys
 from typing import Any
 
@@ -10,18 +12,9 @@ import typer
 from typer.core import TyperGroup
 
 from hubgate._version import __version__
-from hubgate.cli.access_request import OWNER_ACTIONS, request_app
-from hubgate.cli.check import check_app
 from hubgate.cli.errors import fail_unreadable, typo
-from hubgate.cli.fit_cmd import fit_app
 from hubgate.cli.help import add_examples, readable_metavars
 from hubgate.cli.hub_options import check_endpoint_variable
-from hubgate.cli.owner_requests import requests_app
-from hubgate.cli.pin_cmd import pin_app
-from hubgate.cli.policy_cmd import policy_app
-from hubgate.cli.registry_cmd import registry_app
-from hubgate.cli.scan_cmd import scan_app
-from hubgate.cli.watch import watch_app
 
 
 class _RootGroup(TyperGroup):
@@ -38,16 +31,40 @@ class _RootGroup(TyperGroup):
             fail_unreadable(exc)
 
 
-app = typer.Typer(
-    cls=_RootGroup,
-    name="hubgate",
-    help="Which Hugging Face models and datasets can your token use, what blocks the rest, and what to do next.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain help: readable in pipes and at 80 columns, no box drawing
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# Each command: the module and the Typer app it exports, and the group name for a group of commands. In
+# the order of `hubgate --help`: the commands as a workflow runs them, then the groups.
+COMMANDS: dict[str, tuple[str, str, str | None]] = {
+    "scan": ("hubgate.cli.scan_cmd", "scan_app", None),
+    "pin": ("hubgate.cli.pin_cmd", "pin_app", None),
+    "check": ("hubgate.cli.check", "check_app", None),
+    "watch": ("hubgate.cli.watch", "watch_app", None),
+    "fit": ("hubgate.cli.fit_cmd", "fit_app", None),
+    "request": ("hubgate.cli.access_request", "request_app", None),
+    "policy": ("hubgate.cli.policy_cmd", "policy_app", "policy"),
+    "registry": ("hubgate.cli.registry_cmd", "registry_app", "registry"),
+    "requests": ("hubgate.cli.owner_requests", "requests_app", "requests"),
+}
+
+
+def build_app(command: str | None = None) -> typer.Typer:
+    """The app with every command, or with only `command` when that is the command being run: a command
+    file imports its stage, renderers and their libraries, and a one-model check should not pay for
+    the other eight commands' imports and option tables."""
+    root = typer.Typer(
+        cls=_RootGroup,
+        name="hubgate",
+        help="Which Hugging Face models and datasets can your token use, what blocks the rest, and what to do next.",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # plain help: readable in pipes and at 80 columns, no box drawing
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    root.callback()(_root)
+    for name in [command] if command in COMMANDS else COMMANDS:
+        module, attribute, group = COMMANDS[name]
+        root.add_typer(getattr(importlib.import_module(module), attribute), name=group)
+    return root
 
 
 def _version(value: bool) -> None:
@@ -61,7 +78,6 @@ def _version(value: bool) -> None:
 OFFLINE_COMMANDS = frozenset({"scan", "registry", "policy"})
 
 
-@app.callback()
 def _root(
     ctx: typer.Context,
     version: bool = typer.Option(
@@ -72,13 +88,6 @@ def _root(
     if ctx.invoked_subcommand not in OFFLINE_COMMANDS:
         check_endpoint_variable()
 
-
-# In the order of `hubgate --help`: the commands as a workflow runs them, then the groups.
-for commands in (scan_app, pin_app, check_app, watch_app, fit_app, request_app):
-    app.add_typer(commands)
-app.add_typer(policy_app, name="policy")
-app.add_typer(registry_app, name="registry")
-app.add_typer(requests_app, name="requests")
 
 # click's UsageError and ClickException, which typer vendors without exporting them by name.
 _UsageError: Any = typer.BadParameter.__mro__[1]
@@ -111,6 +120,8 @@ def run(args: list[str] | None = None) -> int:
 
 
 def _usage_hint(command_path: str, argv: list[str]) -> str:
+    from hubgate.cli.access_request import OWNER_ACTIONS
+
     words = [word for word in argv if not word.startswith("-")]
     if command_path == "hubgate requests" and len(words) > 1 and words[1] not in OWNER_ACTIONS:
         return (
@@ -123,7 +134,12 @@ def _usage_hint(command_path: str, argv: list[str]) -> str:
 def _run(args: list[str] | None) -> int:
     """Usage errors from option parsing get hubgate's own one-line style, like every other error:
     `hubgate: error: <what>` and `  hint: <how to fix>`, exit 2."""
-    command = typer.main.get_command(app)
+    argv = sys.argv[1:] if args is None else args
+    # Only a command word in first place loads that command alone: `hubgate --help check`, a typo or
+    # shell completion need the whole app.
+    command = typer.main.get_command(build_app(argv[0] if argv else None))
+    gc.freeze()  # what start-up made stays: later collections skip it (cli/__init__.py turned them off)
+    gc.enable()
     readable_metavars(command)
     add_examples(command)
     try:
@@ -139,10 +155,16 @@ def _run(args: list[str] | None) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
             sys.stdout.write(ctx.get_help() + "\n")
             return exc.exit_code
-        argv = sys.argv[1:] if args is None else args
         message, hint = typo(exc, argv) or (exc.format_message(), "")
         sys.stderr.write(f"hubgate: error: {message}\n")
         if isinstance(exc, _UsageError) and ctx is not None:
             sys.stderr.write(f"  hint: {hint or _usage_hint(ctx.command_path, argv)}\n")
         return exc.exit_code
     return result if isinstance(result, int) else 0
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`app`: the whole app, for tests and tools that introspect it (docs synopses, completion)."""
+    if name == "app":
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
