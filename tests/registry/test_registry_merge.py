@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hubgate import paths
-from hubgate.registry import disk_cache
+from hubgate.registry import disk_cache, yaml_reader
 from hubgate.registry.loader import bundled_dir, load_registry
 from tests.registry.test_registry_schema import write_entry
 
@@ -142,14 +142,32 @@ def test_the_cache_is_used_when_nothing_changed_and_refreshed_when_a_file_did(
     assert json.loads(cache_file.read_text().partition("\n")[2])["data"][0][1]["name"] == "first"
 
     parsed: list[Path] = []
-    real_parse = disk_cache.parse_file
-    monkeypatch.setattr(disk_cache, "parse_file", lambda p: (parsed.append(p), real_parse(p))[1])
+    real_parse = yaml_reader.parse_file
+    monkeypatch.setattr(yaml_reader, "parse_file", lambda p: (parsed.append(p), real_parse(p))[1])
     assert load(folder, cache_dir=cache).models["acme/m"].name == "first"
     assert parsed == []  # served from the cache
 
     path.write_text(path.read_text().replace("name: first", "name: second-and-longer"), encoding="utf-8")
     assert load(folder, cache_dir=cache).models["acme/m"].name == "second-and-longer"
     assert parsed == [path]
+
+
+def test_a_registry_served_from_the_cache_does_not_import_pyyaml(tmp_path: Path) -> None:
+    """The compiled cache is there so that a run (a one-model check) skips the YAML parser altogether."""
+    import subprocess
+    import sys
+
+    folder, cache = tmp_path / "reg", tmp_path / "cache"
+    write_entry(folder, "acme/m", name="first")
+    code = (
+        "import sys; from pathlib import Path; from hubgate.registry.loader import load_registry; "
+        f"r = load_registry([Path({str(folder)!r})], bundled=False, env=False, cache_dir=Path({str(cache)!r})); "
+        "print(len(r), 'yaml' in sys.modules)"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True) for _ in "12"
+    ]
+    assert [run.stdout.split() for run in runs] == [["1", "True"], ["1", "False"]]
 
 
 def test_cached_entries_are_still_validated(tmp_path: Path) -> None:

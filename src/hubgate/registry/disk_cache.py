@@ -14,7 +14,6 @@ from typing import Any
 from hubgate.paths import Problem
 from hubgate.registry.folders import registry_files
 from hubgate.registry.schema import REGISTRY_SCHEMA_VERSION
-from hubgate.registry.yaml_reader import parse_file
 
 ENV_CACHE = "HUBGATE_REGISTRY_CACHE"  # a folder for the compiled cache, or "off"
 MAX_CACHE_BYTES = 64 * 2**20  # the bundled layer compiles to well under 1 MiB
@@ -79,6 +78,8 @@ def read_layer(
                     return [(Path(p), data) for p, data in cached["data"]], []
         except (UnreadableFile, ValueError, KeyError, TypeError, AttributeError):
             pass
+    from hubgate.registry.yaml_reader import parse_file  # PyYAML only when the cache cannot answer
+
     parsed: list[tuple[Path, dict[str, Any]]] = []
     problems: list[Problem] = []
     for path in files:

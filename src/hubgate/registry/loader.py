@@ -24,7 +24,6 @@ from hubgate.registry.disk_cache import read_layer, registry_cache_dir
 from hubgate.registry.folders import expected_relpath, models_root
 from hubgate.registry.index import Override, Registry
 from hubgate.registry.schema import ModelEntry
-from hubgate.registry.yaml_reader import line_of
 
 
 class RegistryError(Exception):
@@ -217,3 +216,10 @@ def _name_conflicts(models: dict[str, ModelEntry], files: dict[str, Path]) -> li
             else:
                 claimed[name.lower()] = model_id
     return problems
+
+
+def line_of(path: Path, loc: Sequence[str | int]) -> int:
+    """The line of `loc` in the file, for a problem: PyYAML is imported only when there is one to place."""
+    from hubgate.registry.yaml_reader import line_of as located
+
+    return located(path, loc)
