@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 from hubgate._version import __version__
 from hubgate.hub.answers import HubAnswer, answer_from_response
+from hubgate.hub.exchanges import EXCHANGES
 from hubgate.hub.pacing import Cancelled, RatePacer, WaitTooLong, parse_quotas, retry_after_seconds
 from hubgate.hub.settings import RETRY_STATUSES, RetryPolicy, validate_endpoint
 from hubgate.hub.silence import SILENCE_NOTICE_AFTER, Silence
@@ -328,7 +329,8 @@ class Transport:
     ) -> Any:
         """One HTTP exchange with a deadline for the whole of it. httpx's timeouts bound each read, so a
         server trickling a byte a second would hold a request forever: the exchange runs in a daemon
-        thread, abandoned once the deadline passes (being a daemon, it never holds the process open).
+        thread (`hubgate.hub.exchanges`, reused), abandoned once the deadline passes (being a daemon, it
+        never holds the process open).
         Redirects are followed on GET only (a HEAD reads them itself; a POST never follows one). `seen`:
         the run's answer count when it was sent, to tell the user when the Hub has been silent a while."""
         from huggingface_hub.utils import get_session
@@ -355,7 +357,7 @@ class Transport:
             finally:
                 done.set()
 
-        threading.Thread(target=exchange, name="hubgate-http", daemon=True).start()
+        EXCHANGES.submit(exchange)
         started = time.monotonic()
         ends = started + budget
         while not done.wait(min(0.1, max(0.0, ends - time.monotonic()))):
