@@ -26,10 +26,12 @@ Four scenarios:
   against the floor (requests x latency / jobs) and the 429s, beside the same runs on a Hub whose
   header counts and, with `--before REF`, beside the pacer of git revision REF on the static header.
 
-`--gated` is the share of gated models in the zoo (default 0.5).
+`--gated` is the share of gated models in the zoo (default 0.5). The test Hub runs in a process of its
+own, as a real Hub is another machine; `--hub in-process` serves it from the benchmark's process (as the
+figures before 2026-12-01 were taken), where its CPU and the GIL are charged to the client.
 
     .venv/bin/python benchmarks/bench_check.py [--scenario latency|free-tier|repeat|static-header|both]
-        [--models N] [--gated 0.5] [--latency 0.05] [--jobs 8] [--before REF]
+        [--models N] [--gated 0.5] [--latency 0.05] [--jobs 8] [--before REF] [--hub in-process]
 """
 
 from __future__ import annotations
@@ -42,8 +44,10 @@ import sys
 import tempfile
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
+from multiprocessing.managers import BaseManager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +56,8 @@ from _revisions import export_src
 ROOT = Path(__file__).resolve().parents[1]
 # `--src DIR` (set by `--before REF`): run another revision's hubgate, test Hub included.
 SRC = Path(sys.argv[sys.argv.index("--src") + 1]) if "--src" in sys.argv[:-1] else ROOT / "src"
+# `--hub in-process`: the test Hub in the benchmark's own process, as before the figures of 2026-12-01.
+HUB_IN_PROCESS = "in-process" in sys.argv
 sys.path.insert(0, str(SRC))
 
 from hubgate.testhub import HubSim, Repo, Token  # noqa: E402
@@ -97,6 +103,75 @@ def build_zoo(hub: HubSim, count: int, gated_share: float = 0.5) -> list[str]:
         for extra in range(30):
             hub.add_repo(Repo(f"{author}/unasked-{extra:03d}"))
     return ids
+
+
+class _HubServer:
+    """The test Hub and what the benchmark asks of it, in whichever process serves it."""
+
+    def __init__(self, latency: float) -> None:
+        self.hub = HubSim(latency=latency, page_size=1000)
+        self.hub.__enter__()
+
+    def url(self) -> str:
+        return self.hub.url
+
+    def build_zoo(self, count: int, gated_share: float) -> list[str]:
+        return build_zoo(self.hub, count, gated_share)
+
+    def set_quota(self, bucket: str, quota: int, window: float, anonymous: int | None = None) -> None:
+        self.hub.set_quota(bucket, quota, window, anonymous=anonymous)
+
+    def fresh_window(self) -> None:
+        """Every run starts in a fresh rate-limit window, with an empty request log."""
+        for bucket in list(self.hub.quotas):
+            quota, window = self.hub.quotas[bucket]
+            self.hub.set_quota(bucket, quota, window)
+        self.hub.reset_log()
+
+    def counts(self) -> tuple[int, int, int, int]:
+        """(api, resolvers with the token, resolvers without, 429s) since the last fresh window."""
+        log = list(self.hub.log)
+        return (
+            self.hub.count("api"),
+            sum(1 for e in log if e.bucket == "resolvers" and e.authorized),
+            sum(1 for e in log if e.bucket == "resolvers" and not e.authorized),
+            self.hub.count(status=429),
+        )
+
+    def static_header(self, on: bool) -> None:
+        self.hub.static_ratelimits.clear()
+        if on:
+            self.hub.set_static_ratelimit("api", STATIC_REMAINING, STATIC_RESET)
+
+    def close(self) -> None:
+        self.hub.__exit__(None, None, None)
+
+
+class _HubManager(BaseManager):
+    pass
+
+
+_HubManager.register("HubServer", _HubServer)
+
+
+@contextmanager
+def test_hub(latency: float) -> Iterator[Any]:
+    """The test Hub, served by a process of its own unless --hub in-process: a real Hub is another
+    machine, and a Hub in the client's process would charge the client for the server's CPU and GIL
+    (on two cores, several milliseconds a request)."""
+    if HUB_IN_PROCESS:
+        server = _HubServer(latency)
+        try:
+            yield server
+        finally:
+            server.close()
+        return
+    with _HubManager() as manager:
+        server = manager.HubServer(latency)  # type: ignore[attr-defined]
+        try:
+            yield server
+        finally:
+            server.close()
 
 
 def naive_loop(endpoint: str, ids: list[str]) -> None:
@@ -192,23 +267,17 @@ def cli(endpoint: str, ids: list[str], jobs: int, cache_dir: Path, *extra: str) 
 
 
 class Row:
-    def __init__(self, name: str, jobs: int, elapsed: float, hub: HubSim, errors: int) -> None:
+    def __init__(self, name: str, jobs: int, elapsed: float, hub: Any, errors: int) -> None:
         self.name, self.jobs, self.elapsed, self.errors = name, jobs, elapsed, errors
-        self.api = hub.count("api")
-        self.resolvers = sum(1 for e in hub.log if e.bucket == "resolvers" and e.authorized)
-        self.anonymous = sum(1 for e in hub.log if e.bucket == "resolvers" and not e.authorized)
-        self.too_many = hub.count(status=429)
+        self.api, self.resolvers, self.anonymous, self.too_many = hub.counts()
 
     @property
     def requests(self) -> int:
         return self.api + self.resolvers + self.anonymous
 
 
-def measure(hub: HubSim, name: str, jobs: int, run: Callable[[], int | None]) -> Row:
-    for bucket in list(hub.quotas):  # every run starts in a fresh rate-limit window
-        quota, window = hub.quotas[bucket]
-        hub.set_quota(bucket, quota, window)
-    hub.reset_log()
+def measure(hub: Any, name: str, jobs: int, run: Callable[[], int | None]) -> Row:
+    hub.fresh_window()
     start = time.perf_counter()
     errors = run() or 0
     return Row(name, jobs, time.perf_counter() - start, hub, errors)
@@ -220,32 +289,32 @@ def warm_up(endpoint: str, cache_dir: Path) -> None:
 
 
 def latency_scenario(models: int, latency: float, jobs: int, gated: float) -> None:
-    with HubSim(latency=latency, page_size=1000) as hub, tempfile.TemporaryDirectory() as tmp:
-        ids = build_zoo(hub, models, gated)
+    with test_hub(latency) as hub, tempfile.TemporaryDirectory() as tmp:
+        ids, url = hub.build_zoo(models, gated), hub.url()
         lib_cache, cli_cache = Path(tmp) / "lib", Path(tmp) / "cli"
-        warm_up(hub.url, cli_cache)
+        warm_up(url, cli_cache)
         rows = [
-            measure(hub, "naive loop (model_info + auth_check)", 1, lambda: naive_loop(hub.url, ids)),
+            measure(hub, "naive loop (model_info + auth_check)", 1, lambda: naive_loop(url, ids)),
             measure(
                 hub,
                 "hubgate library, metadata path (before)",
                 jobs,
-                lambda: library(hub.url, ids, jobs, cache_dir=None, batch=False),
+                lambda: library(url, ids, jobs, cache_dir=None, batch=False),
             ),
             measure(
                 hub,
                 "hubgate library, first run",
                 jobs,
-                lambda: library(hub.url, ids, jobs, cache_dir=lib_cache, batch=True),
+                lambda: library(url, ids, jobs, cache_dir=lib_cache, batch=True),
             ),
             measure(
                 hub,
                 "hubgate library, second run (cache)",
                 jobs,
-                lambda: library(hub.url, ids, jobs, cache_dir=lib_cache, batch=True),
+                lambda: library(url, ids, jobs, cache_dir=lib_cache, batch=True),
             ),
-            measure(hub, "hubgate CLI, first run", jobs, lambda: cli(hub.url, ids, jobs, cli_cache)),
-            measure(hub, "hubgate CLI, second run (cache)", jobs, lambda: cli(hub.url, ids, jobs, cli_cache)),
+            measure(hub, "hubgate CLI, first run", jobs, lambda: cli(url, ids, jobs, cli_cache)),
+            measure(hub, "hubgate CLI, second run (cache)", jobs, lambda: cli(url, ids, jobs, cli_cache)),
         ]
     print(
         f"\n{models} models ({round(models * gated)} gated), {latency * 1000:.0f} ms latency per request, "
@@ -269,12 +338,12 @@ def latency_scenario(models: int, latency: float, jobs: int, gated: float) -> No
 def free_tier_scenario(
     models: int, jobs: int, gated: float, label: str = "", metadata_path: bool = True
 ) -> None:
-    with HubSim(latency=0.002, page_size=1000) as hub, tempfile.TemporaryDirectory() as tmp:
-        ids = build_zoo(hub, models, gated)
+    with test_hub(0.002) as hub, tempfile.TemporaryDirectory() as tmp:
+        ids, url = hub.build_zoo(models, gated), hub.url()
         hub.set_quota("api", 1000, 300, anonymous=500)
         hub.set_quota("resolvers", 5000, 300, anonymous=3000)
         cache_dir = Path(tmp) / "cache"
-        warm_up(hub.url, cache_dir)
+        warm_up(url, cache_dir)
         rows = []
         if metadata_path:
             rows.append(
@@ -282,18 +351,16 @@ def free_tier_scenario(
                     hub,
                     f"{label}metadata path (before), max wait 5 s",
                     jobs,
-                    lambda: library(hub.url, ids, jobs, cache_dir=None, batch=False, max_wait=5),
+                    lambda: library(url, ids, jobs, cache_dir=None, batch=False, max_wait=5),
                 )
             )
         rows += [
-            measure(
-                hub, f"{label}first run", jobs, lambda: cli(hub.url, ids, jobs, cache_dir, "--no-registry")
-            ),
+            measure(hub, f"{label}first run", jobs, lambda: cli(url, ids, jobs, cache_dir, "--no-registry")),
             measure(
                 hub,
                 f"{label}second run (cache)",
                 jobs,
-                lambda: cli(hub.url, ids, jobs, cache_dir, "--no-registry"),
+                lambda: cli(url, ids, jobs, cache_dir, "--no-registry"),
             ),
         ]
     print(
@@ -317,11 +384,11 @@ def repeat_scenario(models: int, latency: float, jobs: int, gated: float, label:
     """hubgate's first run (empty metadata cache) and a repeat run (the cache warm), as a library: the
     requests of each kind, the resolver requests per model beside the gated share, and the wall time
     against the floor (requests x latency / jobs)."""
-    with HubSim(latency=latency, page_size=1000) as hub, tempfile.TemporaryDirectory() as tmp:
-        ids = build_zoo(hub, models, gated)
-        library(hub.url, ["warm-up/none"], 1, cache_dir=None, batch=True)  # imports, outside the timings
+    with test_hub(latency) as hub, tempfile.TemporaryDirectory() as tmp:
+        ids, url = hub.build_zoo(models, gated), hub.url()
+        library(url, ["warm-up/none"], 1, cache_dir=None, batch=True)  # imports, outside the timings
         cache_dir = Path(tmp) / "cache"
-        run = partial(library, hub.url, ids, jobs, cache_dir=cache_dir, batch=True)
+        run = partial(library, url, ids, jobs, cache_dir=cache_dir, batch=True)
         rows = [measure(hub, f"{label}first run", jobs, run), measure(hub, f"{label}repeat run", jobs, run)]
     print(
         f"\n{models} models ({round(models * gated)} gated, share {gated:.2f}), {latency * 1000:.0f} ms per "
@@ -368,21 +435,19 @@ def static_header_scenario(models: int, latency: float, jobs: int, gated: float,
     if before is not None:
         headers.append((f"static header, pacer of {before}", True, pacer_class_at(before)))
     rows = []
-    with HubSim(latency=latency, page_size=1000) as hub:
-        ids = build_zoo(hub, models, gated)
-        library(hub.url, ["warm-up/none"], 1, cache_dir=None, batch=True)  # imports, outside the timings
+    with test_hub(latency) as hub:
+        ids, url = hub.build_zoo(models, gated), hub.url()
+        library(url, ["warm-up/none"], 1, cache_dir=None, batch=True)  # imports, outside the timings
         for path, batch in paths:
             for header, static, pacer_class in headers:
-                hub.static_ratelimits.clear()
-                if static:
-                    hub.set_static_ratelimit("api", STATIC_REMAINING, STATIC_RESET)
+                hub.static_header(static)
                 rows.append(
                     measure(
                         hub,
                         f"{path}, {header}",
                         jobs,
                         partial(
-                            library, hub.url, ids, jobs, cache_dir=None, batch=batch, pacer_class=pacer_class
+                            library, url, ids, jobs, cache_dir=None, batch=batch, pacer_class=pacer_class
                         ),
                     )
                 )
@@ -428,6 +493,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--no-metadata-path", action="store_true", help="free-tier: skip the metadata path's run"
+    )
+    parser.add_argument(
+        "--hub",
+        choices=("process", "in-process"),
+        default="process",
+        help="where the test Hub runs: a process of its own (default), or the benchmark's",
     )
     parser.add_argument("--src", help=argparse.SUPPRESS)
     parser.add_argument("--label", default="", help=argparse.SUPPRESS)
