@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -245,6 +246,9 @@ def cli(endpoint: str, ids: list[str], jobs: int, cache_dir: Path, *extra: str) 
             "HUBGATE_CACHE_DIR": str(cache_dir),
             "PYTHONPATH": str(SRC),
         }
+        # An installed hubgate has its bytecode compiled; without this, a shell that sets the variable
+        # would have every run compile every module again (about 0.15 s a run).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         done = subprocess.run(
             [
                 sys.executable,
@@ -270,6 +274,7 @@ class Row:
     def __init__(self, name: str, jobs: int, elapsed: float, hub: Any, errors: int) -> None:
         self.name, self.jobs, self.elapsed, self.errors = name, jobs, elapsed, errors
         self.api, self.resolvers, self.anonymous, self.too_many = hub.counts()
+        self.cpu = 0.0
 
     @property
     def requests(self) -> int:
@@ -278,9 +283,14 @@ class Row:
 
 def measure(hub: Any, name: str, jobs: int, run: Callable[[], int | None]) -> Row:
     hub.fresh_window()
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     errors = run() or 0
-    return Row(name, jobs, time.perf_counter() - start, hub, errors)
+    row = Row(name, jobs, time.perf_counter() - start, hub, errors)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    # The client's own CPU (the library runs here; the Hub in its own process): steadier than wall time.
+    row.cpu = after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime
+    return row
 
 
 def warm_up(endpoint: str, cache_dir: Path) -> None:
@@ -396,7 +406,7 @@ def repeat_scenario(models: int, latency: float, jobs: int, gated: float, label:
     )
     header = (
         f"{'run':32} {'wall s':>7} {'api':>5} {'resolvers':>9} {'anonymous':>9} {'requests':>8} "
-        f"{'resolvers/model':>15} {'floor s':>7} {'vs floor':>8} {'429s':>5} {'errors':>6}"
+        f"{'resolvers/model':>15} {'floor s':>7} {'vs floor':>8} {'429s':>5} {'errors':>6} {'client CPU s':>12}"
     )
     print(header)
     print("-" * len(header))
@@ -406,7 +416,7 @@ def repeat_scenario(models: int, latency: float, jobs: int, gated: float, label:
         print(
             f"{row.name:32} {row.elapsed:7.2f} {row.api:5d} {row.resolvers:9d} {row.anonymous:9d} "
             f"{row.requests:8d} {row.resolvers / models:15.3f} {floor:7.2f} {ratio} {row.too_many:5d} "
-            f"{row.errors:6d}"
+            f"{row.errors:6d} {row.cpu:12.2f}"
         )
 
 

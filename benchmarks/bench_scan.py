@@ -208,6 +208,7 @@ def main() -> None:
         truth = generate(root, args.files)
         total = sum(1 for _ in root.rglob("*") if _.is_file())
         env = dict(os.environ, HF_ENDPOINT="http://127.0.0.1:9", HF_HUB_OFFLINE="0")
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode compiled once, not every run
         before_src = export_src(args.before, Path(tmp)) if args.before else None
         # Rounds interleave the scanners, so that a busy machine slows them alike.
         grep_times, child_runs, before_runs = [], [], []
