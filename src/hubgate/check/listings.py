@@ -10,7 +10,7 @@ its repos needs metadata, so a run that needs none (every repo decided from the 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hubgate.hub.answers import HubAnswer, metadata_shape_problem
@@ -33,6 +33,27 @@ def author_of(ref: RepoRef) -> str | None:
     if ref.revision is not None or "/" not in ref.repo_id:
         return None
     return ref.repo_id.split("/", 1)[0]
+
+
+def spread_by_author(items: Sequence[object]) -> list[int]:
+    """The order to work on `items` in (their positions): the first item of each author, then the
+    second of each, and so on. A worker that takes an author's repo while another worker fetches that
+    author's listing, or probes its first open repo (`Clearances`), waits a round trip for it; a list
+    sorted by id (most are) put up to `--jobs` repos of one author side by side, and a 1,000-model run
+    spent 8.1 s instead of 5.0 s so. Items that are not repos, legacy ids and pinned revisions (never
+    listed) each stand alone."""
+    groups: dict[object, list[int]] = {}
+    for position, item in enumerate(items):
+        author = author_of(item) if isinstance(item, RepoRef) else None
+        key: object = (item.repo_type, author) if isinstance(item, RepoRef) and author else position
+        groups.setdefault(key, []).append(position)
+    order: list[int] = []
+    pending = [positions[::-1] for positions in groups.values()]  # each author's next item at the end
+    while pending:  # one round per depth, over the authors that still have items: linear in all
+        for positions in pending:
+            order.append(positions.pop())
+        pending = [positions for positions in pending if positions]
+    return order
 
 
 class AuthorListings:

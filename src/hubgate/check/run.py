@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from hubgate.check.collections import Expansion, expand_collections, with_group_steps
 from hubgate.check.evidence import Evidence, Inspections
 from hubgate.check.extras import Extras, verdict_with_extras
-from hubgate.check.listings import AuthorListings
+from hubgate.check.listings import AuthorListings, spread_by_author
 from hubgate.check.report import Report
 from hubgate.check.session import Session
 from hubgate.hub.answers import HubAnswer
@@ -70,7 +70,12 @@ def run_check(
             on_result(verdict)
         return verdict
 
-    verdicts = without_missing_suggestions(run_all(session.service, task, items, jobs=jobs))
+    # One worker asks in input order (a --budget cap then falls on the last ids); several spread the
+    # authors out, and the verdicts go back to input order.
+    order = spread_by_author(items) if jobs > 1 else list(range(len(items)))
+    done = run_all(session.service, task, [items[position] for position in order], jobs=jobs)
+    in_order = dict(zip(order, done, strict=True))
+    verdicts = without_missing_suggestions([in_order[position] for position in range(len(items))])
     verdicts = with_group_steps(verdicts, expansion.collections)
     return Report(
         endpoint=session.ctx.endpoint,

@@ -1,0 +1,82 @@
+"""The order a run works in: authors spread out, so that no worker waits for another's listing or first
+probe of the same author; the verdicts still come back in input order."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hubgate.check.extras import Extras
+from hubgate.check.listings import author_of, spread_by_author
+from hubgate.check.run import run_check
+from hubgate.check.session import open_session
+from hubgate.hub.pacing import RatePacer
+from hubgate.hub.settings import RetryPolicy
+from hubgate.hub.token import ResolvedToken
+from hubgate.inputs.refs import InvalidRef, RepoRef
+from hubgate.testhub import HubSim, Repo, Token
+
+TESS = "hf_" + "Tess" * 8
+
+
+def _ref(repo_id: str, repo_type: str = "model", revision: str | None = None) -> RepoRef:
+    return RepoRef(repo_id, repo_type, repo_id, revision=revision)  # type: ignore[arg-type]
+
+
+def test_each_author_gets_its_first_turn_before_any_author_a_second() -> None:
+    items: list[object] = [
+        _ref("a/1"),
+        _ref("a/2"),
+        _ref("a/3"),
+        _ref("b/1"),
+        _ref("a/1", "dataset"),  # another kind of repo: another listing
+        _ref("b/2"),
+        _ref("gpt2"),  # a legacy id is never listed: it stands alone
+        _ref("a/4", revision="v1"),  # nor is a pinned revision
+        InvalidRef("??", "not an id", None),
+    ]
+    order = spread_by_author(items)
+    assert order == [0, 3, 4, 6, 7, 8, 1, 5, 2]
+
+
+def test_one_worker_keeps_input_order_and_an_empty_run_is_empty() -> None:
+    assert spread_by_author([]) == []
+    assert spread_by_author([_ref("a/1"), _ref("a/2")]) == [0, 1]
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcde"), st.integers(0, 30)), max_size=60))
+def test_the_order_is_a_permutation_that_keeps_each_authors_own_order(pairs: list[tuple[str, int]]) -> None:
+    refs = [_ref(f"{author}/m{number}") for author, number in pairs]
+    order = spread_by_author(refs)
+    assert sorted(order) == list(range(len(refs)))
+    for author in set(author_of(ref) for ref in refs):
+        mine = [position for position in order if author_of(refs[position]) == author]
+        assert mine == sorted(mine)
+    authors = len({author_of(ref) for ref in refs})
+    assert len({author_of(refs[position]) for position in order[:authors]}) == authors
+
+
+def test_a_sorted_list_asks_every_authors_listing_at_once_and_answers_in_input_order() -> None:
+    """Twelve ids sorted by author (three authors, four open repos each), three workers: the three
+    listings go out together before any file probe. Working in input order, the second and third
+    workers waited for the first author's listing and probe, and the second listing came after a probe."""
+    ids = [f"{author}/open-{n}" for author in ("alpha", "beta", "gamma") for n in range(4)]
+    with HubSim(latency=0.05, page_size=1000) as hub:
+        hub.add_token(Token(TESS, "tess", role="read"))
+        for repo_id in ids:
+            hub.add_repo(Repo(repo_id, card_data={"license": "mit"}))
+        session = open_session(
+            ResolvedToken(TESS, "HF_TOKEN"),
+            endpoint=hub.url,
+            policy=RetryPolicy(retries=1, base_wait=0.01, timeout=5.0),
+            pacer=RatePacer(max_wait=5),
+        )
+        hub.reset_log()
+        report = run_check(
+            session, [_ref(i) for i in ids], jobs=3, extras=Extras(alternatives=False, suggest=False)
+        )
+        kinds = ["listing" if entry.path == "/api/models" else entry.bucket for entry in hub.log]
+    assert [v.input for v in report.verdicts] == ids
+    assert all(v.status.value == "open" for v in report.verdicts)
+    assert kinds[:3] == ["listing"] * 3, kinds
+    assert kinds.count("listing") == 3
