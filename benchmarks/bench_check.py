@@ -26,7 +26,8 @@ Four scenarios:
   against the floor (requests x latency / jobs) and the 429s, beside the same runs on a Hub whose
   header counts and, with `--before REF`, beside the pacer of git revision REF on the static header.
 
-`--gated` is the share of gated models in the zoo (default 0.5). The test Hub runs in a process of its
+`--gated` is the share of gated models in the zoo (default 0.5); `--sorted` gives the ids sorted, as
+most lists are (each author's ids side by side), instead of the zoo's order (authors interleaved). The test Hub runs in a process of its
 own, as a real Hub is another machine; `--hub in-process` serves it from the benchmark's process (as the
 figures before 2026-12-01 were taken), where its CPU and the GIL are charged to the client.
 
@@ -59,6 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = Path(sys.argv[sys.argv.index("--src") + 1]) if "--src" in sys.argv[:-1] else ROOT / "src"
 # `--hub in-process`: the test Hub in the benchmark's own process, as before the figures of 2026-12-01.
 HUB_IN_PROCESS = "in-process" in sys.argv
+SORTED_IDS = "--sorted" in sys.argv
 sys.path.insert(0, str(SRC))
 
 from hubgate.testhub import HubSim, Repo, Token  # noqa: E402
@@ -173,6 +175,12 @@ def test_hub(latency: float) -> Iterator[Any]:
             yield server
         finally:
             server.close()
+
+
+def in_list_order(ids: list[str]) -> list[str]:
+    """The zoo's ids as the list gives them: interleaved by author (the zoo's own order), or with
+    `--sorted` sorted by id, as most lists are, which puts each author's ids side by side."""
+    return sorted(ids) if SORTED_IDS else ids
 
 
 def naive_loop(endpoint: str, ids: list[str]) -> None:
@@ -300,7 +308,7 @@ def warm_up(endpoint: str, cache_dir: Path) -> None:
 
 def latency_scenario(models: int, latency: float, jobs: int, gated: float) -> None:
     with test_hub(latency) as hub, tempfile.TemporaryDirectory() as tmp:
-        ids, url = hub.build_zoo(models, gated), hub.url()
+        ids, url = in_list_order(hub.build_zoo(models, gated)), hub.url()
         lib_cache, cli_cache = Path(tmp) / "lib", Path(tmp) / "cli"
         warm_up(url, cli_cache)
         rows = [
@@ -349,7 +357,7 @@ def free_tier_scenario(
     models: int, jobs: int, gated: float, label: str = "", metadata_path: bool = True
 ) -> None:
     with test_hub(0.002) as hub, tempfile.TemporaryDirectory() as tmp:
-        ids, url = hub.build_zoo(models, gated), hub.url()
+        ids, url = in_list_order(hub.build_zoo(models, gated)), hub.url()
         hub.set_quota("api", 1000, 300, anonymous=500)
         hub.set_quota("resolvers", 5000, 300, anonymous=3000)
         cache_dir = Path(tmp) / "cache"
@@ -395,7 +403,7 @@ def repeat_scenario(models: int, latency: float, jobs: int, gated: float, label:
     requests of each kind, the resolver requests per model beside the gated share, and the wall time
     against the floor (requests x latency / jobs)."""
     with test_hub(latency) as hub, tempfile.TemporaryDirectory() as tmp:
-        ids, url = hub.build_zoo(models, gated), hub.url()
+        ids, url = in_list_order(hub.build_zoo(models, gated)), hub.url()
         library(url, ["warm-up/none"], 1, cache_dir=None, batch=True)  # imports, outside the timings
         cache_dir = Path(tmp) / "cache"
         run = partial(library, url, ids, jobs, cache_dir=cache_dir, batch=True)
@@ -446,7 +454,7 @@ def static_header_scenario(models: int, latency: float, jobs: int, gated: float,
         headers.append((f"static header, pacer of {before}", True, pacer_class_at(before)))
     rows = []
     with test_hub(latency) as hub:
-        ids, url = hub.build_zoo(models, gated), hub.url()
+        ids, url = in_list_order(hub.build_zoo(models, gated)), hub.url()
         library(url, ["warm-up/none"], 1, cache_dir=None, batch=True)  # imports, outside the timings
         for path, batch in paths:
             for header, static, pacer_class in headers:
@@ -509,6 +517,9 @@ def main() -> None:
         choices=("process", "in-process"),
         default="process",
         help="where the test Hub runs: a process of its own (default), or the benchmark's",
+    )
+    parser.add_argument(
+        "--sorted", action="store_true", help="check the ids sorted, each author's side by side"
     )
     parser.add_argument("--src", help=argparse.SUPPRESS)
     parser.add_argument("--label", default="", help=argparse.SUPPRESS)
