@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeGuard
 from hubgate.check.listings import AuthorListings, Clearances
 from hubgate.hub.answers import HubAnswer, RepoFacts, facts_from_metadata, metadata_shape_problem, probe_file
 from hubgate.hub.cache import CachedRepo, MetadataCache, scans_settled
+from hubgate.hub.exchanges import EXCHANGES
 from hubgate.hub.service import ANY_FILE, HubService
 from hubgate.hub.settings import RETRY_STATUSES
 from hubgate.hub.tally import ANONYMOUS
@@ -191,20 +192,25 @@ class Inspections:
         # A repo last seen open or private will most likely need the anonymous HEAD too: both are sent at
         # once (one round trip instead of two); a repo last seen gated asks it only once the token may read.
         together = ctx.token.present and cached.gate_mode is None
-        helper, box = None, {}
+        answered, box = None, {}
         if together:
             counter = service.stats.current_tally()
+            answered = threading.Event()
 
             def anonymous_head() -> None:
-                with service.stats.tallied_into(counter):
-                    box["answer"] = head(anonymous=True)
+                try:
+                    with service.stats.tallied_into(counter):
+                        box["answer"] = head(anonymous=True)
+                except Exception:  # no anonymous answer (a budget cap, Ctrl-C): the metadata decides
+                    pass
+                finally:
+                    answered.set()
 
-            helper = threading.Thread(target=anonymous_head, name="hubgate-anonymous", daemon=True)
-            helper.start()
+            EXCHANGES.submit(anonymous_head)  # a thread kept for the next probe, not a new one per repo
         probe = head()
         anonymous = None
-        if helper is not None:
-            helper.join()
+        if answered is not None:
+            answered.wait()
             anonymous = box.get("answer")
         elif probe.files_readable and probe.commit == cached.sha and ctx.token.present:
             anonymous = head(anonymous=True)
