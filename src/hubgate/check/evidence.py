@@ -107,8 +107,7 @@ class Inspections:
         """Cheapest sufficient evidence first: a listing (one api request for up to 1,000 repos, fresh, so
         it needs no probe for a public ungated repo), cached facts and file probes (resolvers), then the
         repo's own api request; every verdict as exact as the metadata path's."""
-        service, ctx, evidence = self._session.service, self._session.ctx, self._evidence
-        cache = evidence.cache if ctx.token.valid is not False else None
+        service, ctx, evidence, cache = self._session.service, self._session.ctx, self._evidence, self.cache
         probe: HubAnswer | None = None
         known = evidence.known.get(ref.key)
         listed = known

@@ -35,6 +35,12 @@ def author_of(ref: RepoRef) -> str | None:
     return ref.repo_id.split("/", 1)[0]
 
 
+def _author_key(ref: RepoRef) -> tuple[str, str] | None:
+    """(repo type, author): the one listing, and the one token policy, a ref shares with its author's others."""
+    author = author_of(ref)
+    return None if author is None else (ref.repo_type, author)
+
+
 def spread_by_author(items: Sequence[object]) -> list[int]:
     """The order to work on `items` in (their positions): the first item of each author, then the
     second of each, and so on. A worker that takes an author's repo while another worker fetches that
@@ -44,9 +50,8 @@ def spread_by_author(items: Sequence[object]) -> list[int]:
     listed) each stand alone."""
     groups: dict[object, list[int]] = {}
     for position, item in enumerate(items):
-        author = author_of(item) if isinstance(item, RepoRef) else None
-        key: object = (item.repo_type, author) if isinstance(item, RepoRef) and author else position
-        groups.setdefault(key, []).append(position)
+        key = _author_key(item) if isinstance(item, RepoRef) else None
+        groups.setdefault(position if key is None else key, []).append(position)
     order: list[int] = []
     pending = [positions[::-1] for positions in groups.values()]  # each author's next item at the end
     while pending:  # one round per depth, over the authors that still have items: linear in all
@@ -74,9 +79,9 @@ class AuthorListings:
         for ref in refs:
             if not isinstance(ref, RepoRef):
                 continue
-            author = author_of(ref)
-            if author is not None and author not in skipped:
-                wanted.setdefault((ref.repo_type, author), set()).add(ref.repo_id)
+            key = _author_key(ref)
+            if key is not None and key[1] not in skipped:
+                wanted.setdefault(key, set()).add(ref.repo_id)
         self._wanted = {key: ids for key, ids in wanted.items() if len(ids) >= min_ids}
         self._lock = threading.Lock()
         self._listed: dict[tuple[str, str], tuple[threading.Event, dict[str, Any]]] = {}
@@ -88,9 +93,8 @@ class AuthorListings:
 
     def metadata(self, ref: RepoRef) -> HubAnswer | None:
         """The listing's answer for `ref`, or None when it must be asked on its own."""
-        author = author_of(ref)
-        key = (ref.repo_type, author or "")
-        if author is None or ref.repo_id not in self._wanted.get(key, ()):
+        key = _author_key(ref)
+        if key is None or ref.repo_id not in self._wanted.get(key, ()):
             return None
         with self._lock:
             entry = self._listed.get(key)
@@ -102,7 +106,7 @@ class AuthorListings:
         done, found = entry
         if owner:
             try:
-                found.update(self._fetch(ref.repo_type, author, self._wanted[key]))
+                found.update(self._fetch(*key, self._wanted[key]))
             finally:
                 done.set()
         done.wait()
@@ -160,30 +164,29 @@ class Clearances:
 
     def record(self, ref: RepoRef, probe: HubAnswer) -> None:
         """A probe with the token on `ref`, one of its author's listed repos."""
-        author = author_of(ref)
-        if author is not None and probe.files_readable:
+        key = _author_key(ref)
+        if key is not None and probe.files_readable:
             with self._lock:
-                self._cleared.add((ref.repo_type, author))
+                self._cleared.add(key)
 
     def claim(self, ref: RepoRef) -> tuple[bool, threading.Event | None]:
         """(cleared, event): cleared when the author is known to let this token read, else the event to
         set once the caller's own probe is recorded (None when another repo's probe is under way: then
         `wait` for it)."""
-        author = author_of(ref)
-        key = (ref.repo_type, author or "")
+        key = _author_key(ref)
         with self._lock:
             if key in self._cleared:
                 return True, None
-            if author is None or key in self._pending:
+            if key is None or key in self._pending:
                 return False, None
             event = self._pending[key] = threading.Event()
             return False, event
 
     def wait(self, ref: RepoRef) -> bool:
         """Whether the author is cleared, once the probe under way (if any) is answered."""
-        key = (ref.repo_type, author_of(ref) or "")
+        key = _author_key(ref)
         with self._lock:
-            event = self._pending.get(key)
+            event = self._pending.get(key) if key is not None else None
         if event is not None:
             event.wait()
         with self._lock:
