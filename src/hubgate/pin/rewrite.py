@@ -12,6 +12,7 @@ as it is, with the reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -206,22 +207,43 @@ def _token_end(line: str, start: int) -> int | None:
     return found.start() if found else len(line.rstrip("\r\n"))
 
 
-def _shell(text: str, edits: list[Edit]) -> Rewritten:
+def _line_by_line(
+    text: str,
+    edits: list[Edit],
+    order: Callable[[Edit], Any],
+    edit_line: Callable[[list[str], Edit], str | None],
+) -> Rewritten:
+    """Each edit in `order`, by `edit_line`, which changes the lines in place and returns None, or returns
+    why the place is left as it is."""
     lines = _lines(text)
     done: list[Edit] = []
     refused: list[tuple[Edit, str]] = []
-    # right to left on each line, so an insertion never moves a place still to come
-    for edit in sorted(edits, key=lambda e: (e.place.line, -e.place.column)):
+    for edit in sorted(edits, key=order):
+        reason = edit_line(lines, edit)
+        if reason is None:
+            done.append(edit)
+        else:
+            refused.append((edit, reason))
+    return Rewritten("".join(lines), done, refused)
+
+
+def _right_to_left(edit: Edit) -> tuple[int, int]:
+    """Right to left on each line, so an insertion never moves a place still to come."""
+    return edit.place.line, -edit.place.column
+
+
+def _shell(text: str, edits: list[Edit]) -> Rewritten:
+    def pin(lines: list[str], edit: Edit) -> str | None:
         index = edit.place.line - 1
         line = lines[index] if index < len(lines) else ""
         end = _token_end(line, edit.place.column - 1)
         word = line[edit.place.column - 1 : end] if end is not None else ""
         if end is None or edit.repo_id not in word:
-            refused.append((edit, "the repo id is not where the scan found it: pin it by hand"))
-            continue
+            return "the repo id is not where the scan found it: pin it by hand"
         lines[index] = f"{line[:end]} --revision {edit.sha}{line[end:]}"
-        done.append(edit)
-    return Rewritten("".join(lines), done, refused)
+        return None
+
+    return _line_by_line(text, edits, _right_to_left, pin)
 
 
 # --- Configs -------------------------------------------------------------------------------------
@@ -229,42 +251,41 @@ def _shell(text: str, edits: list[Edit]) -> Rewritten:
 
 def _yaml(text: str, edits: list[Edit]) -> Rewritten:
     """A `model_revision: <sha>` line under each block-style `model_name_or_path:` line, at its indent."""
-    lines = _lines(text)
-    done: list[Edit] = []
-    refused: list[tuple[Edit, str]] = []
-    for edit in sorted(edits, key=lambda e: -e.place.line):  # bottom up: earlier lines keep their numbers
+
+    def pin(lines: list[str], edit: Edit) -> str | None:
         index = edit.place.line - 1
         line = lines[index]
         key_at = line.rfind(edit.place.via, 0, edit.place.column - 1)
         prefix = line[:key_at]
         if key_at < 0 or prefix.strip() not in ("", "-") or "{" in line[: edit.place.column]:
-            refused.append((edit, "not a block-style key: add model_revision by hand"))
-            continue
+            return "not a block-style key: add model_revision by hand"
         ending = line[len(line.rstrip("\r\n")) :] or "\n"
         if not line.endswith(("\n", "\r")):
             lines[index] = line + ending
         indent = " " * len(prefix)
         lines.insert(index + 1, f"{indent}model_revision: {edit.sha}{ending}")
-        done.append(edit)
-    return Rewritten("".join(lines), done, refused)
+        return None
+
+    # bottom up: earlier lines keep their numbers
+    return _line_by_line(text, edits, lambda edit: -edit.place.line, pin)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def _json(text: str, edits: list[Edit]) -> Rewritten:
     """`, "model_revision": "<sha>"` right after each `"model_name_or_path": "<id>"` value."""
-    lines = _lines(text)
-    done: list[Edit] = []
-    refused: list[tuple[Edit, str]] = []
-    for edit in sorted(edits, key=lambda e: (e.place.line, -e.place.column)):
+
+    def pin(lines: list[str], edit: Edit) -> str | None:
         index = edit.place.line - 1
         line = lines[index]
-        start = edit.place.column - 1
-        match = re.compile(r'"(?:[^"\\]|\\.)*"').match(line, start)
+        match = _JSON_STRING.match(line, edit.place.column - 1)
         if match is None or edit.repo_id not in match.group(0):
-            refused.append((edit, "the value is not where the scan found it: pin it by hand"))
-            continue
+            return "the value is not where the scan found it: pin it by hand"
         lines[index] = f'{line[: match.end()]}, "model_revision": "{edit.sha}"{line[match.end() :]}'
-        done.append(edit)
-    return Rewritten("".join(lines), done, refused)
+        return None
+
+    return _line_by_line(text, edits, _right_to_left, pin)
 
 
 # --- Notebooks -----------------------------------------------------------------------------------
