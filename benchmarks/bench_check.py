@@ -288,6 +288,21 @@ class Row:
     def requests(self) -> int:
         return self.api + self.resolvers + self.anonymous
 
+    def floor(self, latency: float) -> float:
+        """requests x latency / jobs: the wall time if every worker always had a request in flight."""
+        return self.requests * latency / self.jobs
+
+    def vs_floor(self, latency: float) -> str:
+        floor = self.floor(latency)
+        return f"{self.elapsed / floor:7.2f}x" if floor else f"{'-':>8}"
+
+
+def print_table(header: str, lines: list[str]) -> None:
+    print(header)
+    print("-" * len(header))
+    for line in lines:
+        print(line)
+
 
 def measure(hub: Any, name: str, jobs: int, run: Callable[[], int | None]) -> Row:
     hub.fresh_window()
@@ -342,15 +357,16 @@ def latency_scenario(models: int, latency: float, jobs: int, gated: float) -> No
         f"{'run':40} {'wall s':>7} {'api/model':>9} {'resolvers/model':>15} {'anon/model':>10} "
         f"{'ideal s':>7} {'vs ideal':>8} {'vs naive':>8}"
     )
-    print(header)
-    print("-" * len(header))
     naive = rows[0].elapsed
-    for row in rows:
-        ideal = row.requests * latency / row.jobs
-        print(
+    print_table(
+        header,
+        [
             f"{row.name:40} {row.elapsed:7.2f} {row.api / models:9.3f} {row.resolvers / models:15.3f} "
-            f"{row.anonymous / models:10.3f} {ideal:7.2f} {row.elapsed / ideal:7.2f}x {naive / row.elapsed:7.1f}x"
-        )
+            f"{row.anonymous / models:10.3f} {row.floor(latency):7.2f} {row.vs_floor(latency)} "
+            f"{naive / row.elapsed:7.1f}x"
+            for row in rows
+        ],
+    )
 
 
 def free_tier_scenario(
@@ -389,13 +405,14 @@ def free_tier_scenario(
         f"{'run':40} {'wall s':>7} {'429s':>5} {'errors':>6} {'api':>5} {'api/model':>9} {'resolvers':>9} "
         f"{'anonymous':>9}"
     )
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        print(
-            f"{row.name:40} {row.elapsed:7.2f} {row.too_many:5d} {row.errors:6d} {row.api:5d} {row.api / models:9.3f} "
-            f"{row.resolvers:9d} {row.anonymous:9d}"
-        )
+    print_table(
+        header,
+        [
+            f"{row.name:40} {row.elapsed:7.2f} {row.too_many:5d} {row.errors:6d} {row.api:5d} "
+            f"{row.api / models:9.3f} {row.resolvers:9d} {row.anonymous:9d}"
+            for row in rows
+        ],
+    )
 
 
 def repeat_scenario(models: int, latency: float, jobs: int, gated: float, label: str) -> None:
@@ -416,16 +433,15 @@ def repeat_scenario(models: int, latency: float, jobs: int, gated: float, label:
         f"{'run':32} {'wall s':>7} {'api':>5} {'resolvers':>9} {'anonymous':>9} {'requests':>8} "
         f"{'resolvers/model':>15} {'floor s':>7} {'vs floor':>8} {'429s':>5} {'errors':>6} {'client CPU s':>12}"
     )
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        floor = row.requests * latency / row.jobs
-        ratio = f"{row.elapsed / floor:7.2f}x" if floor else f"{'-':>8}"
-        print(
+    print_table(
+        header,
+        [
             f"{row.name:32} {row.elapsed:7.2f} {row.api:5d} {row.resolvers:9d} {row.anonymous:9d} "
-            f"{row.requests:8d} {row.resolvers / models:15.3f} {floor:7.2f} {ratio} {row.too_many:5d} "
-            f"{row.errors:6d} {row.cpu:12.2f}"
-        )
+            f"{row.requests:8d} {row.resolvers / models:15.3f} {row.floor(latency):7.2f} {row.vs_floor(latency)} "
+            f"{row.too_many:5d} {row.errors:6d} {row.cpu:12.2f}"
+            for row in rows
+        ],
+    )
 
 
 def run_before(ref: str) -> None:
@@ -478,15 +494,14 @@ def static_header_scenario(models: int, latency: float, jobs: int, gated: float,
         f"{'run':48} {'wall s':>7} {'api':>5} {'requests':>8} {'floor s':>7} {'vs floor':>8} {'429s':>5} "
         f"{'errors':>6}"
     )
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        floor = row.requests * latency / row.jobs
-        ratio = f"{row.elapsed / floor:7.2f}x" if floor else f"{'-':>8}"
-        print(
-            f"{row.name:48} {row.elapsed:7.2f} {row.api:5d} {row.requests:8d} {floor:7.2f} {ratio} "
-            f"{row.too_many:5d} {row.errors:6d}"
-        )
+    print_table(
+        header,
+        [
+            f"{row.name:48} {row.elapsed:7.2f} {row.api:5d} {row.requests:8d} {row.floor(latency):7.2f} "
+            f"{row.vs_floor(latency)} {row.too_many:5d} {row.errors:6d}"
+            for row in rows
+        ],
+    )
 
 
 def main() -> None:
