@@ -99,15 +99,16 @@ def print_report(
     report.failing, report.failing_from = failing, fail_on_origin(policy)
     from hubgate.render import cyclonedx, render_report
 
+    to_files = {chosen for chosen, _ in outputs}
     texts: dict[str, str] = {}
     try:
-        for chosen in {chosen for chosen, _ in outputs} | ({fmt} - {"table"}):
+        for chosen in to_files | ({fmt} - {"table"}):
             texts[chosen] = render_report(report, chosen, failing=failing)
     except cyclonedx.MissingLibrary as exc:
-        fail_usage(f"{exc}\n  hint: {cyclonedx.HINT}")
+        fail_usage(str(exc), hint=cyclonedx.HINT)
     for chosen, path in outputs:
         write_output(path, texts[chosen])
-    if fmt == "table" or fmt in {chosen for chosen, _ in outputs}:
+    if fmt == "table" or fmt in to_files:
         print_table(report, verbose=verbose)
     else:
         sys.stdout.write(texts[fmt])

@@ -68,7 +68,7 @@ def scan(
         for chosen in {chosen for chosen, _ in outputs} | {fmt}:
             texts[chosen] = scan_render.render_scan(result, chosen)
     except cyclonedx.MissingLibrary as exc:
-        fail_usage(f"{exc}\n  hint: {cyclonedx.HINT}")
+        fail_usage(str(exc), hint=cyclonedx.HINT)
     for chosen, path in outputs:
         write_output(path, texts[chosen])
     if to_stdout:
