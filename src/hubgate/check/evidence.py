@@ -30,7 +30,7 @@ def decide_from_metadata(
     probe already answered for this repo (the gate answers alike for every file), used instead of a new one."""
     readable = meta.status == 200 and metadata_shape_problem(meta.body) is None
     facts = facts_from_metadata(ref.repo_id, meta.body) if readable else None
-    first = from_metadata(ref, meta, ctx)
+    first = from_metadata(ref, meta, ctx, facts)
     if isinstance(first, Verdict):
         return first, facts
     assert isinstance(first, NeedsProbe)
@@ -149,7 +149,7 @@ class Inspections:
         own metadata request."""
         service, ctx = self._session.service, self._session.ctx
         facts = facts_from_metadata(ref.repo_id, listed.body)
-        first = from_metadata(ref, listed, ctx)
+        first = from_metadata(ref, listed, ctx, facts)
         if isinstance(first, Verdict) and (first.status != Status.OPEN or not ctx.token.present):
             return (first, facts), probe
         sentinel = None

@@ -51,8 +51,11 @@ def invalid_verdict(ref: InvalidRef) -> Verdict:
     )
 
 
-def from_metadata(ref: RepoRef, meta: HubAnswer, ctx: Context) -> Verdict | NeedsProbe:
-    """First call: the repo's metadata. Decides every case it can, so no access probe is spent."""
+def from_metadata(
+    ref: RepoRef, meta: HubAnswer, ctx: Context, facts: RepoFacts | None = None
+) -> Verdict | NeedsProbe:
+    """First call: the repo's metadata. Decides every case it can, so no access probe is spent. `facts`:
+    the answer's body as `facts_from_metadata` read it, when the caller has read it already."""
     from hubgate.hub.answers import facts_from_metadata, metadata_shape_problem
 
     if meta.status == 200:
@@ -63,7 +66,7 @@ def from_metadata(ref: RepoRef, meta: HubAnswer, ctx: Context) -> Verdict | Need
             return _verdict(
                 ref, ctx, Status.ERROR, facts=None, answer=HubAnswer(status=None, failure=failure)
             )
-        facts = facts_from_metadata(ref.repo_id, meta.body)
+        facts = facts if facts is not None else facts_from_metadata(ref.repo_id, meta.body)
         if facts.disabled:
             return _verdict(ref, ctx, Status.DISABLED, facts=facts)
         if ctx.token.valid is False:
