@@ -74,8 +74,8 @@ def run_check(
     # authors out, and the verdicts go back to input order.
     order = spread_by_author(items) if jobs > 1 else list(range(len(items)))
     done = run_all(session.service, task, [items[position] for position in order], jobs=jobs)
-    in_order = dict(zip(order, done, strict=True))
-    verdicts = without_missing_suggestions([in_order[position] for position in range(len(items))])
+    in_order = sorted(zip(order, done, strict=True), key=lambda pair: pair[0])
+    verdicts = without_missing_suggestions([verdict for _, verdict in in_order])
     verdicts = with_group_steps(verdicts, expansion.collections)
     return Report(
         endpoint=session.ctx.endpoint,
