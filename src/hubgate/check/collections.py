@@ -70,12 +70,6 @@ class Expansion:
     def count(self) -> int:
         return len(self.items)
 
-    def group_of(self, ref: RepoRef) -> str | None:
-        """The gating group (collection name) the Hub said this repo belongs to, or None."""
-        if ref.collection is None:
-            return None
-        return next((c.name for c in self.collections if c.name == ref.collection and c.gating_group), None)
-
 
 def expand_collections(session: Session, refs: Sequence[AnyRef] | Expansion) -> Expansion:
     """Each collection read once (one api request), its repos in its place; a repo already in the run

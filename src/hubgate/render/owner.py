@@ -196,14 +196,6 @@ def summary(results: Sequence[ActionResult], *, action: str, repo_label: str) ->
     return text + "\n"
 
 
-def results_table(results: Sequence[ActionResult], *, action: str, repo_label: str) -> str:
-    return (
-        "\n".join(result_line(r) for r in results)
-        + "\n"
-        + summary(results, action=action, repo_label=repo_label)
-    )
-
-
 def result_json(result: ActionResult) -> dict[str, Any]:
     problem = result.problem
     return {
