@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from hubgate.check.report import Report
 from hubgate.hub.token import TokenInfo
 from hubgate.inputs.refs import visible
 from hubgate.render.visible import printable
+from hubgate.units import plural
 from hubgate.verdicts.verdict import Status, Verdict
 
 Annotate = Callable[[Verdict], str | None]
@@ -250,10 +252,6 @@ def _print_alternatives(console: Console, verdict: Verdict) -> None:
 
 def exit_reason(report: Report) -> str | None:
     """Why the run's exit code is not 0, in words (None when it is 0, or not known to the report)."""
-    from collections import Counter
-
-    from hubgate.units import plural
-
     code = report.exit_code()
     if not code:
         return None
@@ -277,8 +275,6 @@ def exit_reason(report: Report) -> str | None:
 def summary_line(report: Report, *, verbose: bool = False) -> Text | str:
     """What a user acts on: the counts and why the exit code is not 0; `verbose` adds the statuses and
     the bookkeeping (requests per bucket, quota left, cache, budget), which JSON always carries."""
-    from hubgate.units import plural
-
     counts = report.summary()
     total = len(report.verdicts)
     usable = len(report.usable())
@@ -302,8 +298,6 @@ def summary_line(report: Report, *, verbose: bool = False) -> Text | str:
 
 def bookkeeping(report: Report) -> str:
     """Requests per bucket, quota left, what the cache decided, the budget: `-v`'s part of the summary."""
-    from hubgate.units import plural
-
     sent = sum(report.requests.values())
     by_bucket = ", ".join(f"{n} {bucket}" for bucket, n in sorted(report.requests.items()))
     requests = f"{plural(sent, 'request')} ({by_bucket})" if sent else "no requests"
