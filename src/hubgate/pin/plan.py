@@ -102,8 +102,8 @@ def plan(
 
 
 def _inside(path: str, roots: list[str]) -> bool:
-    real = os.path.realpath(path)
-    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+    real = Path(os.path.realpath(path))
+    return any(real.is_relative_to(root) for root in roots)
 
 
 def _file(
