@@ -12,9 +12,10 @@ from hubgate.check.run import run_check
 from hubgate.check.session import open_session
 from hubgate.hub.pacing import RatePacer
 from hubgate.hub.settings import RetryPolicy
+from hubgate.hub.tally import Budget
 from hubgate.hub.token import ResolvedToken
 from hubgate.inputs.refs import InvalidRef, RepoRef
-from hubgate.testhub import HubSim, Repo, Token
+from hubgate.testhub import Fault, HubSim, Repo, Token
 
 TESS = "hf_" + "Tess" * 8
 
@@ -71,6 +72,7 @@ def test_a_sorted_list_asks_every_authors_listing_at_once_and_answers_in_input_o
             policy=RetryPolicy(retries=1, base_wait=0.01, timeout=5.0),
             pacer=RatePacer(max_wait=5),
         )
+        session.identified()  # whoami answered: the log holds the run's own requests
         hub.reset_log()
         report = run_check(
             session, [_ref(i) for i in ids], jobs=3, extras=Extras(alternatives=False, suggest=False)
@@ -80,3 +82,48 @@ def test_a_sorted_list_asks_every_authors_listing_at_once_and_answers_in_input_o
     assert all(v.status.value == "open" for v in report.verdicts)
     assert kinds[:3] == ["listing"] * 3, kinds
     assert kinds.count("listing") == 3
+
+
+HELD = 1.5  # seconds the test Hub holds whoami's answer
+
+
+def _run_with_whoami_held(ids: list[str], budget: Budget | None = None) -> tuple[list[float], list[str]]:
+    """Check `ids` while the Hub holds whoami's answer HELD seconds: when each other request arrived after
+    whoami did (seconds), and the verdicts."""
+    with HubSim(page_size=1000) as hub:
+        hub.add_token(Token(TESS, "tess", role="read"))
+        for repo_id in ids:
+            hub.add_repo(Repo(repo_id, card_data={"license": "mit"}))
+        hub.faults.append(Fault(r"^/api/whoami-v2$", "slow", delay=HELD))
+        session = open_session(
+            ResolvedToken(TESS, "HF_TOKEN"),
+            endpoint=hub.url,
+            policy=RetryPolicy(retries=1, base_wait=0.01, timeout=10.0),
+            pacer=RatePacer(max_wait=5),
+            budget=budget,
+        )
+        report = run_check(session, [_ref(i) for i in ids], jobs=4, extras=Extras(alternatives=False))
+        whoami = next(entry.at for entry in hub.log if entry.path == "/api/whoami-v2")
+        after = [entry.at - whoami for entry in hub.log if entry.path != "/api/whoami-v2"]
+    assert report.token.user == "tess"  # the verdicts still know who the token is
+    return after, [verdict.status.value for verdict in report.verdicts]
+
+
+def test_a_run_of_one_repo_sends_its_first_request_beside_whoami() -> None:
+    """One round trip less for the commonest run: the repo's request does not wait for whoami's answer."""
+    after, statuses = _run_with_whoami_held(["alpha/one"])
+    assert statuses == ["open"]
+    assert after and after[0] < HELD / 2, after
+
+
+def test_several_repos_wait_for_whoami_whose_rate_limit_headers_pace_them() -> None:
+    after, statuses = _run_with_whoami_held(["alpha/one", "beta/two", "gamma/three"])
+    assert statuses == ["open"] * 3
+    assert min(after) >= HELD * 0.9, after
+
+
+def test_under_a_budget_cap_whoami_answers_first_even_for_one_repo() -> None:
+    """The cap must fall on the same requests run after run, not on whichever came first."""
+    after, statuses = _run_with_whoami_held(["alpha/one"], Budget({"api": 10}))
+    assert statuses == ["open"]
+    assert min(after) >= HELD * 0.9, after

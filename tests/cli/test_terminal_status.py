@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from hubgate.testhub import HubSim
-from tests.conftest import ALICE, GPT2, clean_env
+from tests.conftest import ALICE, BERT, GPT2, clean_env
 
 
 def stderr_on_a_terminal(args: list[str], *, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
@@ -51,12 +51,14 @@ def stderr_on_a_terminal(args: list[str], *, cwd: Path, env: dict[str, str]) -> 
 
 
 def test_a_silent_hub_shows_a_status_line_before_any_answer(hub: HubSim, tmp_path: Path) -> None:
-    hub.inject("/api/whoami-v2", "hang")  # accepts the first request and never answers it
+    # Accepts the first whoami and never answers it. Two repos wait for whoami's answer, so the Hub is
+    # silent to the whole run (one repo's request would go beside whoami, and be answered).
+    hub.inject("/api/whoami-v2", "hang")
     env = clean_env(hub.url, tmp_path, HF_TOKEN=ALICE)
     code, stdout, terminal = stderr_on_a_terminal(
-        ["check", GPT2, "--timeout", "1", "--no-registry"], cwd=tmp_path, env=env
+        ["check", GPT2, BERT, "--timeout", "1", "--no-registry"], cwd=tmp_path, env=env
     )
-    assert code == 0 and "Usable now (1)" in stdout
+    assert code == 0 and "Usable now (2)" in stdout
     status = terminal.find("asking the Hub")
     slow = terminal.find(f"no answer from {hub.url}")
     # The status line is on the terminal while the first request waits, before the Hub is said slow.
@@ -67,7 +69,7 @@ def test_a_silent_hub_shows_a_status_line_before_any_answer(hub: HubSim, tmp_pat
 
 def test_no_status_line_in_a_pipe_or_a_ci_log(run_process, hub: HubSim) -> None:
     hub.inject("/api/whoami-v2", "hang")
-    result = run_process("check", GPT2, "--timeout", "1", "--no-registry", HF_TOKEN=ALICE)
+    result = run_process("check", GPT2, BERT, "--timeout", "1", "--no-registry", HF_TOKEN=ALICE)
     assert result.code == 0
     assert "asking the Hub" not in result.stderr and "\x1b[" not in result.stderr
     assert f"no answer from {hub.url}" in result.stderr  # the slow Hub is still said, as a plain line

@@ -107,7 +107,7 @@ class Inspections:
         """Cheapest sufficient evidence first: a listing (one api request for up to 1,000 repos, fresh, so
         it needs no probe for a public ungated repo), cached facts and file probes (resolvers), then the
         repo's own api request; every verdict as exact as the metadata path's."""
-        service, ctx, evidence, cache = self._session.service, self._session.ctx, self._evidence, self.cache
+        service, evidence, session = self._session.service, self._evidence, self._session
         probe: HubAnswer | None = None
         known = evidence.known.get(ref.key)
         listed = known
@@ -116,13 +116,19 @@ class Inspections:
         if listed is not None:
             from_listing, probe = self._from_listing(ref, listed, probe)
             if from_listing is not None:
+                cache = self.cache
                 if cache is not None and known is None:  # an --author listing has no commit nor files
-                    cache.put(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision, listed.body)
+                    cache.put(service.endpoint, ref.repo_type, ref.repo_id, ref.revision, listed.body)
                 return (*from_listing, "listing")
-        elif cache is not None:
-            cached = cache.get(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision)
+        elif (stored := evidence.cache) is not None:
+            # Read before whoami has answered (`self.cache` would wait), so that this repo's first request
+            # goes out beside it; a refused token's probes decide nothing (`from_file_probes`) and it writes
+            # nothing.
+            cached = stored.get(service.endpoint, ref.repo_type, ref.repo_id, ref.revision)
             # Without a token, a repo last seen gated only answers its gate: the metadata decides at once.
-            last_seen_gated = cached is not None and cached.gate_mode is not None and not ctx.token.present
+            last_seen_gated = (
+                cached is not None and cached.gate_mode is not None and not session.token.present
+            )
             # A model's scan status not yet done is asked again (the Hub finishes its scans later).
             usable = cached is not None and (ref.repo_type != "model" or scans_settled(cached.body))
             if (
@@ -135,9 +141,10 @@ class Inspections:
                 if decided is not None:
                     return (*decided, "cache" if decided[1] is not None else "none")
         meta = service.metadata(ref)
+        cache = self.cache
         if cache is not None and meta.status == 200 and metadata_shape_problem(meta.body) is None:
-            cache.put(ctx.endpoint, ref.repo_type, ref.repo_id, ref.revision, meta.body)
-        return (*decide_from_metadata(service, ctx, ref, meta, probe), "metadata")
+            cache.put(service.endpoint, ref.repo_type, ref.repo_id, ref.revision, meta.body)
+        return (*decide_from_metadata(service, session.ctx, ref, meta, probe), "metadata")
 
     def _from_listing(
         self, ref: RepoRef, listed: HubAnswer, probe: HubAnswer | None
@@ -180,7 +187,7 @@ class Inspections:
         """A HEAD with the token on a real file of the cached commit; when it may read it, the same HEAD
         without the token tells open from gated or private. Returns the verdict when that decides, and
         the probe (reused by the metadata path otherwise)."""
-        service, ctx = self._session.service, self._session.ctx
+        service, token = self._session.service, self._session.token
         facts = facts_from_metadata(ref.repo_id, cached.metadata_body(gated=False, private=False))
         filename = probe_file(facts) or ANY_FILE
         revision = ref.revision or "main"
@@ -190,7 +197,7 @@ class Inspections:
 
         # A repo last seen open or private will most likely need the anonymous HEAD too: both are sent at
         # once (one round trip instead of two); a repo last seen gated asks it only once the token may read.
-        together = ctx.token.present and cached.gate_mode is None
+        together = token.present and cached.gate_mode is None
         answered, box = None, {}
         if together:
             counter = service.stats.current_tally()
@@ -211,6 +218,6 @@ class Inspections:
         if answered is not None:
             answered.wait()
             anonymous = box.get("answer")
-        elif probe.files_readable and probe.commit == cached.sha and ctx.token.present:
+        elif probe.files_readable and probe.commit == cached.sha and token.present:
             anonymous = head(anonymous=True)
-        return from_file_probes(ref, cached, probe, anonymous, ctx), probe
+        return from_file_probes(ref, cached, probe, anonymous, self._session.ctx), probe

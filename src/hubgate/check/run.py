@@ -48,8 +48,14 @@ def run_check(
     rules = extras.rules
     if extras.hashes or (rules is not None and (rules.max_size is not None or rules.disk_free is not None)):
         session.service.file_sizes = True  # size limits judged on exact file sizes, same request count
+    # Several repos go out at once only after whoami (sent as the session opened) has answered: its
+    # rate-limit headers pace them, and a refused token's listings would not be the Hub's. One repo goes
+    # out beside it, a round trip sooner.
+    several = len(repo_refs) > 1
+    if several:
+        session.identified()
     listings = None
-    if batch and session.ctx.token.valid is not False and not session.service.file_sizes:
+    if several and batch and session.ctx.token.valid is not False and not session.service.file_sizes:
         listings = AuthorListings(session.service, repo_refs)
     inspections = Inspections(session, Evidence(known=known or {}, listings=listings, cache=cache))
 

@@ -112,7 +112,7 @@ class HubOptions:
         return HubService(endpoint, token.value, policy=policy, pacer=announcing_pacer(policy), budget=caps)
 
     def session(self, endpoint: str, token: ResolvedToken, *, identify: bool = True) -> Session:
-        """A session of the run's Hub client with the token identified (one whoami), as `check` needs it;
+        """A session of the run's Hub client with the token being identified (one whoami), as `check` needs it;
         each session has its own pacer, and all share the run's budget. Without `identify` (nothing to
         check), no request at all."""
         from hubgate.check.session import open_session
