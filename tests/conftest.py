@@ -169,8 +169,6 @@ def clean_env(hub_url: str, home: Path, **extra: str) -> dict[str, str]:
 def _env_changes(env: dict[str, str]) -> dict[str, str | None]:
     """`env` as changes to this process's environment: what it drops becomes None (unset for the run)."""
     changes: dict[str, str | None] = {key: None for key in os.environ if key not in env}
-    # The entry point sets this one itself (cli/__init__.py): naming it here has the runner put it back.
-    changes.setdefault("PYDANTIC_DISABLE_PLUGINS", None)
     changes.update(env)
     return changes
 

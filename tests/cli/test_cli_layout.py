@@ -133,28 +133,3 @@ def test_garbage_collection_is_back_on_once_the_command_runs(capsys: pytest.Capt
         gc.unfreeze()
         gc.enable()
     assert "Usage: hubgate check" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(("given", "scanned"), [(None, False), ("", True)])
-def test_the_entry_point_spares_pydantic_its_plugin_search_unless_the_user_asks(
-    given: str | None, scanned: bool
-) -> None:
-    """pydantic reads every installed distribution's entry points for plugins when it builds the first
-    model class (about 35 ms of a one-model check); the command line uses none, but a value the user set
-    (here an empty one, which enables them) is theirs."""
-    import os
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; sys.argv = ['hubgate', 'check', '--help']\n"
-        "from hubgate.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "import pydantic.plugin._loader as loader\n"
-        "print('scanned' if loader._plugins is not None else 'not scanned', file=sys.stderr)\n"
-    )
-    env = {key: value for key, value in os.environ.items() if key != "PYDANTIC_DISABLE_PLUGINS"}
-    if given is not None:
-        env["PYDANTIC_DISABLE_PLUGINS"] = given
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert done.stderr.strip().splitlines()[-1] == ("scanned" if scanned else "not scanned")

@@ -7,7 +7,6 @@ app itself lives in `hubgate.cli.app` and is imported only to run a command.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 
 from hubgate._version import __version__
@@ -18,10 +17,6 @@ def main() -> None:
     # and no garbage: collecting while they are made only walks them again and again. The app turns
     # collection back on once its command is loaded (cli/app.py).
     gc.disable()
-    # pydantic reads the entry points of every installed distribution, looking for plugins, when the first
-    # model class is built: about 35 ms of a one-model check. The command line uses none; a user who wants
-    # theirs says so in the variable (an empty value enables them all).
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from hubgate.cli.output import reserve_standard_streams, run_guarded
 
     reserve_standard_streams()
