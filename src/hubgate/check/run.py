@@ -49,8 +49,9 @@ def run_check(
     if extras.hashes or (rules is not None and (rules.max_size is not None or rules.disk_free is not None)):
         session.service.file_sizes = True  # size limits judged on exact file sizes, same request count
     # Several repos go out at once only after whoami (sent as the session opened) has answered: its
-    # rate-limit headers pace them, and a refused token's listings would not be the Hub's. One repo goes
-    # out beside it, a round trip sooner.
+    # rate-limit headers pace them (a wave sent blind into a nearly spent window earns a 429 for every
+    # request past the quota), and a refused token's listings would not be the Hub's. One repo goes out
+    # beside it, a round trip sooner, at the risk of one request the pacer did not know the quota for.
     several = len(repo_refs) > 1
     if several:
         session.identified()
