@@ -16,7 +16,7 @@ from hubgate.inputs.refs import RepoRef
 from hubgate.inputs.secrets import scrub
 from hubgate.registry.index import Registry
 from hubgate.registry.schema import ModelEntry, Provider
-from hubgate.verdicts.findings import card_licence, download_size, licence_of
+from hubgate.verdicts.findings import card_license, download_size, license_of
 
 
 class DriftKind(StrEnum):
@@ -54,7 +54,7 @@ SIZE_TOLERANCE = 0.02
 def hub_license(facts: RepoFacts | dict[str, Any]) -> str | None:
     """The licence tag as check's pre-flight `licence` finding reads it (card, else a `license:` tag), so
     that verify and check never disagree on a repo's licence. A card dict alone: its tag."""
-    return card_licence(facts) if isinstance(facts, dict) else licence_of(facts)[0]
+    return card_license(facts) if isinstance(facts, dict) else license_of(facts)[0]
 
 
 def hub_parameters(body: Any) -> int | None:

@@ -196,7 +196,7 @@ class _Builder:
             )
         if verdict is not None:
             properties += self.verdict_properties(verdict)
-            component.licenses = self.licences(verdict)
+            component.licenses = self.licenses(verdict)
             card = verdict.card
             if card is not None:
                 component.components = self.weight_files(ref, card.hashes)
@@ -221,7 +221,7 @@ class _Builder:
             found.append(Property(name="hubgate:hub-scan", value=verdict.card.scans))
         return found
 
-    def licences(self, verdict: Verdict) -> list[Any]:
+    def licenses(self, verdict: Verdict) -> list[Any]:
         from cyclonedx.model import XsUri
         from cyclonedx.model.license import DisjunctiveLicense
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hubgate.hub.answers import RepoFacts
 from hubgate.inputs.secrets import scrub
-from hubgate.verdicts.findings import licence_of
+from hubgate.verdicts.findings import license_of
 from hubgate.verdicts.lineage import base_links
 
 
@@ -32,7 +32,7 @@ class CardFacts(BaseModel):
 
 
 def card_facts(facts: RepoFacts) -> CardFacts:
-    tag, detail = licence_of(facts)
+    tag, detail = license_of(facts)
     card = facts.card_data
     status = facts.security
     if status is None:

@@ -81,7 +81,7 @@ def findings_for(facts: RepoFacts, rules: PreflightRules) -> list[Finding]:
     found = [
         remote_code(facts, rules),
         pickle_only(facts, rules),
-        licence(facts, rules),
+        license_finding(facts, rules),
         size(facts, rules),
         hub_scan(facts),
     ]
@@ -133,7 +133,7 @@ def pickle_only(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     )
 
 
-def card_licence(card: dict[str, Any]) -> str | None:
+def card_license(card: dict[str, Any]) -> str | None:
     """The card's licence tag (`license: apache-2.0`, or a one-element list), lower-cased; None when the
     card names none or several."""
     raw = card.get("license")
@@ -142,11 +142,11 @@ def card_licence(card: dict[str, Any]) -> str | None:
     return str(raw).strip().lower() if isinstance(raw, str) and raw.strip() else None
 
 
-def licence_of(facts: RepoFacts) -> tuple[str | None, str | None]:
+def license_of(facts: RepoFacts) -> tuple[str | None, str | None]:
     """(licence tag: the card's, else a `license:` tag; the name or link the card gives, or the several
     licences it lists)."""
     card = facts.card_data
-    tag = card_licence(card)
+    tag = card_license(card)
     if tag is None and not card.get("license"):
         tag = next((t.removeprefix("license:").lower() for t in facts.tags if t.startswith("license:")), None)
     raw = card.get("license")
@@ -156,9 +156,9 @@ def licence_of(facts: RepoFacts) -> tuple[str | None, str | None]:
     return tag, (str(detail) if detail else None)
 
 
-def licence(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
+def license_finding(facts: RepoFacts, rules: PreflightRules) -> Finding | None:
     # The messages say "license tag": it is the Hub's word, and the policy keys it is held against.
-    tag, detail = licence_of(facts)
+    tag, detail = license_of(facts)
     named = f"{tag} ({detail})" if detail else tag
     if tag is None:
         message = f"the card lists {detail}: check which applies" if detail else "no license tag on the card"
