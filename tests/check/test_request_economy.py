@@ -315,3 +315,23 @@ def test_a_listing_that_ignores_expand_is_not_trusted(tmp_path: Path) -> None:
         assert [f.kind for f in verdicts["lab/pickle-only"].findings] == [
             "pickle"
         ]  # the card and files were read
+
+
+@pytest.mark.parametrize("mode", ["reject", "anonymous"])
+def test_one_cached_repo_with_a_revoked_token_is_token_invalid(tmp_path: Path, mode: str) -> None:
+    """A run of one repo reads the cache and sends its probes before whoami answers; when whoami then
+    says the token was revoked, the probes decide nothing and the verdict is the metadata path's, whichever
+    way the Hub treats the token on its other routes."""
+    with HubSim(invalid_token_mode=mode) as hub:
+        populate(hub)
+        cache = MetadataCache(tmp_path / "cache")
+        for repo_id in (GPT2, LLAMA2):
+            refs = [RepoRef(repo_id, "model", repo_id)]
+            assert run(hub, ALICE, refs, cache=cache, batch=True)[repo_id].status.value in ("open", "granted")
+            hub.tokens[ALICE].valid = False
+            try:
+                second = run(hub, ALICE, refs, cache=cache, batch=True)[repo_id]
+            finally:
+                hub.tokens[ALICE].valid = True
+            assert second.status.value == "token-invalid", (mode, repo_id)
+            assert second.cost is not None and second.cost.via == "metadata"
