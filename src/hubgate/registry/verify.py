@@ -52,7 +52,7 @@ SIZE_TOLERANCE = 0.02
 
 
 def hub_license(facts: RepoFacts | dict[str, Any]) -> str | None:
-    """The licence tag as check's pre-flight `licence` finding reads it (card, else a `license:` tag), so
+    """The licence tag as check's pre-flight `license` finding reads it (card, else a `license:` tag), so
     that verify and check never disagree on a repo's licence. A card dict alone: its tag."""
     return card_license(facts) if isinstance(facts, dict) else license_of(facts)[0]
 
