@@ -4,6 +4,7 @@ probed. Request counts per kind, from the test Hub's log, and the verdicts of th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,8 +72,8 @@ def heads_on(hub: HubSim, prefix: str) -> int:
     return sum(1 for e in hub.log if e.bucket == "resolvers" and e.path.startswith(prefix))
 
 
-def plain(verdicts: dict[str, Verdict]) -> dict[str, dict]:  # type: ignore[type-arg]
-    return {key: v.model_dump(exclude={"cost"}) for key, v in verdicts.items()}
+def plain(verdicts: dict[str, Verdict]) -> dict[str, Verdict]:
+    return {key: replace(v, cost=None) for key, v in verdicts.items()}
 
 
 def test_first_and_repeat_runs_probe_only_gated_repos_and_one_per_author(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hubgate.access.form import (
@@ -246,12 +246,11 @@ def pending_verdicts(results: Sequence[RequestResult], verdicts: Sequence[Verdic
         )
         if awaits and verdict is not None:
             out.append(
-                verdict.model_copy(
-                    update={
-                        "status": Status.PENDING,
-                        "message": "request sent by hubgate; awaiting the authors' review",
-                        "next_step": "Wait for the authors' review; `hubgate watch` reports when it lands.",
-                    }
+                replace(
+                    verdict,
+                    status=Status.PENDING,
+                    message="request sent by hubgate; awaiting the authors' review",
+                    next_step="Wait for the authors' review; `hubgate watch` reports when it lands.",
                 )
             )
     return out

@@ -5,7 +5,7 @@ verdict for that input; the other inputs go on."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from hubgate.check.session import Session
@@ -128,11 +128,10 @@ def with_group_steps(verdicts: list[Verdict], collections: Sequence[CollectionOu
     if not groups:
         return verdicts
     return [
-        v.model_copy(
-            update={
-                "next_step": f"{v.next_step or ''} One request covers every repo of gating group "
-                f"{v.collection}: `hubgate request collections/{v.collection}` sends one.".strip()
-            }
+        replace(
+            v,
+            next_step=f"{v.next_step or ''} One request covers every repo of gating group "
+            f"{v.collection}: `hubgate request collections/{v.collection}` sends one.".strip(),
         )
         if v.collection in groups and v.status == Status.NOT_REQUESTED
         else v

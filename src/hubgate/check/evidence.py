@@ -5,7 +5,7 @@ gives the verdict the metadata path would (tests/check/test_request_economy.py c
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeGuard
 
 from hubgate.check.listings import AuthorListings, Clearances
@@ -101,7 +101,7 @@ class Inspections:
             resolvers_anonymous=spent["resolvers" + ANONYMOUS],
             via=via,
         )
-        return verdict.model_copy(update={"cost": cost}), facts
+        return replace(verdict, cost=cost), facts
 
     def _decide(self, ref: RepoRef) -> tuple[Verdict, RepoFacts | None, str]:
         """Cheapest sufficient evidence first: a listing (one api request for up to 1,000 repos, fresh, so

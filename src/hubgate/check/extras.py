@@ -3,7 +3,7 @@ did-you-mean suggestions, the base-model chain, open alternatives, GPU fit), eac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from hubgate.check.evidence import Inspections
@@ -61,7 +61,7 @@ def verdict_with_extras(session: Session, inspections: Inspections, extras: Extr
     registry = extras.registry
     verdict, facts = inspections.get(ref)
     if verdict.input != ref.input:  # inspected first as another model's base
-        verdict = verdict.model_copy(update={"input": ref.input, "origin": ref.origin})
+        verdict = replace(verdict, input=ref.input, origin=ref.origin)
     entry = None
     if registry is not None and ref.repo_type == "model":
         from hubgate.registry.check_extras import entry_for, with_registry
@@ -72,7 +72,7 @@ def verdict_with_extras(session: Session, inspections: Inspections, extras: Extr
     if facts is not None:
         from hubgate.verdicts.card import card_facts
 
-        verdict = verdict.model_copy(update={"card": card_facts(facts)})
+        verdict = replace(verdict, card=card_facts(facts))
     if extras.rules is not None and facts is not None and ref.repo_type == "model":
         verdict = with_findings(verdict, with_scanners(session, facts, findings_for(facts, extras.rules)))
     if extras.suggest and verdict.status == Status.NOT_FOUND and not api_only:
@@ -92,7 +92,7 @@ def verdict_with_extras(session: Session, inspections: Inspections, extras: Extr
         and not api_only
         and verdict.status not in PROBLEMS
     ):
-        verdict = verdict.model_copy(update={"fit": fit_of(extras, verdict, facts)})
+        verdict = replace(verdict, fit=fit_of(extras, verdict, facts))
     return verdict
 
 

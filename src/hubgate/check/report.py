@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from hubgate.hub.token import TokenInfo
@@ -130,16 +131,27 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
             for r in verdict.requires
         ],
         "suggestions": list(verdict.suggestions),
-        "alternatives": [alt.model_dump(mode="json") for alt in verdict.alternatives],
+        "alternatives": [_plain(alt) for alt in verdict.alternatives],
         "registry": verdict.registry,
         "fit": verdict.fit,
         "places": [place.to_json() for place in verdict.places],
-        "findings": [finding.model_dump(mode="json", exclude_none=True) for finding in verdict.findings],
+        "findings": [_plain(finding, drop_none=True) for finding in verdict.findings],
         "revision": verdict.revision,
         "sha": verdict.sha,
-        "cost": verdict.cost.model_dump() if verdict.cost is not None else None,
+        "cost": _plain(verdict.cost) if verdict.cost is not None else None,
         "collection": verdict.collection,
     }
+
+
+def _plain(value: Any, drop_none: bool = False) -> Any:
+    """A verdict's part as JSON data: dataclasses as objects (their None fields left out with
+    `drop_none`), tuples as lists, enums as their values."""
+    if is_dataclass(value) and not isinstance(value, type):
+        items = ((f.name, getattr(value, f.name)) for f in fields(value))
+        return {name: _plain(item, drop_none) for name, item in items if not (drop_none and item is None)}
+    if isinstance(value, tuple | list):
+        return [_plain(item, drop_none) for item in value]
+    return value.value if isinstance(value, Enum) else value
 
 
 def report_json(report: Report) -> dict[str, Any]:

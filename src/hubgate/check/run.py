@@ -4,7 +4,9 @@ Python API both use it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from hubgate.check.collections import Expansion, expand_collections, with_group_steps
 from hubgate.check.evidence import Evidence, Inspections
@@ -71,7 +73,7 @@ def run_check(
             except Exception as exc:  # an extra failing must not lose the verdict of the others
                 verdict = error_verdict(ref, session.ctx, f"{type(exc).__name__}: {exc}")
             if ref.collection is not None:
-                verdict = verdict.model_copy(update={"collection": ref.collection})
+                verdict = replace(verdict, collection=ref.collection)
         verdict = _scrubbed(verdict, session.token.value)
         if on_result is not None:
             on_result(verdict)
@@ -105,10 +107,7 @@ def run_check(
 
 def _scrubbed(verdict: Verdict, token: str | None) -> Verdict:
     """No token value in any text a verdict carries, whatever the Hub or an exception said."""
-    return verdict.model_copy(
-        update={
-            name: scrub(value, token)
-            for name in TEXT_FIELDS
-            if isinstance(value := getattr(verdict, name), str)
-        }
-    )
+    scrubbed: dict[str, Any] = {
+        name: scrub(value, token) for name in TEXT_FIELDS if isinstance(value := getattr(verdict, name), str)
+    }
+    return replace(verdict, **scrubbed)

@@ -4,6 +4,7 @@ out. Open alternatives to a blocked model are in registry/alternatives.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hubgate.registry.index import Registry
@@ -64,7 +65,7 @@ def with_registry(verdict: Verdict, entry: ModelEntry | None) -> Verdict:
             + (f" ({entry.api_endpoint.url})" if entry.api_endpoint else "")
             + ", or check a Hugging Face model instead."
         )
-    return verdict.model_copy(update=update)
+    return replace(verdict, **update)
 
 
 def misspelling_suggestions(registry: Registry, repo_id: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from hubgate.check.report import Report
 from hubgate.inputs.refs import visible
@@ -17,13 +18,9 @@ def printable(report: Report) -> Report:
 
 
 def _printable(verdict: Verdict) -> Verdict:
-    update = {
+    update: dict[str, Any] = {
         name: visible(value, keep="\n\t")
         for name in TEXT_FIELDS
         if isinstance(value := getattr(verdict, name), str)
     }
-    return (
-        verdict.model_copy(update=update)
-        if any(update[k] != getattr(verdict, k) for k in update)
-        else verdict
-    )
+    return replace(verdict, **update) if any(update[k] != getattr(verdict, k) for k in update) else verdict

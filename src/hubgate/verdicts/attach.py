@@ -3,6 +3,7 @@ open alternatives and the places a scan found. Pure."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hubgate.inputs.scan.model import Place
@@ -24,7 +25,7 @@ def with_places(verdicts: list[Verdict], places: dict[tuple[str, str], tuple[Pla
             continue
         loose = unpinned(found, verdict.sha if verdict.status in USABLE else None)
         findings = (*verdict.findings, loose) if loose is not None else verdict.findings
-        placed.append(verdict.model_copy(update={"places": found, "findings": findings}))
+        placed.append(replace(verdict, places=found, findings=findings))
     return placed
 
 
@@ -41,17 +42,16 @@ def with_requirements(verdict: Verdict, requirements: list[Requirement]) -> Verd
             f"{verdict.message}, but it is an {base.relation} on {base.id}, which is {base.status.value}: {base.message}"
         )
         update["next_step"] = f"For the base model {base.id}: {base.next_step or 'see its page'}"
-    return verdict.model_copy(update=update)
+    return replace(verdict, **update)
 
 
 def with_suggestions(verdict: Verdict, suggestions: list[str]) -> Verdict:
     if not suggestions:
         return verdict
-    return verdict.model_copy(
-        update={
-            "suggestions": tuple(suggestions),
-            "next_step": f"{_did_you_mean(suggestions)}{verdict.next_step or ''}".strip(),
-        }
+    return replace(
+        verdict,
+        suggestions=tuple(suggestions),
+        next_step=f"{_did_you_mean(suggestions)}{verdict.next_step or ''}".strip(),
     )
 
 
@@ -69,17 +69,17 @@ def without_missing_suggestions(verdicts: list[Verdict]) -> list[Verdict]:
             kept.append(verdict)
             continue
         step = (verdict.next_step or "").removeprefix(_did_you_mean(verdict.suggestions)) or None
-        bare = verdict.model_copy(update={"suggestions": (), "next_step": step})
+        bare = replace(verdict, suggestions=(), next_step=step)
         kept.append(with_suggestions(bare, keep))
     return kept
 
 
 def with_findings(verdict: Verdict, findings: list[Finding]) -> Verdict:
-    return verdict.model_copy(update={"findings": tuple(findings)}) if findings else verdict
+    return replace(verdict, findings=tuple(findings)) if findings else verdict
 
 
 def with_alternatives(verdict: Verdict, alternatives: list[Alternative]) -> Verdict:
     """Attach open models to use while the blocked one waits; the next step stays the Hub's."""
     if not alternatives:
         return verdict
-    return verdict.model_copy(update={"alternatives": tuple(alternatives)})
+    return replace(verdict, alternatives=tuple(alternatives))

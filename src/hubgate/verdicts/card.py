@@ -4,9 +4,8 @@ weights (`blobs=true` answers only) and whether the Hub's scans are done. Pure."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from hubgate.hub.answers import RepoFacts
 from hubgate.inputs.secrets import scrub
@@ -14,11 +13,10 @@ from hubgate.verdicts.findings import license_of
 from hubgate.verdicts.lineage import base_links
 
 
-class CardFacts(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class CardFacts:
     """A model card's fields as the Hub gives them. `scans`: `clean`, `flagged`, `not scanned yet`, or
     `unknown` when the answer carried no scan status."""
-
-    model_config = ConfigDict(frozen=True)
 
     license: str | None = None  # the Hub's licence tag (apache-2.0, llama2, other, ...)
     license_name: str | None = None  # the name or link the card gives beside it

@@ -4,9 +4,8 @@ private, disabled, redirected"). Pure: Hub answers in, verdicts out, with the wo
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel
 
 from hubgate.hub.answers import HubAnswer, RepoFacts
 from hubgate.hub.token import TokenInfo
@@ -18,7 +17,8 @@ if TYPE_CHECKING:
     from hubgate.hub.cache import CachedRepo
 
 
-class NeedsProbe(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class NeedsProbe:
     """Metadata did not decide: the files' gate must be asked (a HEAD on a file)."""
 
     facts: Any

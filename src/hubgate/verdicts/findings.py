@@ -9,9 +9,8 @@ flagged repo, check/extras.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal, get_args
-
-from pydantic import BaseModel, ConfigDict
 
 from hubgate.hub.answers import RepoFacts, params_from_safetensors
 from hubgate.inputs.policy import PreflightRules
@@ -31,21 +30,19 @@ _OTHER_WEIGHTS = (*PICKLE_SUFFIXES, ".h5", ".msgpack", ".ot")
 _UNNAMED_LICENCES = {"other", "unknown"}
 
 
-class FlaggedFile(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class FlaggedFile:
     """A file the Hub's scans flag: its level (`unsafe`, `caution`, or whatever the Hub says) and the
     scanners that flagged it, when the Hub named them."""
-
-    model_config = ConfigDict(frozen=True)
 
     path: str
     level: str
     scanners: tuple[str, ...] = ()
 
 
-class Finding(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Finding:
     """One pre-flight concern on a repo; `message` is one short line."""
-
-    model_config = ConfigDict(frozen=True)
 
     kind: FindingKind
     message: str

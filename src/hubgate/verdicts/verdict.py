@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from hubgate.hub.token import TokenInfo
 from hubgate.inputs.refs import RepoType
 from hubgate.inputs.scan.model import Place
@@ -48,11 +46,10 @@ PROBLEMS = frozenset(
 )
 
 
-class Requirement(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Requirement:
     """A base model up the chain (`base_model` in the card data). `needed`: loading the model needs
     the base's files too (adapters, all the way up); merges and full fine-tunes do not."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     relation: str  # adapter, quantized, merge, finetune
@@ -63,10 +60,9 @@ class Requirement(BaseModel):
     next_step: str | None = None
 
 
-class Alternative(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Alternative:
     """An open model of the same type and a similar size (from the registry, confirmed on the Hub)."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     status: Status
@@ -78,13 +74,12 @@ class Alternative(BaseModel):
 TEXT_FIELDS = ("input", "model_id", "requested_id", "url", "message", "next_step", "origin", "collection")
 
 
-class RequestCost(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class RequestCost:
     """The requests one repo's verdict took, per bucket (retries included; listing pages shared by many
     repos are not anyone's own). `via`: where its metadata came from: `metadata` (its own api request),
     `listing` (its author's listing, shared), `cache` (file probes only, the commit-bound facts from the
     cache) or `none` (the probe alone decided)."""
-
-    model_config = ConfigDict(frozen=True)
 
     api: int = 0
     resolvers: int = 0
@@ -92,10 +87,9 @@ class RequestCost(BaseModel):
     via: str = "metadata"
 
 
-class Verdict(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
     """The access verdict for one input. `model_id` is the canonical id the Hub answered with."""
-
-    model_config = ConfigDict(frozen=True)
 
     input: str
     model_id: str | None
@@ -108,7 +102,7 @@ class Verdict(BaseModel):
     url: str | None = None
     message: str
     next_step: str | None = None
-    origin: str | None = Field(default=None, description="file:line the input came from")
+    origin: str | None = None  # file:line the input came from
     collection: str | None = None  # `namespace/slug-id` when the repo came from a collection input
     requires: tuple[Requirement, ...] = ()
     suggestions: tuple[str, ...] = ()  # for not-found: ids the user may have meant
