@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from hubgate.hub.answers import facts_from_metadata
-from hubgate.inputs.policy import PolicyError, PreflightRules, load_policy
+from hubgate.inputs.policy import PreflightRules, load_policy
+from hubgate.inputs.policy_file import PolicyError
 from hubgate.inputs.refs import InvalidRef, RepoRef, parse_ref
 from hubgate.units import human_bytes, parse_bytes
 from hubgate.verdicts.exit_codes import (

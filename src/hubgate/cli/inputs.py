@@ -109,7 +109,8 @@ def effective_policy(
 ) -> Policy:
     """The policy file found upward from the working directory, with these options over it; a bad file or
     option ends the run with one line naming the file and key."""
-    from hubgate.inputs.policy import PolicyError, load_policy
+    from hubgate.inputs.policy import load_policy
+    from hubgate.inputs.policy_file import PolicyError
     from hubgate.units import parse_bytes
     from hubgate.verdicts.exit_codes import parse_fail_on
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 # The other spelling of a word or a word part (`allowed-licences`, `allowed_licences`); read on input
 # only: output always says `license`.
@@ -74,6 +75,8 @@ def _fields_at(model: type[BaseModel], path: Sequence[str | int]) -> list[str]:
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model an annotation holds (`Specs | None`, `list[Source]`), if any."""
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):

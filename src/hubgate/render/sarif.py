@@ -221,7 +221,7 @@ class _Fallback:
         return (str(path), lines) if lines is not None else None
 
     def _policy(self) -> tuple[str, list[str]] | None:
-        from hubgate.inputs.policy import find_policy_file
+        from hubgate.inputs.policy_file import find_policy_file
 
         try:
             found = find_policy_file(Path.cwd())
