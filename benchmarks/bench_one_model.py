@@ -105,6 +105,11 @@ def main() -> None:
                 [sys.executable, "-m", "hubgate", "check", MODEL, "--no-cache"],
                 env,
             ),
+            (
+                "hubgate check ID --no-registry",
+                [sys.executable, "-m", "hubgate", "check", MODEL, "--no-registry"],
+                env,
+            ),
         ]
         if args.before:
             before_env = dict(env, PYTHONPATH=str(export_src(args.before, Path(tmp))))

@@ -52,6 +52,16 @@ def test_examples_parse_and_help_is_plain_at_80_columns(path: str, command) -> N
     assert all(row == row.rstrip() for row in text.splitlines())
 
 
+def test_an_option_with_choices_shows_them_in_help() -> None:
+    # The metavar of a choice is its words, whichever way typer hands the choices to click.
+    check = dict(LEAVES)["check"]
+    ctx = check.make_context("hubgate check", ["--help"], resilient_parsing=True)  # type: ignore[attr-defined]
+    ctx.terminal_width = ctx.max_content_width = 200
+    text = check.get_help(ctx)  # type: ignore[attr-defined]
+    assert "--repo-type [model|dataset]" in text
+    assert "--format [table|json|quiet|github|junit|markdown|sarif|cyclonedx]" in text
+
+
 def test_usage_errors_are_one_line_with_a_hint(run_cli) -> None:  # type: ignore[no-untyped-def]
     # Errors from option parsing (typer/click) get the same style as hubgate's own, with a hint.
     for args in (("check", "--timeout", "soon"), ("check", "--bogus"), ("watch", "--repo-type", "space")):

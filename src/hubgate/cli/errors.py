@@ -41,6 +41,7 @@ def interruptible(progress: Callable[[], str]) -> Iterator[None]:
 def typo(exc: Any, args: list[str]) -> tuple[str, str] | None:
     """A usage error about a word click does not know (a command, an option, one of an option's choices):
     the error line and a did-you-mean hint (empty when nothing is close); None for any other error."""
+    from hubgate.cli.help import option_choices
     from hubgate.inputs.words import close_match, did_you_mean
 
     ctx = getattr(exc, "ctx", None)
@@ -61,18 +62,11 @@ def typo(exc: Any, args: list[str]) -> tuple[str, str] | None:
         wrong = words[depth] if len(words) > depth else ""
         return exc.message.split(". Did you mean")[0].rstrip(".") + ".", did_you_mean(wrong, commands)
     param = getattr(exc, "param", None)
-    choices = _choices(param)
+    choices = option_choices(param)
     value = _typed_value(param.opts, args) if param is not None and choices else None
     if param is not None and value is not None:
         return f"{param.opts[0]} {value!r}: use one of {', '.join(choices)}", did_you_mean(value, choices)
     return None
-
-
-def _choices(param: Any) -> list[str]:
-    """An option's choices (an enum or a Literal): the words --help shows for it."""
-    desc = getattr(param, "type_descriptor", None)
-    choices = getattr(desc, "choices", None) if getattr(desc, "is_choice", False) else None
-    return [str(getattr(choice, "value", choice)) for choice in choices or ()]
 
 
 def _typed_value(opts: list[str], args: list[str]) -> str | None:

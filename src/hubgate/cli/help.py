@@ -26,20 +26,28 @@ _METAVARS = {
 }
 
 
+def option_choices(param: Any) -> list[str]:
+    """An option's choices (an enum or a Literal), as --help shows them. typer below 0.29 hands them to
+    click as a `Choice` type; 0.29 keeps them in its own type descriptor."""
+    desc = getattr(param, "type_descriptor", None)
+    choices = getattr(desc, "choices", None) if getattr(desc, "is_choice", False) else None
+    choices = choices or getattr(getattr(param, "type", None), "choices", None)
+    return [str(getattr(choice, "value", choice)) for choice in choices or ()]
+
+
 def readable_metavars(command: Any) -> None:
     """Give every option and argument a readable metavar, across all subcommands; typer would print the
     Python type."""
     for param in getattr(command, "params", []):
         if getattr(param, "is_flag", False) or param.name is None:
             continue
-        desc = getattr(param, "type_descriptor", None)
-        choices = getattr(desc, "choices", None) if getattr(desc, "is_choice", False) else None
+        choices = option_choices(param)
         if param.param_type_name == "argument":
             param.metavar = param.metavar or param.name.upper()
             param.display_type_rich = lambda ctx: None  # the name says it: no `<list[str]>` after it
         elif param.metavar is None:
             if choices:
-                param.metavar = "[" + "|".join(str(getattr(c, "value", c)) for c in choices) + "]"
+                param.metavar = "[" + "|".join(choices) + "]"
             else:
                 longest = max(param.opts, key=len).lstrip("-")
                 param.metavar = _METAVARS.get(param.name) or longest.upper().replace("-", "_")
