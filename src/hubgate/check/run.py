@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 from hubgate.check.collections import Expansion, expand_collections, with_group_steps
 from hubgate.check.evidence import Evidence, Inspections
@@ -21,7 +20,7 @@ from hubgate.inputs.refs import AnyRef, InvalidRef, RepoRef
 from hubgate.inputs.secrets import scrub
 from hubgate.verdicts.attach import without_missing_suggestions
 from hubgate.verdicts.decide import error_verdict, invalid_verdict
-from hubgate.verdicts.verdict import TEXT_FIELDS, Verdict
+from hubgate.verdicts.verdict import Verdict, with_texts
 
 DEFAULT_JOBS = 8
 
@@ -107,7 +106,4 @@ def run_check(
 
 def _scrubbed(verdict: Verdict, token: str | None) -> Verdict:
     """No token value in any text a verdict carries, whatever the Hub or an exception said."""
-    scrubbed: dict[str, Any] = {
-        name: scrub(value, token) for name in TEXT_FIELDS if isinstance(value := getattr(verdict, name), str)
-    }
-    return replace(verdict, **scrubbed)
+    return with_texts(verdict, lambda text: scrub(text, token))

@@ -3,7 +3,8 @@ Pure data; the decisions are in verdicts/decide.py, the words in verdicts/wordin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -137,6 +138,17 @@ class Verdict:
         if self.model_id and typed and "/" not in typed and typed != self.model_id:
             return typed
         return None
+
+
+def with_texts(verdict: Verdict, change: Callable[[str], str]) -> Verdict:
+    """The verdict with `change` applied to every text it carries (TEXT_FIELDS); the same verdict when
+    no text changes."""
+    changed: dict[str, Any] = {
+        name: new
+        for name in TEXT_FIELDS
+        if isinstance(old := getattr(verdict, name), str) and (new := change(old)) != old
+    }
+    return replace(verdict, **changed) if changed else verdict
 
 
 @dataclass(frozen=True)
