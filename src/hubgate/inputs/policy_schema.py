@@ -66,8 +66,9 @@ def _spelled(path: Path, table: dict[str, Any]) -> tuple[dict[str, Any], dict[st
     return spelled, written
 
 
-def validate(path: Path, table: dict[str, Any], check_fail_on: FailOnCheck | None = None) -> PolicyFile:
-    spelled, written = _spelled(path, table)
+def _validated(
+    path: Path, spelled: dict[str, Any], written: dict[str, str], check_fail_on: FailOnCheck | None
+) -> PolicyFile:
     try:
         return PolicyFile.model_validate(spelled, context={"check_fail_on": check_fail_on})
     except ValidationError as exc:
@@ -88,8 +89,8 @@ def file_values(
     path: Path, table: dict[str, Any], check_fail_on: FailOnCheck | None = None
 ) -> dict[str, tuple[Any, str]]:
     """The values the file gives (key -> (value, where: the file and the key as it wrote it))."""
-    parsed = validate(path, table, check_fail_on)
-    written = _spelled(path, table)[1]
+    spelled, written = _spelled(path, table)
+    parsed = _validated(path, spelled, written, check_fail_on)
     return {
         key: (value, f"{path} {section(path)}{written.get(key, key)}")
         for key, value in parsed.model_dump(by_alias=True, exclude_none=True).items()
