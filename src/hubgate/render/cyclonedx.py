@@ -14,13 +14,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubgate._version import __version__
 from hubgate.check.report import Report
-from hubgate.inputs.scan.model import Place, ScanResult
 from hubgate.verdicts.findings import FlaggedFile
 from hubgate.verdicts.verdict import Verdict
+
+if TYPE_CHECKING:  # the scan package is loaded by scans only; a check's report names no place without one
+    from hubgate.inputs.scan.model import Place, ScanResult
 
 HINT = "pip install 'hubgate[cyclonedx]'"
 DEFAULT_ENDPOINT = "https://huggingface.co"

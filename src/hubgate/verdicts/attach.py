@@ -4,11 +4,13 @@ open alternatives and the places a scan found. Pure."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hubgate.inputs.scan.model import Place
 from hubgate.verdicts.findings import Finding, unpinned
 from hubgate.verdicts.verdict import USABLE, Alternative, Requirement, Status, Verdict
+
+if TYPE_CHECKING:
+    from hubgate.inputs.scan.model import Place
 
 
 def with_places(verdicts: list[Verdict], places: dict[tuple[str, str], tuple[Place, ...]]) -> list[Verdict]:

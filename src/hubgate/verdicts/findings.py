@@ -10,11 +10,13 @@ flagged repo, check/extras.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from hubgate.hub.answers import RepoFacts, params_from_safetensors
 from hubgate.inputs.policy import PreflightRules
-from hubgate.inputs.scan.model import Place
+
+if TYPE_CHECKING:  # the scan package is for `--scan` runs only
+    from hubgate.inputs.scan.model import Place
 
 # A new kind is one more word here (and its rule text in render/sarif.py, its page in docs/rules/).
 FindingKind = Literal["remote-code", "pickle", "license", "size", "hub-scan", "unpinned"]

@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubgate.hub.token import TokenInfo
 from hubgate.inputs.refs import RepoType
-from hubgate.inputs.scan.model import Place
 from hubgate.verdicts.card import CardFacts
 from hubgate.verdicts.findings import Finding
+
+if TYPE_CHECKING:  # the scan package is loaded by `--scan` runs only
+    from hubgate.inputs.scan.model import Place
 
 
 class Status(StrEnum):
