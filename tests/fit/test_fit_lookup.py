@@ -11,8 +11,8 @@ from hubgate.fit import gpu_specs
 from hubgate.fit.judge import FitOptions
 from hubgate.fit.lookup import fit_models
 from hubgate.hub.service import HubService
-from hubgate.registry.index import Registry
 from hubgate.registry.loader import load_registry
+from hubgate.registry.summary import RegistrySummary, summarize
 from hubgate.testhub import HubSim, Repo
 from tests.fit.test_fit_cli import MOE_CONFIG
 from tests.fit.test_fit_gguf import add_gguf_repo
@@ -21,17 +21,17 @@ GGUF_REPO = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
 
 
 @pytest.fixture
-def registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
+def registry(monkeypatch: pytest.MonkeyPatch) -> RegistrySummary:
     monkeypatch.delenv("HUBGATE_REGISTRY", raising=False)
     monkeypatch.setenv("HUBGATE_REGISTRY_CACHE", "off")
-    return load_registry(strict=False)
+    return summarize(load_registry(strict=False))
 
 
 def no_hub() -> HubService:
     raise AssertionError("the Hub was opened for models the registry sizes")
 
 
-def test_registry_models_never_open_the_hub(registry: Registry) -> None:
+def test_registry_models_never_open_the_hub(registry: RegistrySummary) -> None:
     run = fit_models(
         ["meta-llama/Llama-2-7b-hf", "gpt-4"], gpu_specs(["l4"]), FitOptions(), registry=registry, hub=no_hub
     )
@@ -41,7 +41,7 @@ def test_registry_models_never_open_the_hub(registry: Registry) -> None:
     assert (run.unknown, run.hub_error, run.hidden) == (True, False, 0)
 
 
-def test_without_ids_the_table_keeps_what_fits(registry: Registry) -> None:
+def test_without_ids_the_table_keeps_what_fits(registry: RegistrySummary) -> None:
     t4 = gpu_specs(["t4"])
     run = fit_models([], t4, FitOptions(), registry=registry, hub=no_hub)
     assert run.hidden > 0 and len(run.shown) + run.hidden == len(run.results)
@@ -52,7 +52,7 @@ def test_without_ids_the_table_keeps_what_fits(registry: Registry) -> None:
 
 
 def test_hub_requests_go_through_the_one_client_opened_once(
-    hub: HubSim, registry: Registry, tmp_path: Path
+    hub: HubSim, registry: RegistrySummary, tmp_path: Path
 ) -> None:
     add_gguf_repo(hub, tmp_path)
     hub.add_repo(

@@ -25,9 +25,9 @@ from hubgate.registry.check_extras import (
     registry_json,
     with_registry,
 )
-from hubgate.registry.index import Registry
+from hubgate.registry.kinds import ModelType, Provider
 from hubgate.registry.loader import load_registry
-from hubgate.registry.schema import ModelType, Provider
+from hubgate.registry.summary import RegistrySummary, summarize
 from hubgate.render.table import facts_line
 from hubgate.verdicts.lineage import base_links
 from hubgate.verdicts.verdict import Status, Verdict
@@ -61,17 +61,17 @@ def entry(
     write_entry(root, model_id, sources=sources, **fields)
 
 
-def load(root: Path) -> Registry:
-    return load_registry([root], bundled=False, env=False, cache_dir=None)
+def load(root: Path) -> RegistrySummary:
+    return summarize(load_registry([root], bundled=False, env=False, cache_dir=None))
 
 
 @pytest.fixture(scope="module")
-def bundled() -> Registry:
-    return load_registry(env=False, cache_dir=None)
+def bundled() -> RegistrySummary:
+    return summarize(load_registry(env=False, cache_dir=None))
 
 
 @pytest.fixture
-def small(tmp_path: Path) -> Registry:
+def small(tmp_path: Path) -> RegistrySummary:
     entry(
         tmp_path,
         "acme/Big-Chat-7B",
@@ -111,13 +111,13 @@ def verdict(status: Status, model_id: str = "acme/tiny-base", **extra: Any) -> V
 # Aliases and lookups ----------------------------------------------------------------------------------
 
 
-def test_input_aliases_are_lower_cased_short_names_of_hub_models_only(small: Registry) -> None:
+def test_input_aliases_are_lower_cased_short_names_of_hub_models_only(small: RegistrySummary) -> None:
     assert input_aliases(small) == {"big_7b": "acme/Big-Chat-7B", "bigchat-v1": "acme/Big-Chat-7B"}
     # the legacy id (the Hub redirects it) and the API model's alias are not inputs to rewrite
-    assert "bigchat" in small.alias_map() and "gptx" in small.alias_map()
+    assert small.resolve("bigchat") == "acme/Big-Chat-7B" and small.resolve("gptx") == "gpt-x"
 
 
-def test_input_aliases_of_the_bundled_registry(bundled: Registry) -> None:
+def test_input_aliases_of_the_bundled_registry(bundled: RegistrySummary) -> None:
     aliases = input_aliases(bundled)
     assert aliases["mistral_7b"] == "mistralai/Mistral-7B-Instruct-v0.1"
     assert all(key == key.lower() for key in aliases)
@@ -125,7 +125,7 @@ def test_input_aliases_of_the_bundled_registry(bundled: Registry) -> None:
     assert all(bundled.models[target].provider is Provider.huggingface for target in aliases.values())
 
 
-def test_entry_for_takes_the_first_name_the_registry_knows(small: Registry) -> None:
+def test_entry_for_takes_the_first_name_the_registry_knows(small: RegistrySummary) -> None:
     found = entry_for(small, None, "", "acme/nothing", "BIG_7b", "acme/tiny-base")
     assert found is not None and found.model_id == "acme/Big-Chat-7B"
     first = entry_for(small, "acme/tiny-base", "big_7b")
@@ -137,7 +137,7 @@ def test_entry_for_takes_the_first_name_the_registry_knows(small: Registry) -> N
 # Facts beside a verdict ------------------------------------------------------------------------------
 
 
-def test_registry_json_carries_every_fact(small: Registry) -> None:
+def test_registry_json_carries_every_fact(small: RegistrySummary) -> None:
     assert registry_json(small.models["acme/Big-Chat-7B"]) == {
         "model_id": "acme/Big-Chat-7B",
         "name": "Big-Chat-7B",
@@ -155,7 +155,7 @@ def test_registry_json_carries_every_fact(small: Registry) -> None:
     }
 
 
-def test_registry_json_unknown_facts_are_null(small: Registry) -> None:
+def test_registry_json_unknown_facts_are_null(small: RegistrySummary) -> None:
     data = registry_json(small.models["acme/tiny-base"])
     assert data["type"] == "completion" and data["access_method"] == "local"
     for key in (
@@ -179,7 +179,7 @@ def test_registry_json_licence_without_an_id(tmp_path: Path) -> None:
     assert (data["license"], data["license_name"], data["commercial_use"]) == (None, "Custom terms", "no")
 
 
-def test_facts_line(small: Registry, bundled: Registry) -> None:
+def test_facts_line(small: RegistrySummary, bundled: RegistrySummary) -> None:
     assert (
         facts_line(registry_json(small.models["acme/Big-Chat-7B"]))
         == "7.24B params · apache-2.0 · 32k context"
@@ -193,7 +193,7 @@ def test_facts_line(small: Registry, bundled: Registry) -> None:
     assert facts_line(registry_json(gpt2)) == "124.44M params · mit · 1k context"
 
 
-def test_with_registry_attaches_facts_and_leaves_the_verdict_alone(small: Registry) -> None:
+def test_with_registry_attaches_facts_and_leaves_the_verdict_alone(small: RegistrySummary) -> None:
     base = verdict(Status.NOT_FOUND)
     assert with_registry(base, None) is base
     joined = with_registry(base, small.models["acme/tiny-base"])
@@ -201,7 +201,7 @@ def test_with_registry_attaches_facts_and_leaves_the_verdict_alone(small: Regist
     assert (joined.message, joined.next_step, joined.status) == (base.message, base.next_step, base.status)
 
 
-def test_with_registry_names_the_api_of_an_api_model_when_not_found(small: Registry) -> None:
+def test_with_registry_names_the_api_of_an_api_model_when_not_found(small: RegistrySummary) -> None:
     joined = with_registry(verdict(Status.NOT_FOUND, "gpt-x"), small.models["gpt-x"])
     assert joined.message == (
         f"no such model (gpt-x is an openai API model at {API_URL}, not a Hugging Face repo.)"
@@ -216,14 +216,14 @@ def test_with_registry_names_the_api_of_an_api_model_when_not_found(small: Regis
     assert bare.next_step == "Call it through the openai API, or check a Hugging Face model instead."
 
 
-def test_with_registry_adds_no_api_hint_to_a_verdict_the_hub_answered(small: Registry) -> None:
+def test_with_registry_adds_no_api_hint_to_a_verdict_the_hub_answered(small: RegistrySummary) -> None:
     found = verdict(Status.OPEN, "gpt-x")  # a Hub repo that happens to carry an API model's name
     joined = with_registry(found, small.models["gpt-x"])
     assert (joined.message, joined.next_step) == (found.message, found.next_step)
     assert joined.registry is not None
 
 
-def test_api_model_hint(small: Registry) -> None:
+def test_api_model_hint(small: RegistrySummary) -> None:
     assert api_model_hint(small.models["acme/Big-Chat-7B"]) is None
     assert api_model_hint(small.models["gpt-x"]) == (
         f"gpt-x is an openai API model at {API_URL}, not a Hugging Face repo."
@@ -233,7 +233,7 @@ def test_api_model_hint(small: Registry) -> None:
 # Did you mean ----------------------------------------------------------------------------------------
 
 
-def test_recorded_misspelling_comes_first_in_the_bundled_registry(bundled: Registry) -> None:
+def test_recorded_misspelling_comes_first_in_the_bundled_registry(bundled: RegistrySummary) -> None:
     found = misspelling_suggestions(bundled, "Qwen/Qwen3-8B-Instruct")
     assert found[0] == "Qwen/Qwen3-8B"
     assert len(found) == len(set(found))
@@ -249,7 +249,9 @@ def test_recorded_misspelling_beats_a_closer_name(tmp_path: Path) -> None:
     assert misspelling_suggestions(registry, "acme/zeta-chta") == ["acme/zeta-chat", "acme/alpha-chat"]
 
 
-def test_misspelling_suggestions_leave_out_api_models(small: Registry, bundled: Registry) -> None:
+def test_misspelling_suggestions_leave_out_api_models(
+    small: RegistrySummary, bundled: RegistrySummary
+) -> None:
     assert misspelling_suggestions(small, "gpt-xy") == []  # gpt-x is close, but not a Hub repo
     assert misspelling_suggestions(bundled, "gpt-4o-minii") == []
     assert all(
@@ -261,7 +263,7 @@ def test_misspelling_suggestions_leave_out_api_models(small: Registry, bundled: 
 # Registry bases ---------------------------------------------------------------------------------------
 
 
-def test_registry_bases(small: Registry, bundled: Registry) -> None:
+def test_registry_bases(small: RegistrySummary, bundled: RegistrySummary) -> None:
     assert registry_bases(small, "acme/tiny-base") == [("acme/Big-Chat-7B", "adapter")]
     assert registry_bases(small, "ACME/TINY-BASE") == [("acme/Big-Chat-7B", "adapter")]
     assert registry_bases(small, "acme/Big-Chat-7B") == []
@@ -299,7 +301,7 @@ def test_type_group_puts_chat_and_instruct_together() -> None:
         type_group("sculpture")
 
 
-def test_describe_blocked_from_the_registry(small: Registry, tmp_path: Path) -> None:
+def test_describe_blocked_from_the_registry(small: RegistrySummary, tmp_path: Path) -> None:
     # the registry records no architecture here: the Hub's config says it is not a causal LM
     assert describe_blocked(small, "big_7b", 1, {"architectures": ["BertModel"]}) == Blocked(
         "acme/Big-Chat-7B", "assistant", 7_241_732_096, causal=False
@@ -327,14 +329,18 @@ def test_describe_blocked_from_the_registry(small: Registry, tmp_path: Path) -> 
     ],
 )
 def test_describe_blocked_from_the_hub_name_and_config(
-    small: Registry, model_id: str, config: dict[str, Any] | None, group: str | None, causal: bool | None
+    small: RegistrySummary,
+    model_id: str,
+    config: dict[str, Any] | None,
+    group: str | None,
+    causal: bool | None,
 ) -> None:
     assert describe_blocked(small, model_id, 5_000, config) == Blocked(model_id, group, 5_000, causal)
 
 
 def test_an_encoder_decoder_never_stands_in_for_a_causal_lm() -> None:
     """Flan-T5 is typed instruct like Llama 3.2 1B Instruct, but it is an encoder-decoder."""
-    bundled = load_registry(env=False, cache_dir=None)
+    bundled = summarize(load_registry(env=False, cache_dir=None))
     blocked = describe_blocked(bundled, "meta-llama/Llama-3.2-1B-Instruct", None, None)
     assert blocked.causal is True
     candidates = alternative_candidates(bundled, blocked)
@@ -350,7 +356,7 @@ B = 1_000_000_000
 
 
 @pytest.fixture
-def market(tmp_path: Path) -> Registry:
+def market(tmp_path: Path) -> RegistrySummary:
     """A blocked 2B chat model and its neighbours (the registry still says it is open: a stale record)."""
     entry(tmp_path, "acme/blocked-chat", params=2 * B, gated=False)
     entry(tmp_path, "acme/instruct-2b", type="instruct", params=2_100_000_000, gated=False)
@@ -382,7 +388,7 @@ def market(tmp_path: Path) -> Registry:
     return load(tmp_path)
 
 
-def test_alternatives_same_group_similar_size_closest_first(market: Registry) -> None:
+def test_alternatives_same_group_similar_size_closest_first(market: RegistrySummary) -> None:
     blocked = describe_blocked(market, "acme/blocked-chat", None, None)
     assert blocked == Blocked("acme/blocked-chat", "assistant", 2 * B)
     found = alternative_candidates(market, blocked, limit=20)
@@ -397,7 +403,9 @@ def test_alternatives_same_group_similar_size_closest_first(market: Registry) ->
     assert MAX_SIZE_RATIO == 3.0
 
 
-def test_alternatives_leave_out_gated_copies_the_model_itself_and_other_kinds(market: Registry) -> None:
+def test_alternatives_leave_out_gated_copies_the_model_itself_and_other_kinds(
+    market: RegistrySummary,
+) -> None:
     found = set(alternative_candidates(market, Blocked("ACME/BLOCKED-CHAT", "assistant", 2 * B), limit=50))
     for excluded in (
         "acme/blocked-chat",  # the blocked model itself, whatever the case
@@ -418,7 +426,7 @@ def test_alternatives_leave_out_gated_copies_the_model_itself_and_other_kinds(ma
     assert "acme/instruct-2b" in found
 
 
-def test_alternatives_limit_and_other_groups(market: Registry) -> None:
+def test_alternatives_limit_and_other_groups(market: RegistrySummary) -> None:
     blocked = Blocked("acme/blocked-chat", "assistant", 2 * B)
     assert alternative_candidates(market, blocked, limit=2) == ["acme/instruct-2b", "acme/ft-of-gated"]
     assert len(alternative_candidates(market, blocked)) == 6  # the default limit: twice what is shown
@@ -435,11 +443,11 @@ def test_alternatives_limit_and_other_groups(market: Registry) -> None:
         Blocked("x/y", "vision-encoder", 2 * B),
     ],
 )
-def test_no_alternatives_without_size_or_type(market: Registry, blocked: Blocked) -> None:
+def test_no_alternatives_without_size_or_type(market: RegistrySummary, blocked: Blocked) -> None:
     assert alternative_candidates(market, blocked) == []
 
 
-def test_alternatives_from_the_bundled_registry(bundled: Registry) -> None:
+def test_alternatives_from_the_bundled_registry(bundled: RegistrySummary) -> None:
     llama32 = describe_blocked(bundled, "meta-llama/Llama-3.2-1B-Instruct", None, None)
     assert llama32.type_group == "assistant" and llama32.parameters == 1_235_814_400
     found = alternative_candidates(bundled, llama32)

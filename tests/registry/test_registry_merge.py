@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from hubgate import paths
+from hubgate.paths import bundled_dir
 from hubgate.registry import disk_cache, yaml_reader
-from hubgate.registry.loader import bundled_dir, load_registry
+from hubgate.registry.loader import load_registry
 from tests.registry.test_registry_schema import write_entry
 
 

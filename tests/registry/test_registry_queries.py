@@ -26,7 +26,7 @@ from hubgate.registry import (
     suggest,
 )
 from hubgate.registry.folders import registry_files
-from hubgate.registry.schema import ModelType
+from hubgate.registry.kinds import ModelType
 from tests.registry.test_registry_schema import write_entry
 
 

@@ -9,8 +9,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from hubgate.registry.kinds import ModelType, Provider
 from hubgate.registry.loader import Problem, RegistryError, load_registry
-from hubgate.registry.schema import ModelEntry, ModelType, Provider
+from hubgate.registry.schema import ModelEntry
 
 
 def minimal(model_id: str = "acme/tiny-model", **fields: Any) -> dict[str, Any]:

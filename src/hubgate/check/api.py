@@ -17,6 +17,7 @@ from hubgate.verdicts.verdict import Verdict
 
 if TYPE_CHECKING:
     from hubgate.registry.index import Registry
+    from hubgate.registry.summary import RegistrySummary
 
 
 def check_models(
@@ -27,14 +28,14 @@ def check_models(
     repo_type: RepoType = "model",
     endpoint: str | None = None,
     jobs: int = DEFAULT_JOBS,
-    registry: Registry | bool = True,
+    registry: Registry | RegistrySummary | bool = True,
     gpus: Sequence[str] = (),
     cache: bool = True,
 ) -> list[Verdict]:
     """Check several ids (any accepted form, registry aliases too); one Verdict per distinct input, in input
-    order. `registry`: True for the default registry (bundled + HUBGATE_REGISTRY), a loaded Registry, or
-    False for none. `gpus`: catalogue names to judge each model on (`Verdict.fit`). `cache`: keep and use
-    commit-bound metadata between runs (HUBGATE_CACHE_DIR, else the user cache dir)."""
+    order. `registry`: True for the default registry (bundled + HUBGATE_REGISTRY), a loaded Registry or its
+    summary, or False for none. `gpus`: catalogue names to judge each model on (`Verdict.fit`). `cache`:
+    keep and use commit-bound metadata between runs (HUBGATE_CACHE_DIR, else the user cache dir)."""
     from hubgate.inputs.sources import Entry, parse_entries
 
     loaded = _api_registry(registry)
@@ -64,19 +65,16 @@ def check_models(
     return report.verdicts
 
 
-def _api_registry(registry: Registry | bool) -> Registry | None:
-    """True: the default registry, or, when its data has problems, the entries that validate."""
+def _api_registry(registry: Registry | RegistrySummary | bool) -> RegistrySummary | None:
+    """True: the default registry's entries that validate (its problems are the registry's own business,
+    not the check's)."""
+    from hubgate.registry.summary import RegistrySummary, load_summary, summarize
+
     if registry is False:
         return None
-    if registry is not True:
-        return registry
-    from hubgate.registry.loader import RegistryError, load_registry
-    from hubgate.registry.queries import default_registry
-
-    try:
-        return default_registry()
-    except RegistryError:
-        return load_registry(strict=False)
+    if registry is True:
+        return load_summary()
+    return registry if isinstance(registry, RegistrySummary) else summarize(registry)
 
 
 def check_model_access(

@@ -28,7 +28,7 @@ from hubgate.verdicts.verdict import (
 if TYPE_CHECKING:
     from hubgate.fit import GpuSpec
     from hubgate.hub.cache import MetadataCache
-    from hubgate.registry.index import Registry
+    from hubgate.registry.summary import RegistrySummary
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,9 @@ class FitRequest:
 
 @dataclass(frozen=True)
 class Extras:
-    """What a check adds beside the access verdicts. `registry`: the loaded registry, or None for none."""
+    """What a check adds beside the access verdicts. `registry`: the registry's summary, or None for none."""
 
-    registry: Registry | None = None
+    registry: RegistrySummary | None = None
     follow_bases: bool = True
     suggest: bool = True
     alternatives: bool = True
@@ -114,7 +114,10 @@ def with_scanners(session: Session, facts: RepoFacts, findings: list[Finding]) -
 
 
 def suggestions_for(
-    session: Session, ref: RepoRef, registry: Registry | None = None, cache: MetadataCache | None = None
+    session: Session,
+    ref: RepoRef,
+    registry: RegistrySummary | None = None,
+    cache: MetadataCache | None = None,
 ) -> list[str]:
     """Candidates for an id the Hub does not know. A misspelling the registry records answers at once;
     otherwise close registry ids join the Hub's search (one or two api requests, or none when `cache`
@@ -162,7 +165,7 @@ def hub_search(session: Session, ref: RepoRef) -> tuple[list[str], bool]:
 
 
 def requirements_of(
-    inspections: Inspections, facts: RepoFacts, registry: Registry | None = None
+    inspections: Inspections, facts: RepoFacts, registry: RegistrySummary | None = None
 ) -> list[Requirement]:
     """Walk `base_model` (the card's, and the registry's) up the chain, breadth first, bounded in depth
     and count, cycles cut."""
@@ -206,7 +209,7 @@ def requirements_of(
 
 
 def alternatives_for(
-    inspections: Inspections, registry: Registry, verdict: Verdict, facts: RepoFacts | None
+    inspections: Inspections, registry: RegistrySummary, verdict: Verdict, facts: RepoFacts | None
 ) -> list[Alternative]:
     """Up to three registry models of the blocked model's type and size that this token can use now.
     Each candidate is confirmed on the Hub, never taken on trust: its own access (one metadata request,
@@ -234,7 +237,7 @@ def alternatives_for(
             Alternative(
                 id=alt_verdict.model_id or candidate,
                 status=alt_verdict.status,
-                license=entry.license.id if entry.license else None,
+                license=entry.license_id,
                 parameters=entry.specs.parameters,
             )
         )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from hubgate.fit import GpuSpec
     from hubgate.fit.catalog import Catalog
     from hubgate.registry.index import Registry
+    from hubgate.registry.summary import RegistrySummary
 
 
 def require_folders(dirs: list[Path] | None) -> None:
@@ -41,7 +42,7 @@ def registry_or_exit(dirs: list[Path] | None, *, strict: bool = True) -> Registr
         )
 
 
-def joined_registry(dirs: list[Path] | None, disabled: bool) -> Registry | None:
+def joined_registry(dirs: list[Path] | None, disabled: bool) -> RegistrySummary | None:
     """The model registry a check adds facts from, or None with --no-registry."""
     if disabled:
         if dirs:
@@ -50,13 +51,14 @@ def joined_registry(dirs: list[Path] | None, disabled: bool) -> Registry | None:
     return lenient_registry(dirs)
 
 
-def lenient_registry(dirs: list[Path] | None) -> Registry:
-    """The model registry; a bad --registry folder ends the run, entries with problems are left out with
-    a warning, since access checks (and GPU fits of Hub models) do not depend on them."""
+def lenient_registry(dirs: list[Path] | None) -> RegistrySummary:
+    """The model registry as checks and fits read it; a bad --registry folder ends the run, entries with
+    problems are left out with a warning, since access checks (and GPU fits of Hub models) do not depend
+    on them."""
     require_folders(dirs)
-    from hubgate.registry.loader import load_registry
+    from hubgate.registry.summary import load_summary
 
-    registry = load_registry([*(dirs or ())], strict=False)
+    registry = load_summary([*(dirs or ())])
     if registry.problems:
         sys.stderr.write(
             f"hubgate: warning: the registry has {len(registry.problems)} problem(s), first: "

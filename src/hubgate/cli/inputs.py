@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from hubgate.inputs.policy import Policy
     from hubgate.inputs.refs import AnyRef, CollectionRef, RepoRef
     from hubgate.inputs.scan.model import ScanResult
-    from hubgate.registry.index import Registry
+    from hubgate.registry.summary import RegistrySummary
 
     Refs = list[AnyRef]
 
@@ -26,7 +26,7 @@ def load_refs(
     repo_type: RepoTypeChoice,
     *,
     other_input: bool = False,
-    registry: Registry | None = None,
+    registry: RegistrySummary | None = None,
     revision: str | None = None,
     scanned: list[RepoRef | CollectionRef] | None = None,
 ) -> tuple[str, Refs]:

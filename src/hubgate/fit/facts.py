@@ -51,20 +51,29 @@ ENCODER_REGISTRY_TYPES = frozenset({"vision-encoder", "embedding", "fill-mask"})
 
 
 class RegistrySpecs(Protocol):
-    """The attributes of a registry entry's `specs` that the estimate reads (any may be None)."""
-
-    parameters: int | None
-    context_window: int | None
-    num_layers: int | None
-    hidden_size: int | None
-    num_attention_heads: int | None
-    num_kv_heads: int | None
-    head_dim: int | None
-    num_experts: int | None
-    experts_per_token: int | None
+    """The attributes of a registry entry's `specs` that the estimate reads (any may be None); read-only,
+    as both the schema's frozen model and the registry summary's dataclass hold them."""
 
     @property
-    def torch_dtype(self) -> str | None: ...  # read-only: the registry narrows it to a Literal
+    def parameters(self) -> int | None: ...
+    @property
+    def context_window(self) -> int | None: ...
+    @property
+    def num_layers(self) -> int | None: ...
+    @property
+    def hidden_size(self) -> int | None: ...
+    @property
+    def num_attention_heads(self) -> int | None: ...
+    @property
+    def num_kv_heads(self) -> int | None: ...
+    @property
+    def head_dim(self) -> int | None: ...
+    @property
+    def num_experts(self) -> int | None: ...
+    @property
+    def experts_per_token(self) -> int | None: ...
+    @property
+    def torch_dtype(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -183,11 +192,12 @@ def model_facts_from_registry(model_id: str, registry: Any = None) -> tuple[Mode
     """The registry's ModelFacts on `model_id` and its canonical id, or (None, None) when the registry does not
     know the model or is not available (not built yet, or its data has problems)."""
     try:
-        from hubgate.registry import get_model_info
-    except ImportError:
-        return None, None
-    try:
-        entry = get_model_info(model_id, registry) if registry is not None else get_model_info(model_id)
+        if registry is not None:  # a Registry or its summary: either answers get()
+            entry = registry.get(model_id)
+        else:
+            from hubgate.registry import get_model_info
+
+            entry = get_model_info(model_id)
     except Exception:  # the registry's own errors (bad data files) must not break a fit
         return None, None
     if entry is None or getattr(entry, "specs", None) is None:

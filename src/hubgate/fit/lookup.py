@@ -28,7 +28,7 @@ from hubgate.registry.check_extras import api_model_hint
 
 if TYPE_CHECKING:
     from hubgate.hub.service import HubService
-    from hubgate.registry.index import Registry
+    from hubgate.registry.summary import RegistrySummary
 
 FITTING = ("fits", "tight")
 
@@ -55,7 +55,7 @@ def fit_models(
     gpus: Sequence[GpuSpec],
     options: FitOptions,
     *,
-    registry: Registry,
+    registry: RegistrySummary,
     hub: Callable[[], HubService],
     quant: str | None = None,
     show_all: bool = False,
@@ -73,7 +73,7 @@ def fit_models(
     return FitRun(results, results, specs, options, lookup.unknown, lookup.hub_error)
 
 
-def _registry_models(registry: Registry, gpus: list[GpuSpec], options: FitOptions) -> list[FitResult]:
+def _registry_models(registry: RegistrySummary, gpus: list[GpuSpec], options: FitOptions) -> list[FitResult]:
     results = [
         fit_facts(model_facts_from_specs(model_id, entry.specs, entry.type.value), gpus, options=options)
         for model_id, entry in registry.models.items()
@@ -89,7 +89,7 @@ class _Lookup:
 
     gpus: list[GpuSpec]
     options: FitOptions
-    registry: Registry
+    registry: RegistrySummary
     open_hub: Callable[[], HubService]
     quant: str | None
     unknown: bool = field(default=False, init=False)

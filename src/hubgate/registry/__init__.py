@@ -31,9 +31,9 @@ _LAZY = {
     "Problem": "loader",
     "Override": "index",
     "ModelEntry": "schema",
-    "ModelType": "schema",
-    "Provider": "schema",
-    "AccessMethod": "schema",
+    "ModelType": "kinds",
+    "Provider": "kinds",
+    "AccessMethod": "kinds",
 }
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from hubgate.registry.index import Override, Registry
+    from hubgate.registry.kinds import AccessMethod, ModelType, Provider
     from hubgate.registry.loader import Problem, RegistryError, load_registry
     from hubgate.registry.queries import (
         default_registry,
@@ -80,7 +81,7 @@ if TYPE_CHECKING:
         set_default_registry,
         suggest,
     )
-    from hubgate.registry.schema import AccessMethod, ModelEntry, ModelType, Provider
+    from hubgate.registry.schema import ModelEntry
 
 
 class _AllModels(Mapping[str, Any]):

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hubgate.registry.index import Registry
-from hubgate.registry.schema import ModelEntry, ModelType, Provider, Relation
+from hubgate.registry.kinds import ModelType, Provider, Relation
+from hubgate.registry.summary import EntrySummary, RegistrySummary
 
 # Chat and instruct models answer the same need ("an assistant"), so each may replace the other.
 _TYPE_GROUPS = {
@@ -45,7 +45,7 @@ def type_group(model_type: ModelType | str) -> str:
 
 
 def describe_blocked(
-    registry: Registry, model_id: str, hub_parameters: int | None, hub_config: dict[str, Any] | None
+    registry: RegistrySummary, model_id: str, hub_parameters: int | None, hub_config: dict[str, Any] | None
 ) -> Blocked:
     """Type and size from the registry, else from the Hub's safetensors count and a guess from the id
     and config (an id naming instruct/chat/-it, or a causal-LM architecture)."""
@@ -69,22 +69,21 @@ def describe_blocked(
     return Blocked(model_id, group, hub_parameters, hub_causal)
 
 
-def _reupload_of_gated(registry: Registry, entry: ModelEntry, blocked_id: str) -> bool:
+def _reupload_of_gated(registry: RegistrySummary, entry: EntrySummary, blocked_id: str) -> bool:
     """A copy of gated weights (quantization or re-upload of a gated base, or anything built on the
     blocked model itself) is never an alternative."""
-    base = entry.base_model
-    if base is None:
+    if entry.base_id is None:
         return False
-    if base.id.lower() == blocked_id.lower():
+    if entry.base_id.lower() == blocked_id.lower():
         return True
-    if base.relation in (Relation.quantized, Relation.adapter):
-        base_entry = registry.get(base.id)
+    if entry.base_relation in (Relation.quantized, Relation.adapter):
+        base_entry = registry.get(entry.base_id)
         return base_entry is None or base_entry.gated not in (False, None)
     return False
 
 
 def alternative_candidates(
-    registry: Registry, blocked: Blocked, limit: int = 2 * MAX_ALTERNATIVES
+    registry: RegistrySummary, blocked: Blocked, limit: int = 2 * MAX_ALTERNATIVES
 ) -> list[str]:
     """Registry models that may stand in for a blocked one: Hub models not gated as last seen, of the same
     type group, within MAX_SIZE_RATIO of its size, closest size first. The caller confirms each on the Hub."""

@@ -1,18 +1,18 @@
 """What the registry adds to an access check (its extras): aliases as inputs, facts beside each verdict,
-did-you-mean from recorded misspellings and registry base models. Pure: a loaded Registry in, plain data
-out. Open alternatives to a blocked model are in registry/alternatives.py."""
+did-you-mean from recorded misspellings and registry base models. Pure: the registry's summary in, plain
+data out. Open alternatives to a blocked model are in registry/alternatives.py."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
-from hubgate.registry.index import Registry
-from hubgate.registry.schema import ModelEntry, Provider
+from hubgate.registry.kinds import Provider
+from hubgate.registry.summary import EntrySummary, RegistrySummary
 from hubgate.verdicts.verdict import Status, Verdict
 
 
-def input_aliases(registry: Registry) -> dict[str, str]:
+def input_aliases(registry: RegistrySummary) -> dict[str, str]:
     """Short names (mistral_7b), lower-cased -> Hub model_id, for `sources.parse_entries(aliases=...)`.
     Legacy ids (gpt2) are left to the Hub, which redirects them and so shows what was asked; API models
     (provider openai) have no Hub repo to check."""
@@ -24,7 +24,7 @@ def input_aliases(registry: Registry) -> dict[str, str]:
     }
 
 
-def entry_for(registry: Registry, *names: str | None) -> ModelEntry | None:
+def entry_for(registry: RegistrySummary, *names: str | None) -> EntrySummary | None:
     """The entry the first of `names` (canonical id, requested id, raw input) that the registry knows."""
     for name in names:
         if name and (entry := registry.get(name)) is not None:
@@ -32,9 +32,8 @@ def entry_for(registry: Registry, *names: str | None) -> ModelEntry | None:
     return None
 
 
-def registry_json(entry: ModelEntry) -> dict[str, Any]:
+def registry_json(entry: EntrySummary) -> dict[str, Any]:
     """The facts a check report carries beside a verdict (JSON `registry`)."""
-    licence = entry.license
     return {
         "model_id": entry.model_id,
         "name": entry.name,
@@ -43,16 +42,16 @@ def registry_json(entry: ModelEntry) -> dict[str, Any]:
         "family": entry.family,
         "parameters": entry.specs.parameters,
         "context_window": entry.specs.context_window,
-        "license": licence.id if licence else None,
-        "license_name": licence.name if licence else None,
-        "commercial_use": licence.commercial_use if licence else None,
+        "license": entry.license_id,
+        "license_name": entry.license_name,
+        "commercial_use": entry.commercial_use,
         "gated": entry.gated,
-        "gated_seen": entry.gated_seen.isoformat() if entry.gated_seen else None,
+        "gated_seen": entry.gated_seen,
         "access_method": entry.access_method.value,
     }
 
 
-def with_registry(verdict: Verdict, entry: ModelEntry | None) -> Verdict:
+def with_registry(verdict: Verdict, entry: EntrySummary | None) -> Verdict:
     """Attach the registry's facts; for an API model's name (gpt-4), say where it is served instead."""
     if entry is None:
         return verdict
@@ -62,13 +61,13 @@ def with_registry(verdict: Verdict, entry: ModelEntry | None) -> Verdict:
         update["message"] = f"{verdict.message} ({hint})"
         update["next_step"] = (
             f"Call it through the {entry.provider.value} API"
-            + (f" ({entry.api_endpoint.url})" if entry.api_endpoint else "")
+            + (f" ({entry.api_url})" if entry.api_url else "")
             + ", or check a Hugging Face model instead."
         )
     return replace(verdict, **update)
 
 
-def misspelling_suggestions(registry: Registry, repo_id: str) -> list[str]:
+def misspelling_suggestions(registry: RegistrySummary, repo_id: str) -> list[str]:
     """Ids a `not-found` id probably meant, from the registry: a recorded misspelling's model, then close
     Hub ids and names of the registry (API models left out: they are not Hub repos)."""
     from hubgate.verdicts.suggest import rank
@@ -84,17 +83,17 @@ def misspelling_suggestions(registry: Registry, repo_id: str) -> list[str]:
     return found
 
 
-def api_model_hint(entry: ModelEntry) -> str | None:
+def api_model_hint(entry: EntrySummary) -> str | None:
     """For an id that names an API model (gpt-4): where it is served instead of the Hub."""
     if entry.provider is Provider.huggingface:
         return None
-    where = f" at {entry.api_endpoint.url}" if entry.api_endpoint else ""
+    where = f" at {entry.api_url}" if entry.api_url else ""
     return f"{entry.model_id} is an {entry.provider.value} API model{where}, not a Hugging Face repo."
 
 
-def registry_bases(registry: Registry, model_id: str) -> list[tuple[str, str]]:
+def registry_bases(registry: RegistrySummary, model_id: str) -> list[tuple[str, str]]:
     """(base id, relation) the registry records for `model_id`, beside the Hub's card data."""
     entry = registry.get(model_id)
-    if entry is None or entry.base_model is None:
+    if entry is None or entry.base_id is None or entry.base_relation is None:
         return []
-    return [(entry.base_model.id, entry.base_model.relation.value)]
+    return [(entry.base_id, entry.base_relation.value)]

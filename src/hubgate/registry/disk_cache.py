@@ -1,5 +1,7 @@
-"""The registry's compiled disk cache: a folder's parsed YAML kept as JSON, reused while no file changed.
-The YAML stays the truth: a cache that is damaged, replaced or unwritable is only a miss."""
+"""The registry's disk cache: a folder's parsed YAML, and the summary a check reads, kept as JSON and reused
+while no file changed. The YAML stays the truth: a cache that is damaged, replaced or unwritable is only a
+miss.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 
 from hubgate.paths import Problem
 from hubgate.registry.folders import registry_files
-from hubgate.registry.schema import REGISTRY_SCHEMA_VERSION
+from hubgate.registry.kinds import REGISTRY_SCHEMA_VERSION
 
 ENV_CACHE = "HUBGATE_REGISTRY_CACHE"  # a folder for the compiled cache, or "off"
 MAX_CACHE_BYTES = 64 * 2**20  # the bundled layer compiles to well under 1 MiB
@@ -28,7 +30,8 @@ def registry_cache_dir() -> Path | None:
     return user_cache_path("hubgate") / "registry"
 
 
-def _signature(files: Iterable[Path]) -> list[list[Any]]:
+def signature(files: Iterable[Path]) -> list[list[Any]]:
+    """Each file's path, modification time and size: a cached answer stands while these stay the same."""
     rows = []
     for path in files:
         try:
@@ -40,13 +43,39 @@ def _signature(files: Iterable[Path]) -> list[list[Any]]:
     return rows
 
 
-def _cache_file(cache_dir: Path, folder: Path) -> Path:
+def cache_file(cache_dir: Path, kind: str, key: str) -> Path:
+    """Where the cache of `kind` for `key` lives; the key takes in the schema and hubgate's versions, so an
+    upgrade never reads what an older hubgate wrote."""
     from hubgate._version import __version__
 
-    key = hashlib.sha256(f"{folder.resolve()}|{REGISTRY_SCHEMA_VERSION}|{__version__}".encode()).hexdigest()[
-        :20
-    ]
-    return cache_dir / f"layer-{key}.json"
+    digest = hashlib.sha256(f"{key}|{REGISTRY_SCHEMA_VERSION}|{__version__}".encode()).hexdigest()[:20]
+    return cache_dir / f"{kind}-{digest}.json"
+
+
+def read_cached(path: Path, files: list[list[Any]]) -> Any | None:
+    """The data cached at `path` for these `files` (their signature), or None: missing, stale or damaged."""
+    from hubgate.inputs.bounded import UnreadableFile, decode_text, load_json, read_capped
+
+    try:
+        # hubgate wrote it, but a damaged or replaced cache is only a miss: the YAML is the truth.
+        # The digest catches flipped bytes that still parse, which would otherwise be blamed on the
+        # YAML files, run after run, until someone deleted the cache by hand.
+        digest, _, body = read_capped(path, MAX_CACHE_BYTES, what="registry cache", pipes=False).partition(
+            b"\n"
+        )
+        if digest.decode("ascii") == hashlib.sha256(body).hexdigest():
+            cached = load_json(decode_text(body, str(path)), str(path))
+            if cached.get("files") == files:
+                return cached["data"]
+    except (UnreadableFile, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return None
+
+
+def write_cached(path: Path, files: list[list[Any]], data: Any) -> None:
+    """Keep `data` for these `files`; a cache that cannot be written is skipped without a word."""
+    body = json.dumps({"files": files, "data": data}, default=_json_default, separators=(",", ":")).encode()
+    _write_atomically(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
 
 
 def _json_default(value: Any) -> Any:
@@ -60,23 +89,14 @@ def read_layer(
 ) -> tuple[list[tuple[Path, dict[str, Any]]], list[Problem]]:
     """The parsed YAML of every file of one folder, from the cache when no file changed."""
     files = registry_files(folder)
-    signature = _signature(files)
-    cache_file = _cache_file(cache_dir, folder) if cache_dir else None
-    if cache_file is not None:
-        from hubgate.inputs.bounded import UnreadableFile, decode_text, load_json, read_capped
-
+    rows = signature(files)
+    where = cache_file(cache_dir, "layer", str(folder.resolve())) if cache_dir else None
+    if where is not None:
+        cached = read_cached(where, rows)
         try:
-            # hubgate wrote it, but a damaged or replaced cache is only a miss: the YAML is the truth.
-            # The digest catches flipped bytes that still parse, which would otherwise be blamed on the
-            # YAML files, run after run, until someone deleted the cache by hand.
-            digest, _, body = read_capped(
-                cache_file, MAX_CACHE_BYTES, what="registry cache", pipes=False
-            ).partition(b"\n")
-            if digest.decode("ascii") == hashlib.sha256(body).hexdigest():
-                cached = load_json(decode_text(body, str(cache_file)), str(cache_file))
-                if cached.get("files") == signature:
-                    return [(Path(p), data) for p, data in cached["data"]], []
-        except (UnreadableFile, ValueError, KeyError, TypeError, AttributeError):
+            if cached is not None:
+                return [(Path(p), data) for p, data in cached], []
+        except (TypeError, ValueError):
             pass
     from hubgate.registry.yaml_reader import parse_file  # PyYAML only when the cache cannot answer
 
@@ -88,13 +108,8 @@ def read_layer(
             problems.append(problem)
         else:
             parsed.append((path, data))
-    if cache_file is not None and not problems:
-        body = json.dumps(
-            {"files": signature, "data": [[str(p), d] for p, d in parsed]},
-            default=_json_default,
-            separators=(",", ":"),
-        ).encode()
-        _write_atomically(cache_file, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    if where is not None and not problems:
+        write_cached(where, rows, [[str(p), d] for p, d in parsed])
     return parsed, problems
 
 

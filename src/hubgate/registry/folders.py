@@ -1,12 +1,34 @@
-"""Where the entry files of a registry folder are, and where each entry's file belongs."""
+"""Which folders make the registry, where the entry files of a folder are, and where each entry's file
+belongs."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
-from hubgate.registry.schema import Provider
+from hubgate.paths import bundled_dir, env_dirs
+from hubgate.registry.kinds import Provider
 
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def registry_layers(
+    paths: Sequence[str | os.PathLike[str]] | None = None, *, bundled: bool = True, env: bool = True
+) -> list[Path]:
+    """The folders merged into the registry, in order: the bundled one, HUBGATE_REGISTRY's, then `paths`."""
+    layers: list[Path] = []
+    if bundled and (found := bundled_dir()) is not None:
+        layers.append(found)
+    if env:
+        layers += env_dirs()
+    layers += [Path(p).expanduser() for p in paths or ()]
+    # A folder named twice (`registry validate registry` in a checkout names the bundled one again) is one
+    # layer: merging it over itself would report every entry as overriding itself.
+    unique: dict[Path, Path] = {}
+    for layer in layers:
+        unique.setdefault(layer.resolve(), layer)
+    return list(unique.values())
 
 
 def models_root(folder: Path) -> Path:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hubgate.paths import Problem
+from hubgate.registry.names import NameIndex
 from hubgate.registry.schema import ModelEntry
 
 
@@ -31,22 +32,13 @@ class Registry:
     problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._names: dict[str, str] = {}
-        self._misspellings: dict[str, str] = {}
-        for model_id, entry in self.models.items():
-            for name in entry.names():
-                self._names.setdefault(name.lower(), model_id)
-        for model_id, entry in self.models.items():
-            for wrong in entry.misspellings:
-                if wrong.lower() not in self._names:
-                    self._misspellings.setdefault(wrong.lower(), model_id)
-        self._misspelled_as = {
-            wrong: model_id for model_id, entry in self.models.items() for wrong in entry.misspellings
-        }
+        self._index = NameIndex(
+            (model_id, entry.names(), entry.misspellings) for model_id, entry in self.models.items()
+        )
 
     def resolve(self, name: str) -> str | None:
         """The model_id that an id, legacy id or alias names (case-insensitively), else None."""
-        return self._names.get(_normalise(name).lower())
+        return self._index.resolve(name)
 
     def get(self, name: str) -> ModelEntry | None:
         model_id = self.resolve(name)
@@ -54,7 +46,7 @@ class Registry:
 
     def misspelling_of(self, name: str) -> str | None:
         """The real model_id a recorded misspelling stands for, else None."""
-        return self._misspellings.get(_normalise(name).lower())
+        return self._index.misspelling_of(name)
 
     def alias_map(self) -> dict[str, str]:
         """Every alias and legacy id, as written in the registry, -> its model_id."""
@@ -66,18 +58,10 @@ class Registry:
 
     def misspellings_map(self) -> dict[str, str]:
         """Every recorded misspelling, as written, -> the model_id that was meant."""
-        return dict(self._misspelled_as)
+        return self._index.misspellings_map()
 
     def all_names(self) -> list[str]:
         return [name for entry in self.models.values() for name in entry.names()]
 
     def __len__(self) -> int:
         return len(self.models)
-
-
-def _normalise(name: str) -> str:
-    name = name.strip()
-    for prefix in ("https://huggingface.co/", "http://huggingface.co/", "hf://"):
-        if name.lower().startswith(prefix):
-            name = name[len(prefix) :]
-    return name.strip("/")

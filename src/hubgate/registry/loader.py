@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from hubgate.inputs.words import unknown_field
-from hubgate.paths import Problem, bundled_dir, display_path, env_dirs
+from hubgate.paths import Problem, display_path
 from hubgate.registry.disk_cache import read_layer, registry_cache_dir
-from hubgate.registry.folders import expected_relpath, models_root
+from hubgate.registry.folders import expected_relpath, models_root, registry_layers
 from hubgate.registry.index import Override, Registry
 from hubgate.registry.schema import ModelEntry
 
@@ -98,18 +98,7 @@ def load_registry(
     `Registry.problems` and the entries that validated are kept. `cache_dir=True` uses the default
     cache (HUBGATE_REGISTRY_CACHE or the user cache dir), False or None none.
     """
-    layers: list[Path] = []
-    if bundled and (found := bundled_dir()) is not None:
-        layers.append(found)
-    if env:
-        layers += env_dirs()
-    layers += [Path(p).expanduser() for p in paths or ()]
-    # A folder named twice (`registry validate registry` in a checkout names the bundled one again) is one
-    # layer: merging it over itself would report every entry as overriding itself.
-    unique: dict[Path, Path] = {}
-    for layer in layers:
-        unique.setdefault(layer.resolve(), layer)
-    layers = list(unique.values())
+    layers = registry_layers(paths, bundled=bundled, env=env)
     cache = registry_cache_dir() if cache_dir is True else (cache_dir or None)
 
     problems: list[Problem] = []

@@ -12,8 +12,9 @@ import threading
 from typing import Any
 
 from hubgate.registry.index import Registry
+from hubgate.registry.kinds import AccessMethod, ModelType, Provider
 from hubgate.registry.loader import load_registry
-from hubgate.registry.schema import AccessMethod, ModelEntry, ModelType, Provider
+from hubgate.registry.schema import ModelEntry
 
 _LOCK = threading.Lock()
 _DEFAULT: Registry | None = None

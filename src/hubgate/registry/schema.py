@@ -9,45 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-REGISTRY_SCHEMA_VERSION = 1
+from hubgate.registry.kinds import AccessMethod, ModelType, Provider, Relation
 
 HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 API_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:-]*$")
-
-
-class Provider(StrEnum):
-    huggingface = "huggingface"
-    openai = "openai"
-
-
-class ModelType(StrEnum):
-    chat = "chat"
-    instruct = "instruct"
-    completion = "completion"  # a base model: plain next-token completion
-    text2text = "text2text"  # encoder-decoder (T5) without instruction tuning
-    fill_mask = "fill-mask"  # encoder-only masked language models (BERT)
-    multimodal = "multimodal"
-    vision_encoder = "vision-encoder"
-    embedding = "embedding"
-
-
-class AccessMethod(StrEnum):
-    api = "api"
-    local = "local"
-    both = "both"
-
-
-class Relation(StrEnum):
-    adapter = "adapter"
-    finetune = "finetune"
-    quantized = "quantized"
-    merge = "merge"
 
 
 class _Strict(BaseModel):

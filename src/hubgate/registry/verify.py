@@ -15,7 +15,8 @@ from hubgate.hub.workers import run_all
 from hubgate.inputs.refs import RepoRef
 from hubgate.inputs.secrets import scrub
 from hubgate.registry.index import Registry
-from hubgate.registry.schema import ModelEntry, Provider
+from hubgate.registry.kinds import Provider
+from hubgate.registry.schema import ModelEntry
 from hubgate.verdicts.findings import card_license, download_size, license_of
 
 

@@ -27,7 +27,7 @@ from hubgate.watch.state import Change, StateStore
 
 if TYPE_CHECKING:
     from hubgate.hub.cache import MetadataCache
-    from hubgate.registry.index import Registry
+    from hubgate.registry.summary import RegistrySummary
 
 # Statuses that do not change without the user doing something: skipped unless --all.
 SKIPPABLE = ("granted", "open", "rejected")
@@ -50,7 +50,7 @@ def check_unsettled(
     refs: Sequence[AnyRef],
     *,
     recheck_all: bool = False,
-    registry: Registry | None = None,
+    registry: RegistrySummary | None = None,
     jobs: int = DEFAULT_JOBS,
     cache: MetadataCache | None = None,
     on_start: Callable[[int], None] | None = None,
