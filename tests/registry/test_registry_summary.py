@@ -149,6 +149,16 @@ def test_a_damaged_summary_is_a_miss(tmp_path: Path, damage: object) -> None:
     assert list(summary(folder, cache).models) == ["acme/m"]
 
 
+def test_a_cache_that_cannot_be_written_is_only_a_miss(tmp_path: Path) -> None:
+    folder, blocker = tmp_path / "reg", tmp_path / "not-a-folder"
+    write_entry(folder, "acme/m")
+    blocker.write_text("a file where the cache folder should be")
+    for _ in range(2):
+        found = summary(folder, blocker / "cache")
+        assert list(found.models) == ["acme/m"] and not found.problems
+    assert blocker.read_text() == "a file where the cache folder should be"
+
+
 def test_a_summary_of_another_shape_is_a_miss(tmp_path: Path) -> None:
     """A well-formed cache whose entries this build cannot read (a field renamed) is validated again."""
     import hashlib
