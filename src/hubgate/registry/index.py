@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hubgate.paths import Problem
-from hubgate.registry.names import NameIndex
+from hubgate.registry.names import NamedEntries
 from hubgate.registry.schema import ModelEntry
 
 
@@ -22,7 +22,7 @@ class Override:
 
 
 @dataclass
-class Registry:
+class Registry(NamedEntries[ModelEntry]):
     """Validated entries by model_id, with the file each came from and the names that resolve to them."""
 
     models: dict[str, ModelEntry]
@@ -32,21 +32,7 @@ class Registry:
     problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._index = NameIndex(
-            (model_id, entry.names(), entry.misspellings) for model_id, entry in self.models.items()
-        )
-
-    def resolve(self, name: str) -> str | None:
-        """The model_id that an id, legacy id or alias names (case-insensitively), else None."""
-        return self._index.resolve(name)
-
-    def get(self, name: str) -> ModelEntry | None:
-        model_id = self.resolve(name)
-        return self.models[model_id] if model_id else None
-
-    def misspelling_of(self, name: str) -> str | None:
-        """The real model_id a recorded misspelling stands for, else None."""
-        return self._index.misspelling_of(name)
+        self.index_names()
 
     def alias_map(self) -> dict[str, str]:
         """Every alias and legacy id, as written in the registry, -> its model_id."""
@@ -62,6 +48,3 @@ class Registry:
 
     def all_names(self) -> list[str]:
         return [name for entry in self.models.values() for name in entry.names()]
-
-    def __len__(self) -> int:
-        return len(self.models)

@@ -4,6 +4,22 @@ the misspellings documents wrote, which point to the model meant without being o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Generic, Protocol, TypeVar
+
+
+class Named(Protocol):
+    """An entry with names: the schema's ModelEntry and the summary's EntrySummary both are."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def misspellings(self) -> Sequence[str]: ...
+
+    def names(self) -> list[str]: ...
+
+
+EntryT = TypeVar("EntryT", bound=Named)
 
 
 class NameIndex:
@@ -36,6 +52,33 @@ class NameIndex:
     def misspellings_map(self) -> dict[str, str]:
         """Every recorded misspelling, as written, -> the model_id that was meant."""
         return dict(self._misspelled_as)
+
+
+class NamedEntries(Generic[EntryT]):
+    """Entries by model_id, looked up by any of their names: what the validated Registry and its summary
+    share. A subclass holds `models` and calls `index_names()` once they are set."""
+
+    models: dict[str, EntryT]
+
+    def index_names(self) -> None:
+        self._index = NameIndex(
+            (mid, entry.names(), entry.misspellings) for mid, entry in self.models.items()
+        )
+
+    def resolve(self, name: str) -> str | None:
+        """The model_id that an id, legacy id or alias names (case-insensitively), else None."""
+        return self._index.resolve(name)
+
+    def get(self, name: str) -> EntryT | None:
+        model_id = self.resolve(name)
+        return self.models[model_id] if model_id else None
+
+    def misspelling_of(self, name: str) -> str | None:
+        """The real model_id a recorded misspelling stands for, else None."""
+        return self._index.misspelling_of(name)
+
+    def __len__(self) -> int:
+        return len(self.models)
 
 
 def normalise(name: str) -> str:

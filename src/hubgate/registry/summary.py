@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from hubgate.paths import Problem
 from hubgate.registry.disk_cache import cache_file, read_cached, registry_cache_dir, signature, write_cached
 from hubgate.registry.folders import registry_files, registry_layers
 from hubgate.registry.kinds import AccessMethod, ModelType, Provider, Relation
-from hubgate.registry.names import NameIndex
+from hubgate.registry.names import NamedEntries
 
 if TYPE_CHECKING:
     from hubgate.registry.index import Registry
@@ -72,7 +72,7 @@ class EntrySummary:
 
 
 @dataclass
-class RegistrySummary:
+class RegistrySummary(NamedEntries[EntrySummary]):
     """Entries by model_id, with the names that resolve to them; `problems` of the registry it summarises
     (their entries are left out)."""
 
@@ -80,24 +80,7 @@ class RegistrySummary:
     problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._index = NameIndex(
-            (mid, entry.names(), entry.misspellings) for mid, entry in self.models.items()
-        )
-
-    def resolve(self, name: str) -> str | None:
-        """The model_id that an id, legacy id or alias names (case-insensitively), else None."""
-        return self._index.resolve(name)
-
-    def get(self, name: str) -> EntrySummary | None:
-        model_id = self.resolve(name)
-        return self.models[model_id] if model_id else None
-
-    def misspelling_of(self, name: str) -> str | None:
-        """The real model_id a recorded misspelling stands for, else None."""
-        return self._index.misspelling_of(name)
-
-    def __len__(self) -> int:
-        return len(self.models)
+        self.index_names()
 
 
 def summary_of(entry: ModelEntry) -> EntrySummary:
@@ -120,19 +103,7 @@ def summary_of(entry: ModelEntry) -> EntrySummary:
         api_url=entry.api_endpoint.url if entry.api_endpoint else None,
         base_id=base.id if base else None,
         base_relation=base.relation if base else None,
-        specs=SpecsSummary(
-            parameters=specs.parameters,
-            context_window=specs.context_window,
-            architecture=specs.architecture,
-            torch_dtype=specs.torch_dtype,
-            num_layers=specs.num_layers,
-            hidden_size=specs.hidden_size,
-            num_attention_heads=specs.num_attention_heads,
-            num_kv_heads=specs.num_kv_heads,
-            head_dim=specs.head_dim,
-            num_experts=specs.num_experts,
-            experts_per_token=specs.experts_per_token,
-        ),
+        specs=SpecsSummary(**{spec.name: getattr(specs, spec.name) for spec in fields(SpecsSummary)}),
     )
 
 
