@@ -412,6 +412,34 @@ def test_a_broken_registry_file_warns_once_and_the_check_runs(run_cli, hub: HubS
     assert models[LLAMA32]["status"] == "pending"
 
 
+def test_registry_warnings_and_edits_show_on_the_next_run(run_cli, hub: HubSim, tmp_path: Path) -> None:
+    """The summary a check reads is kept between runs: a registry with problems warns on every run, and a
+    fixed or edited file is read on the next one (an alias renamed, a problem gone)."""
+    folder = tmp_path / "mine"
+    entry(folder, "acme/good", aliases=["good_one"])
+    broken = folder / "models" / "acme" / "broken.yaml"
+    broken.write_text("model_id: [unclosed\n", encoding="utf-8")
+    hub.add_repo(Repo("acme/good"))
+
+    def check(name: str) -> CliResult:
+        return run_cli("check", name, "--registry", str(folder), "--json", HF_TOKEN=ALICE)
+
+    for _ in range(2):
+        warned = check("good_one")
+        assert (
+            "the registry has 1 problem(s)" in warned.stderr
+            and warned.json()["models"][0]["id"] == "acme/good"
+        )
+    broken.unlink()
+    quiet = check("good_one")
+    assert quiet.stderr == "" and quiet.json()["models"][0]["registry"]["model_id"] == "acme/good"
+    entry(folder, "acme/good", aliases=["better_name"])
+    renamed = check("better_name")
+    assert renamed.stderr == "" and renamed.json()["models"][0]["id"] == "acme/good"
+    gone = check("good_one").json()["models"][0]
+    assert (gone["status"], gone.get("registry")) == ("not-found", None)  # the old alias names nothing now
+
+
 # Python API -------------------------------------------------------------------------------------------
 
 
