@@ -1,6 +1,7 @@
 """Benchmark: `hubgate check ID` for one open model, side by side with the five-line huggingface_hub
 script people write instead (`model_info` then `auth_check`), each in a fresh process, against the
-loopback Hub (hubgate.testhub) at a given latency per request. Also counts each one's requests and
+loopback Hub (hubgate.testhub) at a given latency per request; hubgate also in a project whose
+pyproject.toml holds a `[tool.hubgate]` policy, as a team's does. Also counts each one's requests and
 shows what hubgate's start-up imports cost (`-X importtime`, top modules).
 
 The script:
@@ -44,22 +45,25 @@ SCRIPT = (
 )
 
 
-def timed(command: list[str], env: dict[str, str], hub: HubSim) -> tuple[float, float, int]:
+def timed(command: list[str], env: dict[str, str], hub: HubSim, cwd: Path) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds of the process, requests the Hub saw)."""
     hub.reset_log()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), hub.count()
 
 
-def import_top(env: dict[str, str], count: int = 8) -> list[tuple[int, str]]:
+def import_top(env: dict[str, str], cwd: Path, count: int = 8) -> list[tuple[int, str]]:
     """The modules whose import (with what they import) takes longest when hubgate checks one model."""
     err = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "hubgate", "check", MODEL],
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
@@ -97,29 +101,31 @@ def main() -> None:
             "XDG_STATE_HOME": str(Path(tmp) / "state"),
             "NO_COLOR": "1",
         }
-        rows: list[tuple[str, list[str], dict[str, str]]] = [
-            ("five-line huggingface_hub script", [sys.executable, "-c", SCRIPT], env),
-            ("hubgate check ID", [sys.executable, "-m", "hubgate", "check", MODEL], env),
-            (
-                "hubgate check ID --no-cache",
-                [sys.executable, "-m", "hubgate", "check", MODEL, "--no-cache"],
-                env,
-            ),
-            (
-                "hubgate check ID --no-registry",
-                [sys.executable, "-m", "hubgate", "check", MODEL, "--no-registry"],
-                env,
-            ),
+        # Every row runs in a folder of its own: the invoker's folder may hold a policy file.
+        plain, project = Path(tmp) / "plain", Path(tmp) / "project"
+        plain.mkdir()
+        project.mkdir()
+        (project / "pyproject.toml").write_text(
+            '[tool.hubgate]\nfail-on = "action,pickle"\nmax-size = "20GB"\n'
+        )
+        check = [sys.executable, "-m", "hubgate", "check", MODEL]
+        rows: list[tuple[str, list[str], dict[str, str], Path]] = [
+            ("five-line huggingface_hub script", [sys.executable, "-c", SCRIPT], env, plain),
+            ("hubgate check ID", check, env, plain),
+            ("hubgate check ID --no-cache", [*check, "--no-cache"], env, plain),
+            ("hubgate check ID --no-registry", [*check, "--no-registry"], env, plain),
+            ("hubgate check ID, policy file", check, env, project),
         ]
         if args.before:
             before_env = dict(env, PYTHONPATH=str(export_src(args.before, Path(tmp))))
-            rows.append((f"hubgate check ID at {args.before}", rows[1][1], before_env))
-        times: dict[str, list[float]] = {name: [] for name, _, _ in rows}
-        cpu: dict[str, list[float]] = {name: [] for name, _, _ in rows}
+            rows.append((f"hubgate check ID at {args.before}", check, before_env, plain))
+            rows.append((f"policy file at {args.before}", check, before_env, project))
+        times: dict[str, list[float]] = {name: [] for name, *_ in rows}
+        cpu: dict[str, list[float]] = {name: [] for name, *_ in rows}
         requests: dict[str, int] = {}
         for _ in range(args.runs):  # rounds interleave the commands: a busy machine slows them alike
-            for name, command, run_env in rows:
-                seconds, cpu_seconds, sent = timed(command, run_env, hub)
+            for name, command, run_env, cwd in rows:
+                seconds, cpu_seconds, sent = timed(command, run_env, hub, cwd)
                 times[name].append(seconds)
                 cpu[name].append(cpu_seconds)
                 requests[name] = sent
@@ -128,13 +134,13 @@ def main() -> None:
         )
         print("(CPU: the process's own seconds, steady on a busy machine where wall seconds are not)")
         print(f"{'command':<38}{'wall best':>10}{'median':>8}{'CPU best':>10}{'median':>8}{'requests':>10}")
-        for name, _, _ in rows:
+        for name, *_ in rows:
             print(
                 f"{name:<38}{min(times[name]):>9.3f}s{statistics.median(times[name]):>7.3f}s"
                 f"{min(cpu[name]):>9.3f}s{statistics.median(cpu[name]):>7.3f}s{requests[name]:>10}"
             )
         print("slowest imports of `hubgate check ID` (cumulative microseconds):")
-        for micros, module in import_top(env):
+        for micros, module in import_top(env, plain):
             print(f"  {module:<30}{micros:>10,}")
 
 

@@ -20,6 +20,7 @@ FLOORS = {
     "_version": 0,
     "units": 0,
     "paths": 0,
+    "keep": 0,
     "inputs": 0,
     "hub": 1,
     "verdicts": 2,

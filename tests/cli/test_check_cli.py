@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 from hubgate.testhub import HubSim
-from tests.conftest import ALICE, BERT, BOB, CAROL, GEMMA, GPT2, LLAMA2, LLAMA32, MISTRAL, assert_no_token
+from tests.conftest import (
+    ALICE,
+    BERT,
+    BOB,
+    CAROL,
+    GEMMA,
+    GPT2,
+    LLAMA2,
+    LLAMA32,
+    MISTRAL,
+    assert_no_token,
+    clean_env,
+)
 
 JSON_KEYS = {
     "schema_version",
@@ -266,3 +283,24 @@ def test_asked_as_only_for_real_redirects(run_cli, hub: HubSim) -> None:
     ).stdout
     assert f"{GPT2} (asked as gpt2)" in out
     assert out.count("asked as") == 1
+
+
+@pytest.mark.slow  # a fresh interpreter: what a check imports
+def test_a_check_run_again_imports_no_pydantic(hub: HubSim, tmp_path: Path) -> None:
+    """pydantic is for validating the registry and the policy file; a check reads the registry's summary
+    and the policy values kept by the run before. The registry's facts and the policy still apply."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.hubgate]\nmax-size = "1MB"\n')
+    env = clean_env(hub.url, tmp_path)
+    command = [sys.executable, "-X", "importtime", "-m", "hubgate", "check", "gpt2", "--format", "json"]
+    runs = [
+        subprocess.run(command, capture_output=True, text=True, env=env, cwd=project, timeout=120)
+        for _ in "12"
+    ]
+    imported = [{line.rpartition("|")[2].strip() for line in run.stderr.splitlines()} for run in runs]
+    assert "pydantic" in imported[0] and "pydantic" not in imported[1]
+    reports = [json.loads(run.stdout)["models"][0] for run in runs]
+    assert reports[0]["registry"] == reports[1]["registry"]
+    assert reports[1]["registry"]["model_id"] == "openai-community/gpt2"
+    assert [f["kind"] for f in reports[1]["findings"]] == ["size"]  # gpt2 is past the policy's 1 MB

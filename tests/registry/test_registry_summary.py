@@ -5,8 +5,6 @@ problems."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,6 @@ from hubgate.registry.check_extras import registry_json
 from hubgate.registry.kinds import ModelType, Provider, Relation
 from hubgate.registry.loader import load_registry
 from hubgate.registry.summary import RegistrySummary, load_summary, summarize
-from tests.conftest import clean_env
 from tests.registry.test_registry_schema import write_entry
 
 
@@ -172,19 +169,3 @@ def test_a_summary_of_another_shape_is_a_miss(tmp_path: Path) -> None:
     body = json.dumps(data).encode()
     kept.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     assert list(summary(folder, cache).models) == ["acme/m"]
-
-
-@pytest.mark.slow  # a fresh interpreter: what a check imports
-def test_a_check_with_the_summary_kept_does_not_import_pydantic(hub: object, tmp_path: Path) -> None:
-    """The schema (pydantic) is for validating the registry; a check reads the summary kept by the first
-    run. The registry's facts are still beside the verdict."""
-    env = clean_env(hub.url, tmp_path)  # type: ignore[attr-defined]
-    command = [sys.executable, "-X", "importtime", "-m", "hubgate", "check", "gpt2", "--format", "json"]
-    runs = [
-        subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
-        for _ in "12"
-    ]
-    imported = [{line.rpartition("|")[2].strip() for line in run.stderr.splitlines()} for run in runs]
-    assert "pydantic" in imported[0] and "pydantic" not in imported[1]
-    facts = [json.loads(run.stdout)["models"][0]["registry"] for run in runs]
-    assert facts[0] == facts[1] and facts[1]["model_id"] == "openai-community/gpt2"

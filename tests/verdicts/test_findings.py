@@ -270,6 +270,49 @@ def test_invalid_policy_names_file_and_key(tmp_path: Path, text: str, message: s
     assert str(caught.value).startswith(str(tmp_path / "hubgate.toml")) and message in str(caught.value)
 
 
+def test_a_validated_policy_is_kept_and_any_edit_is_validated_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The schema (pydantic) validates a policy table once; the same table at the same place is read back
+    with the same values and sources. Any edit, even one of the same size a moment later, is new."""
+    from hubgate.inputs import policy_schema
+
+    project = tmp_path / "project"
+    project.mkdir()
+    policy_file = project / "hubgate.toml"
+    policy_file.write_text('max-size = "2GB"\nfail-on = "action,pickle"\nallowed-licences = ["MIT"]\n')
+    first = load_policy(project, check_fail_on=parse_fail_on)
+    validated: list[Path] = []
+    real = policy_schema.file_values
+    monkeypatch.setattr(
+        policy_schema, "file_values", lambda path, *rest: (validated.append(path), real(path, *rest))[1]
+    )
+    again = load_policy(project, check_fail_on=parse_fail_on)
+    assert again == first and validated == []
+    assert again.settings["allowed-licenses"].source.endswith("hubgate.toml allowed-licences")
+    policy_file.write_text('max-size = "3GB"\nfail-on = "action,pickle"\nallowed-licences = ["MIT"]\n')
+    assert load_policy(project, check_fail_on=parse_fail_on).value("max-size") == 3 * 10**9
+    assert validated == [policy_file]
+    load_policy(project)  # fail-on words not checked: not the table that was kept
+    assert validated == [policy_file, policy_file]
+
+
+def test_a_policy_with_a_problem_is_refused_on_every_run(tmp_path: Path) -> None:
+    (tmp_path / "hubgate.toml").write_text('fail-on = ["action", "trust"]\n')
+    for _ in range(2):
+        with pytest.raises(PolicyError, match="key 'fail-on'"):
+            load_policy(tmp_path, check_fail_on=parse_fail_on)
+    assert not list((tmp_path / "metadata-cache").rglob("policy-*.json"))
+
+
+def test_a_damaged_kept_policy_is_validated_again(tmp_path: Path) -> None:
+    (tmp_path / "hubgate.toml").write_text('max-size = "2GB"\n')
+    load_policy(tmp_path)
+    (kept,) = (tmp_path / "metadata-cache").rglob("policy-*.json")
+    kept.write_bytes(kept.read_bytes().replace(b"2000000000", b"9000000000"))  # still JSON; digest differs
+    assert load_policy(tmp_path).value("max-size") == 2 * 10**9
+
+
 def test_several_licences_on_the_card_are_called_out() -> None:
     found = findings_for(facts(cardData={"license": ["mit", "cc-by-nc-4.0"]}), PreflightRules())
     assert kinds(found) == ["license"] and "mit, cc-by-nc-4.0" in found[0].message

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from hubgate.inputs.secrets import scrub
+from hubgate.keep import default_cache_dir
 
 # The metadata fields fixed by a commit (the rest of an answer is asked again every run).
 COMMIT_BOUND = (
@@ -80,15 +81,6 @@ def scans_settled(cached: dict[str, Any]) -> bool:
     """A cached body whose scan status need not be asked again: done, or a Hub that gives none (kept
     as null). An entry from before scan statuses were kept has no key, and is asked once more."""
     return scans_done(cached) or (SCAN_STATUS in cached and cached[SCAN_STATUS] is None)
-
-
-def default_cache_dir() -> Path:
-    explicit = os.environ.get("HUBGATE_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("hubgate", appauthor=False))
 
 
 class MetadataCache:

@@ -85,12 +85,31 @@ def load_policy(
     found = find_policy_file((cwd or Path.cwd()).resolve())
     path = None
     if found is not None:
-        from hubgate.inputs.policy_schema import file_values
-
         path, table = found
-        for key, (value, source) in file_values(path, table, check_fail_on).items():
+        for key, (value, source) in _file_values(path, table, check_fail_on).items():
             settings[key] = Setting(value, source)
     for key, (value, option) in (overrides or {}).items():
         if value is not None:
             settings[key] = Setting(value, option)
     return Policy(path, settings)
+
+
+def _file_values(
+    path: Path, table: dict[str, Any], check_fail_on: FailOnCheck | None
+) -> dict[str, tuple[Any, str]]:
+    """The policy file's values, validated by inputs/policy_schema.py (pydantic: about 0.1 s to import
+    and build) or, for a table validated before, kept from then. The key is the table itself (any edit,
+    however small or quick, is validated again), where it is, and whether fail-on words were checked; a
+    table with a problem is never kept, so its error shows on every run."""
+    from hubgate.keep import default_cache_dir, kept_file, read_kept, write_kept
+
+    key = [str(path.resolve()), table, check_fail_on is not None]
+    where = kept_file(default_cache_dir() / "policy", "policy", str(path.resolve()))
+    kept = read_kept(where, key)
+    if isinstance(kept, dict) and all(isinstance(pair, list) and len(pair) == 2 for pair in kept.values()):
+        return {name: (value, source) for name, (value, source) in kept.items()}
+    from hubgate.inputs.policy_schema import file_values
+
+    values = file_values(path, table, check_fail_on)
+    write_kept(where, key, values)
+    return values

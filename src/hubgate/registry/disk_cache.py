@@ -1,24 +1,21 @@
-"""The registry's disk cache: a folder's parsed YAML, and the summary a check reads, kept as JSON and reused
-while no file changed. The YAML stays the truth: a cache that is damaged, replaced or unwritable is only a
-miss.
+"""The registry's disk cache: a folder's parsed YAML, and the summary a check reads, kept as JSON (see
+hubgate/keep.py) and reused while no file changed. The YAML stays the truth: a cache that is damaged,
+replaced or unwritable is only a miss.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from hubgate.keep import kept_file, read_kept, write_kept
 from hubgate.paths import Problem
 from hubgate.registry.folders import registry_files
 from hubgate.registry.kinds import REGISTRY_SCHEMA_VERSION
 
 ENV_CACHE = "HUBGATE_REGISTRY_CACHE"  # a folder for the compiled cache, or "off"
-MAX_CACHE_BYTES = 64 * 2**20  # the bundled layer compiles to well under 1 MiB
 
 
 def registry_cache_dir() -> Path | None:
@@ -44,44 +41,8 @@ def signature(files: Iterable[Path]) -> list[list[Any]]:
 
 
 def cache_file(cache_dir: Path, kind: str, key: str) -> Path:
-    """Where the cache of `kind` for `key` lives; the key takes in the schema and hubgate's versions, so an
-    upgrade never reads what an older hubgate wrote."""
-    from hubgate._version import __version__
-
-    digest = hashlib.sha256(f"{key}|{REGISTRY_SCHEMA_VERSION}|{__version__}".encode()).hexdigest()[:20]
-    return cache_dir / f"{kind}-{digest}.json"
-
-
-def read_cached(path: Path, files: list[list[Any]]) -> Any | None:
-    """The data cached at `path` for these `files` (their signature), or None: missing, stale or damaged."""
-    from hubgate.inputs.bounded import UnreadableFile, decode_text, load_json, read_capped
-
-    try:
-        # hubgate wrote it, but a damaged or replaced cache is only a miss: the YAML is the truth.
-        # The digest catches flipped bytes that still parse, which would otherwise be blamed on the
-        # YAML files, run after run, until someone deleted the cache by hand.
-        digest, _, body = read_capped(path, MAX_CACHE_BYTES, what="registry cache", pipes=False).partition(
-            b"\n"
-        )
-        if digest.decode("ascii") == hashlib.sha256(body).hexdigest():
-            cached = load_json(decode_text(body, str(path)), str(path))
-            if cached.get("files") == files:
-                return cached["data"]
-    except (UnreadableFile, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    return None
-
-
-def write_cached(path: Path, files: list[list[Any]], data: Any) -> None:
-    """Keep `data` for these `files`; a cache that cannot be written is skipped without a word."""
-    body = json.dumps({"files": files, "data": data}, default=_json_default, separators=(",", ":")).encode()
-    _write_atomically(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+    """Where the registry's cache of `kind` for `key` lives (the schema's version is part of the key)."""
+    return kept_file(cache_dir, kind, f"{key}|{REGISTRY_SCHEMA_VERSION}")
 
 
 def read_layer(
@@ -92,7 +53,7 @@ def read_layer(
     rows = signature(files)
     where = cache_file(cache_dir, "layer", str(folder.resolve())) if cache_dir else None
     if where is not None:
-        cached = read_cached(where, rows)
+        cached = read_kept(where, rows)
         try:
             if cached is not None:
                 return [(Path(p), data) for p, data in cached], []
@@ -109,21 +70,5 @@ def read_layer(
         else:
             parsed.append((path, data))
     if where is not None and not problems:
-        write_cached(where, rows, [[str(p), d] for p, d in parsed])
+        write_kept(where, rows, [[str(p), d] for p, d in parsed])
     return parsed, problems
-
-
-def _write_atomically(target: Path, payload: bytes) -> None:
-    """Write via a temporary file and rename; a cache that cannot be written is silently skipped."""
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(payload)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass

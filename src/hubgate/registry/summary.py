@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hubgate.keep import read_kept, write_kept
 from hubgate.paths import Problem
-from hubgate.registry.disk_cache import cache_file, read_cached, registry_cache_dir, signature, write_cached
+from hubgate.registry.disk_cache import cache_file, registry_cache_dir, signature
 from hubgate.registry.folders import registry_files, registry_layers
 from hubgate.registry.kinds import AccessMethod, ModelType, Provider, Relation
 from hubgate.registry.names import NamedEntries
@@ -135,7 +136,7 @@ def load_summary(
             for layer in layers
         ]
         where = cache_file(cache, "summary", "|".join(str(layer.resolve()) for layer in layers))
-        cached = read_cached(where, rows)
+        cached = read_kept(where, rows)
         if cached is not None:
             try:
                 return RegistrySummary({item["model_id"]: _from_json(item) for item in cached})
@@ -146,7 +147,7 @@ def load_summary(
     loaded = load_registry(paths, bundled=bundled, env=env, strict=False, cache_dir=cache or False)
     summary = summarize(loaded)
     if where is not None and not summary.problems:
-        write_cached(where, rows, [asdict(entry) for entry in summary.models.values()])
+        write_kept(where, rows, [asdict(entry) for entry in summary.models.values()])
     return summary
 
 
