@@ -3,6 +3,11 @@ probe of the same author; the verdicts still come back in input order."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,9 +16,11 @@ from hubgate.check.listings import author_of, spread_by_author
 from hubgate.check.run import run_check
 from hubgate.check.session import open_session
 from hubgate.hub.pacing import RatePacer
+from hubgate.hub.service import HubService
 from hubgate.hub.settings import RetryPolicy
 from hubgate.hub.tally import Budget
 from hubgate.hub.token import ResolvedToken
+from hubgate.hub.workers import run_all
 from hubgate.inputs.refs import InvalidRef, RepoRef
 from hubgate.testhub import Fault, HubSim, Repo, Token
 
@@ -87,7 +94,9 @@ def test_a_sorted_list_asks_every_authors_listing_at_once_and_answers_in_input_o
 HELD = 1.5  # seconds the test Hub holds whoami's answer
 
 
-def _run_with_whoami_held(ids: list[str], budget: Budget | None = None) -> tuple[list[float], list[str]]:
+def _run_with_whoami_held(
+    ids: list[str], budget: Budget | None = None, meanwhile: Callable[[], object] | None = None
+) -> tuple[list[float], list[str]]:
     """Check `ids` while the Hub holds whoami's answer HELD seconds: when each other request arrived after
     whoami did (seconds), and the verdicts."""
     with HubSim(page_size=1000) as hub:
@@ -102,7 +111,9 @@ def _run_with_whoami_held(ids: list[str], budget: Budget | None = None) -> tuple
             pacer=RatePacer(max_wait=5),
             budget=budget,
         )
-        report = run_check(session, [_ref(i) for i in ids], jobs=4, extras=Extras(alternatives=False))
+        report = run_check(
+            session, [_ref(i) for i in ids], jobs=4, extras=Extras(alternatives=False), meanwhile=meanwhile
+        )
         whoami = next(entry.at for entry in hub.log if entry.path == "/api/whoami-v2")
         after = [entry.at - whoami for entry in hub.log if entry.path != "/api/whoami-v2"]
     assert report.token.user == "tess"  # the verdicts still know who the token is
@@ -127,3 +138,61 @@ def test_under_a_budget_cap_whoami_answers_first_even_for_one_repo() -> None:
     after, statuses = _run_with_whoami_held(["alpha/one"], Budget({"api": 10}))
     assert statuses == ["open"]
     assert min(after) >= HELD * 0.9, after
+
+
+@pytest.mark.parametrize(
+    "ids", [["alpha/one"], ["alpha/one", "beta/two", "gamma/three"]], ids=["one", "several"]
+)
+def test_meanwhile_runs_once_in_the_callers_thread_while_the_hub_is_still_answering(ids: list[str]) -> None:
+    """The CLI imports its renderer there: the round trip to whoami (and the first repos) is idle time."""
+    calls: list[tuple[float, str]] = []
+    started = time.monotonic()
+    _, statuses = _run_with_whoami_held(
+        ids, meanwhile=lambda: calls.append((time.monotonic() - started, threading.current_thread().name))
+    )
+    assert statuses == ["open"] * len(ids)
+    assert len(calls) == 1 and calls[0][1] == threading.current_thread().name
+    assert calls[0][0] < HELD * 0.6, calls  # before whoami's answer, not after the run
+
+
+def test_run_all_calls_meanwhile_once_every_item_is_handed_out() -> None:
+    """Not before (the items would leave later), not after (it would add to the run's time)."""
+    items = list(range(4))
+    release = threading.Event()
+    began: list[int] = []
+
+    def work(item: int) -> int:
+        began.append(item)
+        if not release.wait(5):
+            raise AssertionError("meanwhile never ran while the work was out")
+        return item * 10
+
+    def meanwhile() -> None:
+        deadline = time.monotonic() + 5
+        while len(began) < len(items) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sorted(began) == items  # every item was handed out before meanwhile ran
+        release.set()
+
+    service = HubService("http://127.0.0.1:9", None)
+    assert run_all(service, work, items, jobs=len(items), meanwhile=meanwhile) == [0, 10, 20, 30]
+
+
+def test_the_session_builds_the_http_client_in_the_callers_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built by the first exchange, its imports and TLS context held up the first request while the
+    caller sat idle; built by open_session, the requests leave as soon as they are handed out."""
+    from huggingface_hub import utils
+
+    built: list[str] = []
+    real = utils.get_session
+    monkeypatch.setattr(
+        utils, "get_session", lambda: (built.append(threading.current_thread().name), real())[1]
+    )
+    with HubSim() as hub:
+        hub.add_token(Token(TESS, "tess", role="read"))
+        session = open_session(ResolvedToken(TESS, "HF_TOKEN"), endpoint=hub.url)
+        assert built[:1] == [threading.current_thread().name]
+        session.identified()
+        before = len(built)
+        open_session(ResolvedToken(TESS, "HF_TOKEN"), endpoint=hub.url, identify=False)
+    assert len(built) == before  # a session with nothing to ask builds nothing

@@ -100,3 +100,23 @@ def test_a_token_matrix_refuses_report_files_rather_than_dropping_them(
     assert "go without --token, --anonymous, --author and -o" in result.stderr
     assert not (tmp_path / "report.sarif").exists()
     assert hub.log == []
+
+
+def test_renderers_are_loaded_ahead_and_a_failure_there_is_left_to_printing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`check` imports the renderers of its outputs while the Hub answers; a module that will not import
+    is no error there (printing imports it again and reports what went wrong)."""
+    import sys
+
+    from hubgate import render
+    from hubgate.cli.report_out import load_renderers
+
+    for module in ("hubgate.render.junit", "hubgate.render.sarif", "hubgate.render.markdown"):
+        # both the module and the package's attribute come back as they were after the test
+        monkeypatch.delitem(sys.modules, module, raising=False)
+        monkeypatch.delattr(render, module.rpartition(".")[2], raising=False)
+    monkeypatch.setitem(render.RENDERERS, "quiet", ("hubgate.render.no_such_renderer",))
+    load_renderers("quiet", [("junit", tmp_path / "a.xml"), ("sarif", tmp_path / "b.sarif")])
+    assert "hubgate.render.junit" in sys.modules and "hubgate.render.sarif" in sys.modules
+    assert "hubgate.render.markdown" not in sys.modules  # not asked for

@@ -33,11 +33,13 @@ def check_batch(
     scan: ScanResult | None = None,
     on_start: Callable[[int], None] | None = None,
     on_result: Callable[[Verdict], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Report:
     """Check `refs`, then every public repo of each of `authors` not among them. A listing brings its
     repos' metadata along, so checking them spends no api request more; one that failed or listed
     nothing is a verdict of its own. With the `scan` that found the repos, each verdict lists the places
-    that use it, and the report the files the scan left out. `on_start` hears the number of repos once the listings are in."""
+    that use it, and the report the files the scan left out. `on_start` hears the number of repos once
+    the listings are in; `meanwhile` runs at the run's first wait for the Hub (see `run_check`)."""
     refs = list(refs)
     known: dict[tuple[str, str], HubAnswer] = {}
     listing_problems = []
@@ -52,7 +54,14 @@ def check_batch(
     if on_start is not None:
         on_start(expansion.count)
     report = run_check(
-        session, expansion, jobs=jobs, known=known, extras=extras, on_result=on_result, cache=cache
+        session,
+        expansion,
+        jobs=jobs,
+        known=known,
+        extras=extras,
+        on_result=on_result,
+        cache=cache,
+        meanwhile=meanwhile,
     )
     report.verdicts.extend(listing_problems)
     if scan is not None:

@@ -35,13 +35,16 @@ def run_check(
     extras: Extras | None = None,
     cache: MetadataCache | None = None,
     batch: bool = True,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Report:
     """Every ref's verdict, concurrently; one failing ref never stops the others. Results keep input order.
     `known`: metadata answers already in hand (from an organisation listing), by ref key.
     `extras`: what to add beside each verdict (the default `Extras()`: the base-model chain, did-you-mean
     suggestions and pre-flight findings). `cache`: commit-bound metadata from earlier runs (and this
     run's, for the next); `batch`: read the metadata of authors with several repos in the run from their
-    listing. A collection among `refs` is read first (one request each) and stands for its repos."""
+    listing. A collection among `refs` is read first (one request each) and stands for its repos.
+    `meanwhile` runs once in this thread at the first wait for the Hub (whoami's answer, or the first
+    repos'), where the run would otherwise sit idle for a round trip."""
     expansion = expand_collections(session, refs)
     items = expansion.items
     repo_refs = [item for item in items if not isinstance(item, Verdict)]
@@ -55,6 +58,9 @@ def run_check(
     # beside it, a round trip sooner, at the risk of one request the pacer did not know the quota for.
     several = len(repo_refs) > 1
     if several:
+        if meanwhile is not None:
+            meanwhile()
+            meanwhile = None
         session.identified()
     listings = None
     if several and batch and session.ctx.token.valid is not False and not session.service.file_sizes:
@@ -81,7 +87,9 @@ def run_check(
     # One worker asks in input order (a --budget cap then falls on the last ids); several spread the
     # authors out, and the verdicts go back to input order.
     order = spread_by_author(items) if jobs > 1 else list(range(len(items)))
-    done = run_all(session.service, task, [items[position] for position in order], jobs=jobs)
+    done = run_all(
+        session.service, task, [items[position] for position in order], jobs=jobs, meanwhile=meanwhile
+    )
     in_order = sorted(zip(order, done, strict=True), key=lambda pair: pair[0])
     verdicts = without_missing_suggestions([verdict for _, verdict in in_order])
     verdicts = with_group_steps(verdicts, expansion.collections)

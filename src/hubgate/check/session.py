@@ -79,6 +79,9 @@ def open_session(
             token,
             context(TokenInfo(token.source, token.present, error="not asked: nothing to check")),
         )
+    from hubgate.hub.transport import prepare_client
+
+    prepare_client()  # here, so that the requests leave as soon as they are handed out
     if not token.present:
         return Session(service, token, context(anonymous_info(token.source)))
     pending: Future[Context] = Future()

@@ -61,7 +61,7 @@ from hubgate.cli.options import (
     TokenOpt,
 )
 from hubgate.cli.progress import Progress
-from hubgate.cli.report_out import VerboseOpt, planned_outputs, print_report
+from hubgate.cli.report_out import VerboseOpt, load_renderers, planned_outputs, print_report
 
 if TYPE_CHECKING:
     from hubgate.check.extras import Extras
@@ -159,6 +159,7 @@ def check(
             scan=scanned,
             on_start=progress.start,
             on_result=progress.advance,
+            meanwhile=lambda: load_renderers(output_format.value, outputs),
         )
 
     print_report(report, output_format.value, failing, outputs, verbose=verbose, policy=preflight)

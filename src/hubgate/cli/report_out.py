@@ -114,6 +114,24 @@ def print_report(
         sys.stdout.write(texts[fmt])
 
 
+def load_renderers(fmt: str, outputs: list[tuple[str, Path]]) -> None:
+    """Import what `print_report` will need for `fmt` and the `-o` files, while a check waits for its
+    first answers (its `meanwhile`): for the terminal table that is rich, about 30 ms of a one-model
+    check. Only a head start: whatever fails here is imported again, and reported, when printing."""
+    import importlib
+
+    from hubgate.render import RENDERERS
+
+    modules = [module for chosen in {fmt, *(f for f, _ in outputs)} for module in RENDERERS.get(chosen, ())]
+    if fmt == "table":
+        modules.append("hubgate.cli.formats")
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception:  # a head start only: printing imports it again and says what went wrong
+            continue
+
+
 def print_table(report: Report, *, verbose: bool = False) -> None:
     """The report's table on the terminal: lines wrap at its width (at spaces: an id stays whole)."""
     from hubgate.cli.formats import table_console

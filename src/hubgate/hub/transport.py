@@ -384,6 +384,16 @@ class Transport:
         return False
 
 
+def prepare_client() -> None:
+    """Import huggingface_hub's HTTP stack and build its shared client (the TLS context loads the CA
+    bundle) in the calling thread. Left to the first exchange, that CPU (about 0.15 s) falls between
+    handing the work out and the first request leaving, where the caller can do nothing useful; done
+    before, the round trip that follows is idle time the caller can use (`run_all`'s `meanwhile`)."""
+    from huggingface_hub.utils import build_hf_headers, get_session  # noqa: F401  (the import is the point)
+
+    get_session()
+
+
 def _transport_failure(exc: Exception, budget: float) -> str:
     import httpx2
 

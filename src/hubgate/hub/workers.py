@@ -19,13 +19,18 @@ def run_all(
     *,
     jobs: int,
     name: str = "hubgate",
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Result]:
     """`work` on each item, `jobs` at a time, sharing `service` (its pacer, deadline, budget and tally);
     results in input order. Ctrl-C (or any failure here) cancels the service: every waiting worker wakes
-    at once and queued items never start."""
+    at once and queued items never start. `meanwhile` runs in this thread once the work is handed out,
+    while the first answers are on their way."""
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix=name)
     try:
-        results = list(pool.map(work, items))
+        mapped = pool.map(work, items)  # every item is handed out here
+        if meanwhile is not None:
+            meanwhile()
+        results = list(mapped)
     except BaseException:
         service.cancel()
         pool.shutdown(wait=False, cancel_futures=True)

@@ -6,6 +6,17 @@ from hubgate.check.report import Report
 from hubgate.render.visible import printable
 
 FORMATS = ("table", "json", "quiet", "github", "junit", "markdown", "sarif", "cyclonedx")
+# The module each format is rendered by (the terminal table also wraps its lines with render/layout.py).
+RENDERERS = {
+    "table": ("hubgate.render.table", "hubgate.render.layout"),
+    "json": ("hubgate.render.json_format",),
+    "quiet": ("hubgate.render.quiet",),
+    "github": ("hubgate.render.github",),
+    "junit": ("hubgate.render.junit",),
+    "markdown": ("hubgate.render.markdown",),
+    "sarif": ("hubgate.render.sarif",),
+    "cyclonedx": ("hubgate.render.cyclonedx",),
+}
 
 
 def render_report(report: Report, fmt: str, *, failing: frozenset[str], color: bool = False) -> str:
