@@ -120,3 +120,14 @@ def test_renderers_are_loaded_ahead_and_a_failure_there_is_left_to_printing(
     load_renderers("quiet", [("junit", tmp_path / "a.xml"), ("sarif", tmp_path / "b.sarif")])
     assert "hubgate.render.junit" in sys.modules and "hubgate.render.sarif" in sys.modules
     assert "hubgate.render.markdown" not in sys.modules  # not asked for
+
+
+def test_every_format_names_the_modules_that_render_it() -> None:
+    import importlib
+
+    from hubgate import render
+
+    assert set(render.RENDERERS) == set(render.FORMATS)
+    for modules in render.RENDERERS.values():
+        for module in modules:
+            assert importlib.import_module(module).__name__ == module
