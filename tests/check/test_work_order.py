@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -94,11 +93,12 @@ def test_a_sorted_list_asks_every_authors_listing_at_once_and_answers_in_input_o
 HELD = 1.5  # seconds the test Hub holds whoami's answer
 
 
-def _run_with_whoami_held(
-    ids: list[str], budget: Budget | None = None, meanwhile: Callable[[], object] | None = None
-) -> tuple[list[float], list[str]]:
+def _run_with_whoami_held(ids: list[str], budget: Budget | None = None) -> tuple[list[float], list[str]]:
     """Check `ids` while the Hub holds whoami's answer HELD seconds: when each other request arrived after
-    whoami did (seconds), and the verdicts."""
+    whoami did (seconds), and the verdicts. Every run also checks its `meanwhile` (where the CLI imports
+    its renderer): run once, in the caller's thread, while whoami's answer is still held."""
+    calls: list[tuple[float, str]] = []
+    started = time.monotonic()
     with HubSim(page_size=1000) as hub:
         hub.add_token(Token(TESS, "tess", role="read"))
         for repo_id in ids:
@@ -112,11 +112,18 @@ def _run_with_whoami_held(
             budget=budget,
         )
         report = run_check(
-            session, [_ref(i) for i in ids], jobs=4, extras=Extras(alternatives=False), meanwhile=meanwhile
+            session,
+            [_ref(i) for i in ids],
+            jobs=4,
+            extras=Extras(alternatives=False),
+            meanwhile=lambda: calls.append((time.monotonic() - started, threading.current_thread().name)),
         )
         whoami = next(entry.at for entry in hub.log if entry.path == "/api/whoami-v2")
         after = [entry.at - whoami for entry in hub.log if entry.path != "/api/whoami-v2"]
     assert report.token.user == "tess"  # the verdicts still know who the token is
+    assert len(calls) == 1 and calls[0][1] == threading.current_thread().name, calls
+    if budget is None:  # under a cap whoami is answered before the run starts
+        assert calls[0][0] < HELD * 0.6, calls
     return after, [verdict.status.value for verdict in report.verdicts]
 
 
@@ -138,21 +145,6 @@ def test_under_a_budget_cap_whoami_answers_first_even_for_one_repo() -> None:
     after, statuses = _run_with_whoami_held(["alpha/one"], Budget({"api": 10}))
     assert statuses == ["open"]
     assert min(after) >= HELD * 0.9, after
-
-
-@pytest.mark.parametrize(
-    "ids", [["alpha/one"], ["alpha/one", "beta/two", "gamma/three"]], ids=["one", "several"]
-)
-def test_meanwhile_runs_once_in_the_callers_thread_while_the_hub_is_still_answering(ids: list[str]) -> None:
-    """The CLI imports its renderer there: the round trip to whoami (and the first repos) is idle time."""
-    calls: list[tuple[float, str]] = []
-    started = time.monotonic()
-    _, statuses = _run_with_whoami_held(
-        ids, meanwhile=lambda: calls.append((time.monotonic() - started, threading.current_thread().name))
-    )
-    assert statuses == ["open"] * len(ids)
-    assert len(calls) == 1 and calls[0][1] == threading.current_thread().name
-    assert calls[0][0] < HELD * 0.6, calls  # before whoami's answer, not after the run
 
 
 def test_run_all_calls_meanwhile_once_every_item_is_handed_out() -> None:
