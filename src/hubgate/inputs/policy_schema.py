@@ -49,14 +49,17 @@ class PolicyFile(BaseModel):
         return value
 
 
+# Every key a policy file may hold, as hubgate spells it.
+KEYS = tuple(field.alias or name for name, field in PolicyFile.model_fields.items())
+
+
 def _spelled(path: Path, table: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """The table with each key in hubgate's spelling (`allowed-licences` is read as `allowed-licenses`),
     and each key as the file wrote it. A key given in both spellings is refused: which one would win?"""
-    keys = {field.alias or name for name, field in PolicyFile.model_fields.items()}
     spelled: dict[str, Any] = {}
     written: dict[str, str] = {}
     for key, value in table.items():
-        ours = canonical(key) if canonical(key) in keys else key
+        ours = canonical(key) if canonical(key) in KEYS else key
         if ours in spelled:
             raise PolicyError(
                 f"{path}: {section(path)}keys '{written[ours]}' and '{key}' are the same key, spelled twice",
@@ -77,8 +80,7 @@ def _validated(
         key = ".".join([written.get(top, top), *rest])  # as the file wrote it
         if error["type"] == "extra_forbidden":
             what = "unknown key"
-            keys = [field.alias or name for name, field in PolicyFile.model_fields.items()]
-            hint = did_you_mean(top, keys) or f"the keys are {', '.join(keys)}"
+            hint = did_you_mean(top, KEYS) or f"the keys are {', '.join(KEYS)}"
         else:
             what = error["msg"].removeprefix("Value error, ")
             hint = getattr((error.get("ctx") or {}).get("error"), "hint", "")

@@ -31,9 +31,6 @@ class Registry(NamedEntries[ModelEntry]):
     overrides: list[Override] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.index_names()
-
     def alias_map(self) -> dict[str, str]:
         """Every alias and legacy id, as written in the registry, -> its model_id."""
         return {

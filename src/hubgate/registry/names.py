@@ -56,11 +56,11 @@ class NameIndex:
 
 class NamedEntries(Generic[EntryT]):
     """Entries by model_id, looked up by any of their names: what the validated Registry and its summary
-    share. A subclass holds `models` and calls `index_names()` once they are set."""
+    share. A subclass is a dataclass holding `models`; its generated __init__ indexes them here."""
 
     models: dict[str, EntryT]
 
-    def index_names(self) -> None:
+    def __post_init__(self) -> None:
         self._index = NameIndex(
             (mid, entry.names(), entry.misspellings) for mid, entry in self.models.items()
         )

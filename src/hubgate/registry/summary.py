@@ -80,9 +80,6 @@ class RegistrySummary(NamedEntries[EntrySummary]):
     models: dict[str, EntrySummary]
     problems: list[Problem] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.index_names()
-
 
 def summary_of(entry: ModelEntry) -> EntrySummary:
     licence, base, specs = entry.license, entry.base_model, entry.specs
@@ -153,7 +150,7 @@ def load_summary(
 
 def _from_json(item: dict[str, Any]) -> EntrySummary:
     relation = item["base_relation"]
-    fields = item | {
+    values = item | {
         "provider": Provider(item["provider"]),
         "type": ModelType(item["type"]),
         "access_method": AccessMethod(item["access_method"]),
@@ -163,4 +160,4 @@ def _from_json(item: dict[str, Any]) -> EntrySummary:
         "base_relation": Relation(relation) if relation is not None else None,
         "specs": SpecsSummary(**item["specs"]),
     }
-    return EntrySummary(**fields)
+    return EntrySummary(**values)
