@@ -46,6 +46,14 @@ def test_each_author_gets_its_first_turn_before_any_author_a_second() -> None:
     assert order == [0, 3, 4, 6, 7, 8, 1, 5, 2]
 
 
+def test_authors_with_more_ids_take_their_turn_first() -> None:
+    """Their listings leave before the one-model authors' metadata, which can spend the api quota first."""
+    items = [_ref(f"solo-{n}/m") for n in range(4)] + [_ref(f"big/m{n}") for n in range(3)]
+    items.append(_ref("pair/m0"))
+    items.append(_ref("pair/m1"))
+    assert spread_by_author(items) == [4, 7, 0, 1, 2, 3, 5, 8, 6]
+
+
 def test_one_worker_keeps_input_order_and_an_empty_run_is_empty() -> None:
     assert spread_by_author([]) == []
     assert spread_by_author([_ref("a/1"), _ref("a/2")]) == [0, 1]
