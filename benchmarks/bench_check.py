@@ -131,13 +131,19 @@ class _HubServer:
             self.hub.set_quota(bucket, quota, window)
         self.hub.reset_log()
 
-    def counts(self) -> tuple[int, int, int, int]:
-        """(api, resolvers with the token, resolvers without, 429s) since the last fresh window."""
+    def counts(self) -> tuple[int, int, int, int, int]:
+        """(api with the token, api without, resolvers with the token, resolvers without, 429s) since the
+        last fresh window."""
         log = list(self.hub.log)
+
+        def sent(bucket: str, authorized: bool) -> int:
+            return sum(1 for e in log if e.bucket == bucket and e.authorized == authorized)
+
         return (
-            self.hub.count("api"),
-            sum(1 for e in log if e.bucket == "resolvers" and e.authorized),
-            sum(1 for e in log if e.bucket == "resolvers" and not e.authorized),
+            sent("api", True),
+            sent("api", False),
+            sent("resolvers", True),
+            sent("resolvers", False),
             self.hub.count(status=429),
         )
 
@@ -281,12 +287,12 @@ def cli(endpoint: str, ids: list[str], jobs: int, cache_dir: Path, *extra: str) 
 class Row:
     def __init__(self, name: str, jobs: int, elapsed: float, hub: Any, errors: int) -> None:
         self.name, self.jobs, self.elapsed, self.errors = name, jobs, elapsed, errors
-        self.api, self.resolvers, self.anonymous, self.too_many = hub.counts()
+        self.api, self.api_anonymous, self.resolvers, self.anonymous, self.too_many = hub.counts()
         self.cpu = 0.0
 
     @property
     def requests(self) -> int:
-        return self.api + self.resolvers + self.anonymous
+        return self.api + self.api_anonymous + self.resolvers + self.anonymous
 
     def floor(self, latency: float) -> float:
         """requests x latency / jobs: the wall time if every worker always had a request in flight."""
@@ -402,14 +408,14 @@ def free_tier_scenario(
         "per window\n"
     )
     header = (
-        f"{'run':40} {'wall s':>7} {'429s':>5} {'errors':>6} {'api':>5} {'api/model':>9} {'resolvers':>9} "
-        f"{'anonymous':>9}"
+        f"{'run':40} {'wall s':>7} {'429s':>5} {'errors':>6} {'api':>5} {'api/model':>9} {'api anon':>8} "
+        f"{'resolvers':>9} {'anonymous':>9}"
     )
     print_table(
         header,
         [
             f"{row.name:40} {row.elapsed:7.2f} {row.too_many:5d} {row.errors:6d} {row.api:5d} "
-            f"{row.api / models:9.3f} {row.resolvers:9d} {row.anonymous:9d}"
+            f"{row.api / models:9.3f} {row.api_anonymous:8d} {row.resolvers:9d} {row.anonymous:9d}"
             for row in rows
         ],
     )

@@ -249,6 +249,7 @@ def test_no_cache_reads_and_writes_nothing(run_cli, hub: HubSim, tmp_path: Path)
         "api": 1,
         "resolvers": 1,
         "resolvers_anonymous": 0,
+        "api_anonymous": 0,
         "via": "metadata",
     }
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from hubgate.hub.pacing import PACE, RatePacer, WaitTooLong
+from hubgate.hub.pacing import PACE, Held, RatePacer, WaitTooLong
 
 WINDOW = 300
 
@@ -150,6 +150,32 @@ def test_a_wait_longer_than_max_wait_is_refused_with_the_reason() -> None:
         pacer.before_request("api")
     assert clock.slept == []
     pacer.before_request("resolvers")  # another bucket is not held
+
+
+def test_a_request_that_gives_way_is_told_the_hold_and_not_counted() -> None:
+    """Where the Hub's word holds the bucket for ten seconds or more (its quota spent until the reset, or
+    a 429's hold), a request that may go another way hears how long at once, sleeps nothing and spends
+    nothing. A shorter hold is waited for: a few seconds cost less than the other way's requests."""
+    clock = Clock()
+    pacer = RatePacer(clock=lambda: clock.now, sleep=clock.sleep, max_wait=60)
+    pacer.after_response({"RateLimit": '"api";r=0;t=250'}, 200, None, "api")
+    with pytest.raises(Held) as held:
+        pacer.before_request("api", give_way=True)
+    assert held.value.wait == pytest.approx(250) and clock.slept == []
+    with pytest.raises(WaitTooLong):  # the same request, waiting, is refused beyond --max-wait
+        pacer.before_request("api")
+    pacer.after_response({"RateLimit": '"api-anonymous";r=1;t=250'}, 200, None, "api-anonymous")
+    assert pacer.before_request("api-anonymous", give_way=True) == 1  # the Hub says one is left
+    clock.now += 245  # five seconds before the reset: waited for, not given way
+    assert pacer.before_request("api", give_way=True) == 1
+    assert clock.slept == [pytest.approx(5)]
+    pacer.after_response({}, 429, 30.0, "resolvers")
+    with pytest.raises(Held) as held:
+        pacer.before_request("resolvers", give_way=True)
+    assert held.value.wait == pytest.approx(30)
+    pacer.after_response({}, 429, 3.0, "pages")
+    assert pacer.before_request("pages", give_way=True) == 1
+    assert clock.slept[-1] == pytest.approx(3)
 
 
 def test_a_ratelimit_reset_of_an_hour_is_refused_as_an_hour_not_a_window() -> None:

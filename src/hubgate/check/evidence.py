@@ -99,6 +99,7 @@ class Inspections:
             api=spent["api"],
             resolvers=spent["resolvers"],
             resolvers_anonymous=spent["resolvers" + ANONYMOUS],
+            api_anonymous=spent["api" + ANONYMOUS],
             via=via,
         )
         return replace(verdict, cost=cost), facts
@@ -140,11 +141,39 @@ class Inspections:
                 decided, probe = self._from_cache(ref, cached)
                 if decided is not None:
                     return (*decided, "cache" if decided[1] is not None else "none")
-        meta = service.metadata(ref)
+        # With a token, a repo need not wait out a window the account's api quota is spent for (the Hub's
+        # own word): its public metadata may decide instead (below); anything else waits as before.
+        meta = service.metadata(ref, give_way=session.token.present)
+        if meta.held:
+            public, probe = self._from_public_metadata(ref, probe)
+            if public is not None:
+                return (*public, "metadata")
+            meta = service.metadata(ref)
         cache = self.cache
         if cache is not None and meta.status == 200 and metadata_shape_problem(meta.body) is None:
             cache.put(service.endpoint, ref.repo_type, ref.repo_id, ref.revision, meta.body)
         return (*decide_from_metadata(service, session.ctx, ref, meta, probe), "metadata")
+
+    def _from_public_metadata(
+        self, ref: RepoRef, probe: HubAnswer | None
+    ) -> tuple[tuple[Verdict, RepoFacts | None] | None, HubAnswer | None]:
+        """The verdict from the repo's metadata asked without the token (the anonymous quota, per IP), while
+        the account's api quota is spent for the window. A public repo's metadata reads the same either way,
+        and it is read as a listing item is (`_from_listing`: probed with the token, so a gated repo's gate
+        and an organization's token policy are asked), so the verdict is the one the token's own metadata
+        gives. None: that does not decide (a private or missing repo, a held anonymous bucket, files that
+        disagree): the caller waits for the account's window, as without it."""
+        service = self._session.service
+        if self._session.ctx.token.valid is False:  # a refused token's probes decide nothing
+            return None, probe
+        public = service.metadata(ref, anonymous=True, give_way=True)
+        if public.status != 200 or metadata_shape_problem(public.body) is not None:
+            return None, probe
+        decided, probe = self._from_listing(ref, public, probe)
+        cache = self.cache
+        if decided is not None and cache is not None:
+            cache.put(service.endpoint, ref.repo_type, ref.repo_id, ref.revision, public.body)
+        return decided, probe
 
     def _from_listing(
         self, ref: RepoRef, listed: HubAnswer, probe: HubAnswer | None

@@ -20,6 +20,7 @@ class HubAnswer:
     location: str | None = None  # redirect target, when the answer is a 3xx not followed
     commit: str | None = None  # X-Repo-Commit: the commit a file answer (or its EntryNotFound) is about
     media_type: str | None = None  # Content-Type, where the caller reads the body itself (a POST's answer)
+    held: bool = False  # not sent: the Hub holds its bucket and the caller asked to give way, not wait
 
     @property
     def ok(self) -> bool:

@@ -41,6 +41,20 @@ class Cancelled(Exception):
     """The run was cancelled (Ctrl-C) while this request waited."""
 
 
+class Held(Exception):
+    """The Hub holds the bucket (its quota spent until the reset, or a 429's hold) for `give_way_after`
+    seconds or more, and the request asked to give way rather than wait: it was not counted, and may go
+    another way (`wait`: seconds the hold lasts)."""
+
+    def __init__(self, bucket: str, wait: float) -> None:
+        super().__init__(f"the {bucket} bucket is held for {wait:.0f} s")
+        self.bucket = bucket
+        self.wait = wait
+
+
+# A request that may go another way (`give_way`) still waits for a reset this close: a few seconds are
+# cheaper than the other way's requests.
+GIVE_WAY_AFTER = 10.0
 # Two answers whose resets are this close (seconds, `t` is rounded) describe the same window.
 SAME_WINDOW_SLACK = 1.5
 # The longest a request waits for answers in flight when only our own count says the quota is spent:
@@ -160,9 +174,11 @@ class RatePacer:
         on_notice: Callable[[str], None] | None = None,
         cancelled: threading.Event | None = None,
         deadline: float | None = None,
+        give_way_after: float = GIVE_WAY_AFTER,
     ) -> None:
         self._reserve = reserve
         self.max_wait = max_wait
+        self.give_way_after = give_way_after
         self.deadline = deadline  # on `clock`'s scale; None: no run deadline
         self._clock = clock
         self._cancelled = cancelled or threading.Event()
@@ -194,10 +210,12 @@ class RatePacer:
 
     # -- holding requests back ----------------------------------------------------------------------
 
-    def before_request(self, bucket: str) -> int:
+    def before_request(self, bucket: str, *, give_way: bool = False) -> int:
         """Block while `bucket` is spent or held by a 429; then count this request and return its ticket
         (for `after_response`). Raises WaitTooLong instead of waiting beyond `max_wait` or the deadline,
-        and Cancelled when the run is cancelled."""
+        Cancelled when the run is cancelled. `give_way`: Held instead of waiting where the Hub's word holds
+        the bucket (`r=0` until the reset, or a 429's hold) for `give_way_after` seconds or more; a shorter
+        hold, and a pause on our own count (short too), are waited for."""
         pace_deadline, paced_since = 0.0, -1
         while True:
             with self._lock:
@@ -212,6 +230,10 @@ class RatePacer:
                     state.reset_at = now + state.window if state.window and state.limit else now
                 held = max(0.0, state.blocked_until - now)
                 spent = state.said is not None and state.said <= self._reserve  # the Hub's own word
+                if give_way and (held or spent):
+                    hold = max(held, state.reset_at - now if spent else 0.0)
+                    if hold >= self.give_way_after:
+                        raise Held(bucket, hold)
                 if held or spent:
                     wait, why, announce = self._hold(bucket, state, held, spent, now)
                 elif not self._counted_out(bucket, state):

@@ -90,7 +90,10 @@ class HubService:
     # still one request per model.
     file_sizes: bool = False
 
-    def metadata(self, ref: RepoRef) -> HubAnswer:
+    def metadata(self, ref: RepoRef, *, anonymous: bool = False, give_way: bool = False) -> HubAnswer:
+        """A repo's metadata (api bucket). `anonymous`: without the token (the anonymous quota, per IP; a
+        public repo's metadata reads the same); `give_way`: answer `held` at once, unsent, where the Hub
+        holds the bucket, instead of waiting for its window to reset."""
         params: list[tuple[str, str]]
         if ref.repo_type == "model":
             # The Hub's own file scans (`securityRepoStatus`) come only with `securityStatus=true`.
@@ -100,7 +103,9 @@ class HubService:
         path = f"/api/{ref.repo_type}s/{ref.repo_id}"
         if ref.revision is not None:  # the repo as of a branch, tag or commit (huggingface_hub's route)
             path += f"/revision/{quote(ref.revision, safe='')}"
-        return self.transport.call("GET", f"{self.endpoint}{path}", params=params)
+        return self.transport.call(
+            "GET", f"{self.endpoint}{path}", params=params, anonymous=anonymous, give_way=give_way
+        )
 
     def probe(self, repo_type: RepoType, facts: RepoFacts) -> HubAnswer:
         """May this token read the files? A HEAD on a file (resolvers bucket, never api): a real gated

@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 from hubgate._version import __version__
 from hubgate.hub.answers import HubAnswer, answer_from_response
 from hubgate.hub.exchanges import EXCHANGES
-from hubgate.hub.pacing import Cancelled, RatePacer, WaitTooLong, parse_quotas, retry_after_seconds
+from hubgate.hub.pacing import Cancelled, Held, RatePacer, WaitTooLong, parse_quotas, retry_after_seconds
 from hubgate.hub.settings import RETRY_STATUSES, RetryPolicy, validate_endpoint
 from hubgate.hub.silence import SILENCE_NOTICE_AFTER, Silence
 from hubgate.hub.tally import ANONYMOUS, Budget, RequestStats, bucket_of
@@ -95,13 +95,21 @@ class Transport:
         headers: dict[str, str] | None = None,
         anonymous: bool = False,
         json_body: Any = None,
+        give_way: bool = False,
     ) -> HubAnswer:
         """One request with its retries, read into a HubAnswer. `follow_hub_redirects`: a HEAD follows a
-        redirect that stays on the Hub (a renamed repo); any other location is the answer."""
+        redirect that stays on the Hub (a renamed repo); any other location is the answer. `give_way`: where
+        the Hub holds the request's bucket, answer at once (`held`) instead of waiting."""
         redirects = 0
         while True:
             answer, response = self.send_with_retries(
-                method, url, params=params, headers=headers, anonymous=anonymous, json_body=json_body
+                method,
+                url,
+                params=params,
+                headers=headers,
+                anonymous=anonymous,
+                json_body=json_body,
+                give_way=give_way,
             )
             if response is None:
                 return answer
@@ -130,9 +138,11 @@ class Transport:
         headers: dict[str, str] | None = None,
         anonymous: bool = False,
         json_body: Any = None,
+        give_way: bool = False,
     ) -> tuple[HubAnswer, Any]:
         """One request with its retries. Returns (answer, response); response is None when there is no
-        answer to read (no connection, timeouts, a wait the run may not make, cancellation)."""
+        answer to read (no connection, timeouts, a wait the run may not make, cancellation, a bucket held
+        when the caller asked to give way)."""
         import httpx2
         from huggingface_hub.errors import OfflineModeIsEnabled
 
@@ -146,7 +156,9 @@ class Transport:
                 return HubAnswer(status=None, failure=self.silence.stopped), None
             try:
                 self._check_deadline(method, url)
-                ticket = self.pacer.before_request(bucket)
+                ticket = self.pacer.before_request(bucket, give_way=give_way)
+            except Held as exc:
+                return HubAnswer(status=None, failure=str(exc), held=True), None
             except (WaitTooLong, Cancelled) as exc:
                 return HubAnswer(status=None, failure=str(exc)), None
             refused = self.budget.take(bucket) if self.budget is not None else None

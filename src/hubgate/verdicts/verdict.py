@@ -82,11 +82,13 @@ class RequestCost:
     """The requests one repo's verdict took, per bucket (retries included; listing pages shared by many
     repos are not anyone's own). `via`: where its metadata came from: `metadata` (its own api request),
     `listing` (its author's listing, shared), `cache` (file probes only, the commit-bound facts from the
-    cache) or `none` (the probe alone decided)."""
+    cache) or `none` (the probe alone decided). `api_anonymous`: a metadata request sent without the token
+    once the account's api quota was spent for the window (check/evidence.py)."""
 
     api: int = 0
     resolvers: int = 0
     resolvers_anonymous: int = 0
+    api_anonymous: int = 0
     via: str = "metadata"
 
 
