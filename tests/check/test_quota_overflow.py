@@ -113,9 +113,9 @@ def test_a_spent_anonymous_quota_sends_the_repo_back_to_the_accounts_window() ->
     """Behind an address whose anonymous quota others have spent, the public metadata answers 429 (the
     pacer cannot know before the first answer): the repo waits for the account's window (a second here) and is decided from the token's own metadata."""
     with HubSim() as hub:
-        refs = one_model_authors(hub, 6)
+        refs = one_model_authors(hub, 4)
         baseline = run(hub, ALICE, refs)
-        hub.set_quota("api", 2, window=1.0, anonymous=0)
+        hub.set_quota("api", 3, window=1.0, anonymous=0)
         hub.reset_log()
         limited = run(hub, ALICE, refs)
         assert uncosted(limited) == uncosted(baseline)
@@ -125,3 +125,18 @@ def test_a_spent_anonymous_quota_sends_the_repo_back_to_the_accounts_window() ->
         assert refused and not any(entry.authorized for entry in refused)
         assert all(v.cost is not None and v.cost.api_anonymous <= 1 and v.cost.api == 1 for v in limited)
         assert sum(v.cost.api_anonymous for v in limited if v.cost is not None) == len(refused)
+
+
+def test_the_cli_says_once_why_requests_go_without_the_token(hub: HubSim, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """One stderr line, whatever the format, when the first repo turns to the anonymous quota."""
+    ids = [repo_id for (kind, repo_id) in sorted(hub.repos) if kind == "model"][:8]
+    hub.set_quota("api", 3, window=300.0, anonymous=500)
+    # --max-wait: what only the account's next window can answer (a private repo) does not hold the test.
+    result = run_cli(
+        "check", *ids, "--json", "--no-cache", "--no-registry", "--max-wait", "5", HF_TOKEN=ALICE
+    )
+    told = [line for line in result.stderr.splitlines() if "without the token" in line]
+    assert len(told) == 1, result.stderr
+    assert told[0].startswith("hubgate: the api bucket is held for ") and "private repos wait" in told[0]
+    costs = [model["cost"] for model in result.json()["models"]]
+    assert any(cost["api_anonymous"] for cost in costs)

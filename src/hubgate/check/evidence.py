@@ -65,6 +65,7 @@ class Inspections:
         self._lock = threading.Lock()
         self._done: dict[tuple[str, str], tuple[threading.Event, list[tuple[Verdict, RepoFacts | None]]]] = {}
         self._clearances = Clearances()
+        self._overflow_told = False
 
     @property
     def cache(self) -> MetadataCache | None:
@@ -145,6 +146,7 @@ class Inspections:
         # own word): its public metadata may decide instead (below); anything else waits as before.
         meta = service.metadata(ref, give_way=session.token.present)
         if meta.held:
+            self._tell_overflow(meta)
             public, probe = self._from_public_metadata(ref, probe)
             if public is not None:
                 return (*public, "metadata")
@@ -153,6 +155,17 @@ class Inspections:
         if cache is not None and meta.status == 200 and metadata_shape_problem(meta.body) is None:
             cache.put(service.endpoint, ref.repo_type, ref.repo_id, ref.revision, meta.body)
         return (*decide_from_metadata(service, session.ctx, ref, meta, probe), "metadata")
+
+    def _tell_overflow(self, held: HubAnswer) -> None:
+        """Once per run: why requests now go without the token, on whose quota, and what still waits."""
+        with self._lock:
+            told, self._overflow_told = self._overflow_told, True
+        if not told:
+            self._session.service.pacer.notice(
+                f"{held.failure} (the account's quota is spent until the window resets): public repos' "
+                "metadata is asked without the token meanwhile (this address's anonymous quota); private "
+                "repos wait for the window"
+            )
 
     def _from_public_metadata(
         self, ref: RepoRef, probe: HubAnswer | None
