@@ -51,12 +51,18 @@ def one_model_authors(hub: HubSim, count: int) -> list[RepoRef]:
 
 
 @pytest.mark.slow
-def test_every_token_gets_the_metadata_paths_verdicts_past_a_spent_window() -> None:
+@pytest.mark.parametrize(
+    "variant",
+    [{}, {"invalid_token_mode": "anonymous", "disabled_status": 451}],
+    ids=["default", "anonymous-invalid-451"],
+)
+def test_every_token_gets_the_metadata_paths_verdicts_past_a_spent_window(variant: dict) -> None:  # type: ignore[type-arg]
     """The whole world (every gate state, legacy ids, pinned revisions, missing and private repos, token
     policies that refuse a token on public repos) with every token, the account's api quota spent after
-    three requests: what the public metadata cannot decide (a private or missing repo) waits for the next
-    window (a second here), the rest does not, and every verdict is the one an unlimited run gives."""
-    with HubSim() as hub:
+    eight requests: what the public metadata cannot decide (a private or missing repo) waits for the next
+    window (a second here), the rest does not, and every verdict is the one an unlimited run gives. In
+    both answers the Hub may give a revoked token (a 401, or public answers as to nobody)."""
+    with HubSim(**variant) as hub:
         populate(hub)
         add_policy_orgs(hub)
         refs = world_refs(hub)
@@ -64,11 +70,12 @@ def test_every_token_gets_the_metadata_paths_verdicts_past_a_spent_window() -> N
             who = token[:6] if token else "anonymous"
             hub.set_quota("api", 1_000_000)
             baseline = run(hub, token, refs)
-            hub.set_quota("api", 3, window=1.0, anonymous=1_000)
+            hub.set_quota("api", 8, window=1.0, anonymous=1_000)
             hub.reset_log()
             limited = run(hub, token, refs)
             assert uncosted(limited) == uncosted(baseline), who
-            assert hub.count(status=429) == 0, who
+            # No count of 429s here: a one-second window is below what a `t` in whole seconds can describe
+            # (the test of a 300 s window below holds the run to none).
             overflowed = [v for v in limited if v.cost is not None and v.cost.api_anonymous]
             if token is not None and hub.tokens[token].valid:
                 assert overflowed, who  # the public metadata did decide some
