@@ -146,8 +146,7 @@ class Inspections:
         # own word): its public metadata may decide instead (below); anything else waits as before.
         meta = service.metadata(ref, give_way=session.token.present)
         if meta.held:
-            self._tell_overflow(meta)
-            public, probe = self._from_public_metadata(ref, probe)
+            public, probe = self._from_public_metadata(ref, meta, probe)
             if public is not None:
                 return (*public, "metadata")
             meta = service.metadata(ref)
@@ -162,16 +161,15 @@ class Inspections:
             told, self._overflow_told = self._overflow_told, True
         if not told:
             self._session.service.pacer.notice(
-                f"{held.failure} (the account's quota is spent until the window resets): public repos' "
-                "metadata is asked without the token meanwhile (this address's anonymous quota); private "
-                "repos wait for the window"
+                f"{held.failure}: public repos' metadata is asked without the token meanwhile (this "
+                "address's anonymous quota); private repos wait for it"
             )
 
     def _from_public_metadata(
-        self, ref: RepoRef, probe: HubAnswer | None
+        self, ref: RepoRef, held: HubAnswer, probe: HubAnswer | None
     ) -> tuple[tuple[Verdict, RepoFacts | None] | None, HubAnswer | None]:
         """The verdict from the repo's metadata asked without the token (the anonymous quota, per IP), while
-        the account's api quota is spent for the window. A public repo's metadata reads the same either way,
+        the Hub holds the account's api bucket (`held`). A public repo's metadata reads the same either way,
         and it is read as a listing item is (`_from_listing`: probed with the token, so a gated repo's gate
         and an organization's token policy are asked), so the verdict is the one the token's own metadata
         gives. None: that does not decide (a private or missing repo, a held anonymous bucket, files that
@@ -179,6 +177,7 @@ class Inspections:
         service = self._session.service
         if self._session.ctx.token.valid is False:  # a refused token's probes decide nothing
             return None, probe
+        self._tell_overflow(held)
         public = service.metadata(ref, anonymous=True, give_way=True)
         if public.status != 200 or metadata_shape_problem(public.body) is not None:
             return None, probe
