@@ -126,8 +126,9 @@ def test_every_format_names_the_modules_that_render_it() -> None:
     import importlib
 
     from hubgate import render
+    from hubgate.cli.check_options import OutputFormat
 
-    assert set(render.RENDERERS) == set(render.FORMATS)
+    assert set(render.FORMATS) == {choice.value for choice in OutputFormat}  # every --format has its renderer
     for modules in render.RENDERERS.values():
         for module in modules:
             assert importlib.import_module(module).__name__ == module

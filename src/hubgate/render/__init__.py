@@ -5,7 +5,6 @@ from __future__ import annotations
 from hubgate.check.report import Report
 from hubgate.render.visible import printable
 
-FORMATS = ("table", "json", "quiet", "github", "junit", "markdown", "sarif", "cyclonedx")
 # The module each format is rendered by (the terminal table also wraps its lines with render/layout.py).
 RENDERERS = {
     "table": ("hubgate.render.table", "hubgate.render.layout"),
@@ -17,6 +16,7 @@ RENDERERS = {
     "sarif": ("hubgate.render.sarif",),
     "cyclonedx": ("hubgate.render.cyclonedx",),
 }
+FORMATS = tuple(RENDERERS)
 
 
 def render_report(report: Report, fmt: str, *, failing: frozenset[str], color: bool = False) -> str:
