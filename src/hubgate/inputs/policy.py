@@ -103,8 +103,9 @@ def _file_values(
     table with a problem is never kept, so its error shows on every run."""
     from hubgate.keep import default_cache_dir, kept_file, read_kept, write_kept
 
-    key = [str(path.resolve()), table, check_fail_on is not None]
-    where = kept_file(default_cache_dir() / "policy", "policy", str(path.resolve()))
+    place = str(path.resolve())
+    key = [place, table, check_fail_on is not None]
+    where = kept_file(default_cache_dir() / "policy", "policy", place)
     kept = read_kept(where, key)
     if isinstance(kept, dict) and all(isinstance(pair, list) and len(pair) == 2 for pair in kept.values()):
         return {name: (value, source) for name, (value, source) in kept.items()}
