@@ -15,6 +15,7 @@ import pytest
 
 from hubgate.hub.token import in_request
 from hubgate.inputs.secrets import MARKER, ScrubbedStream, hold, scrub
+from hubgate.render import FORMATS
 from hubgate.testhub import HubSim, Repo, Token
 from tests.conftest import ALICE, GPT2, LLAMA2, CliResult
 
@@ -149,9 +150,6 @@ def _hostile(hub: HubSim, token: str) -> None:
         )
     )
     hub.add_repo(Repo(HOSTILE_LICENCE, card_data={"license": "other", "license_name": token.lower()}))
-
-
-FORMATS = ("table", "json", "quiet", "github", "junit", "markdown", "sarif", "cyclonedx")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
